@@ -1,0 +1,156 @@
+package auth
+
+import (
+	"time"
+)
+
+// Tenant is one customer of the server, with its own users, keys, script and
+// legacy connection.
+type Tenant struct {
+	ID        string
+	Name      string
+	CreatedAt time.Time
+	// APIKeyHash is the SHA-256 of the tenant's current admin API key.
+	APIKeyHash []byte
+	// SigningKeys signs the tenant's access tokens, newest first.
+	SigningKeys []SigningKey
+	// ActiveScript is the active script version, 0 when none.
+	ActiveScript int
+	// Connection is the legacy database connection, nil when none is set.
+	Connection *Connection
+	// MigrationEnabled switches lazy migration on.
+	MigrationEnabled bool
+}
+
+// SigningKey is a private key that signs a tenant's access tokens.
+type SigningKey struct {
+	ID        string
+	Algorithm string // "ES256" or "EdDSA"
+	Private   []byte // PKCS#8 DER
+	CreatedAt time.Time
+}
+
+// Connection is a tenant's legacy database, its script settings and limits.
+type Connection struct {
+	Driver string // "postgres", "mysql" or "sqlite"
+	DSN    string
+	// Config is handed to the tenant's script as input.config.
+	Config map[string]any
+	Limits Limits
+}
+
+// Limits lowers the runtime's defaults for one tenant. A zero field means the
+// default.
+type Limits struct {
+	TimeoutMS  int   `json:"timeout_ms,omitempty"`
+	MemoryMB   int   `json:"memory_mb,omitempty"`
+	Fuel       int64 `json:"fuel,omitempty"`
+	MaxQueries int   `json:"max_queries,omitempty"`
+	MaxRows    int   `json:"max_rows,omitempty"`
+	Instances  int   `json:"instances,omitempty"`
+}
+
+// Script is the metadata of one uploaded module version.
+type Script struct {
+	Tenant     string
+	Version    int
+	SHA256     string
+	Size       int
+	Exports    []string
+	UploadedAt time.Time
+}
+
+// Source tells where a user came from.
+type Source string
+
+// The sources of a user.
+const (
+	SourceLocal  Source = "local"
+	SourceLegacy Source = "legacy"
+)
+
+// User is an account stored locally. Email and Username are normalised
+// (trimmed, NFC, lower-case) and unique within the tenant; either may be
+// empty but not both.
+type User struct {
+	ID            string
+	Tenant        string
+	Email         string
+	Username      string
+	EmailVerified bool
+	Name          string
+	Profile       map[string]any
+	PasswordHash  string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	Source        Source
+	// LegacyID is the id in the legacy database; unique within the tenant.
+	LegacyID   string
+	MigratedAt time.Time
+}
+
+// UserQuery selects a page of users.
+type UserQuery struct {
+	// Source filters by source when non-empty.
+	Source Source
+	Limit  int
+	// Cursor is the opaque next_cursor of the previous page.
+	Cursor string
+}
+
+// Session is one login of a user: a family of rotated refresh tokens.
+type Session struct {
+	ID        string
+	Tenant    string
+	UserID    string
+	CreatedAt time.Time
+	// ExpiresAt is the absolute end of the session; refreshing never extends it.
+	ExpiresAt time.Time
+	RevokedAt time.Time
+}
+
+// Active reports whether the session is usable at now.
+func (s *Session) Active(now time.Time) bool {
+	return s.RevokedAt.IsZero() && now.Before(s.ExpiresAt)
+}
+
+// MigrationStats counts a tenant's users and legacy outcomes. Every field is
+// kept exact by the store.
+type MigrationStats struct {
+	UsersMigrated   int64
+	UsersRegistered int64
+	LastMigratedAt  time.Time
+	LegacyLoginsOK  int64
+	LegacyRejected  int64
+	LegacyErrors    int64
+}
+
+// LegacyOutcome is the result of one call of a tenant's module.
+type LegacyOutcome int
+
+// The legacy outcomes counted in MigrationStats.
+const (
+	LegacyOK LegacyOutcome = iota + 1
+	LegacyRejected
+	LegacyError
+)
+
+// AuditEvent is one entry of a tenant's audit trail.
+type AuditEvent struct {
+	ID      string
+	Tenant  string
+	Time    time.Time
+	Type    string
+	Actor   string
+	Subject string
+	IP      string
+	Detail  map[string]any
+}
+
+// LogEntry is one line of a tenant's script log.
+type LogEntry struct {
+	Time    time.Time
+	Level   string // "debug", "info", "warn", "error"
+	Op      string // "login", "get_user", "test", "host"
+	Message string
+}

@@ -1,0 +1,103 @@
+package auth
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Store keeps everything the server knows. Implementations must be safe for
+// concurrent use, make every acknowledged write durable, and keep tenants
+// apart: no method returns or changes another tenant's records.
+//
+// All backends pass the one conformance suite in internal/store/storetest.
+type Store interface {
+	// Ping reports whether the store is open and usable.
+	Ping(ctx context.Context) error
+	// Close flushes and closes the store.
+	Close() error
+
+	// CreateTenant stores a new tenant. Returns ErrTenantExists if the id is taken.
+	CreateTenant(ctx context.Context, t *Tenant) error
+	// GetTenant returns a tenant. Returns ErrNotFound.
+	GetTenant(ctx context.Context, id string) (*Tenant, error)
+	// ListTenants returns every tenant ordered by id.
+	ListTenants(ctx context.Context) ([]*Tenant, error)
+	// UpdateTenant applies fn to the stored tenant atomically and returns the
+	// result. fn may run more than once; an error from it aborts the update and
+	// is returned as is. Returns ErrNotFound.
+	UpdateTenant(ctx context.Context, id string, fn func(*Tenant) error) (*Tenant, error)
+	// DeleteTenant removes the tenant and all its records. Returns ErrNotFound.
+	DeleteTenant(ctx context.Context, id string) error
+
+	// AddScript stores a module and its metadata as the tenant's next version,
+	// setting s.Version (1, 2, ...). When activate is true it also becomes the
+	// tenant's active script, in the same transaction. Returns ErrNotFound for
+	// an unknown tenant.
+	AddScript(ctx context.Context, s *Script, module []byte, activate bool) error
+	// ListScripts returns the tenant's script versions, oldest first.
+	ListScripts(ctx context.Context, tenant string) ([]*Script, error)
+	// GetScript returns one version's metadata and module. Returns ErrNotFound.
+	GetScript(ctx context.Context, tenant string, version int) (*Script, []byte, error)
+
+	// CreateUser stores a new user and counts it in the tenant's stats
+	// (registered or migrated, by u.Source). Returns ErrEmailTaken,
+	// ErrUsernameTaken or ErrLegacyIDTaken when another user of the tenant
+	// holds one of those; checks and insert are one atomic step, also under
+	// concurrent calls.
+	CreateUser(ctx context.Context, u *User) error
+	// GetUser returns a user by id. Returns ErrNotFound.
+	GetUser(ctx context.Context, tenant, id string) (*User, error)
+	// FindUser returns the user whose normalised email or username equals
+	// identifier (email first). Returns ErrNotFound.
+	FindUser(ctx context.Context, tenant, identifier string) (*User, error)
+	// FindUserByLegacyID returns the user migrated from legacyID. Returns ErrNotFound.
+	FindUserByLegacyID(ctx context.Context, tenant, legacyID string) (*User, error)
+	// UpdateUser applies fn to the stored user atomically, keeping the email
+	// and username indexes right. Returns ErrNotFound, ErrEmailTaken, ErrUsernameTaken.
+	UpdateUser(ctx context.Context, tenant, id string, fn func(*User) error) (*User, error)
+	// DeleteUser removes a user, its sessions, and its count in the stats.
+	// Returns ErrNotFound.
+	DeleteUser(ctx context.Context, tenant, id string) error
+	// ListUsers returns a page of users in creation order and the cursor of the
+	// next page ("" at the end).
+	ListUsers(ctx context.Context, tenant string, q UserQuery) ([]*User, string, error)
+
+	// MigrationStats returns the tenant's counts.
+	MigrationStats(ctx context.Context, tenant string) (MigrationStats, error)
+	// CountLegacyOutcome adds one to the counter of outcome.
+	CountLegacyOutcome(ctx context.Context, tenant string, outcome LegacyOutcome) error
+
+	// CreateSession stores a session with its first refresh token's hash.
+	CreateSession(ctx context.Context, s *Session, refreshHash []byte) error
+	// GetSession returns a session. Returns ErrNotFound.
+	GetSession(ctx context.Context, tenant, id string) (*Session, error)
+	// RotateRefreshToken exchanges the refresh token with hash oldHash for one
+	// with newHash, in one atomic step, and returns the session. Returns
+	// ErrNotFound for an unknown token, ErrSessionEnded for a revoked or expired
+	// session, and ErrRefreshReused for a token already rotated — in which case
+	// the whole session has been revoked.
+	RotateRefreshToken(ctx context.Context, tenant string, oldHash, newHash []byte, now time.Time) (*Session, error)
+	// RevokeRefreshToken revokes the session of a refresh token. An unknown
+	// token is not an error.
+	RevokeRefreshToken(ctx context.Context, tenant string, hash []byte, now time.Time) error
+	// RevokeSession revokes one session. Returns ErrNotFound.
+	RevokeSession(ctx context.Context, tenant, id string, now time.Time) error
+	// RevokeUserSessions revokes every session of the user except keep.
+	RevokeUserSessions(ctx context.Context, tenant, userID, keep string, now time.Time) error
+
+	// AppendAudit stores an audit event, setting e.ID when empty.
+	AppendAudit(ctx context.Context, e *AuditEvent) error
+	// ListAudit returns the tenant's events newest first, and the next cursor.
+	ListAudit(ctx context.Context, tenant string, limit int, cursor string) ([]*AuditEvent, string, error)
+
+	// AppendLogs stores lines of the tenant's script log; old lines expire.
+	AppendLogs(ctx context.Context, tenant string, entries []LogEntry) error
+	// ListLogs returns the tenant's newest log lines, newest first.
+	ListLogs(ctx context.Context, tenant string, limit int) ([]LogEntry, error)
+
+	// Backup writes a consistent copy of the whole store to w.
+	Backup(ctx context.Context, w io.Writer) error
+	// Restore loads a backup into an empty store.
+	Restore(ctx context.Context, r io.Reader) error
+}
