@@ -1,0 +1,253 @@
+package password
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are the argon2id cost parameters of a hash.
+type Params struct {
+	// Memory is the memory cost in KiB.
+	Memory uint32
+	// Iterations is the number of passes over the memory.
+	Iterations uint32
+	// Parallelism is the number of lanes.
+	Parallelism uint8
+	// SaltLen is the length of the random salt in bytes.
+	SaltLen uint32
+	// KeyLen is the length of the derived key in bytes.
+	KeyLen uint32
+}
+
+// DefaultParams are the OWASP minimum parameters for argon2id: 19 MiB of
+// memory, two iterations, one lane, a 16-byte salt and a 32-byte key.
+var DefaultParams = Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+
+// Bounds on parameters, both for configured parameters and for parameters
+// read from stored hashes. A stored hash outside them is rejected rather than
+// computed, so a corrupted or planted hash cannot make one verification
+// allocate gigabytes or run for minutes.
+const (
+	MaxMemory      = 256 * 1024 // KiB, 256 MiB
+	MaxIterations  = 16
+	MaxParallelism = 16
+	MinSaltLen     = 8
+	MaxSaltLen     = 64
+	MinKeyLen      = 16
+	MaxKeyLen      = 128
+)
+
+// Validate reports whether p is within the bounds above. Memory must also be
+// at least 8 KiB per lane, as argon2 requires.
+func (p Params) Validate() error {
+	switch {
+	case p.Parallelism < 1 || p.Parallelism > MaxParallelism:
+		return fmt.Errorf("password: parallelism %d out of range 1..%d", p.Parallelism, MaxParallelism)
+	case p.Memory < 8*uint32(p.Parallelism) || p.Memory > MaxMemory:
+		return fmt.Errorf("password: memory %d KiB out of range %d..%d", p.Memory, 8*uint32(p.Parallelism), MaxMemory)
+	case p.Iterations < 1 || p.Iterations > MaxIterations:
+		return fmt.Errorf("password: iterations %d out of range 1..%d", p.Iterations, MaxIterations)
+	case p.SaltLen < MinSaltLen || p.SaltLen > MaxSaltLen:
+		return fmt.Errorf("password: salt length %d out of range %d..%d", p.SaltLen, MinSaltLen, MaxSaltLen)
+	case p.KeyLen < MinKeyLen || p.KeyLen > MaxKeyLen:
+		return fmt.Errorf("password: key length %d out of range %d..%d", p.KeyLen, MinKeyLen, MaxKeyLen)
+	}
+	return nil
+}
+
+// ErrBusy is returned when no hashing slot became free within Config.MaxWait
+// or before the context ended.
+var ErrBusy = errors.New("password: too many hashes in progress")
+
+// DefaultMaxWait is how long a request waits for a hashing slot when
+// Config.MaxWait is zero.
+const DefaultMaxWait = 2 * time.Second
+
+// Config configures a Hasher. The zero value is usable: it means
+// DefaultParams, 2*GOMAXPROCS concurrent hashes and DefaultMaxWait.
+type Config struct {
+	// Params are the parameters of new hashes. The zero value means
+	// DefaultParams.
+	Params Params
+	// MaxConcurrent is the number of hashes computed at once. Zero means
+	// 2*GOMAXPROCS.
+	MaxConcurrent int
+	// MaxWait is how long a call waits for a free slot before it fails with
+	// ErrBusy. Zero means DefaultMaxWait.
+	MaxWait time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Params == (Params{}) {
+		c.Params = DefaultParams
+	}
+	if c.MaxConcurrent == 0 {
+		c.MaxConcurrent = 2 * runtime.GOMAXPROCS(0)
+	}
+	if c.MaxWait == 0 {
+		c.MaxWait = DefaultMaxWait
+	}
+	return c
+}
+
+// Validate reports the first problem with c after defaults are applied.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	if err := c.Params.Validate(); err != nil {
+		return err
+	}
+	if c.MaxConcurrent < 1 {
+		return fmt.Errorf("password: MaxConcurrent %d must be positive", c.MaxConcurrent)
+	}
+	if c.MaxWait < 0 {
+		return fmt.Errorf("password: MaxWait %v must not be negative", c.MaxWait)
+	}
+	return nil
+}
+
+// Hasher hashes and verifies passwords with a bounded number of hashes in
+// flight. It is safe for concurrent use.
+type Hasher struct {
+	params  Params
+	maxWait time.Duration
+	slots   chan struct{}
+	waiting atomic.Int64
+
+	// dummySalt and dummyKey make VerifyDummy cost exactly what a Verify
+	// with the current parameters costs.
+	dummySalt []byte
+	dummyKey  []byte
+}
+
+// NewHasher returns a Hasher for cfg. It panics if cfg.Validate fails: the
+// configuration is a programming or deployment error that must surface at
+// start-up, so check it with Config.Validate first when it comes from input.
+func NewHasher(cfg Config) *Hasher {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	cfg = cfg.withDefaults()
+	h := &Hasher{
+		params:    cfg.Params,
+		maxWait:   cfg.MaxWait,
+		slots:     make(chan struct{}, cfg.MaxConcurrent),
+		dummySalt: make([]byte, cfg.Params.SaltLen),
+		dummyKey:  make([]byte, cfg.Params.KeyLen),
+	}
+	rand.Read(h.dummySalt)
+	rand.Read(h.dummyKey)
+	return h
+}
+
+// Params returns the parameters of new hashes.
+func (h *Hasher) Params() Params { return h.params }
+
+// Acquire waits for a hashing slot, for callers that compute an expensive
+// hash elsewhere (for example a legacy verification). The caller must call
+// release exactly once. Returns an error wrapping ErrBusy (and the context's
+// error, if the context ended) when no slot is free within Config.MaxWait.
+func (h *Hasher) Acquire(ctx context.Context) (release func(), err error) {
+	if err := h.acquire(ctx); err != nil {
+		return nil, err
+	}
+	var once atomic.Bool
+	return func() {
+		if once.CompareAndSwap(false, true) {
+			h.release()
+		}
+	}, nil
+}
+
+func (h *Hasher) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %w", ErrBusy, err)
+	}
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	h.waiting.Add(1)
+	defer h.waiting.Add(-1)
+	timer := time.NewTimer(h.maxWait)
+	defer timer.Stop()
+	select {
+	case h.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
+	case <-timer.C:
+		return ErrBusy
+	}
+}
+
+func (h *Hasher) release() { <-h.slots }
+
+// QueueDepth returns the number of calls waiting for a slot.
+func (h *Hasher) QueueDepth() int { return int(h.waiting.Load()) }
+
+// InFlight returns the number of slots in use.
+func (h *Hasher) InFlight() int { return len(h.slots) }
+
+// Hash returns the PHC string of password with a fresh random salt and the
+// current parameters. Returns an error wrapping ErrBusy when no slot is free
+// in time.
+func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	salt := make([]byte, h.params.SaltLen)
+	rand.Read(salt)
+	if err := h.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer h.release()
+	key := idKey(password, salt, h.params)
+	return encode(h.params, salt, key), nil
+}
+
+// Verify reports whether password matches the PHC string encoded, in
+// constant time with respect to the key. needsRehash is true when the
+// password matches but encoded was made with parameters other than the
+// current ones, so the caller should store a new Hash. Hashes with other
+// parameters verify as long as they are within the package bounds. Returns
+// an error wrapping ErrInvalidHash for a malformed or out-of-bounds hash and
+// one wrapping ErrBusy when no slot is free in time.
+func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, needsRehash bool, err error) {
+	d, err := decode(encoded)
+	if err != nil {
+		return false, false, err
+	}
+	if err := h.acquire(ctx); err != nil {
+		return false, false, err
+	}
+	defer h.release()
+	key := idKey(password, d.salt, d.params)
+	if subtle.ConstantTimeCompare(key, d.key) != 1 {
+		return false, false, nil
+	}
+	return true, d.params != h.params, nil
+}
+
+// VerifyDummy costs what a Verify against a hash with the current parameters
+// costs and always fails. Call it for unknown users so that they cannot be
+// told apart from wrong passwords by timing. Returns an error wrapping
+// ErrBusy when no slot is free in time, and nil otherwise.
+func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
+	if err := h.acquire(ctx); err != nil {
+		return err
+	}
+	defer h.release()
+	key := idKey(password, h.dummySalt, h.params)
+	subtle.ConstantTimeCompare(key, h.dummyKey)
+	return nil
+}
+
+func idKey(password string, salt []byte, p Params) []byte {
+	return argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+}

@@ -1,0 +1,88 @@
+package password
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Length bounds of a new password, in characters (runes) after NFC
+// normalisation.
+const (
+	MinLength = 8
+	MaxLength = 256
+)
+
+// ErrWeak is wrapped by every policy error, so callers can test
+// errors.Is(err, ErrWeak).
+var ErrWeak = errors.New("password: too weak")
+
+// Policy errors returned by Validate. Each wraps ErrWeak.
+var (
+	ErrTooShort = fmt.Errorf("%w: shorter than %d characters", ErrWeak, MinLength)
+	ErrTooLong  = fmt.Errorf("%w: longer than %d characters", ErrWeak, MaxLength)
+	ErrCommon   = fmt.Errorf("%w: on the list of common passwords", ErrWeak)
+	ErrNotUTF8  = fmt.Errorf("%w: not valid UTF-8", ErrWeak)
+)
+
+// Validate applies the policy for a new password and returns it NFC
+// normalised; hash the normalised form. The password must be valid UTF-8,
+// MinLength to MaxLength characters long after normalisation and not on the
+// common-password list (compared case-insensitively). Returns ErrNotUTF8,
+// ErrTooShort, ErrTooLong or ErrCommon.
+func Validate(password string) (normalized string, err error) {
+	if !utf8.ValidString(password) {
+		return "", ErrNotUTF8
+	}
+	// Refuse absurd inputs before normalising them. NFC composes at most a
+	// few runes into one (a Hangul syllable from three jamo, a letter with
+	// stacked accents), so a password that is within MaxLength after
+	// normalisation is well within this many bytes before it.
+	if len(password) > 4*utf8.UTFMax*MaxLength {
+		return "", ErrTooLong
+	}
+	normalized = norm.NFC.String(password)
+	switch n := utf8.RuneCountInString(normalized); {
+	case n < MinLength:
+		return "", ErrTooShort
+	case n > MaxLength:
+		return "", ErrTooLong
+	}
+	if IsCommon(normalized) {
+		return "", ErrCommon
+	}
+	return normalized, nil
+}
+
+// commonPasswords is SecLists' Passwords/Common-Credentials/10k-most-common.txt
+// (https://github.com/danielmiessler/SecLists, commit 4f84b3c2, MIT licence),
+// one entry per line, unchanged except for LF line endings.
+//
+//go:embed common-passwords.txt
+var commonPasswords string
+
+// commonSet is built on first use: most processes that import the package
+// only verify passwords and never need it.
+var commonSet = sync.OnceValue(func() map[string]struct{} {
+	lines := strings.Split(commonPasswords, "\n")
+	set := make(map[string]struct{}, len(lines))
+	for _, l := range lines {
+		l = strings.TrimSuffix(l, "\r")
+		if l != "" {
+			set[strings.ToLower(l)] = struct{}{}
+		}
+	}
+	return set
+})
+
+// IsCommon reports whether password is on the embedded common-password list,
+// ignoring case.
+func IsCommon(password string) bool {
+	_, ok := commonSet()[strings.ToLower(password)]
+	return ok
+}
