@@ -1,0 +1,69 @@
+// Package legacydb gives a tenant's WebAssembly module controlled, read-only access to the
+// tenant's legacy user database: the connection behind the ABI's db_query host function.
+//
+// Open validates a tenant's connection settings, opens a small database/sql pool of its own
+// (PostgreSQL through pgx, MySQL and MariaDB through go-sql-driver/mysql, SQLite through the
+// pure-Go modernc.org/sqlite) and pings it. Errors from Open are *ConnectError values whose
+// messages never contain the DSN's password. DB.Query runs one guest request,
+// {"sql": "...", "args": [...]}, and returns the response JSON the guest reads:
+//
+//	{"columns": ["id", "email"], "rows": [[1, "a@example.com"]]}
+//	{"columns": [...], "rows": [... 100 rows ...], "truncated": true}
+//	{"error": "the driver's message"}
+//
+// # Read-only, and nothing but the tenant's database
+//
+// Every request runs as one statement inside a read-only transaction that is always rolled
+// back, with the caller's deadline. On top of that, several layers keep a script from
+// writing, or from reaching anything beyond its own database:
+//
+//   - A statement must start with SELECT, WITH, VALUES, TABLE, SHOW, EXPLAIN, DESCRIBE,
+//     DESC or "(" (after comments); MySQL executable comments (/*! ... */) at the start are
+//     refused. MariaDB runs DDL such as CREATE TABLE and DROP TABLE even inside a READ ONLY
+//     transaction (the implicit commit ends it), so this check is what stops DDL there.
+//   - One statement per request: pgx always uses the extended protocol (a simple-protocol
+//     exec mode in the DSN is replaced), MySQL's multiStatements is forced off, and in SQLite
+//     the authorizer below checks every statement.
+//   - MySQL: requests naming LOAD_FILE, INFILE, OUTFILE or DUMPFILE are refused before they
+//     reach the server (a READ ONLY transaction does not stop them, and LOAD_FILE works for
+//     any user with the FILE privilege). LOAD DATA LOCAL is off (allowAllFiles is forced
+//     false).
+//   - PostgreSQL: requests naming the server-file functions (pg_read_file,
+//     pg_read_binary_file, pg_stat_file, pg_ls_*, pg_file_*, lo_import, lo_export) or dblink
+//     are refused; the read-only transaction stops every write, COPY and DO are not allowed
+//     first keywords. Anything else a function can do depends on the database role: give
+//     the tenant a least-privilege role.
+//   - PostgreSQL DSN keys are limited to connection basics (no passfile, service,
+//     servicefile, sslcert, sslkey, sslpassword; sslrootcert only as "system"), a password
+//     not given in the DSN is not taken from PGPASSWORD or ~/.pgpass, and client
+//     certificates found in the server's home are not presented.
+//   - SQLite: the DSN must name an existing regular file inside SQLiteRoot/<tenant>/ after
+//     symlinks are resolved; URIs and query parameters are refused. The file is opened as a
+//     SQLite URI with mode=ro, query_only, trusted_schema=OFF and defensive mode, and each
+//     connection gets an authorizer that allows only reading (SELECT, reads, recursive CTEs,
+//     transactions, savepoints) and denies everything else, including ATTACH, DETACH,
+//     PRAGMA, every write and DDL, and the functions load_extension, readfile, writefile,
+//     edit and fts3_tokenizer (VACUUM INTO is stopped too: it needs an ATTACH). Extension
+//     loading is also off by SQLite's default, and the driver offers no file functions.
+//
+// # Limits
+//
+// A response holds at most Limits.MaxRows rows (default 100): a query that yields more is
+// cut there and the response says "truncated": true, the way a LIMIT would, so a script
+// gets usable data and can tell. A response larger than Limits.MaxBytes (default 256 KiB)
+// is not returned at all: Query returns ErrTooLarge (the host's status -2). Reading stops
+// as soon as either limit is reached (the statement is cancelled rather than drained), and
+// no single value is read from the wire beyond 16 MiB: pgx's protocol message limit, a
+// per-request read budget on MySQL connections, and SQLITE_LIMIT_LENGTH.
+//
+// # Values
+//
+// Integers (including BIGINT, MySQL unsigned BIGINT and YEAR) are JSON numbers; floats are
+// JSON numbers, except NaN and ±Infinity, which are the strings "NaN", "Infinity" and
+// "-Infinity". Exact decimals (PostgreSQL numeric, MySQL DECIMAL) are JSON strings holding
+// their digits, so no precision is lost. Booleans are JSON booleans (MySQL has none: its
+// BOOL is TINYINT and comes back as 0 or 1). Times are RFC 3339 strings with fractional
+// seconds when there are any. Binary columns (PostgreSQL bytea; MySQL BLOB, BINARY,
+// VARBINARY, BIT, GEOMETRY; any SQLite BLOB value) are base64 strings (standard alphabet,
+// padded); everything else, JSON and UUID included, is a JSON string.
+package legacydb

@@ -1,0 +1,317 @@
+package legacydb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults for Config and Limits.
+const (
+	DefaultMaxOpenConns   = 4
+	DefaultMaxIdleTime    = time.Minute
+	DefaultConnectTimeout = 10 * time.Second
+	DefaultMaxRows        = 100
+	DefaultMaxBytes       = 256 << 10
+)
+
+// maxValueBytes bounds what is read from the database for one value (or one row on the
+// PostgreSQL wire), so a huge value cannot make the host buffer it.
+const maxValueBytes = 16 << 20
+
+// CodeConnectionFailed is the API error code for a *ConnectError.
+const CodeConnectionFailed = "connection_failed"
+
+var (
+	// ErrTooLarge is returned by Query when the response would exceed Limits.MaxBytes (or
+	// a value exceeds 16 MiB on the wire); the host answers db_query with status -2.
+	ErrTooLarge = errors.New("legacydb: response too large")
+	// ErrClosed is returned by Query after Close.
+	ErrClosed = errors.New("legacydb: connection closed")
+)
+
+// ConnectError is returned by Open when the settings are refused or the database cannot be
+// reached. Reason is safe to show the tenant: it never contains the DSN's password.
+type ConnectError struct {
+	Driver string
+	Reason string
+}
+
+// Error returns the driver and the masked reason.
+func (e *ConnectError) Error() string {
+	return fmt.Sprintf("legacydb: %s connection failed: %s", e.Driver, e.Reason)
+}
+
+// Code returns CodeConnectionFailed.
+func (e *ConnectError) Code() string { return CodeConnectionFailed }
+
+// Config is a tenant's connection.
+type Config struct {
+	// Driver is "postgres", "mysql" or "sqlite".
+	Driver string
+	// DSN is a pgx connection string (URL or keyword/value), a go-sql-driver/mysql DSN, or
+	// for sqlite a file path inside SQLiteRoot/<Tenant>/ (relative to it, or absolute).
+	DSN string
+	// SQLiteRoot is the operator's folder of legacy SQLite files.
+	SQLiteRoot string
+	// Tenant names the tenant; for sqlite it is the folder under SQLiteRoot.
+	Tenant string
+	// MaxOpenConns caps the tenant's pool (default DefaultMaxOpenConns).
+	MaxOpenConns int
+	// MaxIdleTime closes a connection idle that long (default DefaultMaxIdleTime).
+	MaxIdleTime time.Duration
+}
+
+// Limits bound one Query response.
+type Limits struct {
+	// MaxRows is the most rows a response holds (default DefaultMaxRows); more are cut and
+	// the response says "truncated": true.
+	MaxRows int
+	// MaxBytes is the largest response (default DefaultMaxBytes); a larger one is ErrTooLarge.
+	MaxBytes int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxRows <= 0 {
+		l.MaxRows = DefaultMaxRows
+	}
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultMaxBytes
+	}
+	return l
+}
+
+// DB is a tenant's open connection pool. It is safe for concurrent use.
+type DB struct {
+	driver  string
+	db      *sql.DB
+	dialect dialect
+	mask    func(string) string
+	// prepare, if set, readies a pinned connection for one request and returns a
+	// function reporting whether the request ran over its wire read budget.
+	prepare func(conn *sql.Conn, lim Limits) (overBudget func() bool, err error)
+	closed  atomic.Bool
+}
+
+// Open validates cfg, opens the tenant's pool and pings the database within ctx (or
+// DefaultConnectTimeout when ctx has no deadline). Every error is a *ConnectError.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, DefaultConnectTimeout)
+		defer cancel()
+	}
+	if cfg.MaxOpenConns <= 0 {
+		cfg.MaxOpenConns = DefaultMaxOpenConns
+	}
+	if cfg.MaxIdleTime <= 0 {
+		cfg.MaxIdleTime = DefaultMaxIdleTime
+	}
+	d := &DB{driver: cfg.Driver, mask: newMasker(cfg.Driver, cfg.DSN)}
+	var err error
+	switch cfg.Driver {
+	case "postgres":
+		d.dialect = postgresDialect
+		d.db, err = openPostgres(cfg.DSN)
+	case "mysql":
+		d.dialect = mysqlDialect
+		d.db, d.prepare, err = openMySQL(cfg.DSN)
+	case "sqlite":
+		d.dialect = sqliteDialect
+		d.db, err = openSQLite(cfg)
+		d.prepare = prepareSQLite
+	default:
+		return nil, &ConnectError{Driver: cfg.Driver, Reason: fmt.Sprintf("unknown driver %q (want postgres, mysql or sqlite)", cfg.Driver)}
+	}
+	if err != nil {
+		return nil, &ConnectError{Driver: cfg.Driver, Reason: d.mask(err.Error())}
+	}
+	d.db.SetMaxOpenConns(cfg.MaxOpenConns)
+	d.db.SetMaxIdleConns(cfg.MaxOpenConns)
+	d.db.SetConnMaxIdleTime(cfg.MaxIdleTime)
+	if err := d.ping(ctx); err != nil {
+		d.db.Close()
+		return nil, &ConnectError{Driver: cfg.Driver, Reason: d.mask(err.Error())}
+	}
+	return d, nil
+}
+
+// ping checks the database is reachable; for SQLite, that the file is a database.
+func (d *DB) ping(ctx context.Context) error {
+	if d.driver != "sqlite" {
+		return d.db.PingContext(ctx)
+	}
+	var n int
+	if err := d.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Close closes the pool; running queries end first.
+func (d *DB) Close() error {
+	if d.closed.Swap(true) {
+		return nil
+	}
+	return d.db.Close()
+}
+
+// Query runs one guest request, {"sql": "...", "args": [...]}, read-only and within ctx,
+// and returns the response JSON (see the package documentation). A bad request, a refused
+// statement, an SQL error, a lost connection or the deadline passing are all error
+// responses, not Go errors: the only errors are ErrTooLarge and ErrClosed.
+func (d *DB) Query(ctx context.Context, request []byte, lim Limits) ([]byte, error) {
+	if d.closed.Load() {
+		return nil, ErrClosed
+	}
+	lim = lim.withDefaults()
+	req, err := parseRequest(request)
+	if err != nil {
+		return errorResponse(err.Error()), nil
+	}
+	if err := d.dialect.checkStatement(req.SQL); err != nil {
+		return errorResponse(err.Error()), nil
+	}
+
+	// qctx ends the statement early once the response is complete or too large, so
+	// the rest of a big result is neither sent nor drained.
+	qctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	conn, err := d.db.Conn(qctx)
+	if err != nil {
+		return d.failure(ctx, err)
+	}
+	defer conn.Close()
+	overBudget := func() bool { return false }
+	if d.prepare != nil {
+		if overBudget, err = d.prepare(conn, lim); err != nil {
+			return d.failure(ctx, err)
+		}
+	}
+	tx, err := conn.BeginTx(qctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return d.failure(ctx, err)
+	}
+	// Never committed: whatever the statement did, if anything, is rolled back.
+	defer tx.Rollback()
+
+	rows, err := tx.QueryContext(qctx, req.SQL, req.Args...)
+	if err != nil {
+		if overBudget() || d.tooLarge(err) {
+			return nil, ErrTooLarge
+		}
+		return d.failure(ctx, err)
+	}
+	defer rows.Close()
+
+	resp, err := d.encodeRows(rows, lim)
+	if err != nil {
+		cancel()
+		if errors.Is(err, ErrTooLarge) || overBudget() || d.tooLarge(err) {
+			return nil, ErrTooLarge
+		}
+		return d.failure(ctx, err)
+	}
+	return resp, nil
+}
+
+// encodeRows writes the response for rows within lim.
+func (d *DB) encodeRows(rows *sql.Rows, lim Limits) ([]byte, error) {
+	names, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	binary := make([]bool, len(types))
+	for i, t := range types {
+		binary[i] = isBinaryColumn(d.driver, t.DatabaseTypeName())
+	}
+
+	b := make([]byte, 0, min(lim.MaxBytes, 4096))
+	b = append(b, `{"columns":[`...)
+	for i, n := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, n)
+	}
+	b = append(b, `],"rows":[`...)
+	if len(b) > lim.MaxBytes {
+		return nil, ErrTooLarge
+	}
+
+	vals := make([]any, len(names))
+	ptrs := make([]any, len(names))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	truncated := false
+	for n := 0; rows.Next(); n++ {
+		if n == lim.MaxRows {
+			truncated = true
+			break
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		for i, v := range vals {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendValue(b, v, binary[i])
+			if len(b) > lim.MaxBytes {
+				return nil, ErrTooLarge
+			}
+		}
+		b = append(b, ']')
+	}
+	if !truncated {
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	b = append(b, ']')
+	if truncated {
+		b = append(b, `,"truncated":true`...)
+	}
+	b = append(b, '}')
+	if len(b) > lim.MaxBytes {
+		return nil, ErrTooLarge
+	}
+	return b, nil
+}
+
+// failure turns an error from the database into an error response, or ErrClosed.
+func (d *DB) failure(ctx context.Context, err error) ([]byte, error) {
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return errorResponse("query timed out: the call's deadline passed"), nil
+	case ctx.Err() != nil:
+		return errorResponse("query canceled"), nil
+	case d.closed.Load():
+		return nil, ErrClosed
+	}
+	return errorResponse(d.mask(err.Error())), nil
+}
+
+// tooLarge reports whether err is the driver refusing a value over maxValueBytes.
+func (d *DB) tooLarge(err error) bool {
+	switch d.driver {
+	case "postgres":
+		return postgresTooLarge(err)
+	case "sqlite":
+		return sqliteTooLarge(err)
+	}
+	return false
+}
