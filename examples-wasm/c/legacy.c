@@ -1,0 +1,241 @@
+/*
+ * legacy.c - the wasmauth example guest in C: login and get_user against a legacy
+ * "users" table (see examples-wasm/README.md for the behaviour every example shares).
+ *
+ * Build (from examples-wasm/c):
+ *   clang --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror -nodefaultlibs -lc -Wl,--strip-all -o legacy.wasm legacy.c
+ *
+ * (-nodefaultlibs -lc: link wasi-libc but not compiler-rt's builtins, which Debian ships
+ * separately as libclang-rt-14-dev-wasm32; this code needs none of them.)
+ */
+#include "wasmauth.h"
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+/* fail logs why the script failed and returns the export's failure result. */
+static int32_t fail(const char *why, const char *detail, size_t detail_n) {
+    wa_buf line = {0};
+    wa_buf_puts(&line, why);
+    if (detail_n) {
+        wa_buf_puts(&line, ": ");
+        wa_buf_put(&line, detail, detail_n);
+    }
+    if (!line.oom) wa_host_log(WA_ERROR, line.p, (int32_t)line.n);
+    wa_buf_free(&line);
+    return 1;
+}
+
+static int32_t fail_status(const char *why, int32_t status) {
+    char num[16];
+    int i = (int)sizeof num;
+    num[--i] = '\0';
+    int32_t v = status < 0 ? -status : status;
+    do num[--i] = (char)('0' + v % 10); while ((v /= 10) && i > 1);
+    if (status < 0) num[--i] = '-';
+    return fail(why, num + i, strlen(num + i));
+}
+
+/* answer_none answers {"user": null} with an optional reason. */
+static int32_t answer_none(const char *reason) {
+    wa_buf out = {0};
+    wa_buf_puts(&out, "{\"user\":null");
+    if (reason) {
+        wa_buf_puts(&out, ",\"reason\":\"");
+        wa_buf_puts(&out, reason);
+        wa_buf_putc(&out, '"');
+    }
+    wa_buf_putc(&out, '}');
+    int32_t st = wa_output(&out);
+    wa_buf_free(&out);
+    return st == 0 ? 0 : fail_status("output_set", st);
+}
+
+/* put_string_member appends ,"name":"..." when v is a non-empty string. */
+static void put_string_member(wa_buf *out, const char *name, wa_json v, wa_buf *tmp) {
+    if (!wa_json_string(v, tmp) || tmp->n == 0) return;
+    wa_buf_puts(out, ",\"");
+    wa_buf_puts(out, name);
+    wa_buf_puts(out, "\":");
+    wa_buf_put_json_string(out, tmp->p, tmp->n);
+}
+
+static int valid_table(const char *s, size_t n) {
+    if (n == 0 || n > 64) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.'))
+            return 0;
+    }
+    return 1;
+}
+
+/* check_sha256 verifies "sha256$<salt>$<hex of sha256(salt + password)>": 1, 0, or -1
+ * when the hash is malformed or digest failed (logged). */
+static int check_sha256(const char *hash, size_t n, const wa_buf *pw) {
+    const char *salt = hash + 7, *end = hash + n;
+    const char *dollar = memchr(salt, '$', (size_t)(end - salt));
+    if (!dollar) return fail("malformed sha256 hash", NULL, 0), -1;
+    wa_buf data = {0}, sum = {0};
+    wa_buf_put(&data, salt, (size_t)(dollar - salt));
+    wa_buf_put(&data, pw->p, pw->n);
+    int32_t st = data.oom ? WA_ERR_NOMEM : wa_digest("sha256", data.p, data.n, &sum);
+    wa_buf_free(&data);
+    if (st != 0) {
+        wa_buf_free(&sum);
+        return fail_status("digest", st), -1;
+    }
+    /* Compare the hex digests without an early exit (the length is not secret). */
+    static const char hex[] = "0123456789abcdef";
+    const char *want = dollar + 1;
+    size_t want_n = (size_t)(end - want);
+    unsigned diff = want_n != sum.n * 2;
+    for (size_t i = 0; want_n == sum.n * 2 && i < sum.n; i++) {
+        unsigned char b = (unsigned char)sum.p[i];
+        diff |= (unsigned)(want[2 * i] ^ hex[b >> 4]) | (unsigned)(want[2 * i + 1] ^ hex[b & 15]);
+    }
+    wa_buf_free(&sum);
+    return diff == 0;
+}
+
+/* run implements both exports. */
+static int32_t run(int is_login) {
+    int32_t rc = 1;
+    wa_buf in = {0}, ident = {0}, pw = {0}, table = {0}, dialect = {0}, req = {0}, resp = {0}, tmp = {0},
+           out = {0};
+    wa_json input, config, v, rows, row, col;
+    int32_t st = wa_read_input(&in);
+    if (st != 0) {
+        rc = fail_status("input", st);
+        goto done;
+    }
+    if (!wa_json_parse(in.p, in.n, &input) || input.p[0] != '{') {
+        rc = fail("input is not a JSON object", NULL, 0);
+        goto done;
+    }
+    if (wa_json_member(input, "config", &config)) {
+        if (wa_json_member(config, "table", &v)) wa_json_string(v, &table);
+        if (wa_json_member(config, "dialect", &v)) wa_json_string(v, &dialect);
+    }
+    if (table.n == 0) wa_buf_puts(&table, "users");
+    if (!valid_table(table.p, table.n)) {
+        rc = fail("config: table must be 1-64 characters of A-Z a-z 0-9 _ .", NULL, 0);
+        goto done;
+    }
+    if (wa_json_member(input, "identifier", &v)) wa_json_string(v, &ident);
+    if (is_login && wa_json_member(input, "password", &v)) wa_json_string(v, &pw);
+    const char *not_found = is_login ? "not_found" : NULL;
+    if (ident.n == 0) {
+        rc = answer_none(not_found);
+        goto done;
+    }
+    int pg = dialect.n == 8 && memcmp(dialect.p, "postgres", 8) == 0;
+
+    wa_buf sql = {0};
+    wa_buf_puts(&sql, "SELECT id, email, username, email_verified, name");
+    if (is_login) wa_buf_puts(&sql, ", password_hash");
+    wa_buf_puts(&sql, " FROM ");
+    wa_buf_put(&sql, table.p, table.n);
+    wa_buf_puts(&sql, pg ? " WHERE lower(email) = lower($1) OR lower(username) = lower($2)"
+                         : " WHERE lower(email) = lower(?) OR lower(username) = lower(?)");
+    wa_buf_puts(&sql, " ORDER BY id LIMIT 1");
+    wa_buf_puts(&req, "{\"sql\":");
+    wa_buf_put_json_string(&req, sql.p, sql.n);
+    wa_buf_free(&sql);
+    wa_buf_puts(&req, ",\"args\":[");
+    wa_buf_put_json_string(&req, ident.p, ident.n);
+    wa_buf_putc(&req, ',');
+    wa_buf_put_json_string(&req, ident.p, ident.n);
+    wa_buf_puts(&req, "]}");
+    if ((st = wa_query(&req, &resp)) != 0) {
+        rc = fail_status("db_query", st);
+        goto done;
+    }
+    wa_json res;
+    if (!wa_json_parse(resp.p, resp.n, &res)) {
+        rc = fail("db_query: response is not JSON", NULL, 0);
+        goto done;
+    }
+    if (wa_json_member(res, "error", &v)) {
+        wa_json_string(v, &tmp);
+        rc = fail("db_query", tmp.p, tmp.n);
+        goto done;
+    }
+    if (!wa_json_member(res, "rows", &rows) || !wa_json_index(rows, 0, &row)) {
+        rc = answer_none(not_found);
+        goto done;
+    }
+
+    /* The user: id as a string, then the optional members. */
+    wa_buf_puts(&out, "{\"user\":{\"id\":");
+    if (!wa_json_index(row, 0, &col)) {
+        rc = fail("db_query: too few columns", NULL, 0);
+        goto done;
+    }
+    if (wa_json_is_number(col)) {
+        wa_buf_putc(&out, '"');
+        wa_buf_put(&out, col.p, col.n);
+        wa_buf_putc(&out, '"');
+    } else if (wa_json_string(col, &tmp) && tmp.n > 0) {
+        wa_buf_put_json_string(&out, tmp.p, tmp.n);
+    } else {
+        rc = fail("user row has no usable id", NULL, 0);
+        goto done;
+    }
+    static const char *const names[] = {NULL, "email", "username", NULL, "name"};
+    for (int i = 1; i <= 4; i++) {
+        if (!wa_json_index(row, (size_t)i, &col)) {
+            rc = fail("db_query: too few columns", NULL, 0);
+            goto done;
+        }
+        if (names[i])
+            put_string_member(&out, names[i], col, &tmp);
+        else
+            wa_buf_puts(&out, wa_json_truthy(col) ? ",\"email_verified\":true" : ",\"email_verified\":false");
+    }
+    wa_buf_puts(&out, ",\"profile\":{}}}");
+
+    if (is_login) {
+        if (!wa_json_index(row, 5, &col)) {
+            rc = fail("db_query: too few columns", NULL, 0);
+            goto done;
+        }
+        int ok;
+        if (!wa_json_string(col, &tmp) || tmp.n == 0) {
+            wa_log(WA_WARN, "user has no password hash");
+            ok = 0;
+        } else if (tmp.n >= 7 && memcmp(tmp.p, "sha256$", 7) == 0) {
+            ok = check_sha256(tmp.p, tmp.n, &pw);
+        } else {
+            ok = wa_verify_password(tmp.p, tmp.n, pw.p, pw.n);
+            if (ok < 0) {
+                rc = fail_status("verify_password", ok);
+                goto done;
+            }
+        }
+        if (ok < 0) goto done; /* already logged */
+        if (!ok) {
+            rc = answer_none("wrong_password");
+            goto done;
+        }
+    }
+    if ((st = wa_output(&out)) != 0) {
+        rc = fail_status("output_set", st);
+        goto done;
+    }
+    rc = 0;
+done:
+    wa_buf_free(&in);
+    wa_buf_free(&ident);
+    wa_buf_free(&pw);
+    wa_buf_free(&table);
+    wa_buf_free(&dialect);
+    wa_buf_free(&req);
+    wa_buf_free(&resp);
+    wa_buf_free(&tmp);
+    wa_buf_free(&out);
+    return rc;
+}
+
+EXPORT("login") int32_t login(void) { return run(1); }
+
+EXPORT("get_user") int32_t get_user(void) { return run(0); }

@@ -1,0 +1,89 @@
+//go:build wasip1
+
+package wasmauth
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Input is one call's input: the identifier as the user typed it (trimmed and
+// NFC-normalised, case kept), the password (login only), the tenant's id and the
+// tenant's connection config.
+type Input struct {
+	Identifier string         `json:"identifier"`
+	Password   string         `json:"password"`
+	Tenant     string         `json:"tenant"`
+	Config     map[string]any `json:"config"`
+}
+
+// Setting returns the config value under key when it is a non-empty string, and
+// fallback otherwise.
+func (in Input) Setting(key, fallback string) string {
+	if s, ok := in.Config[key].(string); ok && s != "" {
+		return s
+	}
+	return fallback
+}
+
+// ReadInput reads and decodes this call's input JSON.
+func ReadInput() (Input, error) {
+	var in Input
+	n := hostInputLen()
+	if n < 0 {
+		return in, Status(n)
+	}
+	buf := make([]byte, n)
+	if n > 0 {
+		got := hostInputRead(bytesPtr(buf), n)
+		if got < 0 {
+			return in, Status(got)
+		}
+		buf = buf[:got]
+	}
+	if err := json.Unmarshal(buf, &in); err != nil {
+		return in, fmt.Errorf("wasmauth: decoding input: %w", err)
+	}
+	return in, nil
+}
+
+// User is the legacy user a script answers with. ID must not be empty, and Email or
+// Username must be set; empty strings are left out of the answer.
+type User struct {
+	ID            string         `json:"id"`
+	Email         string         `json:"email,omitempty"`
+	Username      string         `json:"username,omitempty"`
+	EmailVerified bool           `json:"email_verified"`
+	Name          string         `json:"name,omitempty"`
+	Profile       map[string]any `json:"profile"`
+}
+
+// The reasons a login may give for answering with no user. They reach the tenant's
+// stats and log, never the end user.
+const (
+	ReasonNotFound      = "not_found"
+	ReasonWrongPassword = "wrong_password"
+)
+
+type answer struct {
+	User   *User  `json:"user"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Answer sets this call's output: user, or no user (nil) with an optional reason.
+// A nil Profile is sent as {}. The last accepted answer of a call wins.
+func Answer(user *User, reason string) error {
+	if user != nil && user.Profile == nil {
+		u := *user
+		u.Profile = map[string]any{}
+		user = &u
+	}
+	out, err := json.Marshal(answer{User: user, Reason: reason})
+	if err != nil {
+		return fmt.Errorf("wasmauth: encoding answer: %w", err)
+	}
+	if st := hostOutputSet(bytesPtr(out), int32(len(out))); st != 0 {
+		return Status(st)
+	}
+	return nil
+}
