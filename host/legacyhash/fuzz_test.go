@@ -1,0 +1,51 @@
+package legacyhash
+
+import (
+	"errors"
+	"testing"
+)
+
+// fuzzLimits are caps small enough that any hash the fuzzer builds is
+// verified in milliseconds; a hash that escaped its cap check would stall
+// the fuzzer instead.
+func fuzzLimits() *limits {
+	return &limits{
+		bcryptCost:      5,
+		argon2MemoryKiB: 256,
+		argon2Time:      2,
+		argon2Threads:   4,
+		scryptN:         1 << 8,
+		scryptMemory:    1 << 18,
+		scryptWork:      1 << 10,
+		pbkdf2Iter:      2000,
+		shaCryptRounds:  5000,
+		phpassCount:     1 << 10,
+		passwordWork:    1 << 22,
+	}
+}
+
+func FuzzVerify(f *testing.F) {
+	for _, v := range knownAnswers {
+		f.Add([]byte(v.hash), []byte(v.password))
+	}
+	f.Add([]byte("$5$rounds=10$roundstoolow$yfvwcWrQ8l/K0DAWyuPMDNHpIVlTQebY9l/gL972bIC"), []byte("the minimum number is still observed"))
+	f.Add([]byte("$argon2id$v=19$m=99999999999999999999999,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
+	f.Add([]byte("$scrypt$ln=200,r=8,p=1$$AAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
+	f.Add([]byte("pbkdf2_sha256$1$$"), []byte{0})
+	l := fuzzLimits()
+	f.Fuzz(func(t *testing.T, hash, password []byte) {
+		ok, err := l.verify(hash, password)
+		switch {
+		case err == nil:
+		case errors.Is(err, ErrUnknownFormat), errors.Is(err, ErrTooExpensive):
+			if ok {
+				t.Fatalf("verify(%q) = true with error %v", hash, err)
+			}
+		default:
+			t.Fatalf("verify(%q): unexpected error %v", hash, err)
+		}
+		if Format(hash) == "" && !errors.Is(err, ErrUnknownFormat) {
+			t.Fatalf("Format(%q) is empty but verify gave %v, %v", hash, ok, err)
+		}
+	})
+}

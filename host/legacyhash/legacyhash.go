@@ -1,0 +1,170 @@
+package legacyhash
+
+import (
+	"bytes"
+	"errors"
+)
+
+// ErrUnknownFormat is returned by Verify for a hash it cannot parse: an
+// unknown scheme, a malformed or truncated string, bad base64, out-of-range
+// parameters, or a variant this package does not implement (such as argon2
+// version 16).
+var ErrUnknownFormat = errors.New("legacyhash: unknown hash format")
+
+// ErrTooExpensive is returned by Verify, before any hashing, when the
+// parameters read from a hash (together with the password length, for the
+// crypt(3)-style schemes whose work grows with it) exceed the caps listed in
+// the package documentation.
+var ErrTooExpensive = errors.New("legacyhash: hash parameters exceed the cost caps")
+
+// MaxHashLen is the longest hash string Verify parses; longer input is
+// reported as ErrUnknownFormat without being looked at.
+const MaxHashLen = 1024
+
+// The caps applied to the parameters of a hash before any work is done.
+const (
+	// MaxBcryptCost is the highest bcrypt cost (log2 of the rounds) verified.
+	MaxBcryptCost = 16
+	// MaxArgon2MemoryKiB is the most argon2 memory verified: 1 GiB.
+	MaxArgon2MemoryKiB = 1 << 20
+	// MaxArgon2Time is the most argon2 passes (t) verified.
+	MaxArgon2Time = 10
+	// MaxArgon2Threads is the highest argon2 parallelism (p) verified. The
+	// work does not grow with p (memory and passes bound it); p only sets how
+	// many goroutines share it.
+	MaxArgon2Threads = 64
+	// MaxScryptN is the highest scrypt cost parameter N verified.
+	MaxScryptN = 1 << 20
+	// MaxScryptMemory is the most memory, in bytes, scrypt may use
+	// (128·N·r plus 128·r·p).
+	MaxScryptMemory = 1<<30 + 1<<20
+	// MaxScryptWork bounds N·r·p, the number of 128-byte blocks scrypt mixes
+	// (twice over) across its p lanes.
+	MaxScryptWork = 1 << 23
+	// MaxPBKDF2Iterations is the most PBKDF2 iterations verified, counted
+	// per block of output: iterations × ceil(key length / digest size).
+	MaxPBKDF2Iterations = 10_000_000
+	// MaxSHACryptRounds is the most SHA-crypt rounds verified. The
+	// specification allows up to 999,999,999; ten million rounds of
+	// SHA-512-crypt already take seconds.
+	MaxSHACryptRounds = 10_000_000
+	// MaxPHPassCount is the most phpass iterations verified (2^24; the
+	// format allows up to 2^30).
+	MaxPHPassCount = 1 << 24
+	// MaxPasswordWork bounds the password bytes that md5-crypt, SHA-crypt
+	// and phpass feed to their hash, which grows with rounds × password
+	// length (and, for SHA-crypt, with the square of the password length).
+	MaxPasswordWork = 1 << 30
+)
+
+// minDigestLen is the shortest checksum accepted by the PHC and PBKDF2
+// formats: a truncated checksum would let random passwords match.
+const minDigestLen = 16
+
+// limits holds the caps Verify applies. The package uses defaultLimits; tests
+// and the fuzz target use smaller ones.
+type limits struct {
+	bcryptCost      int
+	argon2MemoryKiB uint64
+	argon2Time      uint64
+	argon2Threads   uint64
+	scryptN         uint64
+	scryptMemory    uint64
+	scryptWork      uint64
+	pbkdf2Iter      uint64
+	shaCryptRounds  uint64
+	phpassCount     uint64
+	passwordWork    uint64
+}
+
+func defaultLimits() *limits {
+	return &limits{
+		bcryptCost:      MaxBcryptCost,
+		argon2MemoryKiB: MaxArgon2MemoryKiB,
+		argon2Time:      MaxArgon2Time,
+		argon2Threads:   MaxArgon2Threads,
+		scryptN:         MaxScryptN,
+		scryptMemory:    MaxScryptMemory,
+		scryptWork:      MaxScryptWork,
+		pbkdf2Iter:      MaxPBKDF2Iterations,
+		shaCryptRounds:  MaxSHACryptRounds,
+		phpassCount:     MaxPHPassCount,
+		passwordWork:    MaxPasswordWork,
+	}
+}
+
+// scheme is one supported hash format, recognised by its prefix.
+type scheme struct {
+	name   string
+	prefix string
+	verify func(l *limits, hash, password []byte) (bool, error)
+}
+
+// schemes lists the supported formats. No prefix is a prefix of another, so
+// the order does not matter.
+var schemes = []scheme{
+	{"bcrypt", "$2a$", verifyBcrypt},
+	{"bcrypt", "$2b$", verifyBcrypt},
+	{"bcrypt", "$2y$", verifyBcrypt},
+	{"bcrypt", "$2x$", verifyBcrypt},
+	{"argon2id", "$argon2id$", verifyArgon2},
+	{"argon2i", "$argon2i$", verifyArgon2},
+	{"scrypt", "$scrypt$", verifyScrypt},
+	{"pbkdf2-sha1", "$pbkdf2$", verifyPBKDF2},
+	{"pbkdf2-sha1", "$pbkdf2-sha1$", verifyPBKDF2},
+	{"pbkdf2-sha256", "$pbkdf2-sha256$", verifyPBKDF2},
+	{"pbkdf2-sha512", "$pbkdf2-sha512$", verifyPBKDF2},
+	{"django-pbkdf2-sha256", "pbkdf2_sha256$", verifyDjangoPBKDF2},
+	{"django-pbkdf2-sha1", "pbkdf2_sha1$", verifyDjangoPBKDF2},
+	{"django-argon2", "argon2$argon2", verifyDjangoArgon2},
+	{"django-bcrypt", "bcrypt$$2", verifyDjangoBcrypt},
+	{"django-bcrypt-sha256", "bcrypt_sha256$$2", verifyDjangoBcryptSHA256},
+	{"phpass", "$P$", verifyPHPass},
+	{"phpass", "$H$", verifyPHPass},
+	{"md5-crypt", "$1$", verifyMD5Crypt},
+	{"apr1-md5", "$apr1$", verifyMD5Crypt},
+	{"sha256-crypt", "$5$", verifySHACrypt},
+	{"sha512-crypt", "$6$", verifySHACrypt},
+}
+
+func lookup(hash []byte) *scheme {
+	for i := range schemes {
+		if bytes.HasPrefix(hash, []byte(schemes[i].prefix)) {
+			return &schemes[i]
+		}
+	}
+	return nil
+}
+
+// Verify reports whether password matches the legacy hash. It returns
+// ErrUnknownFormat for a hash it cannot parse or does not know, and
+// ErrTooExpensive when the hash's parameters exceed the caps; both are
+// decided before any hashing. Digests are compared in constant time.
+//
+// Schemes defined by C crypt(3) implementations (bcrypt, md5-crypt,
+// SHA-crypt) never match a password that contains a NUL byte, since C
+// stops reading a password there.
+func Verify(hash, password []byte) (bool, error) {
+	return defaultLimits().verify(hash, password)
+}
+
+func (l *limits) verify(hash, password []byte) (bool, error) {
+	if len(hash) > MaxHashLen {
+		return false, ErrUnknownFormat
+	}
+	s := lookup(hash)
+	if s == nil {
+		return false, ErrUnknownFormat
+	}
+	return s.verify(l, hash, password)
+}
+
+// Format names the scheme of a hash ("bcrypt", "argon2id", "sha512-crypt",
+// ...), judging by its prefix alone, or returns "" for an unknown one. It is
+// meant for logs and metrics; Verify still checks the whole string.
+func Format(hash []byte) string {
+	if s := lookup(hash); s != nil {
+		return s.name
+	}
+	return ""
+}
