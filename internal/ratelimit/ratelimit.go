@@ -1,0 +1,161 @@
+package ratelimit
+
+import (
+	"fmt"
+	"hash/maphash"
+	"strings"
+	"time"
+)
+
+// Rule limits the keys of one prefix to Limit failures per Window, on
+// average.
+type Rule struct {
+	// Limit is the number of failures admitted in a burst.
+	Limit int
+	// Window is the time in which Limit failures decay completely.
+	Window time.Duration
+}
+
+// Validate reports whether r has a positive Limit and a Window of at least
+// Limit nanoseconds.
+func (r Rule) Validate() error {
+	if r.Limit < 1 {
+		return fmt.Errorf("ratelimit: limit %d must be positive", r.Limit)
+	}
+	if r.Window < time.Duration(r.Limit) {
+		return fmt.Errorf("ratelimit: window %v too short for limit %d", r.Window, r.Limit)
+	}
+	return nil
+}
+
+// maxShards is the number of shards for a large maxKeys.
+const maxShards = 64
+
+// Limiter counts failures per key. It is safe for concurrent use.
+type Limiter struct {
+	rules  map[string]rule
+	seed   maphash.Seed
+	shards []shard
+}
+
+// rule is a Rule in the units the algorithm uses.
+type rule struct {
+	interval  int64 // Window/Limit: the cost of one failure, in ns
+	tolerance int64 // Window - interval: how far ahead tat may run while allowed
+	window    int64
+}
+
+// New returns a Limiter with rules by key prefix (the part of a key before
+// its first ':', or the whole key when it has none) that tracks at most
+// maxKeys keys. Keys whose prefix has no rule are never limited. New panics
+// if a rule is invalid or maxKeys is less than 1: both are configuration
+// errors to catch at start-up (see Rule.Validate).
+func New(rules map[string]Rule, maxKeys int) *Limiter {
+	if maxKeys < 1 {
+		panic(fmt.Sprintf("ratelimit: maxKeys %d must be positive", maxKeys))
+	}
+	l := &Limiter{rules: make(map[string]rule, len(rules)), seed: maphash.MakeSeed()}
+	for prefix, r := range rules {
+		if err := r.Validate(); err != nil {
+			panic(fmt.Sprintf("ratelimit: rule %q: %v", prefix, err))
+		}
+		interval := int64(r.Window) / int64(r.Limit)
+		l.rules[prefix] = rule{interval: interval, tolerance: int64(r.Window) - interval, window: int64(r.Window)}
+	}
+	n := maxShards
+	for n > 1 && n > maxKeys {
+		n /= 2
+	}
+	l.shards = make([]shard, n)
+	for i := range l.shards {
+		l.shards[i].init(maxKeys / n)
+	}
+	return l
+}
+
+func (l *Limiter) lookup(key string) (rule, *shard, bool) {
+	prefix, _, _ := strings.Cut(key, ":")
+	r, ok := l.rules[prefix]
+	if !ok {
+		return rule{}, nil, false
+	}
+	return r, &l.shards[maphash.String(l.seed, key)%uint64(len(l.shards))], true
+}
+
+// Allow reports whether none of keys is blocked at now, without counting
+// anything. When some are, ok is false and retryAfter is how long until all
+// of them are allowed again (round it up when sending Retry-After seconds).
+func (l *Limiter) Allow(now time.Time, keys ...string) (retryAfter time.Duration, ok bool) {
+	t := now.UnixNano()
+	var wait int64
+	for _, key := range keys {
+		r, s, ok := l.lookup(key)
+		if !ok {
+			continue
+		}
+		s.mu.Lock()
+		e := s.m[key]
+		var tat int64
+		if e != nil {
+			tat = e.tat
+		}
+		s.mu.Unlock()
+		// Blocked while the next failure would start before tat-tolerance.
+		if w := tat - r.tolerance - t; w > wait {
+			wait = w
+		}
+	}
+	return time.Duration(wait), wait == 0
+}
+
+// Fail counts one failure at now for each of keys.
+func (l *Limiter) Fail(now time.Time, keys ...string) {
+	t := now.UnixNano()
+	for _, key := range keys {
+		r, s, ok := l.lookup(key)
+		if !ok {
+			continue
+		}
+		s.mu.Lock()
+		e := s.m[key]
+		if e == nil {
+			e = s.insert(key, t)
+		} else {
+			s.touch(e)
+		}
+		// Each failure costs one interval; decayed time is not banked.
+		e.tat = max(e.tat, t) + r.interval
+		// Never block for longer than the window: tat-tolerance-t <= window.
+		e.tat = min(e.tat, t+r.tolerance+r.window)
+		s.mu.Unlock()
+	}
+}
+
+// Reset forgets keys, for example the identifier key after a successful
+// login.
+func (l *Limiter) Reset(keys ...string) {
+	for _, key := range keys {
+		_, s, ok := l.lookup(key)
+		if !ok {
+			continue
+		}
+		s.mu.Lock()
+		if e := s.m[key]; e != nil {
+			s.remove(e)
+		}
+		s.mu.Unlock()
+	}
+}
+
+// Len returns the number of keys tracked, including ones that have decayed
+// but not been dropped yet.
+func (l *Limiter) Len() int {
+	n := 0
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		n += len(s.m)
+		s.mu.Unlock()
+	}
+	return n
+}
