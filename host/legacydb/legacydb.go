@@ -301,6 +301,8 @@ func (d *DB) failure(ctx context.Context, err error) ([]byte, error) {
 		return errorResponse("query canceled"), nil
 	case d.closed.Load():
 		return nil, ErrClosed
+	case d.driver == "sqlite" && sqliteDenied(err):
+		return errorResponse("statement refused: only reading the tenant's database is allowed (" + err.Error() + ")"), nil
 	}
 	return errorResponse(d.mask(err.Error())), nil
 }

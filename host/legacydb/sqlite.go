@@ -158,3 +158,9 @@ func sqliteTooLarge(err error) bool {
 	var e *sqlite.Error
 	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_TOOBIG
 }
+
+// sqliteDenied reports whether err is the authorizer refusing a statement.
+func sqliteDenied(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_AUTH
+}
