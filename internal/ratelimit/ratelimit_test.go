@@ -305,11 +305,15 @@ func BenchmarkAllowFail(b *testing.B) {
 	var seq atomic.Uint64
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
-		i := seq.Add(1_000_003)
+		// Each goroutine walks the keys from its own offset, with its own
+		// clock advancing 1ms per login.
+		offset := seq.Add(1) * 7919
+		var n uint64
 		for pb.Next() {
-			i++
+			n++
+			i := offset + n
 			id, ip := ids[i%nKeys], ips[i%uint64(len(ips))]
-			now := t0.Add(time.Duration(i) * time.Millisecond)
+			now := t0.Add(time.Duration(n) * time.Millisecond)
 			if _, ok := l.Allow(now, id, ip); ok {
 				l.Fail(now, id, ip)
 			}
