@@ -62,7 +62,7 @@
 // JSON numbers, except NaN and ±Infinity, which are the strings "NaN", "Infinity" and
 // "-Infinity". Exact decimals (PostgreSQL numeric, MySQL DECIMAL) are JSON strings holding
 // their digits, so no precision is lost. Booleans are JSON booleans (MySQL has none: its
-// BOOL is TINYINT and comes back as 0 or 1). Times are RFC 3339 strings with fractional
+// BOOL is TINYINT and comes back as 0 or 1). Times are RFC 3339 strings in UTC, with fractional
 // seconds when there are any. Binary columns (PostgreSQL bytea; MySQL BLOB, BINARY,
 // VARBINARY, BIT, GEOMETRY; any SQLite BLOB value) are base64 strings (standard alphabet,
 // padded); everything else, JSON and UUID included, is a JSON string.

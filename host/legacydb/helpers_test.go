@@ -150,7 +150,6 @@ func forEachBackend(t *testing.T, f func(t *testing.T, b backend)) {
 	}
 }
 
-
 // uniqueTable returns a table name no other test uses, and drops it at the end.
 func uniqueTable(t testing.TB, b backend, prefix string) string {
 	t.Helper()

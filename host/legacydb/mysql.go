@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -20,7 +21,7 @@ import (
 func openMySQL(dsn string) (*sql.DB, func(*sql.Conn, Limits) (func() bool, error), error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("invalid mysql DSN %s: %v", maskMySQL(dsn), err)
 	}
 	cfg.MultiStatements = false
 	cfg.AllowAllFiles = false

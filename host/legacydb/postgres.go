@@ -26,6 +26,16 @@ var postgresAllowedKeys = []string{
 
 // openPostgres opens a pgx pool for a tenant's DSN.
 func openPostgres(dsn string) (*sql.DB, error) {
+	cfg, err := postgresConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return stdlib.OpenDB(*cfg), nil
+}
+
+// postgresConfig parses a tenant's DSN, refusing settings that reach the server's files or
+// credentials and fixing those that would widen what a request can do.
+func postgresConfig(dsn string) (*pgx.ConnConfig, error) {
 	settings, err := postgresSettings(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("invalid postgres DSN %s: %v", maskPostgres(dsn), err)
@@ -39,11 +49,8 @@ func openPostgres(dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A password the DSN does not give must not come from the server's PGPASSWORD or
-	// ~/.pgpass.
-	if _, ok := settings["password"]; !ok {
-		cfg.Password = ""
-	}
+	// The password is the DSN's, or none: never the server's PGPASSWORD or ~/.pgpass.
+	cfg.Password = settings["password"]
 	// Nor may the server's own client certificate (~/.postgresql) be presented.
 	cfg.TLSConfig = withoutClientCerts(cfg.TLSConfig)
 	for _, fb := range cfg.Fallbacks {
@@ -54,7 +61,7 @@ func openPostgres(dsn string) (*sql.DB, error) {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
 	}
 	cfg.MaxProtocolMessageBodyLen = maxValueBytes
-	return stdlib.OpenDB(*cfg), nil
+	return cfg, nil
 }
 
 func withoutClientCerts(c *tls.Config) *tls.Config {

@@ -204,9 +204,9 @@ func TestQueryByteCap(t *testing.T) {
 			map[string]string{"postgres": "repeat('x', 1000)", "mysql": "REPEAT('x', 1000)", "sqlite": "printf('%.1000c', 'x')"}[b.name] +
 			" AS pad FROM s"
 		huge := map[string]string{
-			"postgres": "SELECT repeat('x', 17000000)",  // over pgx's message limit
-			"mysql":    "SELECT REPEAT('x', 16000000)",  // under max_allowed_packet, over MaxBytes
-			"sqlite":   "SELECT zeroblob(17000000)",     // over SQLITE_LIMIT_LENGTH
+			"postgres": "SELECT repeat('x', 17000000)", // over pgx's message limit
+			"mysql":    "SELECT REPEAT('x', 16000000)", // under max_allowed_packet, over MaxBytes
+			"sqlite":   "SELECT zeroblob(17000000)",    // over SQLITE_LIMIT_LENGTH
 		}[b.name]
 		tests := []struct {
 			name    string

@@ -31,8 +31,10 @@ func errorResponse(msg string) []byte {
 // binaryTypes are the database type names (as database/sql reports them) whose []byte
 // values are binary data, sent as base64. Any other []byte value is text.
 var binaryTypes = words(
-	"bytea", // PostgreSQL
-	"blob", "tinyblob", "mediumblob", "longblob", "binary", "varbinary", "bit", "geometry", // MySQL
+	// PostgreSQL
+	"bytea",
+	// MySQL and MariaDB
+	"blob", "tinyblob", "mediumblob", "longblob", "binary", "varbinary", "bit", "geometry",
 )
 
 // isBinaryColumn reports whether []byte values of a column are binary data.
@@ -74,7 +76,7 @@ func appendValue(b []byte, v any, binary bool) []byte {
 		return appendString(b, string(v))
 	case time.Time:
 		b = append(b, '"')
-		b = v.AppendFormat(b, time.RFC3339Nano)
+		b = v.UTC().AppendFormat(b, time.RFC3339Nano)
 		return append(b, '"')
 	default:
 		return appendString(b, fmt.Sprint(v))
