@@ -33,7 +33,6 @@ const (
 	CodeMigrationNotReady  Code = "migration_not_ready"
 	CodeMigrationConflict  Code = "migration_conflict"
 	CodeLegacyUnavailable  Code = "legacy_unavailable"
-	CodeInvalidToken       Code = "invalid_token"
 	CodeInvalidGrant       Code = "invalid_grant"
 	CodeUnsupportedGrant   Code = "unsupported_grant_type"
 	CodeConflict           Code = "conflict"

@@ -1,0 +1,351 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// UploadScript validates a module and stores it as the tenant's next version,
+// active unless activate is false. Returns CodeInvalidModule,
+// CodeModuleTooLarge, CodeTenantNotFound.
+func (s *Service) UploadScript(ctx context.Context, tenant string, module []byte, activate bool, m Meta) (*Script, error) {
+	if _, err := s.Tenant(ctx, tenant); err != nil {
+		return nil, err
+	}
+	if s.scripts == nil {
+		return nil, Errorf(CodeServiceUnavailable, "scripts are disabled on this server")
+	}
+	info, err := s.scripts.Validate(ctx, module)
+	if err != nil {
+		return nil, err
+	}
+	sc := &Script{
+		Tenant:     tenant,
+		SHA256:     info.SHA256,
+		Size:       info.Size,
+		Exports:    info.Exports,
+		UploadedAt: s.now().UTC(),
+	}
+	if err := s.store.AddScript(ctx, sc, module, activate); err != nil {
+		return nil, s.tenantErr(tenant, err)
+	}
+	s.audit(tenant, EventScriptUploaded, m, fmt.Sprint(sc.Version), map[string]any{"sha256": sc.SHA256, "size": sc.Size, "active": activate})
+	return sc, nil
+}
+
+// tenantErr maps ErrNotFound to CodeTenantNotFound.
+func (s *Service) tenantErr(tenant string, err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return Errorf(CodeTenantNotFound, "tenant %q does not exist", tenant)
+	}
+	return err
+}
+
+// Scripts returns the tenant's script versions and the active one.
+func (s *Service) Scripts(ctx context.Context, tenant string) ([]*Script, int, error) {
+	t, err := s.Tenant(ctx, tenant)
+	if err != nil {
+		return nil, 0, err
+	}
+	list, err := s.store.ListScripts(ctx, tenant)
+	return list, t.ActiveScript, err
+}
+
+// ActivateScript makes version the active script. Calls in flight finish on
+// the version they started with. Returns CodeNotFound.
+func (s *Service) ActivateScript(ctx context.Context, tenant string, version int, m Meta) (*Script, error) {
+	sc, _, err := s.store.GetScript(ctx, tenant, version)
+	if errors.Is(err, ErrNotFound) {
+		if _, terr := s.Tenant(ctx, tenant); terr != nil {
+			return nil, terr
+		}
+		return nil, Errorf(CodeNotFound, "script version %d does not exist", version)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.store.UpdateTenant(ctx, tenant, func(t *Tenant) error {
+		t.ActiveScript = version
+		return nil
+	}); err != nil {
+		return nil, s.tenantErr(tenant, err)
+	}
+	s.audit(tenant, EventScriptActivated, m, fmt.Sprint(version), nil)
+	return sc, nil
+}
+
+// ScriptTest is a dry run of a tenant's module.
+type ScriptTest struct {
+	Op         string
+	Identifier string
+	Password   string
+	// Version is the version to run; 0 means the newest uploaded one.
+	Version int
+}
+
+// TestScript runs the tenant's module once without migrating anything. A
+// failed call is not an error: it is in the result's error. Returns
+// CodeInvalidRequest, CodeNotFound (no script).
+func (s *Service) TestScript(ctx context.Context, tenant string, in ScriptTest) (*ScriptResult, *ScriptError, error) {
+	t, err := s.Tenant(ctx, tenant)
+	if err != nil {
+		return nil, nil, err
+	}
+	if in.Op != OpLogin && in.Op != OpGetUser {
+		return nil, nil, Errorf(CodeInvalidRequest, `op must be "login" or "get_user"`)
+	}
+	if TrimNFC(in.Identifier) == "" {
+		return nil, nil, Errorf(CodeInvalidRequest, "identifier is required")
+	}
+	if s.scripts == nil {
+		return nil, nil, Errorf(CodeServiceUnavailable, "scripts are disabled on this server")
+	}
+	version := in.Version
+	if version == 0 {
+		list, err := s.store.ListScripts(ctx, tenant)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(list) == 0 {
+			return nil, nil, Errorf(CodeNotFound, "the tenant has no script")
+		}
+		version = list[len(list)-1].Version
+	} else if _, _, err := s.store.GetScript(ctx, tenant, version); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil, Errorf(CodeNotFound, "script version %d does not exist", version)
+		}
+		return nil, nil, err
+	}
+	call := ScriptCall{Tenant: t, Version: version, Op: in.Op, Identifier: TrimNFC(in.Identifier)}
+	if in.Op == OpLogin {
+		call.Password = in.Password
+	}
+	res, err := s.scripts.Call(ctx, call)
+	if res == nil {
+		res = &ScriptResult{}
+	}
+	for i := range res.Logs {
+		res.Logs[i].Op = "test"
+	}
+	s.events.Logs(tenant, res.Logs)
+	var se *ScriptError
+	if err != nil && !errors.As(err, &se) {
+		return nil, nil, err
+	}
+	return res, se, nil
+}
+
+// SetConnection opens and pings the tenant's legacy database, then stores
+// the connection. Returns CodeInvalidRequest, CodeInvalidLimits,
+// CodeConnectionFailed.
+func (s *Service) SetConnection(ctx context.Context, tenant string, c *Connection, m Meta) error {
+	if _, err := s.Tenant(ctx, tenant); err != nil {
+		return err
+	}
+	switch c.Driver {
+	case "postgres", "mysql", "sqlite":
+	default:
+		return Errorf(CodeInvalidRequest, `driver must be "postgres", "mysql" or "sqlite"`)
+	}
+	if c.DSN == "" {
+		return Errorf(CodeInvalidRequest, "dsn is required")
+	}
+	if err := s.checkLimits(c.Limits); err != nil {
+		return err
+	}
+	if s.scripts == nil {
+		return Errorf(CodeServiceUnavailable, "scripts are disabled on this server")
+	}
+	if err := s.scripts.Connect(ctx, tenant, c); err != nil {
+		return err
+	}
+	if _, err := s.store.UpdateTenant(ctx, tenant, func(t *Tenant) error {
+		t.Connection = c
+		return nil
+	}); err != nil {
+		s.scripts.Disconnect(tenant)
+		return s.tenantErr(tenant, err)
+	}
+	s.audit(tenant, EventConnectionSet, m, c.Driver, nil)
+	return nil
+}
+
+// checkLimits refuses limits that are negative or above the operator's maxima.
+func (s *Service) checkLimits(l Limits) error {
+	mx := s.cfg.MaxLimits
+	bad := func(name string, v, limit int64) error {
+		if v < 0 {
+			return Errorf(CodeInvalidLimits, "%s must not be negative", name)
+		}
+		if limit > 0 && v > limit {
+			return Errorf(CodeInvalidLimits, "%s may be at most %d", name, limit)
+		}
+		return nil
+	}
+	return errors.Join(
+		bad("timeout_ms", int64(l.TimeoutMS), int64(mx.TimeoutMS)),
+		bad("memory_mb", int64(l.MemoryMB), int64(mx.MemoryMB)),
+		bad("fuel", l.Fuel, mx.Fuel),
+		bad("max_queries", int64(l.MaxQueries), int64(mx.MaxQueries)),
+		bad("max_rows", int64(l.MaxRows), int64(mx.MaxRows)),
+		bad("instances", int64(l.Instances), int64(mx.Instances)),
+	)
+}
+
+// Connection returns the tenant's connection, or nil.
+func (s *Service) Connection(ctx context.Context, tenant string) (*Connection, error) {
+	t, err := s.Tenant(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return t.Connection, nil
+}
+
+// DeleteConnection closes the tenant's legacy database, forgets its DSN and
+// switches migration off.
+func (s *Service) DeleteConnection(ctx context.Context, tenant string, m Meta) error {
+	if _, err := s.store.UpdateTenant(ctx, tenant, func(t *Tenant) error {
+		t.Connection = nil
+		t.MigrationEnabled = false
+		return nil
+	}); err != nil {
+		return s.tenantErr(tenant, err)
+	}
+	if s.scripts != nil {
+		s.scripts.Disconnect(tenant)
+	}
+	s.audit(tenant, EventConnectionClosed, m, tenant, nil)
+	return nil
+}
+
+// MigrationStatus is a tenant's migration switch and counts.
+type MigrationStatus struct {
+	Enabled bool
+	Stats   MigrationStats
+}
+
+// SetMigration switches lazy migration on or off. Returns
+// CodeMigrationNotReady when switching on without an active script and a
+// connection.
+func (s *Service) SetMigration(ctx context.Context, tenant string, enabled bool, m Meta) (*MigrationStatus, error) {
+	_, err := s.store.UpdateTenant(ctx, tenant, func(t *Tenant) error {
+		if enabled && (t.ActiveScript == 0 || t.Connection == nil) {
+			return Errorf(CodeMigrationNotReady, "migration needs an active script and a connection")
+		}
+		t.MigrationEnabled = enabled
+		return nil
+	})
+	if err != nil {
+		return nil, s.tenantErr(tenant, err)
+	}
+	typ := EventMigrationDisabled
+	if enabled {
+		typ = EventMigrationEnabled
+	}
+	s.audit(tenant, typ, m, tenant, nil)
+	return s.MigrationStatus(ctx, tenant)
+}
+
+// MigrationStatus returns the tenant's migration switch and counts.
+func (s *Service) MigrationStatus(ctx context.Context, tenant string) (*MigrationStatus, error) {
+	t, err := s.Tenant(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.store.MigrationStats(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return &MigrationStatus{Enabled: t.MigrationEnabled, Stats: st}, nil
+}
+
+// ListUsers returns a page of the tenant's users.
+func (s *Service) ListUsers(ctx context.Context, tenant string, q UserQuery) ([]*User, string, error) {
+	if _, err := s.Tenant(ctx, tenant); err != nil {
+		return nil, "", err
+	}
+	if q.Source != "" && q.Source != SourceLocal && q.Source != SourceLegacy {
+		return nil, "", Errorf(CodeInvalidRequest, `source must be "local" or "legacy"`)
+	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Limit = min(q.Limit, 1000)
+	return s.store.ListUsers(ctx, tenant, q)
+}
+
+// GetUser returns one user. Returns CodeNotFound.
+func (s *Service) GetUser(ctx context.Context, tenant, id string) (*User, error) {
+	if _, err := s.Tenant(ctx, tenant); err != nil {
+		return nil, err
+	}
+	u, err := s.store.GetUser(ctx, tenant, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(CodeNotFound, "user %q does not exist", id)
+	}
+	return u, err
+}
+
+// DeleteUser removes a user and its sessions. Returns CodeNotFound.
+func (s *Service) DeleteUser(ctx context.Context, tenant, id string, m Meta) error {
+	if _, err := s.Tenant(ctx, tenant); err != nil {
+		return err
+	}
+	if err := s.store.DeleteUser(ctx, tenant, id); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return Errorf(CodeNotFound, "user %q does not exist", id)
+		}
+		return err
+	}
+	s.audit(tenant, EventUserDeleted, m, id, nil)
+	return nil
+}
+
+// Audit returns a page of the tenant's audit trail, newest first.
+func (s *Service) Audit(ctx context.Context, tenant string, limit int, cursor string) ([]*AuditEvent, string, error) {
+	if _, err := s.Tenant(ctx, tenant); err != nil {
+		return nil, "", err
+	}
+	s.events.Flush()
+	if limit <= 0 {
+		limit = 100
+	}
+	return s.store.ListAudit(ctx, tenant, min(limit, 1000), cursor)
+}
+
+// Logs returns the tenant's newest script log lines.
+func (s *Service) Logs(ctx context.Context, tenant string, limit int) ([]LogEntry, error) {
+	if _, err := s.Tenant(ctx, tenant); err != nil {
+		return nil, err
+	}
+	s.events.Flush()
+	if limit <= 0 {
+		limit = 100
+	}
+	return s.store.ListLogs(ctx, tenant, min(limit, 1000))
+}
+
+// RestoreConnections reopens the legacy connections of every tenant that has
+// one, after a restart. Failures are logged: the database may come back later.
+func (s *Service) RestoreConnections(ctx context.Context) {
+	if s.scripts == nil {
+		return
+	}
+	tenants, err := s.store.ListTenants(ctx)
+	if err != nil {
+		s.log.Error("listing tenants to reconnect", "err", err)
+		return
+	}
+	for _, t := range tenants {
+		if t.Connection == nil {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := s.scripts.Connect(cctx, t.ID, t.Connection); err != nil {
+			s.log.Warn("reconnecting legacy database", "tenant", t.ID, "err", err)
+		}
+		cancel()
+	}
+}

@@ -1,0 +1,83 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Script operations a tenant module exports.
+const (
+	OpLogin   = "login"
+	OpGetUser = "get_user"
+)
+
+// LegacyUser is a user as a tenant's script describes it.
+type LegacyUser struct {
+	ID            string
+	Email         string
+	Username      string
+	EmailVerified bool
+	Name          string
+	Profile       map[string]any
+}
+
+// ScriptCall is one call of a tenant's module.
+type ScriptCall struct {
+	Tenant *Tenant
+	// Version is the script version to run.
+	Version    int
+	Op         string
+	Identifier string
+	// Password is set for OpLogin only.
+	Password string
+}
+
+// ScriptResult is what a call of a tenant's module produced. It is returned
+// also with a failure, for its logs.
+type ScriptResult struct {
+	// User is the answer's user; nil means no such user or a wrong password.
+	User *LegacyUser
+	// Reason is the module's optional "not_found" or "wrong_password".
+	Reason string
+	// Output is the module's answer as it gave it.
+	Output   json.RawMessage
+	Logs     []LogEntry
+	FuelUsed int64
+	Duration time.Duration
+}
+
+// ScriptError is a failed module call. Kind is one of "trap",
+// "out_of_fuel", "deadline", "bad_output", "limit", "script_failed" or
+// "unavailable" (no connection pool, no module).
+type ScriptError struct {
+	Kind    string
+	Message string
+}
+
+func (e *ScriptError) Error() string { return e.Kind + ": " + e.Message }
+
+// ModuleInfo describes a validated module.
+type ModuleInfo struct {
+	SHA256  string
+	Size    int
+	Exports []string
+}
+
+// Scripts runs tenant modules against their legacy databases. The runtime
+// adapter in internal/scripts implements it.
+type Scripts interface {
+	// Validate checks and compiles an uploaded module. Returns CodeInvalidModule
+	// or CodeModuleTooLarge.
+	Validate(ctx context.Context, module []byte) (ModuleInfo, error)
+	// Call runs one operation. A failure is a *ScriptError; the result is
+	// returned with it.
+	Call(ctx context.Context, c ScriptCall) (*ScriptResult, error)
+	// Connect opens and pings a tenant's legacy database, replacing the
+	// current pool when it succeeds. Returns CodeConnectionFailed.
+	Connect(ctx context.Context, tenant string, c *Connection) error
+	// Disconnect closes a tenant's legacy database, if open.
+	Disconnect(tenant string)
+	// Forget drops everything the runtime holds for a tenant.
+	Forget(tenant string)
+}

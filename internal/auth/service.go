@@ -1,0 +1,129 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/wasmauth/wasmauth/internal/password"
+	"github.com/wasmauth/wasmauth/internal/ratelimit"
+	"github.com/wasmauth/wasmauth/internal/token"
+)
+
+// Config holds the Service's settings. Zero fields take the defaults.
+type Config struct {
+	// BaseURL is the public URL of the server, without a trailing slash; a
+	// tenant's issuer is BaseURL + "/t/" + tenant.
+	BaseURL string
+	// AccessTTL is the lifetime of access tokens (15 minutes).
+	AccessTTL time.Duration
+	// SessionTTL is the absolute lifetime of a session and its refresh tokens (30 days).
+	SessionTTL time.Duration
+	// SigningAlgorithm is "ES256" (default) or "EdDSA".
+	SigningAlgorithm string
+	// OperatorTokenHash is the SHA-256 of the operator token.
+	OperatorTokenHash []byte
+	// MaxLimits are the operator's maxima for a tenant's script limits.
+	MaxLimits Limits
+}
+
+// Service implements wasmauth's use cases: tenant administration, local
+// accounts, lazy migration through tenant scripts, sessions and tokens.
+type Service struct {
+	cfg     Config
+	store   Store
+	hasher  *password.Hasher
+	keys    *token.KeyCache
+	limiter *ratelimit.Limiter
+	scripts Scripts
+	events  *eventWriter
+	timing  *equalizer
+	log     *slog.Logger
+	now     func() time.Time
+
+	migratingMu sync.Mutex
+	migrating   map[string]*keyLock // tenant+"\x00"+legacy id; see migrateUser
+}
+
+// Deps are the Service's collaborators.
+type Deps struct {
+	Store   Store
+	Hasher  *password.Hasher
+	Keys    *token.KeyCache
+	Limiter *ratelimit.Limiter
+	// Scripts runs tenant modules; nil disables migration entirely.
+	Scripts Scripts
+	Log     *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// NewService returns a Service. Call Close to flush its background writes.
+func NewService(cfg Config, d Deps) *Service {
+	if cfg.AccessTTL <= 0 {
+		cfg.AccessTTL = 15 * time.Minute
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.SigningAlgorithm == "" {
+		cfg.SigningAlgorithm = "ES256"
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Keys == nil {
+		d.Keys = token.NewKeyCache()
+	}
+	s := &Service{
+		cfg:     cfg,
+		store:   d.Store,
+		hasher:  d.Hasher,
+		keys:    d.Keys,
+		limiter: d.Limiter,
+		scripts: d.Scripts,
+		log:     d.Log,
+		now:     d.Now,
+		timing:  newEqualizer(),
+
+		migrating: map[string]*keyLock{},
+	}
+	s.events = newEventWriter(d.Store, d.Log)
+	return s
+}
+
+// Close flushes pending audit events and log lines.
+func (s *Service) Close() error {
+	s.events.Close()
+	return nil
+}
+
+// Store returns the service's store.
+func (s *Service) Store() Store { return s.store }
+
+// Issuer returns the token issuer of a tenant.
+func (s *Service) Issuer(tenant string) string {
+	return s.cfg.BaseURL + "/t/" + tenant
+}
+
+// Tenant returns a tenant. Returns CodeTenantNotFound.
+func (s *Service) Tenant(ctx context.Context, id string) (*Tenant, error) {
+	t, err := s.store.GetTenant(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, Errorf(CodeTenantNotFound, "tenant %q does not exist", id)
+	}
+	return t, err
+}
+
+// Meta describes the request behind a use case, for audit and rate limits.
+type Meta struct {
+	IP        string
+	RequestID string
+	// Actor names who acts: "operator", "tenant_key", or a user id.
+	Actor string
+}

@@ -1,0 +1,154 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/wasmauth/wasmauth/internal/auth"
+)
+
+// userJSON is the contract's user object.
+type userJSON struct {
+	ID            string         `json:"id"`
+	Email         *string        `json:"email"`
+	Username      *string        `json:"username"`
+	EmailVerified bool           `json:"email_verified"`
+	Name          *string        `json:"name"`
+	Profile       map[string]any `json:"profile"`
+	CreatedAt     time.Time      `json:"created_at"`
+	Source        auth.Source    `json:"source"`
+	LegacyID      *string        `json:"legacy_id"`
+	MigratedAt    *time.Time     `json:"migrated_at"`
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func optionalTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toUser(u *auth.User) userJSON {
+	profile := u.Profile
+	if profile == nil {
+		profile = map[string]any{}
+	}
+	return userJSON{
+		ID:            u.ID,
+		Email:         optional(u.Email),
+		Username:      optional(u.Username),
+		EmailVerified: u.EmailVerified,
+		Name:          optional(u.Name),
+		Profile:       profile,
+		CreatedAt:     u.CreatedAt,
+		Source:        u.Source,
+		LegacyID:      optional(u.LegacyID),
+		MigratedAt:    optionalTime(u.MigratedAt),
+	}
+}
+
+type tenantJSON struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func toTenant(t *auth.Tenant) tenantJSON {
+	return tenantJSON{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt}
+}
+
+type scriptJSON struct {
+	Version    int       `json:"version"`
+	SHA256     string    `json:"sha256"`
+	Size       int       `json:"size"`
+	Exports    []string  `json:"exports"`
+	UploadedAt time.Time `json:"uploaded_at"`
+	Active     *bool     `json:"active,omitempty"`
+}
+
+func toScript(s *auth.Script) scriptJSON {
+	exports := s.Exports
+	if exports == nil {
+		exports = []string{}
+	}
+	return scriptJSON{Version: s.Version, SHA256: s.SHA256, Size: s.Size, Exports: exports, UploadedAt: s.UploadedAt}
+}
+
+type tokenJSON struct {
+	AccessToken  string    `json:"access_token"`
+	TokenType    string    `json:"token_type"`
+	ExpiresIn    int       `json:"expires_in"`
+	RefreshToken string    `json:"refresh_token"`
+	Scope        string    `json:"scope,omitempty"`
+	User         *userJSON `json:"user,omitempty"`
+}
+
+func toTokens(ts *auth.TokenSet, withUser bool) tokenJSON {
+	out := tokenJSON{AccessToken: ts.AccessToken, TokenType: "Bearer", ExpiresIn: ts.ExpiresIn, RefreshToken: ts.RefreshToken}
+	if withUser {
+		u := toUser(ts.User)
+		out.User = &u
+	}
+	return out
+}
+
+type migrationJSON struct {
+	Enabled         bool       `json:"enabled"`
+	UsersTotal      int64      `json:"users_total"`
+	UsersMigrated   int64      `json:"users_migrated"`
+	UsersRegistered int64      `json:"users_registered"`
+	LastMigratedAt  *time.Time `json:"last_migrated_at"`
+	Legacy          legacyJSON `json:"legacy"`
+}
+
+type legacyJSON struct {
+	LoginsOK       int64 `json:"logins_ok"`
+	LoginsRejected int64 `json:"logins_rejected"`
+	Errors         int64 `json:"errors"`
+}
+
+func toMigration(m *auth.MigrationStatus) migrationJSON {
+	st := m.Stats
+	return migrationJSON{
+		Enabled:         m.Enabled,
+		UsersTotal:      st.UsersMigrated + st.UsersRegistered,
+		UsersMigrated:   st.UsersMigrated,
+		UsersRegistered: st.UsersRegistered,
+		LastMigratedAt:  optionalTime(st.LastMigratedAt),
+		Legacy:          legacyJSON{LoginsOK: st.LegacyLoginsOK, LoginsRejected: st.LegacyRejected, Errors: st.LegacyErrors},
+	}
+}
+
+type connectionJSON struct {
+	Driver string         `json:"driver"`
+	DSNSet bool           `json:"dsn_set"`
+	Config map[string]any `json:"config"`
+	Limits auth.Limits    `json:"limits"`
+}
+
+type auditJSON struct {
+	Time    time.Time      `json:"time"`
+	Type    string         `json:"type"`
+	Actor   string         `json:"actor"`
+	Subject string         `json:"subject"`
+	IP      string         `json:"ip"`
+	Detail  map[string]any `json:"detail"`
+}
+
+type logJSON struct {
+	Time    time.Time `json:"time"`
+	Level   string    `json:"level"`
+	Op      string    `json:"op"`
+	Message string    `json:"message"`
+}
+
+type testLogJSON struct {
+	Level   string `json:"level"`
+	Message string `json:"message"`
+}
