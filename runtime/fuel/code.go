@@ -95,16 +95,31 @@ const (
 type frame struct {
 	kind     uint8
 	targeted bool // some branch jumps to this frame's label
+	loop     int  // index of the innermost loop frame at or below this one, or -1
+	// For if frames: the runs before the if, of the then-arm and of the
+	// else-arm (indices into walker.segs).
+	condSeg, thenSeg, elseSeg int
+}
+
+// hoist names a run that always leads to exactly one of two runs a and b,
+// each entered from nowhere else: min(cost a, cost b) can be paid by cond
+// instead, which removes a charge from one arm and costs nothing extra.
+type hoist struct {
+	cond, a, b int
 }
 
 // segment is a straight-line run of code that control enters only at its
 // first instruction, at offset at of the function body. It is paid for by one
 // charge of cost units placed at at.
 type segment struct {
-	at       int
-	cost     int64
-	dead     bool // unreachable code: never charged
-	afterBr  bool // starts right after a br_if: may be merged into the previous run
+	at      int
+	cost    int64
+	dead    bool // unreachable code: never charged
+	afterBr bool // starts right after a br_if: may be merged into the previous run
+	// exitsLoop reports that the br_if before this run leaves the innermost
+	// loop, so it is taken at most once per execution of that loop.
+	exitsLoop bool
+	merged    bool // paid for by an earlier run
 }
 
 // bulkCharge is a dynamic charge placed just before a bulk instruction whose
@@ -131,6 +146,7 @@ type walker struct {
 	frames    []frame
 	cur       segment
 	segs      []segment
+	hoists    []hoist
 	bulk      []bulkCharge
 }
 
@@ -144,12 +160,25 @@ func (w *walker) startSegment(at int, dead, afterBr bool) {
 	w.cur = segment{at: at, dead: dead, afterBr: afterBr}
 }
 
-func (w *walker) branch(at int, depth uint32) error {
+// branch marks the frame depth levels up as a branch target and reports
+// whether the branch leaves the innermost loop.
+func (w *walker) branch(at int, depth uint32) (exitsLoop bool, err error) {
 	if uint64(depth) >= uint64(len(w.frames)) {
-		return w.errorf(at, "branch depth %d out of range", depth)
+		return false, w.errorf(at, "branch depth %d out of range", depth)
 	}
-	w.frames[len(w.frames)-1-int(depth)].targeted = true
-	return nil
+	target := len(w.frames) - 1 - int(depth)
+	w.frames[target].targeted = true
+	loop := w.frames[len(w.frames)-1].loop
+	return loop >= 0 && target < loop, nil
+}
+
+// push opens a control frame of the given kind.
+func (w *walker) push(kind uint8) {
+	loop := w.frames[len(w.frames)-1].loop
+	if kind == kindLoop {
+		loop = len(w.frames)
+	}
+	w.frames = append(w.frames, frame{kind: kind, loop: loop})
 }
 
 func (w *walker) blockType(at int) error {
@@ -198,7 +227,7 @@ func (w *walker) index(at int, what string) (uint32, error) {
 // walk reads the instructions of a body starting at the reader's position,
 // recording the runs and the bulk charges.
 func (w *walker) walk() error {
-	w.frames = append(w.frames[:0], frame{kind: kindFunc})
+	w.frames = append(w.frames[:0], frame{kind: kindFunc, loop: -1})
 	w.cur = segment{at: w.r.pos}
 	for len(w.frames) > 0 {
 		at := w.r.pos
@@ -223,13 +252,13 @@ func (w *walker) instruction(at int, op byte) error {
 		if err := w.blockType(at); err != nil {
 			return err
 		}
-		w.frames = append(w.frames, frame{kind: kindBlock})
+		w.push(kindBlock)
 		return nil
 	case op == opLoop:
 		if err := w.blockType(at); err != nil {
 			return err
 		}
-		w.frames = append(w.frames, frame{kind: kindLoop})
+		w.push(kindLoop)
 		w.startSegment(w.r.pos, false, false)
 		return nil
 	case op == opIf:
@@ -237,8 +266,10 @@ func (w *walker) instruction(at int, op byte) error {
 		if err := w.blockType(at); err != nil {
 			return err
 		}
-		w.frames = append(w.frames, frame{kind: kindIf})
+		w.push(kindIf)
 		w.startSegment(w.r.pos, false, false)
+		top := &w.frames[len(w.frames)-1]
+		top.condSeg, top.thenSeg = len(w.segs)-1, len(w.segs)
 		return nil
 	case op == opElse:
 		top := &w.frames[len(w.frames)-1]
@@ -247,15 +278,26 @@ func (w *walker) instruction(at int, op byte) error {
 		}
 		top.kind = kindElse
 		w.startSegment(w.r.pos, false, false)
+		top.elseSeg = len(w.segs)
 		return nil
 	case op == opEnd:
 		top := w.frames[len(w.frames)-1]
 		w.frames = w.frames[:len(w.frames)-1]
 		switch top.kind {
-		case kindIf, kindElse:
-			// Reached from the then-arm, the else-arm (or the false
-			// condition) and any branch: always a merge point.
+		case kindElse:
+			// Reached from both arms and any branch: a merge point.
 			w.startSegment(w.r.pos, false, false)
+			w.hoists = append(w.hoists, hoist{cond: top.condSeg, a: top.thenSeg, b: top.elseSeg})
+		case kindIf:
+			// Reached from the false condition, the then-arm and any
+			// branch. When the then-arm cannot fall through and nothing
+			// branches here, the code after end is in effect the
+			// else-arm.
+			elseLike := w.cur.dead && !top.targeted
+			w.startSegment(w.r.pos, false, false)
+			if elseLike {
+				w.hoists = append(w.hoists, hoist{cond: top.condSeg, a: top.thenSeg, b: len(w.segs)})
+			}
 		case kindBlock, kindLoop:
 			// Without a branch to it, the code after end is reached only
 			// by falling through, and continues the current run. After a
@@ -279,13 +321,15 @@ func (w *walker) instruction(at int, op byte) error {
 		if err != nil {
 			return err
 		}
-		if err := w.branch(at, depth); err != nil {
+		exits, err := w.branch(at, depth)
+		if err != nil {
 			return err
 		}
 		if op == opBr {
 			w.startSegment(w.r.pos, true, false)
 		} else {
 			w.startSegment(w.r.pos, w.cur.dead, true)
+			w.cur.exitsLoop = exits
 		}
 	case op == opBrTable:
 		n, err := w.index(at, "br_table length")
@@ -297,7 +341,7 @@ func (w *walker) instruction(at int, op byte) error {
 			if err != nil {
 				return err
 			}
-			if err := w.branch(at, depth); err != nil {
+			if _, err := w.branch(at, depth); err != nil {
 				return err
 			}
 		}
@@ -494,17 +538,21 @@ var simdImmediates = func() (t [256]uint8) {
 	} {
 		t[op] = simdInvalid
 	}
-	for op := 0x00; op <= 0x0b; op++ { // v128.load*, v128.store
+	// v128.load*, v128.store, v128.load32_zero, v128.load64_zero.
+	for op := 0x00; op <= 0x0b; op++ {
 		t[op] = simdMemarg
 	}
-	t[0x5c], t[0x5d] = simdMemarg, simdMemarg // v128.load32_zero, v128.load64_zero
-	for op := 0x54; op <= 0x5b; op++ { // v128.load*_lane, v128.store*_lane
+	t[0x5c], t[0x5d] = simdMemarg, simdMemarg
+	// v128.load*_lane, v128.store*_lane.
+	for op := 0x54; op <= 0x5b; op++ {
 		t[op] = simdMemargLane
 	}
-	for op := 0x15; op <= 0x22; op++ { // extract_lane, replace_lane
+	// *.extract_lane*, *.replace_lane.
+	for op := 0x15; op <= 0x22; op++ {
 		t[op] = simdLane
 	}
-	t[0x0c], t[0x0d] = simdBytes16, simdBytes16 // v128.const, i8x16.shuffle
+	// v128.const, i8x16.shuffle.
+	t[0x0c], t[0x0d] = simdBytes16, simdBytes16
 	return t
 }()
 
@@ -537,6 +585,7 @@ func instrumentBody(body []byte, env funcEnv) ([]byte, error) {
 	}
 
 	mergeRuns(w.segs)
+	hoistArms(w.segs, w.hoists)
 	out := make([]byte, 0, len(body)+len(body)/2+32)
 	if len(w.bulk) > 0 {
 		// One i32 scratch local, after every existing one, holds the
@@ -576,20 +625,45 @@ func instrumentBody(body []byte, env funcEnv) ([]byte, error) {
 	return out, nil
 }
 
-// mergeRuns folds each short run that starts after a br_if into the run
-// before it, so a loop such as "block loop ... br_if 1 ... br 0 end end"
-// pays one charge per iteration instead of two. The merged run is paid for
-// even when the br_if is taken, an overcharge of at most mergeLimit.
+// mergeRuns folds a run that starts after a br_if into the run before it
+// when that costs little: the merged run is paid for even when the br_if is
+// taken. It merges
+//   - a run after a br_if that leaves the innermost loop, such as the
+//     exit test at the top of "block loop (br_if 1) ... (br 0) end end",
+//     which then pays one charge per iteration instead of two; the exit is
+//     taken once per execution of the loop, which then overpays by one
+//     iteration's run at most;
+//   - any run of at most mergeLimit units, overpaid by at most that much
+//     each time its br_if is taken.
 func mergeRuns(segs []segment) {
 	head := -1
 	for i := range segs {
 		s := &segs[i]
-		if s.afterBr && head >= 0 && !s.dead && !segs[head].dead && s.cost <= mergeLimit {
+		if s.afterBr && head >= 0 && !s.dead && !segs[head].dead && (s.exitsLoop || s.cost <= mergeLimit) {
 			segs[head].cost += s.cost
 			s.cost = 0
+			s.merged = true
 			continue
 		}
 		head = i
+	}
+}
+
+// hoistArms moves the cost the two arms of each if have in common into the
+// run before the if: exactly one arm runs after it, so the total paid on
+// every path is unchanged and the cheaper arm needs no charge of its own.
+// Hoists are applied innermost first, so an inner if's share can move on to
+// an outer one.
+func hoistArms(segs []segment, hoists []hoist) {
+	for _, h := range hoists {
+		cond, a, b := &segs[h.cond], &segs[h.a], &segs[h.b]
+		if cond.dead || cond.merged || a.merged || b.merged {
+			continue
+		}
+		m := min(a.cost, b.cost)
+		cond.cost += m
+		a.cost -= m
+		b.cost -= m
 	}
 }
 
