@@ -9,46 +9,66 @@ import (
 
 const argon2MinSalt = 8 // the reference implementation refuses shorter salts
 
-// verifyArgon2 checks PHC strings of argon2id and argon2i, version 19 (0x13):
+// argon2Hash is a parsed argon2 PHC string.
+type argon2Hash struct {
+	id                    bool // argon2id, else argon2i
+	memory, time, threads uint64
+	salt, sum             []byte
+}
+
+// parseArgon2 reads PHC strings of argon2id and argon2i, version 19 (0x13):
 // "$argon2id$v=19$m=65536,t=3,p=4$" + salt + "$" + checksum, both in base64
-// without padding. Version 16 (no "v=" field, or "v=16") is not supported:
-// golang.org/x/crypto/argon2 implements only version 19.
-func verifyArgon2(l *limits, hash, password []byte) (bool, error) {
+// without padding, and checks them against the caps. Version 16 (no "v="
+// field, or "v=16") is not supported: golang.org/x/crypto/argon2 implements
+// only version 19.
+func parseArgon2(l *limits, hash []byte) (*argon2Hash, error) {
 	f := bytes.Split(hash, []byte("$"))
 	if len(f) != 6 || len(f[0]) != 0 || string(f[2]) != "v=19" {
-		return false, ErrUnknownFormat
+		return nil, ErrUnknownFormat
+	}
+	var h argon2Hash
+	switch string(f[1]) {
+	case "argon2id":
+		h.id = true
+	case "argon2i":
+	default:
+		return nil, ErrUnknownFormat
 	}
 	p, err := parseParams(f[3], "m", "t", "p")
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	memory, time, threads := p[0], p[1], p[2]
+	h.memory, h.time, h.threads = p[0], p[1], p[2]
 	// The reference implementation refuses fewer than 8 KiB per lane and
 	// more than 2^24-1 lanes; x/crypto would silently round m up instead.
-	if time < 1 || threads < 1 || threads >= 1<<24 || memory < 8*threads {
-		return false, ErrUnknownFormat
+	if h.time < 1 || h.threads < 1 || h.threads >= 1<<24 || h.memory < 8*h.threads {
+		return nil, ErrUnknownFormat
 	}
-	salt, err := decodeB64(f[4])
-	if err != nil || len(salt) < argon2MinSalt {
-		return false, ErrUnknownFormat
+	h.salt, err = decodeB64(f[4])
+	if err != nil || len(h.salt) < argon2MinSalt {
+		return nil, ErrUnknownFormat
 	}
-	want, err := decodeB64(f[5])
-	if err != nil || len(want) < minDigestLen {
-		return false, ErrUnknownFormat
+	h.sum, err = decodeB64(f[5])
+	if err != nil || len(h.sum) < minDigestLen {
+		return nil, ErrUnknownFormat
 	}
-	if memory > l.argon2MemoryKiB || time > l.argon2Time || threads > l.argon2Threads {
-		return false, ErrTooExpensive
+	if h.memory > l.argon2MemoryKiB || h.time > l.argon2Time || h.threads > l.argon2Threads {
+		return nil, ErrTooExpensive
 	}
-	var got []byte
-	switch string(f[1]) {
-	case "argon2id":
-		got = argon2.IDKey(password, salt, uint32(time), uint32(memory), uint8(threads), uint32(len(want)))
-	case "argon2i":
-		got = argon2.Key(password, salt, uint32(time), uint32(memory), uint8(threads), uint32(len(want)))
-	default:
-		return false, ErrUnknownFormat
+	return &h, nil
+}
+
+func verifyArgon2(l *limits, hash, password []byte) (bool, error) {
+	h, err := parseArgon2(l, hash)
+	if err != nil {
+		return false, err
 	}
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	derive := argon2.Key
+	if h.id {
+		derive = argon2.IDKey
+	}
+	got := derive(password, h.salt, uint32(h.time), uint32(h.memory), uint8(h.threads), uint32(len(h.sum)))
+	return subtle.ConstantTimeCompare(got, h.sum) == 1, nil
 }
 
 // verifyDjangoArgon2 checks Django's "argon2" + PHC string.

@@ -37,6 +37,11 @@
 //	              password length (SHA-crypt's also with its square), so a long
 //	              password with many rounds is refused too
 //
+// The caps bound one verification; concurrent ones add up (four argon2
+// hashes at the memory cap need 4 GiB). Memory reports what a hash will
+// take, so that the caller can bound the total, for example with a weighted
+// semaphore. Verify cannot be interrupted once it hashes.
+//
 // Hashes longer than MaxHashLen, malformed or truncated strings, bad base64
 // and parameters outside a format's range give ErrUnknownFormat. Verify never
 // panics on hostile input.

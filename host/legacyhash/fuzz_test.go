@@ -44,6 +44,9 @@ func FuzzVerify(f *testing.F) {
 		default:
 			t.Fatalf("verify(%q): unexpected error %v", hash, err)
 		}
+		if m := Memory(hash); m < 0 || m > max(MaxArgon2MemoryKiB*1024, MaxScryptMemory) {
+			t.Fatalf("Memory(%q) = %d, outside the caps", hash, m)
+		}
 		if Format(hash) == "" && !errors.Is(err, ErrUnknownFormat) {
 			t.Fatalf("Format(%q) is empty but verify gave %v, %v", hash, ok, err)
 		}

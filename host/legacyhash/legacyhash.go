@@ -61,8 +61,8 @@ const (
 // formats: a truncated checksum would let random passwords match.
 const minDigestLen = 16
 
-// limits holds the caps Verify applies. The package uses defaultLimits; tests
-// and the fuzz target use smaller ones.
+// limits holds the caps Verify applies. The package uses defaultLimits; the
+// fuzz target uses smaller ones.
 type limits struct {
 	bcryptCost      int
 	argon2MemoryKiB uint64
@@ -77,20 +77,21 @@ type limits struct {
 	passwordWork    uint64
 }
 
-func defaultLimits() *limits {
-	return &limits{
-		bcryptCost:      MaxBcryptCost,
-		argon2MemoryKiB: MaxArgon2MemoryKiB,
-		argon2Time:      MaxArgon2Time,
-		argon2Threads:   MaxArgon2Threads,
-		scryptN:         MaxScryptN,
-		scryptMemory:    MaxScryptMemory,
-		scryptWork:      MaxScryptWork,
-		pbkdf2Iter:      MaxPBKDF2Iterations,
-		shaCryptRounds:  MaxSHACryptRounds,
-		phpassCount:     MaxPHPassCount,
-		passwordWork:    MaxPasswordWork,
-	}
+// defaultLimits are the caps of Verify. Nothing writes to them after
+// initialisation; they are a variable only so that Verify can pass their
+// address without allocating.
+var defaultLimits = limits{
+	bcryptCost:      MaxBcryptCost,
+	argon2MemoryKiB: MaxArgon2MemoryKiB,
+	argon2Time:      MaxArgon2Time,
+	argon2Threads:   MaxArgon2Threads,
+	scryptN:         MaxScryptN,
+	scryptMemory:    MaxScryptMemory,
+	scryptWork:      MaxScryptWork,
+	pbkdf2Iter:      MaxPBKDF2Iterations,
+	shaCryptRounds:  MaxSHACryptRounds,
+	phpassCount:     MaxPHPassCount,
+	passwordWork:    MaxPasswordWork,
 }
 
 // scheme is one supported hash format, recognised by its prefix.
@@ -145,7 +146,7 @@ func lookup(hash []byte) *scheme {
 // SHA-crypt) never match a password that contains a NUL byte, since C
 // stops reading a password there.
 func Verify(hash, password []byte) (bool, error) {
-	return defaultLimits().verify(hash, password)
+	return defaultLimits.verify(hash, password)
 }
 
 func (l *limits) verify(hash, password []byte) (bool, error) {
@@ -167,4 +168,30 @@ func Format(hash []byte) string {
 		return s.name
 	}
 	return ""
+}
+
+// Memory reports how many bytes of working memory Verify allocates for hash,
+// judged from its parameters alone: m KiB for argon2, 128·N·r + 128·r·p for
+// scrypt. It returns 0 for the other formats, which need a few kilobytes at
+// most, and for hashes Verify refuses without work (malformed or over the
+// caps). It lets a caller bound the memory of concurrent verifications,
+// for example with a weighted semaphore.
+func Memory(hash []byte) int64 {
+	if len(hash) > MaxHashLen {
+		return 0
+	}
+	if bytes.HasPrefix(hash, []byte("argon2$argon2")) {
+		hash = hash[len("argon2"):]
+	}
+	switch {
+	case bytes.HasPrefix(hash, []byte("$argon2")):
+		if h, err := parseArgon2(&defaultLimits, hash); err == nil {
+			return int64(h.memory) * 1024
+		}
+	case bytes.HasPrefix(hash, []byte("$scrypt$")):
+		if h, err := parseScrypt(&defaultLimits, hash); err == nil {
+			return int64(h.memory())
+		}
+	}
+	return 0
 }

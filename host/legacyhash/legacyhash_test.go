@@ -411,3 +411,30 @@ func TestVerifyDoesNotModifyInputs(t *testing.T) {
 		}
 	}
 }
+
+func TestMemory(t *testing.T) {
+	const salt, sum = "c29tZXNhbHRzb21lc2FsdA", "E2UjtrDTCgIx4mfpqQ9GwLzvabuQuVCcwisqBRbSI+4"
+	tests := []struct {
+		name string
+		hash string
+		want int64
+	}{
+		{"argon2id 64 MiB", "$argon2id$v=19$m=65536,t=3,p=4$" + salt + "$" + sum, 64 << 20},
+		{"argon2i 1 GiB", "$argon2i$v=19$m=1048576,t=1,p=1$" + salt + "$" + sum, 1 << 30},
+		{"django argon2", "argon2$argon2id$v=19$m=102400,t=2,p=8$" + salt + "$" + sum, 100 << 20},
+		{"argon2 over the cap", "$argon2id$v=19$m=1048577,t=1,p=1$" + salt + "$" + sum, 0},
+		{"argon2 malformed", "$argon2id$v=19$m=65536,t=3,p=4$" + salt, 0},
+		{"scrypt N=2^14 r=8 p=1", "$scrypt$ln=14,r=8,p=1$" + salt + "$" + sum, 128*8<<14 + 128*8},
+		{"scrypt N=2^20 r=8 p=1", "$scrypt$ln=20,r=8,p=1$" + salt + "$" + sum, 1<<30 + 1024},
+		{"scrypt over the cap", "$scrypt$ln=21,r=8,p=1$" + salt + "$" + sum, 0},
+		{"bcrypt", "$2b$05$abcdefghijklmnopqrstuuWG29KuyeAicPCJODk1zjyGvyQUU2awu", 0},
+		{"unknown", "password", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Memory([]byte(tt.hash)); got != tt.want {
+				t.Fatalf("Memory(%q) = %d; want %d", tt.hash, got, tt.want)
+			}
+		})
+	}
+}

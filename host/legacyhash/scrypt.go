@@ -7,43 +7,66 @@ import (
 	"golang.org/x/crypto/scrypt"
 )
 
-// verifyScrypt checks PHC scrypt strings as passlib writes them:
-// "$scrypt$ln=16,r=8,p=1$" + salt + "$" + checksum, base64 without padding,
-// where N = 2^ln.
-func verifyScrypt(l *limits, hash, password []byte) (bool, error) {
+// scryptHash is a parsed scrypt PHC string.
+type scryptHash struct {
+	n, r, p   uint64
+	salt, sum []byte
+}
+
+// memory returns the bytes scrypt allocates: the mixing buffer V (128·N·r)
+// and the lanes (128·r·p), saturating.
+func (h *scryptHash) memory() uint64 {
+	v := mulCapped(mulCapped(128, h.r), h.n)
+	lanes := mulCapped(mulCapped(128, h.r), h.p)
+	if v > ^uint64(0)-lanes {
+		return ^uint64(0)
+	}
+	return v + lanes
+}
+
+// parseScrypt reads PHC scrypt strings as passlib writes them,
+// "$scrypt$ln=16,r=8,p=1$" + salt + "$" + checksum in base64 without
+// padding, where N = 2^ln, and checks them against the caps.
+func parseScrypt(l *limits, hash []byte) (*scryptHash, error) {
 	f := bytes.Split(hash, []byte("$"))
 	if len(f) != 5 || len(f[0]) != 0 {
-		return false, ErrUnknownFormat
+		return nil, ErrUnknownFormat
 	}
 	p, err := parseParams(f[2], "ln", "r", "p")
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	ln, r, par := p[0], p[1], p[2]
-	if ln < 1 || r < 1 || par < 1 {
-		return false, ErrUnknownFormat
+	ln := p[0]
+	h := scryptHash{r: p[1], p: p[2]}
+	if ln < 1 || h.r < 1 || h.p < 1 {
+		return nil, ErrUnknownFormat
 	}
-	salt, err := decodeB64(f[3])
+	h.salt, err = decodeB64(f[3])
 	if err != nil { // an empty salt is allowed: passlib accepts it
-		return false, ErrUnknownFormat
+		return nil, ErrUnknownFormat
 	}
-	want, err := decodeB64(f[4])
-	if err != nil || len(want) < minDigestLen {
-		return false, ErrUnknownFormat
+	h.sum, err = decodeB64(f[4])
+	if err != nil || len(h.sum) < minDigestLen {
+		return nil, ErrUnknownFormat
 	}
 	if ln >= 63 {
-		return false, ErrTooExpensive
+		return nil, ErrTooExpensive
 	}
-	n := uint64(1) << ln
-	memory := mulCapped(mulCapped(128, r), n) // the mixing buffer, V
-	lanes := mulCapped(mulCapped(128, r), par)
-	if n > l.scryptN || memory > l.scryptMemory || lanes > l.scryptMemory-memory ||
-		mulCapped(mulCapped(n, r), par) > l.scryptWork {
-		return false, ErrTooExpensive
+	h.n = 1 << ln
+	if h.n > l.scryptN || h.memory() > l.scryptMemory || mulCapped(mulCapped(h.n, h.r), h.p) > l.scryptWork {
+		return nil, ErrTooExpensive
 	}
-	got, err := scrypt.Key(password, salt, int(n), int(r), int(par), len(want))
+	return &h, nil
+}
+
+func verifyScrypt(l *limits, hash, password []byte) (bool, error) {
+	h, err := parseScrypt(l, hash)
+	if err != nil {
+		return false, err
+	}
+	got, err := scrypt.Key(password, h.salt, int(h.n), int(h.r), int(h.p), len(h.sum))
 	if err != nil {
 		return false, ErrUnknownFormat
 	}
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	return subtle.ConstantTimeCompare(got, h.sum) == 1, nil
 }
