@@ -224,6 +224,9 @@ func TestVerifyUnknownFormat(t *testing.T) {
 		{"argon2 bad base64", "$argon2id$v=19$m=1024,t=1,p=1$" + salt16 + "$" + sum32[:10] + "*" + sum32[11:]},
 		{"argon2 base64 line break", "$argon2id$v=19$m=1024,t=1,p=1$" + salt16 + "$" + sum32[:10] + "\n" + sum32[10:]},
 		{"argon2 base64 length", "$argon2id$v=19$m=1024,t=1,p=1$" + salt16 + "$" + sum32 + "AA"},
+		{"argon2 three padding characters", "$argon2id$v=19$m=1024,t=1,p=1$" + salt16 + "$" + sum32 + "==="},
+		{"argon2 padding not completing a quantum", "$argon2id$v=19$m=1024,t=1,p=1$" + salt16 + "$" + sum32 + "=="},
+		{"argon2 padding only", "$argon2id$v=19$m=1024,t=1,p=1$" + salt16 + "$===="},
 		{"argon2 extra field", "$argon2id$v=19$m=1024,t=1,p=1$" + salt16 + "$" + sum32 + "$"},
 		{"argon2 truncated", "$argon2id$v=19$m=1024,t=1,p=1$" + salt16},
 
@@ -296,6 +299,17 @@ func TestVerifyBcryptSaltStrayBits(t *testing.T) {
 	for _, h := range []string{canonical, stray} {
 		if ok, err := Verify([]byte(h), []byte("password")); !ok || err != nil {
 			t.Fatalf("Verify(%q) = %v, %v; want true, nil", h, ok, err)
+		}
+	}
+}
+
+func TestVerifyPHCPaddingOptional(t *testing.T) {
+	// The argon2 reference CLI's output with and without base64 padding.
+	const h = "$argon2id$v=19$m=1024,t=2,p=2$c29tZXNhbHRzb21lc2FsdA$E2UjtrDTCgIx4mfpqQ9GwLzvabuQuVCcwisqBRbSI+4"
+	padded := strings.Replace(h, "$E2Uj", "==$E2Uj", 1) + "="
+	for _, hash := range []string{h, padded} {
+		if ok, err := Verify([]byte(hash), []byte("password")); !ok || err != nil {
+			t.Fatalf("Verify(%q) = %v, %v; want true, nil", hash, ok, err)
 		}
 	}
 }

@@ -69,8 +69,13 @@ func indexOf(keys []string, k []byte) int {
 // Unlike encoding/base64 on its own it refuses line breaks and any byte
 // outside the alphabet.
 func decodeB64(s []byte) ([]byte, error) {
-	s = bytes.TrimSuffix(s, []byte("=="))
-	s = bytes.TrimSuffix(s, []byte("="))
+	if trimmed := bytes.TrimRight(s, "="); len(trimmed) < len(s) {
+		// Padding, when present, must be what completes the last quantum.
+		if len(s)-len(trimmed) > 2 || len(s)%4 != 0 {
+			return nil, ErrUnknownFormat
+		}
+		s = trimmed
+	}
 	buf := make([]byte, len(s))
 	for i, c := range s {
 		switch {
