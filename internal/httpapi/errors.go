@@ -56,12 +56,11 @@ const problemTypeBase = "https://wasmauth.dev/problems/"
 
 // problem is an RFC 9457 problem document with the contract's "code".
 type problem struct {
-	Type      string `json:"type"`
-	Title     string `json:"title"`
-	Status    int    `json:"status"`
-	Detail    string `json:"detail"`
-	Code      string `json:"code"`
-	RequestID string `json:"request_id,omitempty"`
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Code   string `json:"code"`
 }
 
 // oauthError is an RFC 6749 section 5.2 error.
@@ -107,12 +106,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		return c.Status(status).JSON(oauthError{Error: oauthCode(code), Description: msg})
 	}
 	return c.Status(status).JSON(problem{
-		Type:      problemTypeBase + string(code),
-		Title:     http.StatusText(status),
-		Status:    status,
-		Detail:    msg,
-		Code:      string(code),
-		RequestID: rid,
+		Type:   problemTypeBase + string(code),
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: msg,
+		Code:   string(code),
 	}, "application/problem+json")
 }
 

@@ -1,0 +1,3 @@
+package cli
+import "context"
+func runDemo(ctx context.Context, sys IO, args []string) error { return errNotYet }

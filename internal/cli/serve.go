@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/wasmauth/wasmauth/internal/server"
+)
+
+// serverFlags binds the settings "serve" and "demo" share, flags over
+// environment over defaults.
+type serverFlags struct {
+	addr, data, baseURL, sqliteRoot, logLevel string
+}
+
+func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, func(args []string) error) {
+	f := &serverFlags{}
+	fs := newFlags(sys, name, synopsis, description)
+	fs.StringVar(&f.addr, "addr", envOr(sys.Getenv, "127.0.0.1:8080", "WASMAUTH_ADDR"), "listen address (env WASMAUTH_ADDR)")
+	fs.StringVar(&f.data, "data", envOr(sys.Getenv, "./data", "WASMAUTH_DATA_DIR"), "data folder: Badger store and compile cache (env WASMAUTH_DATA_DIR)")
+	fs.StringVar(&f.baseURL, "base-url", envOr(sys.Getenv, "", "WASMAUTH_BASE_URL"), "public base URL, the token issuer's prefix (env WASMAUTH_BASE_URL; default http://{addr})")
+	fs.StringVar(&f.sqliteRoot, "sqlite-root", envOr(sys.Getenv, "", "WASMAUTH_SQLITE_ROOT"), "folder of tenants' legacy SQLite files (env WASMAUTH_SQLITE_ROOT; default {data}/legacy)")
+	fs.StringVar(&f.logLevel, "log-level", envOr(sys.Getenv, "info", "WASMAUTH_LOG_LEVEL"), "log level: debug, info, warn or error (env WASMAUTH_LOG_LEVEL)")
+	return f, func(args []string) error { return parse(sys, fs, args) }
+}
+
+func (f *serverFlags) config(sys IO) (server.Config, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return server.Config{}, fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(sys.Stderr, &slog.HandlerOptions{Level: level}))
+	return server.Config{
+		Addr:       f.addr,
+		DataDir:    f.data,
+		BaseURL:    strings.TrimRight(f.baseURL, "/"),
+		SQLiteRoot: f.sqliteRoot,
+		AdminToken: sys.Getenv("WASMAUTH_ADMIN_TOKEN"),
+		Log:        log,
+		Stderr:     sys.Stderr,
+	}, nil
+}
+
+func runServe(ctx context.Context, sys IO, args []string) error {
+	f, parseArgs := bindServerFlags(sys, "serve", "serve [flags]", `
+Runs the wasmauth server until SIGINT or SIGTERM, then stops accepting
+connections, lets in-flight requests finish (up to 10 s) and closes the store.
+On first start it prints a generated operator token once, unless
+WASMAUTH_ADMIN_TOKEN sets one.`)
+	if err := parseArgs(args); err != nil {
+		return err
+	}
+	cfg, err := f.config(sys)
+	if err != nil {
+		return err
+	}
+	srv, err := server.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx)
+}

@@ -1,0 +1,287 @@
+package scripts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/wasmauth/wasmauth/host/legacydb"
+	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/runtime"
+)
+
+// Manager implements auth.Scripts. It is safe for concurrent use.
+type Manager struct {
+	engine     *runtime.Engine
+	store      auth.Store
+	sqliteRoot string
+
+	mu   sync.RWMutex
+	dbs  map[string]*legacydb.DB // by tenant
+	shas map[scriptKey]string    // module hash by tenant and version; versions never change
+}
+
+type scriptKey struct {
+	tenant  string
+	version int
+}
+
+var _ auth.Scripts = (*Manager)(nil)
+
+// New returns a Manager that runs modules on engine, loads module metadata
+// from store and confines SQLite connections to sqliteRoot/{tenant}/.
+func New(engine *runtime.Engine, store auth.Store, sqliteRoot string) *Manager {
+	return &Manager{
+		engine:     engine,
+		store:      store,
+		sqliteRoot: sqliteRoot,
+		dbs:        map[string]*legacydb.DB{},
+		shas:       map[scriptKey]string{},
+	}
+}
+
+// Loader loads a module's bytes from the store, for runtime.Config.Loader.
+func Loader(store auth.Store) func(ctx context.Context, tenant string, version int) ([]byte, error) {
+	return func(ctx context.Context, tenant string, version int) ([]byte, error) {
+		_, module, err := store.GetScript(ctx, tenant, version)
+		return module, err
+	}
+}
+
+// Validate checks and compiles a module.
+func (m *Manager) Validate(ctx context.Context, module []byte) (auth.ModuleInfo, error) {
+	info, err := m.engine.Compile(ctx, module)
+	if err != nil {
+		var me *runtime.ModuleError
+		switch {
+		case errors.Is(err, runtime.ErrModuleTooLarge):
+			return auth.ModuleInfo{}, auth.Wrap(err, auth.CodeModuleTooLarge, "the module is larger than the limit")
+		case errors.As(err, &me):
+			return auth.ModuleInfo{}, auth.Wrap(err, auth.CodeInvalidModule, me.Reason)
+		}
+		return auth.ModuleInfo{}, err
+	}
+	return auth.ModuleInfo{SHA256: info.SHA256, Size: info.Size, Exports: info.Exports}, nil
+}
+
+// input is the ABI's input JSON.
+type input struct {
+	Identifier string         `json:"identifier"`
+	Password   *string        `json:"password,omitempty"`
+	Tenant     string         `json:"tenant"`
+	Config     map[string]any `json:"config"`
+}
+
+// Call runs one operation of a tenant's module.
+func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResult, error) {
+	t := c.Tenant
+	sha, err := m.sha(ctx, t.ID, c.Version)
+	if err != nil {
+		return nil, err
+	}
+	in := input{Identifier: c.Identifier, Tenant: t.ID, Config: map[string]any{}}
+	if c.Op == auth.OpLogin {
+		pw := c.Password
+		in.Password = &pw
+	}
+	var lim runtime.Limits
+	if t.Connection != nil {
+		if t.Connection.Config != nil {
+			in.Config = t.Connection.Config
+		}
+		lim = limits(t.Connection.Limits)
+	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	req := runtime.CallRequest{Tenant: t.ID, Version: c.Version, SHA256: sha, Op: c.Op, Input: body, Limits: lim}
+	if db := m.db(t.ID); db != nil {
+		req.DB = db
+	}
+	res, err := m.engine.Call(ctx, req)
+	out := convert(res, c.Op)
+	if err != nil {
+		var ce *runtime.CallError
+		if errors.As(err, &ce) {
+			out.Logs = append(out.Logs, auth.LogEntry{
+				Time: time.Now().UTC(), Level: "error", Op: c.Op,
+				Message: fmt.Sprintf("%s failed: %s: %s", c.Op, ce.Kind, ce.Message),
+			})
+			return out, &auth.ScriptError{Kind: ce.Kind, Message: ce.Message}
+		}
+		out.Logs = append(out.Logs, auth.LogEntry{
+			Time: time.Now().UTC(), Level: "error", Op: c.Op,
+			Message: fmt.Sprintf("%s could not run: the module could not be loaded", c.Op),
+		})
+		return out, fmt.Errorf("running %s of tenant %s: %w", c.Op, t.ID, err)
+	}
+	if res.Answer != nil {
+		out.Reason = res.Answer.Reason
+		if u := res.Answer.User; u != nil {
+			out.User = &auth.LegacyUser{
+				ID: u.ID, Email: u.Email, Username: u.Username,
+				EmailVerified: u.EmailVerified, Name: u.Name, Profile: u.Profile,
+			}
+		}
+	}
+	return out, nil
+}
+
+// convert copies what the engine reported into the domain's result.
+func convert(res *runtime.Result, op string) *auth.ScriptResult {
+	out := &auth.ScriptResult{}
+	if res == nil {
+		return out
+	}
+	out.FuelUsed = res.FuelUsed
+	out.Duration = res.Duration
+	if len(res.Output) > 0 && json.Valid(res.Output) {
+		out.Output = json.RawMessage(res.Output)
+	}
+	now := time.Now().UTC()
+	for _, l := range res.Logs {
+		out.Logs = append(out.Logs, auth.LogEntry{Time: now, Level: levelName(l.Level), Op: op, Message: l.Message})
+	}
+	if res.LogsDropped > 0 {
+		out.Logs = append(out.Logs, auth.LogEntry{
+			Time: now, Level: "warn", Op: op,
+			Message: fmt.Sprintf("%d log lines over the per-call limit were dropped", res.LogsDropped),
+		})
+	}
+	return out
+}
+
+func levelName(level int) string {
+	switch level {
+	case 0:
+		return "debug"
+	case 1:
+		return "info"
+	case 2:
+		return "warn"
+	default:
+		return "error"
+	}
+}
+
+// limits maps a tenant's limits onto the engine's; zero stays "default".
+func limits(l auth.Limits) runtime.Limits {
+	return runtime.Limits{
+		Timeout:    time.Duration(l.TimeoutMS) * time.Millisecond,
+		Memory:     int64(l.MemoryMB) << 20,
+		Fuel:       l.Fuel,
+		MaxQueries: l.MaxQueries,
+		MaxRows:    l.MaxRows,
+		Instances:  l.Instances,
+	}
+}
+
+// MaxLimits returns the engine's maxima as a tenant's limits.
+func MaxLimits(e *runtime.Engine) auth.Limits {
+	mx := e.MaxLimits()
+	return auth.Limits{
+		TimeoutMS:  int(mx.Timeout / time.Millisecond),
+		MemoryMB:   int(mx.Memory >> 20),
+		Fuel:       mx.Fuel,
+		MaxQueries: mx.MaxQueries,
+		MaxRows:    mx.MaxRows,
+		Instances:  mx.Instances,
+	}
+}
+
+// sha returns the module hash of a version, from a cache or the store.
+func (m *Manager) sha(ctx context.Context, tenant string, version int) (string, error) {
+	key := scriptKey{tenant, version}
+	m.mu.RLock()
+	sha, ok := m.shas[key]
+	m.mu.RUnlock()
+	if ok {
+		return sha, nil
+	}
+	list, err := m.store.ListScripts(ctx, tenant)
+	if err != nil {
+		return "", err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range list {
+		m.shas[scriptKey{tenant, s.Version}] = s.SHA256
+	}
+	sha, ok = m.shas[key]
+	if !ok {
+		return "", fmt.Errorf("tenant %s has no script version %d", tenant, version)
+	}
+	return sha, nil
+}
+
+func (m *Manager) db(tenant string) *legacydb.DB {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.dbs[tenant]
+}
+
+// Connect opens and pings a tenant's legacy database and, when that works,
+// replaces its current pool.
+func (m *Manager) Connect(ctx context.Context, tenant string, c *auth.Connection) error {
+	conns := c.Limits.Instances
+	if conns <= 0 {
+		conns = m.engine.DefaultLimits().Instances
+	}
+	db, err := legacydb.Open(ctx, legacydb.Config{
+		Driver: c.Driver, DSN: c.DSN, SQLiteRoot: m.sqliteRoot, Tenant: tenant, MaxOpenConns: conns,
+	})
+	if err != nil {
+		var ce *legacydb.ConnectError
+		if errors.As(err, &ce) {
+			return auth.Wrap(err, auth.CodeConnectionFailed, fmt.Sprintf("%s connection failed: %s", ce.Driver, ce.Reason))
+		}
+		return auth.Wrap(err, auth.CodeConnectionFailed, "the database could not be opened")
+	}
+	m.mu.Lock()
+	old := m.dbs[tenant]
+	m.dbs[tenant] = db
+	m.mu.Unlock()
+	if old != nil {
+		_ = old.Close()
+	}
+	return nil
+}
+
+// Disconnect closes a tenant's legacy database.
+func (m *Manager) Disconnect(tenant string) {
+	m.mu.Lock()
+	db := m.dbs[tenant]
+	delete(m.dbs, tenant)
+	m.mu.Unlock()
+	if db != nil {
+		_ = db.Close()
+	}
+}
+
+// Forget drops the tenant's pools, instances and cached metadata.
+func (m *Manager) Forget(tenant string) {
+	m.Disconnect(tenant)
+	m.engine.Forget(tenant)
+	m.mu.Lock()
+	for k := range m.shas {
+		if k.tenant == tenant {
+			delete(m.shas, k)
+		}
+	}
+	m.mu.Unlock()
+}
+
+// Close closes every legacy database.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	dbs := m.dbs
+	m.dbs = map[string]*legacydb.DB{}
+	m.mu.Unlock()
+	for _, db := range dbs {
+		_ = db.Close()
+	}
+}

@@ -1,0 +1,244 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/httpapi"
+	"github.com/wasmauth/wasmauth/internal/password"
+	"github.com/wasmauth/wasmauth/internal/ratelimit"
+	"github.com/wasmauth/wasmauth/internal/scripts"
+	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
+	"github.com/wasmauth/wasmauth/runtime"
+)
+
+// Config is what the server needs to start. Zero fields take the defaults of
+// the contract.
+type Config struct {
+	// Addr is the listen address ("127.0.0.1:8080"; port 0 picks a free one).
+	Addr string
+	// DataDir holds the Badger store and the compile cache ("./data").
+	DataDir string
+	// BaseURL is the public URL ("http://{addr}").
+	BaseURL string
+	// SQLiteRoot holds tenants' legacy SQLite files ("{data}/legacy").
+	SQLiteRoot string
+	// AdminToken is the operator token; empty means the one generated on first
+	// start, whose hash is kept in the data folder.
+	AdminToken string
+	// Hash are the argon2id parameters for stored passwords.
+	Hash password.Params
+	// MaxConcurrentHashes bounds hashes at once (2 x GOMAXPROCS).
+	MaxConcurrentHashes int
+	// LoginFailures is how many failed logins per identifier (and ten times as
+	// many per client address) are allowed per LoginWindow.
+	LoginFailures int
+	LoginWindow   time.Duration
+	// ShutdownTimeout bounds the wait for in-flight requests (10 s).
+	ShutdownTimeout time.Duration
+	// Log receives the server's structured log.
+	Log *slog.Logger
+	// Stderr receives the one-time operator token notice.
+	Stderr io.Writer
+}
+
+func (c *Config) fill() {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "./data"
+	}
+	if c.SQLiteRoot == "" {
+		c.SQLiteRoot = filepath.Join(c.DataDir, "legacy")
+	}
+	if c.Hash == (password.Params{}) {
+		c.Hash = password.DefaultParams
+	}
+	if c.LoginFailures <= 0 {
+		c.LoginFailures = 10
+	}
+	if c.LoginWindow <= 0 {
+		c.LoginWindow = 15 * time.Minute
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Stderr == nil {
+		c.Stderr = io.Discard
+	}
+}
+
+// Server is a started wasmauth.
+type Server struct {
+	cfg     Config
+	ln      net.Listener
+	store   *badgerstore.Store
+	engine  *runtime.Engine
+	scripts *scripts.Manager
+	svc     *auth.Service
+	http    *httpapi.Server
+	log     *slog.Logger
+}
+
+// Start opens the store, the engine and the listener. Call Serve, then
+// Close.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	cfg.fill()
+	log := cfg.Log
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the data folder: %w", err)
+	}
+	if err := os.MkdirAll(cfg.SQLiteRoot, 0o700); err != nil {
+		return nil, fmt.Errorf("creating the SQLite folder: %w", err)
+	}
+	opHash, err := operatorTokenHash(cfg.DataDir, cfg.AdminToken, cfg.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + ln.Addr().String()
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+
+	st, err := badgerstore.Open(filepath.Join(cfg.DataDir, "badger"), badgerstore.Options{Logger: log})
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("opening the store: %w", err)
+	}
+	s := &Server{cfg: cfg, ln: ln, store: st, log: log}
+	hasher := password.NewHasher(password.Config{Params: cfg.Hash, MaxConcurrent: cfg.MaxConcurrentHashes})
+	s.engine, err = runtime.New(ctx, runtime.Config{
+		CacheDir:    filepath.Join(cfg.DataDir, "compile-cache"),
+		Loader:      scripts.Loader(st),
+		AcquireHash: hasher.Acquire,
+		Logger:      log,
+	})
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("starting the wasm engine: %w", err)
+	}
+	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot)
+	limiter := ratelimit.New(map[string]ratelimit.Rule{
+		"id": {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
+		"ip": {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
+	}, 1_000_000)
+	s.svc = auth.NewService(auth.Config{
+		BaseURL:           cfg.BaseURL,
+		OperatorTokenHash: opHash,
+		MaxLimits:         scripts.MaxLimits(s.engine),
+	}, auth.Deps{
+		Store:   st,
+		Hasher:  hasher,
+		Limiter: limiter,
+		Scripts: s.scripts,
+		Log:     log,
+	})
+	s.svc.RestoreConnections(ctx)
+	s.http = httpapi.New(httpapi.Config{Ready: st.Ping}, s.svc, log)
+	return s, nil
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// BaseURL returns the server's public URL.
+func (s *Server) BaseURL() string { return s.cfg.BaseURL }
+
+// Service returns the auth service, for the demo set-up and tests.
+func (s *Server) Service() *auth.Service { return s.svc }
+
+// Serve answers requests until ctx ends, then shuts down gracefully: it stops
+// accepting, lets in-flight requests finish (up to ShutdownTimeout) and
+// closes everything.
+func (s *Server) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.ln) }()
+	s.log.Info("wasmauth listening", "addr", s.Addr(), "base_url", s.cfg.BaseURL, "data", s.cfg.DataDir)
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+	case <-ctx.Done():
+		s.log.Info("shutting down")
+		sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+		if err := s.http.Shutdown(sctx); err != nil {
+			s.log.Warn("shutdown did not finish in time", "err", err)
+		}
+		cancel()
+	}
+	return errors.Join(serveErr, s.Close())
+}
+
+// Close releases everything Start opened; the store last, after the
+// service's queued audit events are written.
+func (s *Server) Close() error {
+	var errs []error
+	if s.svc != nil {
+		errs = append(errs, s.svc.Close())
+	}
+	if s.scripts != nil {
+		s.scripts.Close()
+	}
+	if s.engine != nil {
+		errs = append(errs, s.engine.Close(context.Background()))
+	}
+	if s.store != nil {
+		errs = append(errs, s.store.Close())
+		s.store = nil
+	}
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// operatorTokenFile holds the SHA-256 (hex) of the generated operator token.
+const operatorTokenFile = "operator-token.sha256"
+
+// operatorTokenHash returns the hash of the operator token: of the given one,
+// or of the one generated on first start, which is printed once to stderr.
+func operatorTokenHash(dataDir, token string, stderr io.Writer) ([]byte, error) {
+	if token != "" {
+		return auth.HashSecret(token), nil
+	}
+	path := filepath.Join(dataDir, operatorTokenFile)
+	if b, err := os.ReadFile(path); err == nil {
+		h, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(h) != 32 {
+			return nil, fmt.Errorf("%s is corrupt; delete it to generate a new operator token", path)
+		}
+		return h, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	token = "wao_" + base64.RawURLEncoding.EncodeToString(raw)
+	h := auth.HashSecret(token)
+	if err := os.WriteFile(path, []byte(hex.EncodeToString(h)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("storing the operator token hash: %w", err)
+	}
+	fmt.Fprintf(stderr, "wasmauth: generated the operator token; it is shown only this once, only its hash is stored:\n\n    WASMAUTH_ADMIN_TOKEN=%s\n\n", token)
+	return h, nil
+}
