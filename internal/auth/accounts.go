@@ -156,10 +156,23 @@ func (s *Service) checkLegacyFree(ctx context.Context, t *Tenant, identifier str
 // failure to CodeLegacyUnavailable.
 func (s *Service) callScript(ctx context.Context, c ScriptCall) (*ScriptResult, error) {
 	res, err := s.scripts.Call(ctx, c)
+	outcome := "ok"
+	var se *ScriptError
+	if errors.As(err, &se) {
+		outcome = se.Kind
+	} else if err != nil {
+		outcome = "unavailable"
+	}
 	if res != nil {
 		s.events.Logs(c.Tenant.ID, res.Logs)
+		s.observe.ScriptCall(c.Tenant.ID, c.Op, outcome, res.Duration, res.FuelUsed)
+	} else {
+		s.observe.ScriptCall(c.Tenant.ID, c.Op, outcome, 0, 0)
 	}
 	if err != nil {
+		if c.Op == OpLogin {
+			s.observe.Login(OutcomeLegacyError)
+		}
 		if c.Op == OpLogin {
 			s.countLegacy(c.Tenant.ID, LegacyError)
 		}
@@ -206,6 +219,7 @@ func (s *Service) Login(ctx context.Context, tenant, identifier, pw string, m Me
 	limitKeys := []string{"id:" + tenant + ":" + id, "ip:" + tenant + ":" + m.IP}
 	if s.limiter != nil {
 		if wait, ok := s.limiter.Allow(s.now(), limitKeys...); !ok {
+			s.observe.Login(OutcomeRateLimited)
 			return nil, &Error{Code: CodeRateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
 		}
 	}
@@ -236,6 +250,7 @@ func (s *Service) reject(ctx context.Context, t *Tenant, id string, m Meta, star
 	if s.limiter != nil && len(limitKeys) > 0 {
 		s.limiter.Fail(s.now(), limitKeys...)
 	}
+	s.observe.Login(OutcomeRejected)
 	s.audit(t.ID, EventLoginFailed, m, id, map[string]any{"reason": reason})
 	s.timing.pad(ctx, t.ID, legacy || s.migrationOn(t), start)
 	return errInvalidCredentials()
@@ -257,6 +272,7 @@ func (s *Service) loginLocal(ctx context.Context, t *Tenant, u *User, pw string,
 		s.limiter.Reset(limitKeys[0])
 	}
 	s.audit(t.ID, EventLoginSucceeded, m, u.ID, map[string]any{"source": string(u.Source)})
+	s.observe.Login(OutcomeLocalOK)
 	return s.issue(ctx, t, u)
 }
 

@@ -38,6 +38,7 @@ func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw
 		s.limiter.Reset(limitKeys[0])
 	}
 	s.audit(t.ID, EventLoginSucceeded, m, u.ID, map[string]any{"source": string(SourceLegacy)})
+	s.observe.Login(OutcomeLegacyMigrated)
 	return s.issue(ctx, t, u)
 }
 
@@ -94,6 +95,7 @@ func (s *Service) migrateUser(ctx context.Context, t *Tenant, lu *LegacyUser, pw
 		msg := fmt.Sprintf("legacy user %q was not copied: its %s belongs to another local user", lu.ID, field)
 		s.events.Logs(t.ID, []LogEntry{{Time: now, Level: "warn", Op: "host", Message: msg}})
 		s.audit(t.ID, EventMigrationConflict, m, lu.ID, map[string]any{"field": field})
+		s.observe.Login(OutcomeConflict)
 		return nil, Errorf(CodeMigrationConflict, "this account conflicts with an existing account; contact support")
 	default:
 		return nil, err

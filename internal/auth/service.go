@@ -39,6 +39,7 @@ type Service struct {
 	limiter *ratelimit.Limiter
 	scripts Scripts
 	events  *eventWriter
+	observe Observer
 	timing  *equalizer
 	log     *slog.Logger
 	now     func() time.Time
@@ -55,7 +56,9 @@ type Deps struct {
 	Limiter *ratelimit.Limiter
 	// Scripts runs tenant modules; nil disables migration entirely.
 	Scripts Scripts
-	Log     *slog.Logger
+	// Observer receives metrics; nil means none.
+	Observer Observer
+	Log      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -77,6 +80,9 @@ func NewService(cfg Config, d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Observer == nil {
+		d.Observer = nopObserver{}
+	}
 	if d.Keys == nil {
 		d.Keys = token.NewKeyCache()
 	}
@@ -89,6 +95,7 @@ func NewService(cfg Config, d Deps) *Service {
 		scripts: d.Scripts,
 		log:     d.Log,
 		now:     d.Now,
+		observe: d.Observer,
 		timing:  newEqualizer(),
 
 		migrating: map[string]*keyLock{},
