@@ -3,7 +3,7 @@
 //!
 //! Build (from examples-wasm/rust; Debian's rustc with libstd-rust-dev-wasm32):
 //!
-//!     rustc --edition=2021 --crate-type=cdylib --target=wasm32-wasi -C opt-level=s -C strip=symbols -C panic=abort -o legacy.wasm legacy.rs
+//!     /usr/bin/rustc --edition=2021 --crate-type=cdylib --target=wasm32-wasi -C opt-level=s -C strip=symbols -C panic=abort -o legacy.wasm legacy.rs
 
 mod wasmauth;
 

@@ -6,7 +6,7 @@
 //
 // Build (from examples-wasm/go/legacy):
 //
-//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -ldflags='-s -w' -o legacy.wasm .
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -trimpath -buildvcs=false -ldflags='-s -w' -o legacy.wasm .
 package main
 
 import (
