@@ -1,0 +1,124 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Reasons a login may give for a rejection.
+const (
+	ReasonNotFound      = "not_found"
+	ReasonWrongPassword = "wrong_password"
+)
+
+// Answer is a guest's output, as the ABI defines it.
+type Answer struct {
+	// User is the legacy user, or nil: no such user or (for login) the wrong
+	// password.
+	User *User
+	// Reason is "", ReasonNotFound or ReasonWrongPassword; always "" with a User.
+	Reason string
+}
+
+// User is a legacy user as a guest returns it.
+type User struct {
+	ID            string         // the legacy id, never empty
+	Email         string         // may be empty when Username is not
+	Username      string         // may be empty when Email is not
+	EmailVerified bool           //
+	Name          string         //
+	Profile       map[string]any // nil when absent
+}
+
+// ParseAnswer parses a guest's output by the ABI's rules: one JSON object with
+// "user" either null or an object with a non-empty string "id" and a non-empty
+// "email" or "username"; "email_verified" a boolean, "name" a string,
+// "profile" an object (each optional, null as absent); an optional "reason"
+// of "not_found" or "wrong_password". Unknown fields are ignored. The error
+// says what is wrong, for a bad_output message.
+func ParseAnswer(output []byte) (*Answer, error) {
+	var raw struct {
+		User   json.RawMessage `json:"user"`
+		Reason *string         `json:"reason"`
+	}
+	if err := decodeOne(output, &raw); err != nil {
+		return nil, fmt.Errorf("output is not a JSON object: %w", err)
+	}
+	if len(raw.User) == 0 {
+		return nil, errors.New(`output has no "user" (use {"user": null} for no user)`)
+	}
+	ans := &Answer{}
+	if raw.Reason != nil {
+		switch *raw.Reason {
+		case "", ReasonNotFound, ReasonWrongPassword:
+			ans.Reason = *raw.Reason
+		default:
+			return nil, fmt.Errorf("reason %q is not %q or %q", *raw.Reason, ReasonNotFound, ReasonWrongPassword)
+		}
+	}
+	if bytes.Equal(raw.User, []byte("null")) {
+		return ans, nil
+	}
+	var u struct {
+		ID            json.RawMessage `json:"id"`
+		Email         *string         `json:"email"`
+		Username      *string         `json:"username"`
+		EmailVerified *bool           `json:"email_verified"`
+		Name          *string         `json:"name"`
+		Profile       json.RawMessage `json:"profile"`
+	}
+	if err := json.Unmarshal(raw.User, &u); err != nil {
+		return nil, fmt.Errorf(`"user" is not a valid user object: %w`, err)
+	}
+	user := &User{}
+	if len(u.ID) == 0 {
+		return nil, errors.New(`"user" has no "id"`)
+	}
+	if err := json.Unmarshal(u.ID, &user.ID); err != nil {
+		return nil, errors.New(`"user.id" must be a string (the legacy id as a string)`)
+	}
+	if user.ID == "" {
+		return nil, errors.New(`"user.id" is empty`)
+	}
+	if u.Email != nil {
+		user.Email = *u.Email
+	}
+	if u.Username != nil {
+		user.Username = *u.Username
+	}
+	if user.Email == "" && user.Username == "" {
+		return nil, errors.New(`"user" needs a non-empty "email" or "username"`)
+	}
+	if u.EmailVerified != nil {
+		user.EmailVerified = *u.EmailVerified
+	}
+	if u.Name != nil {
+		user.Name = *u.Name
+	}
+	if len(u.Profile) > 0 && !bytes.Equal(u.Profile, []byte("null")) {
+		if err := json.Unmarshal(u.Profile, &user.Profile); err != nil || user.Profile == nil {
+			return nil, errors.New(`"user.profile" must be an object`)
+		}
+	}
+	ans.User = user
+	ans.Reason = ""
+	return ans, nil
+}
+
+// decodeOne decodes exactly one JSON object from b into v.
+func decodeOne(b []byte, v any) error {
+	trimmed := bytes.TrimSpace(b)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return errors.New("expected an object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("data after the object")
+	}
+	return nil
+}

@@ -1,0 +1,217 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/wasmauth/wasmauth/host"
+)
+
+// Database is the tenant's legacy database, as db_query uses it.
+type Database = host.Database
+
+// LogLine is one line of a call's log.
+type LogLine = host.LogLine
+
+// CallRequest is one call of a tenant's module.
+type CallRequest struct {
+	Tenant  string
+	Version int    // the module version, passed to Config.Loader
+	SHA256  string // hex SHA-256 of the module's bytes (ModuleInfo.SHA256); required
+	Op      string // OpLogin or OpGetUser
+	Input   []byte // the input JSON
+	Limits  Limits // zero fields take the engine's defaults
+	DB      Database
+}
+
+// Result is what a call produced. Call returns it also when the call failed:
+// the logs explain failures.
+type Result struct {
+	Output       []byte  // the answer JSON, as the guest set it
+	Answer       *Answer // Output parsed; nil when the call failed
+	Logs         []LogLine
+	LogsDropped  int
+	FuelUsed     int64
+	Queries      int           // db_query calls made
+	Duration     time.Duration // the whole call, waiting and a new instance included
+	Cold         bool          // a new instance was created for the call
+	InitFuelUsed int64         // fuel of the new instance's _initialize
+	InitDuration time.Duration // time of the new instance's _initialize
+}
+
+// Call runs req.Op of a tenant's module on a pooled instance, creating one
+// (and running its _initialize) when none is idle, within req.Limits. A
+// module not compiled yet is fetched with Config.Loader and compiled.
+//
+// A failure of the guest is a *CallError, with the Result holding the logs;
+// the instance is then thrown away, except after a plain non-zero return.
+// Other errors (req is malformed, the module cannot be loaded, the engine is
+// closed) are plain errors.
+func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
+	start := time.Now()
+	res := &Result{}
+	if req.Op != OpLogin && req.Op != OpGetUser {
+		return res, fmt.Errorf("runtime: unknown op %q", req.Op)
+	}
+	if req.SHA256 == "" {
+		return res, errors.New("runtime: CallRequest.SHA256 is required")
+	}
+	lim := req.Limits.fill(e.cfg.Defaults).clamp(e.cfg.Max)
+	if len(req.Input) > lim.MaxInput {
+		return res, callErrorf(KindLimit, "input is %d bytes, the limit is %d", len(req.Input), lim.MaxInput)
+	}
+	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
+	defer cancel()
+
+	c, err := e.module(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, callErrorf(KindDeadline, "loading the module: %v", ctx.Err())
+		}
+		return res, err
+	}
+	hc := host.NewCall(req.Input, req.DB, hostLimits(lim))
+	defer func() {
+		res.Logs, res.LogsDropped = hc.Logs()
+		res.Queries = hc.Queries()
+		res.Duration = time.Since(start)
+	}()
+	inst, initRes, err := e.acquire(ctx, req.Tenant, c, lim, hc)
+	if initRes != nil {
+		res.Cold = true
+		res.InitFuelUsed, res.InitDuration = initRes.InitFuelUsed, initRes.InitDuration
+	}
+	if err != nil {
+		return res, err
+	}
+
+	unbind := inst.binding.Bind(ctx, hc)
+	used, err := inst.run(host.WithCall(ctx, hc), inst.ops[req.Op], lim.Fuel)
+	unbind()
+	res.FuelUsed = used
+
+	keep := false
+	switch {
+	case err != nil && !isExit0(err):
+		err = e.translate(ctx, err, inst.remaining(), req.Op)
+	case err == nil && int32(inst.stack[0]) != 0:
+		err = callErrorf(KindScriptFailed, "%s returned %d", req.Op, int32(inst.stack[0]))
+		keep = true
+	default: // returned 0, or exited with code 0 (the instance is closed then)
+		keep = err == nil
+		err = e.answer(res, hc, req.Op)
+		keep = keep && err == nil
+	}
+	if size := int64(inst.mem.Size()); size > lim.Memory {
+		keep = false
+		if err == nil {
+			err = callErrorf(KindLimit, "memory grew to %d MiB, above the limit of %d MiB", size>>20, lim.Memory>>20)
+		}
+	}
+	e.release(inst, keep)
+	if err != nil {
+		res.Answer = nil
+	}
+	return res, err
+}
+
+// answer checks the output of a call that returned 0.
+func (e *Engine) answer(res *Result, hc *host.Call, op string) error {
+	out, ok := hc.Output()
+	if !ok {
+		return callErrorf(KindBadOutput, "%s returned 0 without calling output_set", op)
+	}
+	res.Output = out
+	ans, err := ParseAnswer(out)
+	if err != nil {
+		return callErrorf(KindBadOutput, "%v", err)
+	}
+	res.Answer = ans
+	return nil
+}
+
+func isExit0(err error) bool {
+	var exit *sys.ExitError
+	return errors.As(err, &exit) && exit.ExitCode() == 0
+}
+
+// maxMessage bounds a CallError's message (a trap's stack trace can be long).
+const maxMessage = 2 << 10
+
+// translate turns an error from wazero into a *CallError, once: exits, fuel
+// exhaustion, deadlines, aborts and traps. remaining is the fuel left
+// (negative when it ran out); what names the export or phase.
+func (e *Engine) translate(ctx context.Context, err error, remaining int64, what string) error {
+	var exit *sys.ExitError
+	var abort *host.AbortError
+	var dl *host.DeadlineError
+	switch {
+	case errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeDeadlineExceeded,
+		errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeContextCanceled:
+		return callErrorf(KindDeadline, "%s: the call ran out of time", what)
+	case errors.As(err, &exit):
+		return callErrorf(KindScriptFailed, "%s exited with code %d", what, exit.ExitCode())
+	case remaining < 0 && !e.cfg.NoFuel:
+		return callErrorf(KindOutOfFuel, "%s ran out of fuel", what)
+	case errors.As(err, &dl):
+		return callErrorf(KindDeadline, "%s: the call ran out of time in %s", what, dl.Func)
+	case ctx.Err() != nil:
+		return callErrorf(KindDeadline, "%s: the call ran out of time", what)
+	case errors.As(err, &abort):
+		return callErrorf(KindTrap, "%s: %s", what, abort.Error())
+	}
+	msg := strings.ReplaceAll(err.Error(), " (recovered by wazero)", "")
+	if len(msg) > maxMessage {
+		msg = msg[:maxMessage] + "..."
+	}
+	return callErrorf(KindTrap, "%s: %s", what, strings.ToValidUTF8(msg, "?"))
+}
+
+// hostLimits returns the host's per-call limits for lim.
+func hostLimits(lim Limits) host.Limits {
+	return host.Limits{
+		MaxInput:    lim.MaxInput,
+		MaxOutput:   lim.MaxOutput,
+		MaxLogLines: lim.MaxLogLines,
+		MaxQueries:  lim.MaxQueries,
+		MaxRows:     lim.MaxRows,
+		MaxResponse: lim.MaxResponse,
+	}
+}
+
+// module returns the compiled module of req, loading it when needed.
+func (e *Engine) module(ctx context.Context, req CallRequest) (*compiled, error) {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, ErrClosed
+	}
+	c, ok := e.modules[req.SHA256]
+	if ok {
+		c.lastUsed = time.Now()
+	}
+	e.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	if e.cfg.Loader == nil {
+		return nil, fmt.Errorf("runtime: module %s of tenant %q is not compiled and no Loader is configured", req.SHA256, req.Tenant)
+	}
+	wasm, err := e.cfg.Loader(ctx, req.Tenant, req.Version)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: load version %d of tenant %q: %w", req.Version, req.Tenant, err)
+	}
+	c, err = e.compile(ctx, wasm)
+	if err != nil {
+		return nil, fmt.Errorf("runtime: compile version %d of tenant %q: %w", req.Version, req.Tenant, err)
+	}
+	if c.info.SHA256 != req.SHA256 {
+		return nil, fmt.Errorf("runtime: version %d of tenant %q has SHA-256 %s, expected %s", req.Version, req.Tenant, c.info.SHA256, req.SHA256)
+	}
+	return c, nil
+}
