@@ -122,8 +122,9 @@ func lookupRefresh(txn *badger.Txn, tenant string, hash []byte) (*refreshRecord,
 // with newHash in one transaction and returns the session. Returns
 // auth.ErrNotFound for an unknown token, auth.ErrSessionEnded for a revoked
 // or expired session, and auth.ErrRefreshReused for a token already rotated,
-// after revoking its session. Of two concurrent rotations of one token at
-// most one succeeds; the other is reuse.
+// after revoking its session; with ErrRefreshReused it also returns that
+// (revoked) session, so the caller can audit which one it was. Of two
+// concurrent rotations of one token at most one succeeds; the other is reuse.
 func (s *Store) RotateRefreshToken(ctx context.Context, tenant string, oldHash, newHash []byte, now time.Time) (*auth.Session, error) {
 	if len(newHash) == 0 {
 		return nil, errors.New("badgerstore: empty refresh token hash")
@@ -133,15 +134,17 @@ func (s *Store) RotateRefreshToken(ctx context.Context, tenant string, oldHash, 
 		reused bool
 	)
 	err := s.update(ctx, func(txn *badger.Txn) error {
-		reused = false
+		reused, out = false, nil
 		r, sess, err := lookupRefresh(txn, tenant, oldHash)
 		if err != nil {
 			return err
 		}
 		if r.Rotated {
 			reused = true
+			out = sess.session(tenant)
 			if sess.RevokedAt.IsZero() {
 				sess.RevokedAt = now.UTC()
+				out.RevokedAt = sess.RevokedAt
 				return putSession(txn, tenant, sess)
 			}
 			return nil
@@ -164,7 +167,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, tenant string, oldHash, 
 		return nil, err
 	}
 	if reused {
-		return nil, auth.ErrRefreshReused
+		return out, auth.ErrRefreshReused
 	}
 	return out, nil
 }

@@ -37,8 +37,9 @@ func checkUser(u *auth.User) error {
 // CreateUser stores a new user and counts it in the tenant's stats. It fills
 // in CreatedAt (and UpdatedAt, and MigratedAt for a legacy user) when zero,
 // and Source as local when empty. Returns auth.ErrNotFound for an unknown
-// tenant, and auth.ErrEmailTaken, auth.ErrUsernameTaken or
-// auth.ErrLegacyIDTaken when another user of the tenant holds one of those.
+// tenant, and auth.ErrLegacyIDTaken, auth.ErrEmailTaken or
+// auth.ErrUsernameTaken (checked in that order) when another user of the
+// tenant holds one of those.
 // The checks and the insert are one transaction, retried on conflict, so
 // concurrent calls cannot both take an email.
 func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
@@ -83,7 +84,9 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 }
 
 // indexes are the unique secondary indexes of a user: the kind, the value
-// and the error when another user holds it.
+// and the error when another user holds it. The legacy id comes first: when
+// the same legacy user is copied twice, its email is taken too, and
+// ErrLegacyIDTaken is the answer that tells the caller to use the copy.
 func indexes(r *userRecord) [3]struct {
 	kind, value string
 	taken       error
@@ -92,9 +95,9 @@ func indexes(r *userRecord) [3]struct {
 		kind, value string
 		taken       error
 	}{
+		{kindLegacyID, r.LegacyID, auth.ErrLegacyIDTaken},
 		{kindEmail, r.Email, auth.ErrEmailTaken},
 		{kindUsername, r.Username, auth.ErrUsernameTaken},
-		{kindLegacyID, r.LegacyID, auth.ErrLegacyIDTaken},
 	}
 }
 

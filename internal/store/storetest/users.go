@@ -160,6 +160,7 @@ func testUniqueness(t *testing.T, newStore NewStore) {
 		{"same username", newUser("acme", "u-3", "ann2@example.com", "ann"), auth.ErrUsernameTaken},
 		{"same email and username", newUser("acme", "u-3", "ann@example.com", "ann"), auth.ErrEmailTaken},
 		{"same legacy id", legacyUser("acme", "u-3", "leg2@example.com", "L-1", at(2)), auth.ErrLegacyIDTaken},
+		{"same legacy user again", legacyUser("acme", "u-3", "leg@example.com", "L-1", at(2)), auth.ErrLegacyIDTaken},
 		{"email equal to another's username", newUser("acme", "u-4", "ann", "annie"), nil},
 		{"same email in another tenant", newUser("other", "u-1", "ann@example.com", "ann"), nil},
 		{"same legacy id in another tenant", legacyUser("other", "u-2", "leg@example.com", "L-1", at(2)), nil},
@@ -193,6 +194,11 @@ func testConcurrentUniqueness(t *testing.T, newStore NewStore) {
 		}, auth.ErrUsernameTaken},
 		{"legacy id", func(i int) *auth.User {
 			return legacyUser("acme", fmt.Sprintf("l-%d", i), fmt.Sprintf("l%d@example.com", i), "L-same", at(i))
+		}, auth.ErrLegacyIDTaken},
+		// Two first logins of one legacy user: the loser must learn that
+		// the user was copied (legacy id), not that its email is taken.
+		{"legacy user", func(i int) *auth.User {
+			return legacyUser("acme", fmt.Sprintf("lu-%d", i), "legacy@example.com", "L-user", at(i))
 		}, auth.ErrLegacyIDTaken},
 	}
 	registered := 0
