@@ -1,0 +1,270 @@
+package examples_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	examples "github.com/wasmauth/wasmauth/examples-wasm"
+	"github.com/wasmauth/wasmauth/host/legacydb"
+	"github.com/wasmauth/wasmauth/runtime"
+)
+
+// The databases of the conformance test; override with WASMAUTH_TEST_POSTGRES_DSN and
+// WASMAUTH_TEST_MYSQL_DSN.
+const (
+	defaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	defaultMySQLDSN    = "root@tcp(127.0.0.1:3306)/test"
+)
+
+// conformanceCase is one call and the answer every example must give, on every database.
+type conformanceCase struct {
+	name       string
+	op         string
+	identifier string
+	password   string
+	config     map[string]string // merged over the backend's dialect and table
+
+	wantID     string // the user's id, "" for no user
+	wantReason string // with no user
+	wantKind   string // a failed call's runtime.CallError Kind, else ""
+}
+
+// conformanceCases is the shared table: every hash kind of the seed, right and wrong
+// passwords, case-insensitive lookups by email and username, users without email,
+// password hash or a known hash format, config mistakes and SQL errors.
+func conformanceCases() []conformanceCase {
+	dave := `s3cret "quoted" \ & <tag> zoë`
+	return []conformanceCase{
+		{name: "bcrypt 2a by email", op: runtime.OpLogin, identifier: "alice@example.com", password: "wonderland-42", wantID: "1"},
+		{name: "email in another case", op: runtime.OpLogin, identifier: "ALICE@Example.com", password: "wonderland-42", wantID: "1"},
+		{name: "by username", op: runtime.OpLogin, identifier: "alice", password: "wonderland-42", wantID: "1"},
+		{name: "bcrypt wrong password", op: runtime.OpLogin, identifier: "alice", password: "wonderland-43", wantReason: runtime.ReasonWrongPassword},
+		{name: "unknown user", op: runtime.OpLogin, identifier: "nobody@example.com", password: "x", wantReason: runtime.ReasonNotFound},
+		{name: "empty identifier", op: runtime.OpLogin, identifier: "", password: "x", wantReason: runtime.ReasonNotFound},
+		{name: "argon2id", op: runtime.OpLogin, identifier: "bob", password: "can-we-fix-it", wantID: "2"},
+		{name: "argon2id wrong password", op: runtime.OpLogin, identifier: "bob", password: "can-we-fix-It", wantReason: runtime.ReasonWrongPassword},
+		{name: "phpass", op: runtime.OpLogin, identifier: "carol@example.com", password: "test12345", wantID: "3"},
+		{name: "phpass wrong password", op: runtime.OpLogin, identifier: "carol", password: "test1234", wantReason: runtime.ReasonWrongPassword},
+		{name: "salted sha256 with JSON escapes", op: runtime.OpLogin, identifier: "dave", password: dave, wantID: "4"},
+		{name: "salted sha256 wrong password", op: runtime.OpLogin, identifier: "dave", password: dave + " ", wantReason: runtime.ReasonWrongPassword},
+		{name: "bcrypt 2y, no email", op: runtime.OpLogin, identifier: "ERIN", password: "erin-password", wantID: "5"},
+		{name: "bcrypt 2b, mixed-case stored email", op: runtime.OpLogin, identifier: "francois.dupont@example.com", password: "bonjour-monde", wantID: "6"},
+		{name: "password in another case", op: runtime.OpLogin, identifier: "fdupont", password: "BONJOUR-MONDE", wantReason: runtime.ReasonWrongPassword},
+		{name: "no password hash", op: runtime.OpLogin, identifier: "ghost", password: "", wantReason: runtime.ReasonWrongPassword},
+		{name: "unknown hash format fails the script", op: runtime.OpLogin, identifier: "mallory", password: "hunter2", wantKind: runtime.KindScriptFailed},
+		{name: "SQL metacharacters are data", op: runtime.OpLogin, identifier: `x' OR '1'='1`, password: "x", wantReason: runtime.ReasonNotFound},
+		{name: "quotes and non-ASCII are data", op: runtime.OpLogin, identifier: `a"b\c é ü 😀`, password: "x", wantReason: runtime.ReasonNotFound},
+		{name: "get_user", op: runtime.OpGetUser, identifier: "Alice", wantID: "1"},
+		{name: "get_user unknown", op: runtime.OpGetUser, identifier: "nobody"},
+		{name: "get_user empty identifier", op: runtime.OpGetUser, identifier: ""},
+		{name: "get_user without email", op: runtime.OpGetUser, identifier: "erin", wantID: "5"},
+		{name: "get_user checks no password", op: runtime.OpGetUser, identifier: "mallory", wantID: "8"},
+		{name: "table name that is not an identifier", op: runtime.OpGetUser, identifier: "alice", config: map[string]string{"table": "users; --"}, wantKind: runtime.KindScriptFailed},
+		{name: "missing table is an SQL error", op: runtime.OpGetUser, identifier: "alice", config: map[string]string{"table": "no_such_table_xyz"}, wantKind: runtime.KindScriptFailed},
+	}
+}
+
+// seedByID is what an answer must say about each seed user.
+var seedByID = map[string]runtime.User{
+	"1": {ID: "1", Email: "alice@example.com", Username: "alice", EmailVerified: true, Name: "Alice Liddell"},
+	"2": {ID: "2", Email: "bob@example.com", Username: "bob", EmailVerified: true, Name: "Bob Builder"},
+	"3": {ID: "3", Email: "carol@example.com", Username: "carol", Name: "Carol Danvers"},
+	"4": {ID: "4", Email: "dave@example.com", Username: "dave", EmailVerified: true, Name: `Dave "Dai" Lister`},
+	"5": {ID: "5", Username: "erin"},
+	"6": {ID: "6", Email: "Francois.Dupont@Example.COM", Username: "fdupont", EmailVerified: true, Name: "François Dupont"},
+	"7": {ID: "7", Email: "ghost@example.com", Username: "ghost", Name: "Ghost (no password)"},
+	"8": {ID: "8", Email: "mallory@example.com", Username: "mallory", Name: "Mallory (unknown hash format)"},
+}
+
+// backend is a legacy database holding the seed, as one tenant's connection.
+type backend struct {
+	dialect string
+	table   string
+	db      *legacydb.DB
+}
+
+// requireDB skips (or, with CI=true, fails) when a database is unreachable.
+func requireDB(t *testing.T, name, env string, err error) {
+	t.Helper()
+	msg := name + " unreachable (" + err.Error() + "); start it or set " + env
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// seedServer creates a uniquely named users table with the seed on a server database,
+// dropped when the test ends, and opens it as a tenant connection.
+func seedServer(t *testing.T, dialect, driver, env, fallback string) backend {
+	t.Helper()
+	ctx := context.Background()
+	dsn := os.Getenv(env)
+	if dsn == "" {
+		dsn = fallback
+	}
+	admin, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := admin.PingContext(pingCtx); err != nil {
+		requireDB(t, dialect, env, err)
+	}
+	suffix := make([]byte, 6)
+	if _, err := rand.Read(suffix); err != nil {
+		t.Fatal(err)
+	}
+	table := "examples_users_" + hex.EncodeToString(suffix)
+	schema, err := examples.Schema(dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rename := regexp.MustCompile(`\busers\b`)
+	for _, stmt := range []string{schema, examples.SeedSQL} {
+		if _, err := admin.ExecContext(ctx, rename.ReplaceAllString(stmt, table)); err != nil {
+			t.Fatalf("%s: seeding %s: %v", dialect, table, err)
+		}
+	}
+	t.Cleanup(func() { admin.Exec("DROP TABLE " + table) })
+	db, err := legacydb.Open(ctx, legacydb.Config{Driver: dialect, DSN: dsn, Tenant: "examples"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return backend{dialect: dialect, table: table, db: db}
+}
+
+// seedSQLite opens a copy of the committed testdata/legacy.db as a tenant connection.
+func seedSQLite(t *testing.T) backend {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "examples"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "examples", "legacy.db"), examples.LegacyDB, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := legacydb.Open(context.Background(), legacydb.Config{Driver: "sqlite", DSN: "legacy.db", SQLiteRoot: root, Tenant: "examples"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return backend{dialect: "sqlite", table: "users", db: db}
+}
+
+// TestConformance runs every legacy example through one table of cases on SQLite (the
+// committed legacy.db), PostgreSQL and MariaDB/MySQL, in the real runtime: all five
+// languages must give the same answers.
+func TestConformance(t *testing.T) {
+	ctx := context.Background()
+	engine, err := runtime.New(ctx, runtime.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { engine.Close(ctx) })
+	modules := map[string]runtime.ModuleInfo{}
+	for _, lang := range examples.Languages() {
+		info, err := engine.Compile(ctx, examples.Legacy()[lang])
+		if err != nil {
+			t.Fatalf("%s: compile: %v", lang, err)
+		}
+		modules[lang] = info
+	}
+	backends := []struct {
+		name string
+		open func(t *testing.T) backend
+	}{
+		{"sqlite", seedSQLite},
+		{"postgres", func(t *testing.T) backend {
+			return seedServer(t, "postgres", "pgx", "WASMAUTH_TEST_POSTGRES_DSN", defaultPostgresDSN)
+		}},
+		{"mysql", func(t *testing.T) backend {
+			return seedServer(t, "mysql", "mysql", "WASMAUTH_TEST_MYSQL_DSN", defaultMySQLDSN)
+		}},
+	}
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			b := be.open(t)
+			for _, lang := range examples.Languages() {
+				t.Run(lang, func(t *testing.T) {
+					for _, tc := range conformanceCases() {
+						t.Run(tc.name, func(t *testing.T) {
+							runCase(t, engine, modules[lang], b, lang, tc)
+						})
+					}
+				})
+			}
+		})
+	}
+}
+
+// runCase makes one call and checks its answer.
+func runCase(t *testing.T, engine *runtime.Engine, info runtime.ModuleInfo, b backend, lang string, tc conformanceCase) {
+	t.Helper()
+	config := map[string]string{"dialect": b.dialect, "table": b.table}
+	for k, v := range tc.config {
+		config[k] = v
+	}
+	in := map[string]any{"identifier": tc.identifier, "tenant": "examples", "config": config}
+	if tc.op == runtime.OpLogin {
+		in["password"] = tc.password
+	}
+	input, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := engine.Call(ctx, runtime.CallRequest{
+		Tenant: "examples-" + lang + "-" + b.dialect, Version: 1, SHA256: info.SHA256,
+		Op: tc.op, Input: input, DB: b.db,
+	})
+	if tc.wantKind != "" {
+		if kind := runtime.ErrorKind(err); kind != tc.wantKind {
+			t.Fatalf("error kind %q (err %v), want %q", kind, err, tc.wantKind)
+		}
+		if res == nil || len(res.Logs) == 0 {
+			t.Fatalf("a failed call logged nothing; want the reason in the log")
+		}
+		return
+	}
+	if err != nil {
+		var logs []runtime.LogLine
+		if res != nil {
+			logs = res.Logs
+		}
+		t.Fatalf("call failed: %v; logs %v", err, logs)
+	}
+	got := res.Answer
+	if tc.wantID == "" {
+		if got.User != nil {
+			t.Fatalf("user %+v, want none", *got.User)
+		}
+		if got.Reason != tc.wantReason {
+			t.Fatalf("reason %q, want %q", got.Reason, tc.wantReason)
+		}
+		return
+	}
+	if got.User == nil {
+		t.Fatalf("no user (reason %q), want user %s", got.Reason, tc.wantID)
+	}
+	want := seedByID[tc.wantID]
+	u := *got.User
+	if u.ID != want.ID || u.Email != want.Email || u.Username != want.Username ||
+		u.EmailVerified != want.EmailVerified || u.Name != want.Name || len(u.Profile) != 0 {
+		t.Fatalf("user %+v, want %+v", u, want)
+	}
+}
