@@ -208,9 +208,13 @@ func (d *DB) Query(ctx context.Context, request []byte, lim Limits) ([]byte, err
 	}
 	defer rows.Close()
 
-	resp, err := d.encodeRows(rows, lim)
-	if err != nil {
+	resp, complete, err := d.encodeRows(rows, lim)
+	if !complete {
+		// Cancel the statement rather than let rows.Close drain the rest of the result;
+		// the connection may be discarded, which is cheaper than an unbounded read.
 		cancel()
+	}
+	if err != nil {
 		if errors.Is(err, ErrTooLarge) || overBudget() || d.tooLarge(err) {
 			return nil, ErrTooLarge
 		}
@@ -219,15 +223,16 @@ func (d *DB) Query(ctx context.Context, request []byte, lim Limits) ([]byte, err
 	return resp, nil
 }
 
-// encodeRows writes the response for rows within lim.
-func (d *DB) encodeRows(rows *sql.Rows, lim Limits) ([]byte, error) {
+// encodeRows writes the response for rows within lim. complete reports whether every row
+// was read.
+func (d *DB) encodeRows(rows *sql.Rows, lim Limits) (resp []byte, complete bool, err error) {
 	names, err := rows.Columns()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	types, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	binary := make([]bool, len(types))
 	for i, t := range types {
@@ -244,7 +249,7 @@ func (d *DB) encodeRows(rows *sql.Rows, lim Limits) ([]byte, error) {
 	}
 	b = append(b, `],"rows":[`...)
 	if len(b) > lim.MaxBytes {
-		return nil, ErrTooLarge
+		return nil, false, ErrTooLarge
 	}
 
 	vals := make([]any, len(names))
@@ -259,7 +264,7 @@ func (d *DB) encodeRows(rows *sql.Rows, lim Limits) ([]byte, error) {
 			break
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if n > 0 {
 			b = append(b, ',')
@@ -271,14 +276,14 @@ func (d *DB) encodeRows(rows *sql.Rows, lim Limits) ([]byte, error) {
 			}
 			b = appendValue(b, v, binary[i])
 			if len(b) > lim.MaxBytes {
-				return nil, ErrTooLarge
+				return nil, false, ErrTooLarge
 			}
 		}
 		b = append(b, ']')
 	}
 	if !truncated {
 		if err := rows.Err(); err != nil {
-			return nil, err
+			return nil, true, err
 		}
 	}
 	b = append(b, ']')
@@ -287,9 +292,9 @@ func (d *DB) encodeRows(rows *sql.Rows, lim Limits) ([]byte, error) {
 	}
 	b = append(b, '}')
 	if len(b) > lim.MaxBytes {
-		return nil, ErrTooLarge
+		return nil, !truncated, ErrTooLarge
 	}
-	return b, nil
+	return b, !truncated, nil
 }
 
 // failure turns an error from the database into an error response, or ErrClosed.

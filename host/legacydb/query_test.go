@@ -190,6 +190,28 @@ func TestQueryRowCap(t *testing.T) {
 				}
 			})
 		}
+		t.Run("endless result", func(t *testing.T) {
+			// The statement would stream rows until the deadline: the response must
+			// come once the cap is reached, without reading (or draining) the rest.
+			endless := map[string]string{
+				"postgres": "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s) SELECT n FROM s",
+				"mysql":    "SELECT 1 AS n FROM information_schema.columns a, information_schema.columns b, information_schema.columns c, information_schema.columns d",
+				"sqlite":   "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s) SELECT n FROM s",
+			}[b.name]
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			start := time.Now()
+			resp, err := db.Query(ctx, []byte(`{"sql":`+quote(endless)+`}`), Limits{MaxRows: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if elapsed := time.Since(start); elapsed > 20*time.Second {
+				t.Errorf("took %v: the rest of the result was read", elapsed)
+			}
+			if !strings.HasSuffix(string(resp), `],"truncated":true}`) {
+				t.Errorf("got %s", resp)
+			}
+		})
 		// The connection is still usable after a query was cut short.
 		if got := query(t, db, "SELECT 1 AS one"); got != `{"columns":["one"],"rows":[[1]]}` {
 			t.Errorf("after truncation: %s", got)
