@@ -149,6 +149,11 @@ func seedServer(t *testing.T, dialect, driver, env, fallback string) backend {
 
 // seedSQLite opens a copy of the committed testdata/legacy.db as a tenant connection.
 func seedSQLite(t *testing.T) backend {
+	return backend{dialect: "sqlite", table: "users", db: openSQLiteCopy(t)}
+}
+
+// openSQLiteCopy opens a copy of the committed testdata/legacy.db.
+func openSQLiteCopy(t testing.TB) *legacydb.DB {
 	t.Helper()
 	root := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(root, "examples"), 0o755); err != nil {
@@ -162,7 +167,7 @@ func seedSQLite(t *testing.T) backend {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return backend{dialect: "sqlite", table: "users", db: db}
+	return db
 }
 
 // TestConformance runs every legacy example through one table of cases on SQLite (the
