@@ -1,0 +1,211 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestOperatorTenants(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+
+	before := time.Now().Add(-time.Minute)
+	r := e.do(http.MethodPost, "/admin/v1/tenants", operatorToken, map[string]string{"id": "acme", "name": "Acme Inc"})
+	wantStatus(t, r, http.StatusCreated)
+	var created struct {
+		ID        string    `json:"id"`
+		Name      string    `json:"name"`
+		CreatedAt time.Time `json:"created_at"`
+		APIKey    string    `json:"api_key"`
+	}
+	r.decode(t, &created)
+	if created.ID != "acme" || created.Name != "Acme Inc" || created.APIKey == "" || created.CreatedAt.Before(before) {
+		t.Fatalf("created tenant %+v from %s", created, r.Body)
+	}
+
+	t.Run("invalid ids", func(t *testing.T) {
+		for _, id := range []string{"", "a", "Acme", "-acme", "acme_corp", "acme corp", "ac/me", strings.Repeat("a", 64), "äcme"} {
+			r := e.do(http.MethodPost, "/admin/v1/tenants", operatorToken, map[string]string{"id": id, "name": "x"})
+			wantProblem(t, r, http.StatusBadRequest, "invalid_tenant_id")
+		}
+	})
+
+	t.Run("longest and shortest valid ids", func(t *testing.T) {
+		for _, id := range []string{"ab", "0-", strings.Repeat("z", 63)} {
+			r := e.do(http.MethodPost, "/admin/v1/tenants", operatorToken, map[string]string{"id": id, "name": "x"})
+			wantStatus(t, r, http.StatusCreated)
+		}
+	})
+
+	t.Run("duplicate", func(t *testing.T) {
+		r := e.do(http.MethodPost, "/admin/v1/tenants", operatorToken, map[string]string{"id": "acme", "name": "Again"})
+		wantProblem(t, r, http.StatusConflict, "tenant_exists")
+		// The first tenant's key still works: the duplicate changed nothing.
+		r = e.do(http.MethodGet, "/admin/v1/tenants/acme/users", created.APIKey, nil)
+		wantStatus(t, r, http.StatusOK)
+	})
+
+	t.Run("list", func(t *testing.T) {
+		r := e.do(http.MethodGet, "/admin/v1/tenants", operatorToken, nil)
+		wantStatus(t, r, http.StatusOK)
+		var out struct {
+			Tenants []map[string]any `json:"tenants"`
+		}
+		r.decode(t, &out)
+		var found map[string]any
+		for _, tn := range out.Tenants {
+			if _, leaked := tn["api_key"]; leaked {
+				t.Errorf("list shows an api_key: %v", tn)
+			}
+			if tn["id"] == "acme" {
+				found = tn
+			}
+		}
+		if found == nil || found["name"] != "Acme Inc" || found["created_at"] == nil {
+			t.Fatalf("acme not listed properly: %s", r.Body)
+		}
+	})
+
+	t.Run("get", func(t *testing.T) {
+		r := e.do(http.MethodGet, "/admin/v1/tenants/acme", operatorToken, nil)
+		wantStatus(t, r, http.StatusOK)
+		got := r.object(t)
+		if got["id"] != "acme" || got["name"] != "Acme Inc" || got["created_at"] == nil {
+			t.Fatalf("got %s", r.Body)
+		}
+		if _, leaked := got["api_key"]; leaked {
+			t.Errorf("get shows the api_key: %s", r.Body)
+		}
+	})
+
+	t.Run("not found", func(t *testing.T) {
+		for _, req := range []struct{ method, path string }{
+			{http.MethodGet, "/admin/v1/tenants/nope"},
+			{http.MethodDelete, "/admin/v1/tenants/nope"},
+			{http.MethodPost, "/admin/v1/tenants/nope/api-keys"},
+			{http.MethodGet, "/admin/v1/tenants/nope/users"},
+		} {
+			wantProblem(t, e.do(req.method, req.path, operatorToken, nil), http.StatusNotFound, "tenant_not_found")
+		}
+	})
+}
+
+func TestRotateAPIKey(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	oldKey := e.createTenant("acme")
+
+	r := e.do(http.MethodPost, "/admin/v1/tenants/acme/api-keys", operatorToken, nil)
+	wantStatus(t, r, http.StatusCreated)
+	var out struct {
+		APIKey string `json:"api_key"`
+	}
+	r.decode(t, &out)
+	if out.APIKey == "" || out.APIKey == oldKey {
+		t.Fatalf("rotated key %q (old %q)", out.APIKey, oldKey)
+	}
+	wantProblem(t, e.do(http.MethodGet, "/admin/v1/tenants/acme/users", oldKey, nil), http.StatusUnauthorized, "unauthorized")
+	wantStatus(t, e.do(http.MethodGet, "/admin/v1/tenants/acme/users", out.APIKey, nil), http.StatusOK)
+}
+
+func TestDeleteTenant(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	key := e.createTenant("acme")
+	e.createTenant("other")
+	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
+	e.register("other", map[string]any{"email": "alice@example.com", "password": "correct horse"})
+	tok := e.login("acme", "alice@example.com", "correct horse")
+
+	wantStatus(t, e.do(http.MethodDelete, "/admin/v1/tenants/acme", operatorToken, nil), http.StatusNoContent)
+
+	wantProblem(t, e.do(http.MethodGet, "/admin/v1/tenants/acme", operatorToken, nil), http.StatusNotFound, "tenant_not_found")
+	wantProblem(t, e.loginResp("acme", "alice@example.com", "correct horse"), http.StatusNotFound, "tenant_not_found")
+	wantProblem(t, e.userinfo("acme", tok.AccessToken), http.StatusNotFound, "tenant_not_found")
+	wantProblem(t, e.refresh("acme", tok.RefreshToken), http.StatusNotFound, "tenant_not_found")
+	wantProblem(t, e.do(http.MethodGet, "/admin/v1/tenants/acme/users", key, nil), http.StatusUnauthorized, "unauthorized")
+	// The other tenant is untouched.
+	e.login("other", "alice@example.com", "correct horse")
+
+	// The id can be taken again, and nothing of the old tenant comes back.
+	newKey := e.createTenant("acme")
+	wantProblem(t, e.loginResp("acme", "alice@example.com", "correct horse"), http.StatusUnauthorized, "invalid_credentials")
+	wantOAuthError(t, e.refresh("acme", tok.RefreshToken), http.StatusBadRequest, "invalid_grant")
+	wantProblem(t, e.userinfo("acme", tok.AccessToken), http.StatusUnauthorized, "unauthorized")
+	wantProblem(t, e.do(http.MethodGet, "/admin/v1/tenants/acme/users", key, nil), http.StatusUnauthorized, "unauthorized")
+	r := e.do(http.MethodGet, "/admin/v1/tenants/acme/users", newKey, nil)
+	wantStatus(t, r, http.StatusOK)
+	var users struct {
+		Users []map[string]any `json:"users"`
+	}
+	r.decode(t, &users)
+	if len(users.Users) != 0 {
+		t.Fatalf("recreated tenant has old users: %s", r.Body)
+	}
+	// The old user's email is free again.
+	e.register("acme", map[string]any{"email": "alice@example.com", "password": "another horse"})
+}
+
+func TestAdminAuthorization(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	acmeKey := e.createTenant("acme")
+	e.createTenant("globex")
+
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		token  string
+		status int
+		code   string
+	}{
+		{"no token on operator route", http.MethodGet, "/admin/v1/tenants", "", 401, "unauthorized"},
+		{"garbage token on operator route", http.MethodGet, "/admin/v1/tenants", "garbage", 401, "unauthorized"},
+		{"forged key for a tenant", http.MethodGet, "/admin/v1/tenants/acme/users", "wak_acme.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 401, "unauthorized"},
+		{"no token on tenant route", http.MethodGet, "/admin/v1/tenants/acme/users", "", 401, "unauthorized"},
+		{"garbage token on tenant route", http.MethodGet, "/admin/v1/tenants/acme/migration", "garbage", 401, "unauthorized"},
+		{"no token on unknown tenant", http.MethodGet, "/admin/v1/tenants/nope/users", "", 401, "unauthorized"},
+		{"tenant key lists tenants", http.MethodGet, "/admin/v1/tenants", acmeKey, 403, "forbidden"},
+		{"tenant key creates a tenant", http.MethodPost, "/admin/v1/tenants", acmeKey, 403, "forbidden"},
+		{"tenant key gets its tenant record", http.MethodGet, "/admin/v1/tenants/acme", acmeKey, 403, "forbidden"},
+		{"tenant key deletes its tenant", http.MethodDelete, "/admin/v1/tenants/acme", acmeKey, 403, "forbidden"},
+		{"tenant key rotates its key", http.MethodPost, "/admin/v1/tenants/acme/api-keys", acmeKey, 403, "forbidden"},
+		{"tenant key on another tenant's users", http.MethodGet, "/admin/v1/tenants/globex/users", acmeKey, 403, "forbidden"},
+		{"tenant key on another tenant's migration", http.MethodGet, "/admin/v1/tenants/globex/migration", acmeKey, 403, "forbidden"},
+		{"tenant key on another tenant's audit", http.MethodGet, "/admin/v1/tenants/globex/audit", acmeKey, 403, "forbidden"},
+		{"tenant key on an unknown tenant", http.MethodGet, "/admin/v1/tenants/nope/users", acmeKey, 403, "forbidden"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var body any
+			if tc.method == http.MethodPost && strings.HasSuffix(tc.path, "/tenants") {
+				body = map[string]string{"id": "evil", "name": "Evil"}
+			}
+			r := e.do(tc.method, tc.path, tc.token, body)
+			wantProblem(t, r, tc.status, tc.code)
+		})
+	}
+
+	// Nothing above took effect.
+	wantProblem(t, e.do(http.MethodGet, "/admin/v1/tenants/evil", operatorToken, nil), http.StatusNotFound, "tenant_not_found")
+	wantStatus(t, e.do(http.MethodGet, "/admin/v1/tenants/acme", operatorToken, nil), http.StatusOK)
+
+	t.Run("allowed", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, path, token string
+		}{
+			{"tenant key on its users", "/admin/v1/tenants/acme/users", acmeKey},
+			{"tenant key on its migration", "/admin/v1/tenants/acme/migration", acmeKey},
+			{"operator on a tenant's users", "/admin/v1/tenants/globex/users", operatorToken},
+			{"operator on a tenant's migration", "/admin/v1/tenants/globex/migration", operatorToken},
+			{"operator on a tenant's audit", "/admin/v1/tenants/globex/audit", operatorToken},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				wantStatus(t, e.do(http.MethodGet, tc.path, tc.token, nil), http.StatusOK)
+			})
+		}
+	})
+}
