@@ -22,8 +22,9 @@
 //     refused. MariaDB runs DDL such as CREATE TABLE and DROP TABLE even inside a READ ONLY
 //     transaction (the implicit commit ends it), so this check is what stops DDL there.
 //   - One statement per request: pgx always uses the extended protocol (a simple-protocol
-//     exec mode in the DSN is replaced), MySQL's multiStatements is forced off, and in SQLite
-//     the authorizer below checks every statement.
+//     exec mode in the DSN is replaced) and MySQL's multiStatements is forced off. SQLite
+//     runs every ';'-separated statement (the response holds the last one's rows), each
+//     checked by the authorizer below.
 //   - MySQL: requests naming LOAD_FILE, INFILE, OUTFILE or DUMPFILE are refused before they
 //     reach the server (a READ ONLY transaction does not stop them, and LOAD_FILE works for
 //     any user with the FILE privilege). LOAD DATA LOCAL is off (allowAllFiles is forced
@@ -52,18 +53,30 @@
 // cut there and the response says "truncated": true, the way a LIMIT would, so a script
 // gets usable data and can tell. A response larger than Limits.MaxBytes (default 256 KiB)
 // is not returned at all: Query returns ErrTooLarge (the host's status -2). Reading stops
-// as soon as either limit is reached (the statement is cancelled rather than drained), and
-// no single value is read from the wire beyond 16 MiB: pgx's protocol message limit, a
-// per-request read budget on MySQL connections, and SQLITE_LIMIT_LENGTH.
+// as soon as either limit is reached: the statement is cancelled rather than drained (the
+// pooled connection may be dropped). Nothing much larger than a value the response could
+// hold is read: pgx refuses protocol messages over 16 MiB, a MySQL connection refuses to
+// read more than 2×MaxBytes + 16 MiB in answer to one command, and SQLite's
+// SQLITE_LIMIT_LENGTH is 16 MiB; each of these is ErrTooLarge too. When ctx ends first, the
+// response is {"error": "query timed out: the call's deadline passed"}.
 //
 // # Values
 //
 // Integers (including BIGINT, MySQL unsigned BIGINT and YEAR) are JSON numbers; floats are
 // JSON numbers, except NaN and ±Infinity, which are the strings "NaN", "Infinity" and
 // "-Infinity". Exact decimals (PostgreSQL numeric, MySQL DECIMAL) are JSON strings holding
-// their digits, so no precision is lost. Booleans are JSON booleans (MySQL has none: its
-// BOOL is TINYINT and comes back as 0 or 1). Times are RFC 3339 strings in UTC, with fractional
-// seconds when there are any. Binary columns (PostgreSQL bytea; MySQL BLOB, BINARY,
-// VARBINARY, BIT, GEOMETRY; any SQLite BLOB value) are base64 strings (standard alphabet,
-// padded); everything else, JSON and UUID included, is a JSON string.
+// their digits, so no precision is lost. Booleans are JSON booleans in PostgreSQL; MySQL's
+// BOOL is TINYINT and comes back as 0 or 1. Times are RFC 3339 strings in UTC, with
+// fractional seconds when there are any. Binary columns (PostgreSQL bytea; MySQL BLOB,
+// BINARY, VARBINARY, BIT, GEOMETRY) are base64 strings (standard alphabet, padded);
+// everything else, JSON and UUID included, is a JSON string.
+//
+// SQLite values come back as they are stored: INTEGER and REAL as numbers (a DECIMAL or
+// BOOLEAN column holds numbers), TEXT as strings, BLOB as base64; TEXT in a column declared
+// DATE, DATETIME or TIMESTAMP is turned into an RFC 3339 time when it parses as one.
+//
+// Arguments bind as int64 (a JSON number with an integral value that fits), float64 (any
+// other number), string, bool or NULL; objects and arrays are refused. PostgreSQL and
+// MySQL report a wrong number of arguments as an SQL error; SQLite reports missing ones
+// and ignores extra ones.
 package legacydb

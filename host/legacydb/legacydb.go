@@ -18,6 +18,9 @@ const (
 	DefaultMaxBytes       = 256 << 10
 )
 
+// maxConnLifetime makes a pool reconnect now and then, to follow DNS and failovers.
+const maxConnLifetime = 30 * time.Minute
+
 // maxValueBytes bounds what is read from the database for one value (or one row on the
 // PostgreSQL wire), so a huge value cannot make the host buffer it.
 const maxValueBytes = 16 << 20
@@ -93,6 +96,8 @@ type DB struct {
 	// prepare, if set, readies a pinned connection for one request and returns a
 	// function reporting whether the request ran over its wire read budget.
 	prepare func(conn *sql.Conn, lim Limits) (overBudget func() bool, err error)
+	// budgets, for mysql, finds each connection's read budget.
+	budgets *mysqlBudgets
 	closed  atomic.Bool
 }
 
@@ -118,7 +123,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		d.db, err = openPostgres(cfg.DSN)
 	case "mysql":
 		d.dialect = mysqlDialect
-		d.db, d.prepare, err = openMySQL(cfg.DSN)
+		d.db, d.budgets, err = openMySQL(cfg.DSN)
+		if err == nil {
+			d.prepare = d.budgets.prepare
+		}
 	case "sqlite":
 		d.dialect = sqliteDialect
 		d.db, err = openSQLite(cfg)
@@ -132,6 +140,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	d.db.SetMaxOpenConns(cfg.MaxOpenConns)
 	d.db.SetMaxIdleConns(cfg.MaxOpenConns)
 	d.db.SetConnMaxIdleTime(cfg.MaxIdleTime)
+	d.db.SetConnMaxLifetime(maxConnLifetime)
 	if err := d.ping(ctx); err != nil {
 		d.db.Close()
 		return nil, &ConnectError{Driver: cfg.Driver, Reason: d.mask(err.Error())}

@@ -18,7 +18,7 @@ import (
 // allowAllFiles are forced off, and parseTime on (times come back as time.Time). Every
 // connection is dialled through a readBudgetConn, and the returned prepare function arms
 // its budget for each request.
-func openMySQL(dsn string) (*sql.DB, func(*sql.Conn, Limits) (func() bool, error), error) {
+func openMySQL(dsn string) (*sql.DB, *mysqlBudgets, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("invalid mysql DSN %s: %v", maskMySQL(dsn), err)
@@ -33,7 +33,7 @@ func openMySQL(dsn string) (*sql.DB, func(*sql.Conn, Limits) (func() bool, error
 	if err != nil {
 		return nil, nil, err
 	}
-	return sql.OpenDB(&mysqlConnector{Connector: inner, budgets: budgets}), budgets.prepare, nil
+	return sql.OpenDB(&mysqlConnector{Connector: inner, budgets: budgets}), budgets, nil
 }
 
 type nopLogger struct{}
@@ -43,6 +43,7 @@ func (nopLogger) Print(...any) {}
 // mysqlBudgets finds the network connection under each driver connection of a pool.
 type mysqlBudgets struct {
 	conns sync.Map // driver.Conn -> *readBudgetConn
+	trips atomic.Int64
 }
 
 type dialSlotKey struct{}
@@ -56,7 +57,7 @@ func (b *mysqlBudgets) dial(ctx context.Context, network, addr string) (net.Conn
 	if err != nil {
 		return nil, err
 	}
-	rb := &readBudgetConn{Conn: c}
+	rb := &readBudgetConn{Conn: c, trips: &b.trips}
 	if slot, ok := ctx.Value(dialSlotKey{}).(*dialSlot); ok {
 		slot.conn = rb
 	}
@@ -116,6 +117,7 @@ type readBudgetConn struct {
 	read    atomic.Int64
 	tripped atomic.Bool
 	onClose atomic.Pointer[func()]
+	trips   *atomic.Int64 // the pool's count of tripped budgets, if set
 	once    sync.Once
 }
 
@@ -134,7 +136,9 @@ func (c *readBudgetConn) Read(p []byte) (int, error) {
 	if budget := c.budget.Load(); budget > 0 {
 		left := budget - c.read.Load()
 		if left <= 0 {
-			c.tripped.Store(true)
+			if !c.tripped.Swap(true) && c.trips != nil {
+				c.trips.Add(1)
+			}
 			return 0, errReadBudget
 		}
 		if int64(len(p)) > left {

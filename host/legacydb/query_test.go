@@ -257,6 +257,20 @@ func TestQueryByteCap(t *testing.T) {
 				}
 			})
 		}
+		if b.name == "mysql" {
+			t.Run("row over the read budget", func(t *testing.T) {
+				// Each value is within max_allowed_packet, the row is not within the
+				// budget: reading stops at the budget, before the row is complete.
+				before := db.budgets.trips.Load()
+				resp, err := db.Query(context.Background(), []byte(`{"sql":"SELECT REPEAT('x', 9000000) a, REPEAT('y', 9000000) b"}`), Limits{})
+				if !errors.Is(err, ErrTooLarge) {
+					t.Fatalf("err = %v, want ErrTooLarge (response %.100s)", err, resp)
+				}
+				if db.budgets.trips.Load() != before+1 {
+					t.Error("the read budget did not stop the read")
+				}
+			})
+		}
 		if got := query(t, db, "SELECT 1 AS one"); got != `{"columns":["one"],"rows":[[1]]}` {
 			t.Errorf("after ErrTooLarge: %s", got)
 		}
