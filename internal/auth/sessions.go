@@ -65,8 +65,11 @@ func (s *Service) Refresh(ctx context.Context, tenant, refreshToken string, m Me
 	if err != nil {
 		return nil, err
 	}
-	if refreshToken == "" || len(refreshToken) > 512 {
+	if refreshToken == "" {
 		return nil, Errorf(CodeInvalidRequest, "refresh_token is required")
+	}
+	if len(refreshToken) > 512 {
+		return nil, errInvalidGrant("the refresh token is invalid or expired")
 	}
 	next, nextHash, err := token.NewRefreshToken()
 	if err != nil {

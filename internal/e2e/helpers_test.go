@@ -259,7 +259,7 @@ func wantOAuthError(t testing.TB, r *response, status int, code string) {
 	}
 	r.decode(t, &o)
 	if o.Error == nil || *o.Error != code {
-		t.Fatalf("error %v, want %q; body %s", o.Error, code, r.Body)
+		t.Fatalf("want error %q; body %s", code, r.Body)
 	}
 }
 
