@@ -8,7 +8,7 @@ import (
 // the OpenAPI check.
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.withRequestID, s.withRecover, s.withAccessLog)
+	app.Use(s.withRequestID, s.withMetrics, s.withRecover, s.withAccessLog)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
@@ -18,6 +18,7 @@ func (s *Server) routes() {
 	app.Get("/openapi.json", s.openapi)
 
 	admin := app.Group("/admin/v1", s.withAdminAuth)
+	admin.Get("/backup", s.operatorOnly, s.backup)
 	admin.Post("/tenants", s.operatorOnly, s.createTenant)
 	admin.Get("/tenants", s.operatorOnly, s.listTenants)
 	admin.Get("/tenants/:tenant", s.operatorOnly, s.getTenant)

@@ -25,7 +25,10 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Metrics serves /metrics; nil leaves the route out.
 	Metrics fiber.Handler
-	// OpenAPI is the document served at /openapi.json.
+	// Observe receives each answered request's method, route template,
+	// status and duration, for metrics; nil means none.
+	Observe func(method, route string, status int, d time.Duration)
+	// OpenAPI is the document served at /openapi.json (the embedded one).
 	OpenAPI []byte
 }
 
@@ -56,6 +59,9 @@ func New(cfg Config, svc *auth.Service, log *slog.Logger) *Server {
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.OpenAPI == nil {
+		cfg.OpenAPI = openAPIDocument
 	}
 	s := &Server{cfg: cfg, svc: svc, log: log}
 	s.app = fiber.New(fiber.Config{

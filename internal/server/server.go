@@ -15,8 +15,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/httpapi"
+	"github.com/wasmauth/wasmauth/internal/metrics"
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/ratelimit"
 	"github.com/wasmauth/wasmauth/internal/scripts"
@@ -142,19 +145,27 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		"id": {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
 		"ip": {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
 	}, 1_000_000)
+	obs := metrics.New()
+	obs.WatchPool(s.engine.Stats)
+	obs.WatchHasher(hasher)
 	s.svc = auth.NewService(auth.Config{
 		BaseURL:           cfg.BaseURL,
 		OperatorTokenHash: opHash,
 		MaxLimits:         scripts.MaxLimits(s.engine),
 	}, auth.Deps{
-		Store:   st,
-		Hasher:  hasher,
-		Limiter: limiter,
-		Scripts: s.scripts,
-		Log:     log,
+		Store:    st,
+		Hasher:   hasher,
+		Limiter:  limiter,
+		Scripts:  s.scripts,
+		Observer: obs,
+		Log:      log,
 	})
 	s.svc.RestoreConnections(ctx)
-	s.http = httpapi.New(httpapi.Config{Ready: st.Ping}, s.svc, log)
+	s.http = httpapi.New(httpapi.Config{
+		Ready:   st.Ping,
+		Metrics: adaptor.HTTPHandler(obs.Handler(log)),
+		Observe: obs.ObserveHTTP,
+	}, s.svc, log)
 	return s, nil
 }
 
