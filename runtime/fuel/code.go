@@ -576,8 +576,8 @@ func instrumentBody(body []byte, env funcEnv) ([]byte, error) {
 		}
 		w.numLocals += uint64(n)
 	}
-	if w.numLocals >= 1<<32-1 {
-		return nil, w.errorf(w.r.pos, "too many locals")
+	if w.numLocals > maxLocals {
+		return nil, fmt.Errorf("%w: function %d has %d locals, more than %d", errImplausible, env.index, w.numLocals, maxLocals)
 	}
 	codeStart := w.r.pos
 	if err := w.walk(); err != nil {

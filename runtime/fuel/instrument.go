@@ -164,8 +164,20 @@ func Instrument(wasm []byte, opts Options) ([]byte, error) {
 	return out, nil
 }
 
+// errImplausible marks a module whose declared sizes cannot be right. Such
+// declarations are refused before anything allocates by them: wazero v1.12
+// sizes its allocations by the declared counts, so a few bytes declaring a
+// hundred million exports or four billion locals cost it seconds and
+// gigabytes before it finds the module invalid.
+var errImplausible = errors.New("implausible module")
+
+// maxLocals is the most locals (parameters included) a function may have,
+// the limit V8 sets; compilers stay far below it.
+const maxLocals = 50000
+
 // splitSections cuts the module after its header into sections, checking
-// that each known section appears at most once and in order.
+// that each known section appears at most once and in order, and that no
+// vector section declares more entries than it has bytes.
 func splitSections(b []byte) ([]section, error) {
 	r := reader{b: b}
 	var out []section
@@ -180,7 +192,11 @@ func splitSections(b []byte) ([]section, error) {
 		if err := r.skip(int(size)); err != nil {
 			return nil, fmt.Errorf("section %d: size %d runs past the end of the module", id, size)
 		}
-		if id != secCustom {
+		if id == secCustom {
+			if err := checkCustom(b[start:r.pos]); err != nil {
+				return nil, fmt.Errorf("custom section: %w", err)
+			}
+		} else {
 			rank, ok := sectionRank[id]
 			if !ok {
 				return nil, fmt.Errorf("unknown section id %d", id)
@@ -189,10 +205,101 @@ func splitSections(b []byte) ([]section, error) {
 				return nil, fmt.Errorf("section %d is duplicated or out of order", id)
 			}
 			last = rank
+			if id != secStart && id != secDataCount {
+				if err := checkCount(b[start:r.pos]); err != nil {
+					return nil, fmt.Errorf("section %d: %w", id, err)
+				}
+			}
 		}
 		out = append(out, section{id: id, payload: b[start:r.pos]})
 	}
 	return out, nil
+}
+
+// checkCount checks that the vector in payload declares no more entries
+// than the bytes that follow its count (every entry takes at least one).
+func checkCount(payload []byte) error {
+	r := reader{b: payload}
+	n, err := r.u32()
+	if err != nil {
+		return err
+	}
+	if uint64(n) > uint64(len(payload)-r.pos) {
+		return fmt.Errorf("%w: %d entries declared in %d bytes", errImplausible, n, len(payload)-r.pos)
+	}
+	return nil
+}
+
+// checkCustom checks that a custom section's name fits in it and, for the
+// "name" section, that it is well formed: wazero decodes it, sizing its
+// allocations by the counts and lengths it declares, and reads on past the
+// end of a subsection or of the section when those are wrong.
+func checkCustom(payload []byte) error {
+	r := reader{b: payload}
+	name, err := r.name()
+	if err != nil {
+		return fmt.Errorf("%w: name: %v", errImplausible, err)
+	}
+	if name != "name" {
+		return nil
+	}
+	for !r.eof() {
+		id, _ := r.byte()
+		size, err := r.u32()
+		if err != nil {
+			return fmt.Errorf("%w: name section: %v", errImplausible, err)
+		}
+		start := r.pos
+		switch id {
+		case 0: // module name
+			_, err = r.name()
+		case 1: // function names
+			err = skipNameMap(&r)
+		case 2: // local names
+			var n uint32
+			if n, err = vecCount(&r); err != nil {
+				break
+			}
+			for i := uint32(0); i < n && err == nil; i++ {
+				if _, err = r.u32(); err == nil {
+					err = skipNameMap(&r)
+				}
+			}
+		default:
+			err = r.skip(int(size))
+		}
+		if err == nil && r.pos-start != int(size) {
+			err = fmt.Errorf("subsection %d is %d bytes, not the %d it declares", id, r.pos-start, size)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: name section: %v", errImplausible, err)
+		}
+	}
+	return nil
+}
+
+// skipNameMap skips a vector of (index, name) pairs.
+func skipNameMap(r *reader) error {
+	n, err := vecCount(r)
+	for i := uint32(0); i < n && err == nil; i++ {
+		if _, err = r.u32(); err == nil {
+			_, err = r.name()
+		}
+	}
+	return err
+}
+
+// vecCount reads a vector's length and checks that so many entries, of at
+// least two bytes each, fit in what is left.
+func vecCount(r *reader) (uint32, error) {
+	n, err := r.u32()
+	if err != nil {
+		return 0, err
+	}
+	if uint64(n)*2 > uint64(len(r.b)-r.pos) {
+		return 0, fmt.Errorf("%d entries declared in %d bytes", n, len(r.b)-r.pos)
+	}
+	return n, nil
 }
 
 func appendSection(b []byte, id byte, payload []byte) []byte {

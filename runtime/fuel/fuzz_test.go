@@ -1,0 +1,62 @@
+package fuel
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// FuzzInstrument checks that Instrument never panics; that whenever wazero
+// compiles a module, Instrument accepts it (unless it already exports
+// GlobalExport) and wazero compiles the result; and the other way round,
+// that instrumenting never turns an invalid module into a valid one (such
+// as code naming the added global).
+func FuzzInstrument(f *testing.F) {
+	seeds, err := filepath.Glob(filepath.Join("testdata", "*.wasm"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, path := range seeds {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	ctx := context.Background()
+	r := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler().WithCoreFeatures(api.CoreFeaturesV2))
+	f.Cleanup(func() { _ = r.Close(ctx) })
+	compiles := func(wasm []byte) error {
+		cm, err := r.CompileModule(ctx, wasm)
+		if err == nil {
+			_ = cm.Close(ctx)
+		}
+		return err
+	}
+	f.Fuzz(func(t *testing.T, wasm []byte) {
+		out, err := Instrument(wasm, Options{})
+		if err != nil {
+			// A module refused as implausible is not handed to wazero,
+			// which can take seconds to refuse it.
+			if errors.Is(err, errImplausible) || errors.Is(err, ErrAlreadyInstrumented) {
+				return
+			}
+			if compiles(wasm) == nil {
+				t.Fatalf("Instrument refuses a module wazero compiles: %v", err)
+			}
+			return
+		}
+		origErr, newErr := compiles(wasm), compiles(out)
+		switch {
+		case origErr == nil && newErr != nil:
+			t.Fatalf("instrumented module does not compile: %v", newErr)
+		case origErr != nil && newErr == nil:
+			t.Fatalf("instrumenting made an invalid module valid (it was: %v)", origErr)
+		}
+	})
+}
