@@ -216,7 +216,15 @@ func (s *Service) Login(ctx context.Context, tenant, identifier, pw string, m Me
 	if len(pw) > 4096 || len(id) > 1024 {
 		return nil, s.reject(ctx, t, id, m, start, false, "too_long")
 	}
-	limitKeys := []string{"id:" + tenant + ":" + id, "ip:" + tenant + ":" + m.IP}
+	// Failures count per (identifier, address) — the key that blocks an
+	// attacker — and, with higher limits, per address and per identifier.
+	// The real user is not locked out from another address; a success
+	// resets the first key only.
+	limitKeys := []string{
+		"idip:" + tenant + ":" + m.IP + ":" + id,
+		"ip:" + tenant + ":" + m.IP,
+		"id:" + tenant + ":" + id,
+	}
 	if s.limiter != nil {
 		if wait, ok := s.limiter.Allow(s.now(), limitKeys...); !ok {
 			s.observe.Login(OutcomeRateLimited)

@@ -45,8 +45,9 @@ type Config struct {
 	Hash password.Params
 	// MaxConcurrentHashes bounds hashes at once (2 x GOMAXPROCS).
 	MaxConcurrentHashes int
-	// LoginFailures is how many failed logins per identifier (and ten times as
-	// many per client address) are allowed per LoginWindow.
+	// LoginFailures is how many failed logins per identifier and client
+	// address are allowed per LoginWindow; ten times as many per address, and
+	// a hundred times as many per identifier from all addresses together.
 	LoginFailures int
 	LoginWindow   time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests (10 s).
@@ -142,8 +143,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot)
 	limiter := ratelimit.New(map[string]ratelimit.Rule{
-		"id": {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
-		"ip": {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		"idip": {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
+		"ip":   {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		"id":   {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
 	}, 1_000_000)
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
