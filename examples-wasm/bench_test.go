@@ -13,7 +13,7 @@ import (
 func benchEngine(b *testing.B) (*runtime.Engine, map[string]runtime.ModuleInfo) {
 	b.Helper()
 	ctx := context.Background()
-	engine, err := runtime.New(ctx, runtime.Config{})
+	engine, err := runtime.New(ctx, testEngineConfig)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -27,6 +27,10 @@ const (
 	defaultMySQLDSN    = "root@tcp(127.0.0.1:3306)/test"
 )
 
+// testEngineConfig is the runtime configuration of the tests: the defaults, but with
+// time to compile the 3 MiB Go example under the race detector.
+var testEngineConfig = runtime.Config{CompileTimeout: 5 * time.Minute}
+
 // conformanceCase is one call and the answer every example must give, on every database.
 type conformanceCase struct {
 	name       string
@@ -175,7 +179,7 @@ func openSQLiteCopy(t testing.TB) *legacydb.DB {
 // languages must give the same answers.
 func TestConformance(t *testing.T) {
 	ctx := context.Background()
-	engine, err := runtime.New(ctx, runtime.Config{})
+	engine, err := runtime.New(ctx, testEngineConfig)
 	if err != nil {
 		t.Fatal(err)
 	}

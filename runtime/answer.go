@@ -109,16 +109,9 @@ func ParseAnswer(output []byte) (*Answer, error) {
 
 // decodeOne decodes exactly one JSON object from b into v.
 func decodeOne(b []byte, v any) error {
-	trimmed := bytes.TrimSpace(b)
+	trimmed := bytes.TrimLeft(b, " \t\r\n")
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return errors.New("expected an object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("data after the object")
-	}
-	return nil
+	return json.Unmarshal(trimmed, v) // refuses data after the object too
 }

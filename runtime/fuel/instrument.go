@@ -220,14 +220,8 @@ func splitSections(b []byte) ([]section, error) {
 // than the bytes that follow its count (every entry takes at least one).
 func checkCount(payload []byte) error {
 	r := reader{b: payload}
-	n, err := r.u32()
-	if err != nil {
-		return err
-	}
-	if uint64(n) > uint64(len(payload)-r.pos) {
-		return fmt.Errorf("%w: %d entries declared in %d bytes", errImplausible, n, len(payload)-r.pos)
-	}
-	return nil
+	_, err := r.vec(1)
+	return err
 }
 
 // checkCustom checks that a custom section's name fits in it and, for the
@@ -257,7 +251,7 @@ func checkCustom(payload []byte) error {
 			err = skipNameMap(&r)
 		case 2: // local names
 			var n uint32
-			if n, err = vecCount(&r); err != nil {
+			if n, err = r.vec(2); err != nil {
 				break
 			}
 			for i := uint32(0); i < n && err == nil; i++ {
@@ -280,7 +274,7 @@ func checkCustom(payload []byte) error {
 
 // skipNameMap skips a vector of (index, name) pairs.
 func skipNameMap(r *reader) error {
-	n, err := vecCount(r)
+	n, err := r.vec(2)
 	for i := uint32(0); i < n && err == nil; i++ {
 		if _, err = r.u32(); err == nil {
 			_, err = r.name()
@@ -289,18 +283,6 @@ func skipNameMap(r *reader) error {
 	return err
 }
 
-// vecCount reads a vector's length and checks that so many entries, of at
-// least two bytes each, fit in what is left.
-func vecCount(r *reader) (uint32, error) {
-	n, err := r.u32()
-	if err != nil {
-		return 0, err
-	}
-	if uint64(n)*2 > uint64(len(r.b)-r.pos) {
-		return 0, fmt.Errorf("%d entries declared in %d bytes", n, len(r.b)-r.pos)
-	}
-	return n, nil
-}
 
 func appendSection(b []byte, id byte, payload []byte) []byte {
 	b = append(b, id)
@@ -341,6 +323,10 @@ func decodeModule(sections []section) (*module, error) {
 		case secGlobal:
 			r := reader{b: s.payload}
 			m.numGlobals, err = r.u32()
+		case secElement:
+			err = checkElements(s.payload)
+		case secData:
+			err = checkData(s.payload)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("section %d: %w", s.id, err)
@@ -354,7 +340,7 @@ func decodeModule(sections []section) (*module, error) {
 
 func (m *module) decodeTypes(b []byte) error {
 	r := reader{b: b}
-	n, err := r.u32()
+	n, err := r.vec(3)
 	if err != nil {
 		return err
 	}
@@ -379,7 +365,7 @@ func (m *module) decodeTypes(b []byte) error {
 }
 
 func skipValTypes(r *reader) (uint32, error) {
-	n, err := r.u32()
+	n, err := r.vec(1)
 	if err != nil {
 		return 0, err
 	}
@@ -397,7 +383,7 @@ func skipValTypes(r *reader) (uint32, error) {
 
 func (m *module) decodeImports(b []byte) error {
 	r := reader{b: b}
-	n, err := r.u32()
+	n, err := r.vec(4)
 	if err != nil {
 		return err
 	}

@@ -97,15 +97,28 @@ func (r *reader) s33() (int64, error) {
 
 // name reads a length-prefixed UTF-8 name and returns it.
 func (r *reader) name() (string, error) {
-	n, err := r.u32()
+	n, err := r.vec(1)
 	if err != nil {
 		return "", err
 	}
 	start := r.pos
-	if err := r.skip(int(n)); err != nil {
-		return "", err
-	}
+	r.pos += int(n)
 	return string(r.b[start:r.pos]), nil
+}
+
+// vec reads the length of a vector whose entries take at least minSize
+// bytes each, and refuses a length that cannot fit in what is left as
+// implausible: wazero sizes allocations by such lengths before reading the
+// entries.
+func (r *reader) vec(minSize int) (uint32, error) {
+	n, err := r.u32()
+	if err != nil {
+		return 0, err
+	}
+	if left := len(r.b) - r.pos; uint64(n)*uint64(minSize) > uint64(left) {
+		return 0, fmt.Errorf("%w: %d entries declared in %d bytes", errImplausible, n, left)
+	}
+	return n, nil
 }
 
 // appendU32 appends v as unsigned LEB128.
