@@ -154,6 +154,11 @@ func (w *walker) errorf(at int, format string, args ...any) error {
 	return fmt.Errorf("function %d at body offset %d: %s", w.env.index, at, fmt.Sprintf(format, args...))
 }
 
+// wrap is errorf for an error that callers may want to test with errors.Is.
+func (w *walker) wrap(at int, what string, err error) error {
+	return fmt.Errorf("function %d at body offset %d: %s: %w", w.env.index, at, what, err)
+}
+
 // startSegment closes the current run and starts a new one at offset at.
 func (w *walker) startSegment(at int, dead, afterBr bool) {
 	w.segs = append(w.segs, w.cur)
@@ -332,9 +337,9 @@ func (w *walker) instruction(at int, op byte) error {
 			w.cur.exitsLoop = exits
 		}
 	case op == opBrTable:
-		n, err := w.index(at, "br_table length")
+		n, err := w.r.vec(1)
 		if err != nil {
-			return err
+			return w.wrap(at, "br_table length", err)
 		}
 		for i := uint64(0); i <= uint64(n); i++ {
 			depth, err := w.index(at, "br_table label")
@@ -559,9 +564,9 @@ var simdImmediates = func() (t [256]uint8) {
 // instrumentBody rewrites one function body (locals and expression).
 func instrumentBody(body []byte, env funcEnv) ([]byte, error) {
 	w := walker{env: env, r: reader{b: body}}
-	numDecls, err := w.r.u32()
+	numDecls, err := w.r.vec(2)
 	if err != nil {
-		return nil, w.errorf(0, "locals: %v", err)
+		return nil, w.wrap(0, "locals", err)
 	}
 	declStart := w.r.pos
 	w.numLocals = uint64(env.numParams)

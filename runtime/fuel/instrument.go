@@ -283,7 +283,6 @@ func skipNameMap(r *reader) error {
 	return err
 }
 
-
 func appendSection(b []byte, id byte, payload []byte) []byte {
 	b = append(b, id)
 	b = appendU32(b, uint32(len(payload)))
@@ -446,7 +445,7 @@ func skipLimits(r *reader) error {
 
 func (m *module) decodeFunctions(b []byte) error {
 	r := reader{b: b}
-	n, err := r.u32()
+	n, err := r.vec(1)
 	if err != nil {
 		return err
 	}
@@ -471,7 +470,7 @@ func trailing(r *reader) error {
 func (m *module) rewriteCode(fuelGlobal uint32) ([]byte, error) {
 	payload := m.sectionPayload(secCode)
 	r := reader{b: payload}
-	n, err := r.u32()
+	n, err := r.vec(1)
 	if payload == nil {
 		n, err = 0, nil
 	}
@@ -540,7 +539,7 @@ func appendExport(payload []byte, fuelGlobal, numGlobals uint32) ([]byte, error)
 	var n uint32
 	if payload != nil {
 		var err error
-		if n, err = r.u32(); err != nil {
+		if n, err = r.vec(3); err != nil {
 			return nil, err
 		}
 	}
