@@ -27,12 +27,20 @@ var (
 	buildErr  error
 )
 
-// buildBinary builds cmd/wasmauth once per test run and returns its path.
-// It skips the test in -short mode.
+// binaryEnv names a prebuilt wasmauth binary to test instead of building
+// cmd/wasmauth, for example a release build.
+const binaryEnv = "WASMAUTH_E2E_BINARY"
+
+// buildBinary builds cmd/wasmauth once per test run (or takes the binary
+// that WASMAUTH_E2E_BINARY names) and returns its path. It skips the test in
+// -short mode.
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the wasmauth binary; skipped in -short mode")
+	}
+	if bin := os.Getenv(binaryEnv); bin != "" {
+		return bin
 	}
 	buildOnce.Do(func() {
 		binDir, buildErr = os.MkdirTemp("", "wasmauth-e2e-")
