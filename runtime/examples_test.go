@@ -2,9 +2,12 @@ package runtime_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmauth/wasmauth/host/legacydb"
 	"github.com/wasmauth/wasmauth/runtime"
@@ -83,5 +86,15 @@ func TestExamples(t *testing.T) {
 				t.Errorf("login used %d fuel, over 10%% of the default budget", res.FuelUsed)
 			}
 		})
+	}
+}
+
+func TestCompileTimeout(t *testing.T) {
+	wasm := readExample(t, "go") // takes seconds to compile
+	e := newEngine(t, runtime.Config{CompileTimeout: time.Millisecond})
+	_, err := e.Compile(context.Background(), wasm)
+	var me *runtime.ModuleError
+	if !errors.As(err, &me) || !strings.Contains(me.Reason, "took longer than 1ms") {
+		t.Fatalf("err = %v, want a ModuleError for the time budget", err)
 	}
 }
