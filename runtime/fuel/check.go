@@ -58,6 +58,43 @@ func checkElement(r *reader) error {
 	return err
 }
 
+// checkCode reads the function bodies' local declarations, refusing more
+// than maxLocals in one function: wazero allocates one byte per declared
+// local while decoding.
+func checkCode(b []byte) error {
+	r := reader{b: b}
+	n, err := r.vec(1)
+	if err != nil {
+		return err
+	}
+	for i := uint32(0); i < n; i++ {
+		size, err := r.vec(1)
+		if err != nil {
+			return fmt.Errorf("body %d: %w", i, err)
+		}
+		body := reader{b: r.b[r.pos : r.pos+int(size)]}
+		r.pos += int(size)
+		decls, err := body.vec(2)
+		if err != nil {
+			return fmt.Errorf("body %d: %w", i, err)
+		}
+		var sum uint64
+		for j := uint32(0); j < decls; j++ {
+			k, err := body.u32()
+			if err != nil {
+				return fmt.Errorf("body %d: %w", i, err)
+			}
+			if sum += uint64(k); sum > maxLocals {
+				return fmt.Errorf("%w: body %d declares more than %d locals", errImplausible, i, maxLocals)
+			}
+			if _, err := body.byte(); err != nil {
+				return fmt.Errorf("body %d: %w", i, err)
+			}
+		}
+	}
+	return trailing(&r)
+}
+
 // checkData reads the data section.
 func checkData(b []byte) error {
 	r := reader{b: b}

@@ -16,11 +16,7 @@ func chargeSites(t *testing.T, file string) []int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sections, err := splitSections(wasm[len(wasmHeader):])
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := decodeModule(sections)
+	m, err := parseModule(wasm[len(wasmHeader):])
 	if err != nil {
 		t.Fatal(err)
 	}

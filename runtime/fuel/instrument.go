@@ -108,11 +108,7 @@ func Instrument(wasm []byte, opts Options) ([]byte, error) {
 		return nil, errors.New("fuel: not a WebAssembly 1.0 binary module (bad magic or version)")
 	}
 
-	sections, err := splitSections(wasm[len(wasmHeader):])
-	if err != nil {
-		return nil, fmt.Errorf("fuel: %w", err)
-	}
-	m, err := decodeModule(sections)
+	m, err := parseModule(wasm[len(wasmHeader):])
 	if err != nil {
 		return nil, fmt.Errorf("fuel: %w", err)
 	}
@@ -131,7 +127,7 @@ func Instrument(wasm []byte, opts Options) ([]byte, error) {
 	out := make([]byte, 0, len(wasm)+len(wasm)/2+64)
 	out = append(out, wasmHeader...)
 	wroteGlobal, wroteExport := false, false
-	for _, s := range sections {
+	for _, s := range m.sections {
 		if s.id == secCustom {
 			if !opts.StripCustomSections {
 				out = appendSection(out, s.id, s.payload)
@@ -175,12 +171,14 @@ var errImplausible = errors.New("implausible module")
 // the limit V8 sets; compilers stay far below it.
 const maxLocals = 50000
 
-// splitSections cuts the module after its header into sections, checking
-// that each known section appears at most once and in order, and that no
-// vector section declares more entries than it has bytes.
-func splitSections(b []byte) ([]section, error) {
+// parseModule splits the module after its header into sections and
+// decodes or checks each in turn, in the order wazero decodes them: a
+// declaration wazero would choke on is refused before anything after it is
+// looked at. It checks that each known section appears at most once and in
+// order, and that no vector declares more entries than it has bytes.
+func parseModule(b []byte) (*module, error) {
+	m := &module{}
 	r := reader{b: b}
-	var out []section
 	last := 0
 	for !r.eof() {
 		id, _ := r.byte()
@@ -192,11 +190,7 @@ func splitSections(b []byte) ([]section, error) {
 		if err := r.skip(int(size)); err != nil {
 			return nil, fmt.Errorf("section %d: size %d runs past the end of the module", id, size)
 		}
-		if id == secCustom {
-			if err := checkCustom(b[start:r.pos]); err != nil {
-				return nil, fmt.Errorf("custom section: %w", err)
-			}
-		} else {
+		if id != secCustom {
 			rank, ok := sectionRank[id]
 			if !ok {
 				return nil, fmt.Errorf("unknown section id %d", id)
@@ -205,22 +199,46 @@ func splitSections(b []byte) ([]section, error) {
 				return nil, fmt.Errorf("section %d is duplicated or out of order", id)
 			}
 			last = rank
-			if id != secStart && id != secDataCount {
-				if err := checkCount(b[start:r.pos]); err != nil {
-					return nil, fmt.Errorf("section %d: %w", id, err)
-				}
-			}
 		}
-		out = append(out, section{id: id, payload: b[start:r.pos]})
+		payload := b[start:r.pos]
+		if err := m.decodeSection(id, payload); err != nil {
+			return nil, fmt.Errorf("section %d: %w", id, err)
+		}
+		m.sections = append(m.sections, section{id: id, payload: payload})
 	}
-	return out, nil
+	if uint64(m.numImportedGlobals)+uint64(m.numGlobals) >= 1<<32-1 {
+		return nil, errors.New("too many globals")
+	}
+	return m, nil
 }
 
-// checkCount checks that the vector in payload declares no more entries
-// than the bytes that follow its count (every entry takes at least one).
-func checkCount(payload []byte) error {
+// decodeSection records what Instrument needs from a section, and checks
+// the declarations of the others.
+func (m *module) decodeSection(id byte, payload []byte) error {
 	r := reader{b: payload}
-	_, err := r.vec(1)
+	var err error
+	switch id {
+	case secCustom:
+		return checkCustom(payload)
+	case secType:
+		return m.decodeTypes(payload)
+	case secImport:
+		return m.decodeImports(payload)
+	case secFunction:
+		return m.decodeFunctions(payload)
+	case secGlobal:
+		m.numGlobals, err = r.vec(1)
+	case secExport:
+		_, err = appendExport(payload, 0, 1<<32-1)
+	case secElement:
+		return checkElements(payload)
+	case secData:
+		return checkData(payload)
+	case secCode:
+		return checkCode(payload)
+	case secTable, secMemory:
+		_, err = r.vec(1)
+	}
 	return err
 }
 
@@ -306,35 +324,6 @@ func (m *module) sectionPayload(id byte) []byte {
 		}
 	}
 	return nil
-}
-
-func decodeModule(sections []section) (*module, error) {
-	m := &module{sections: sections}
-	for _, s := range sections {
-		var err error
-		switch s.id {
-		case secType:
-			err = m.decodeTypes(s.payload)
-		case secImport:
-			err = m.decodeImports(s.payload)
-		case secFunction:
-			err = m.decodeFunctions(s.payload)
-		case secGlobal:
-			r := reader{b: s.payload}
-			m.numGlobals, err = r.u32()
-		case secElement:
-			err = checkElements(s.payload)
-		case secData:
-			err = checkData(s.payload)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("section %d: %w", s.id, err)
-		}
-	}
-	if uint64(m.numImportedGlobals)+uint64(m.numGlobals) >= 1<<32-1 {
-		return nil, errors.New("too many globals")
-	}
-	return m, nil
 }
 
 func (m *module) decodeTypes(b []byte) error {
