@@ -39,8 +39,8 @@ func commands() map[string]command {
 		"connection": {"set, show or close a tenant's legacy database", runConnection},
 		"migration":  {"show (or --watch) and switch a tenant's migration", runMigration},
 		"users":      {"list, show and delete a tenant's users", runUsers},
-		"backup":     {"write a backup of a stopped server's data folder to FILE", runBackup},
-		"restore":    {"load a backup FILE into an empty data folder", runRestore},
+		"backup":     {"write an online backup of a running server to FILE", runBackup},
+		"restore":    {"load a backup FILE into a stopped server's empty data folder", runRestore},
 		"version":    {"print the version", runVersion},
 	}
 }

@@ -1,0 +1,216 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmauth/wasmauth/internal/cli"
+	"github.com/wasmauth/wasmauth/internal/password"
+	"github.com/wasmauth/wasmauth/internal/server"
+)
+
+// operatorToken is the operator token of every test server.
+const operatorToken = "cli-test-operator-token-0123456789"
+
+// cheapHash keeps the tests fast.
+var cheapHash = password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+
+// testServer is a wasmauth started on 127.0.0.1 with a free port.
+type testServer struct {
+	url     string
+	dataDir string
+	srv     *server.Server
+	stop    func()
+}
+
+// startServer starts a server on dataDir (a new temp folder when empty),
+// logging to log and stderr when not nil.
+func startServer(t *testing.T, dataDir string, log *slog.Logger, stderr io.Writer) *testServer {
+	t.Helper()
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := server.Start(ctx, server.Config{
+		Addr: "127.0.0.1:0", DataDir: dataDir, AdminToken: operatorToken, Hash: cheapHash,
+		Log: log, Stderr: stderr,
+	})
+	if err != nil {
+		cancel()
+		t.Fatalf("starting the server: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	var once sync.Once
+	ts := &testServer{url: "http://" + srv.Addr(), dataDir: dataDir, srv: srv}
+	ts.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("server stopped with: %v", err)
+			}
+		})
+	}
+	t.Cleanup(ts.stop)
+	return ts
+}
+
+// result is what one run of the command line did.
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func (r result) String() string {
+	return "exit " + strconv.Itoa(r.code) + "\nstdout:\n" + r.stdout + "\nstderr:\n" + r.stderr
+}
+
+// runCLI runs the command line with env as its whole environment.
+func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	code := cli.Run(context.Background(), args, getenv, strings.NewReader(stdin), &out, &errOut)
+	return result{code: code, stdout: out.String(), stderr: errOut.String()}
+}
+
+// mustRun runs the command line and fails the test unless it exits 0.
+func mustRun(t *testing.T, env map[string]string, stdin string, args ...string) result {
+	t.Helper()
+	r := runCLI(t, env, stdin, args...)
+	if r.code != 0 {
+		t.Fatalf("wasmauth %s: %s", strings.Join(args, " "), r)
+	}
+	return r
+}
+
+// operatorEnv is the environment of a CLI run as the operator.
+func (ts *testServer) operatorEnv() map[string]string {
+	return map[string]string{"WASMAUTH_URL": ts.url, "WASMAUTH_ADMIN_TOKEN": operatorToken}
+}
+
+// tenantEnv is the environment of a CLI run with a tenant's API key.
+func (ts *testServer) tenantEnv(key string) map[string]string {
+	return map[string]string{"WASMAUTH_URL": ts.url, "WASMAUTH_API_KEY": key}
+}
+
+// createTenant creates a tenant through the CLI and returns its API key.
+func (ts *testServer) createTenant(t *testing.T, id string) string {
+	t.Helper()
+	r := mustRun(t, ts.operatorEnv(), "", "tenant", "create", id, "--name", strings.ToUpper(id), "--json")
+	var out struct {
+		APIKey string `json:"api_key"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || out.APIKey == "" {
+		t.Fatalf("tenant create --json printed %q (%v)", r.stdout, err)
+	}
+	return out.APIKey
+}
+
+var httpClient = &http.Client{Timeout: 30 * time.Second}
+
+// postJSON posts v to path and decodes the answer into a map.
+func (ts *testServer) postJSON(t *testing.T, path string, v any, bearer string) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	req, _ := http.NewRequest("POST", ts.url+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	return ts.do(t, req)
+}
+
+// postForm posts a form to path.
+func (ts *testServer) postForm(t *testing.T, path string, form url.Values) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", ts.url+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return ts.do(t, req)
+}
+
+// get gets path with an optional bearer token.
+func (ts *testServer) get(t *testing.T, path, bearer string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", ts.url+path, nil)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	return ts.do(t, req)
+}
+
+func (ts *testServer) do(t *testing.T, req *http.Request) (int, map[string]any) {
+	t.Helper()
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	_ = json.Unmarshal(body, &m)
+	return resp.StatusCode, m
+}
+
+// login logs a user in and returns the token answer; it fails the test
+// unless the status is want.
+func (ts *testServer) login(t *testing.T, tenant, identifier, pw string, want int) map[string]any {
+	t.Helper()
+	status, body := ts.postJSON(t, "/t/"+tenant+"/login", map[string]string{"identifier": identifier, "password": pw}, "")
+	if status != want {
+		t.Fatalf("login %s: status %d, want %d: %v", identifier, status, want, body)
+	}
+	return body
+}
+
+// register registers a local user and returns their id.
+func (ts *testServer) register(t *testing.T, tenant, email, pw string) string {
+	t.Helper()
+	status, body := ts.postJSON(t, "/t/"+tenant+"/register", map[string]any{"email": email, "password": pw}, "")
+	if status != http.StatusCreated {
+		t.Fatalf("register %s: status %d: %v", email, status, body)
+	}
+	u, _ := body["user"].(map[string]any)
+	id, _ := u["id"].(string)
+	return id
+}
+
+// writeFile writes b to a new file in a temp folder and returns its path.
+func writeFile(t *testing.T, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}

@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// migrationJSON is a tenant's migration status as the server shows it.
+type migrationJSON struct {
+	Enabled         bool       `json:"enabled"`
+	UsersTotal      int64      `json:"users_total"`
+	UsersMigrated   int64      `json:"users_migrated"`
+	UsersRegistered int64      `json:"users_registered"`
+	LastMigratedAt  *time.Time `json:"last_migrated_at"`
+	Legacy          struct {
+		LoginsOK       int64 `json:"logins_ok"`
+		LoginsRejected int64 `json:"logins_rejected"`
+		Errors         int64 `json:"errors"`
+	} `json:"legacy"`
+}
+
+func runMigration(ctx context.Context, sys IO, args []string) error {
+	return dispatch(ctx, sys, "migration", `
+Shows and switches a tenant's lazy migration. Works with the tenant's API key
+or the operator token.`, []subcommand{
+		{"status", "show the progress (--watch: live)", migrationStatus},
+		{"enable", "switch migration on (needs an active script and a connection)", func(ctx context.Context, sys IO, args []string) error {
+			return migrationSwitch(ctx, sys, args, true)
+		}},
+		{"disable", "switch migration off", func(ctx context.Context, sys IO, args []string) error {
+			return migrationSwitch(ctx, sys, args, false)
+		}},
+	}, args)
+}
+
+func migrationSwitch(ctx context.Context, sys IO, args []string, on bool) error {
+	verb, what := "disable", "off: the module is no longer called"
+	if on {
+		verb, what = "enable", "on: unknown users' logins and registrations consult the module"
+	}
+	fs := newFlags(sys, "migration "+verb, "migration "+verb+" --tenant ID [flags]", "Switches the tenant's lazy migration "+what+".")
+	tenant := tenantFlag(sys, fs)
+	cf := bindClientFlags(sys, fs)
+	if _, err := parseArgs(sys, fs, args, 0); err != nil {
+		return err
+	}
+	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
+		return err
+	}
+	c, err := cf.client(sys)
+	if err != nil {
+		return err
+	}
+	var st migrationJSON
+	raw, err := c.callJSON(ctx, "PUT", tenantPath(*tenant, "migration"), map[string]bool{"enabled": on}, &st)
+	if err != nil {
+		return err
+	}
+	if cf.json {
+		return printJSON(sys.Stdout, raw)
+	}
+	return printMigration(sys.Stdout, st)
+}
+
+func migrationStatus(ctx context.Context, sys IO, args []string) error {
+	fs := newFlags(sys, "migration status", "migration status --tenant ID [--watch [--interval 2s]] [flags]", `
+Shows how far the tenant's lazy migration has come: local users (migrated from
+the legacy database plus registered), and the module's login outcomes.
+
+--watch polls until interrupted and draws a live progress bar of migrated
+users out of all local users (with --json: one JSON object per line).`)
+	tenant := tenantFlag(sys, fs)
+	watch := fs.Bool("watch", false, "poll and redraw until interrupted")
+	interval := fs.Duration("interval", 2*time.Second, "time between polls with --watch")
+	cf := bindClientFlags(sys, fs)
+	if _, err := parseArgs(sys, fs, args, 0); err != nil {
+		return err
+	}
+	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
+		return err
+	}
+	if *interval <= 0 {
+		return errors.New("--interval must be positive")
+	}
+	c, err := cf.client(sys)
+	if err != nil {
+		return err
+	}
+	path := tenantPath(*tenant, "migration")
+	if !*watch {
+		var st migrationJSON
+		raw, err := c.callJSON(ctx, "GET", path, nil, &st)
+		if err != nil {
+			return err
+		}
+		if cf.json {
+			return printJSON(sys.Stdout, raw)
+		}
+		return printMigration(sys.Stdout, st)
+	}
+	return watchMigration(ctx, sys.Stdout, *interval, cf.json, func(ctx context.Context) (migrationJSON, []byte, error) {
+		var st migrationJSON
+		raw, err := c.callJSON(ctx, "GET", path, nil, &st)
+		return st, raw, err
+	})
+}
+
+func printMigration(w io.Writer, st migrationJSON) error {
+	state := "off"
+	if st.Enabled {
+		state = "on"
+	}
+	t := newTable(w)
+	t.row("Migration", state)
+	t.row("Progress", progressBar(st.UsersMigrated, st.UsersTotal, 30)+" "+percent(st.UsersMigrated, st.UsersTotal))
+	t.row("Users", st.UsersTotal)
+	t.row("  migrated", st.UsersMigrated)
+	t.row("  registered", st.UsersRegistered)
+	t.row("Last migrated", formatTimePtr(st.LastMigratedAt))
+	t.row("Legacy logins ok", st.Legacy.LoginsOK)
+	t.row("Legacy rejected", st.Legacy.LoginsRejected)
+	t.row("Legacy errors", st.Legacy.Errors)
+	return t.flush()
+}
+
+// watchMigration polls fetch every interval until ctx ends. On a terminal
+// it redraws one line in place; elsewhere it prints a line when the status
+// changes. Problem answers (unauthorized, unknown tenant) end the watch;
+// network errors are shown and retried.
+func watchMigration(ctx context.Context, w io.Writer, interval time.Duration, asJSON bool, fetch func(context.Context) (migrationJSON, []byte, error)) error {
+	tty := !asJSON && isTerminal(w)
+	var last string
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	for {
+		st, raw, err := fetch(ctx)
+		var line string
+		switch {
+		case ctx.Err() != nil:
+			// Interrupted mid-request.
+		case err != nil:
+			var ae *apiError
+			if errors.As(err, &ae) {
+				if tty && last != "" {
+					fmt.Fprintln(w)
+				}
+				return err
+			}
+			line = "(retrying: " + sanitize(err.Error()) + ")"
+		case asJSON:
+			var compact bytes.Buffer
+			if e := json.Compact(&compact, raw); e == nil {
+				line = compact.String()
+			}
+		default:
+			line = progressLine(st)
+		}
+		if line != "" && line != last {
+			if tty {
+				fmt.Fprintf(w, "\r%s\x1b[K", line)
+			} else {
+				fmt.Fprintln(w, line)
+			}
+			last = line
+		}
+		select {
+		case <-ctx.Done():
+			if tty && last != "" {
+				fmt.Fprintln(w)
+			}
+			return nil
+		case <-ticker.C:
+		}
+	}
+}
+
+// progressLine is one line of migration status with a bar.
+func progressLine(st migrationJSON) string {
+	state := "off"
+	if st.Enabled {
+		state = "on"
+	}
+	return fmt.Sprintf("%s %6s  migrated %d of %d users (registered %d)  legacy: %d ok, %d rejected, %d errors  migration %s",
+		progressBar(st.UsersMigrated, st.UsersTotal, 30), percent(st.UsersMigrated, st.UsersTotal),
+		st.UsersMigrated, st.UsersTotal, st.UsersRegistered,
+		st.Legacy.LoginsOK, st.Legacy.LoginsRejected, st.Legacy.Errors, state)
+}
+
+// progressBar draws done out of total in width cells: "[#####-----]".
+func progressBar(done, total int64, width int) string {
+	filled := 0
+	if total > 0 && done > 0 {
+		filled = int(min(done, total) * int64(width) / total)
+		if filled == 0 {
+			filled = 1 // something has happened
+		}
+	}
+	return "[" + strings.Repeat("#", filled) + strings.Repeat("-", width-filled) + "]"
+}
+
+// percent formats done out of total as a percentage.
+func percent(done, total int64) string {
+	if total <= 0 {
+		return "0.0%"
+	}
+	return fmt.Sprintf("%.1f%%", float64(min(done, total))*100/float64(total))
+}
+
+// isTerminal reports whether w is a character device such as a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
