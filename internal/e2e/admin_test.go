@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -208,4 +210,137 @@ func TestAdminAuthorization(t *testing.T) {
 			})
 		}
 	})
+}
+
+func TestAdminUsers(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	key := e.createTenant("acme")
+	ids := map[string]bool{}
+	for i := range 5 {
+		u := e.register("acme", map[string]any{"email": fmt.Sprintf("user%d@example.com", i), "password": "correct horse"})
+		ids[u.ID] = true
+	}
+
+	t.Run("pages", func(t *testing.T) {
+		seen := map[string]bool{}
+		cursor := ""
+		for page := 0; ; page++ {
+			if page > 5 {
+				t.Fatal("the cursor never ends")
+			}
+			path := "/admin/v1/tenants/acme/users?limit=2"
+			if cursor != "" {
+				path += "&cursor=" + url.QueryEscape(cursor)
+			}
+			r := e.do(http.MethodGet, path, key, nil)
+			wantStatus(t, r, http.StatusOK)
+			var out struct {
+				Users      []userJSON `json:"users"`
+				NextCursor *string    `json:"next_cursor"`
+			}
+			r.decode(t, &out)
+			if len(out.Users) > 2 {
+				t.Fatalf("limit=2 gave %d users", len(out.Users))
+			}
+			for _, u := range out.Users {
+				if seen[u.ID] {
+					t.Fatalf("user %s on two pages", u.ID)
+				}
+				seen[u.ID] = true
+			}
+			if out.NextCursor == nil || *out.NextCursor == "" {
+				break
+			}
+			cursor = *out.NextCursor
+		}
+		if len(seen) != len(ids) {
+			t.Fatalf("pages listed %d users, want %d", len(seen), len(ids))
+		}
+	})
+
+	t.Run("source filter", func(t *testing.T) {
+		for source, want := range map[string]int{"local": 5, "legacy": 0} {
+			r := e.do(http.MethodGet, "/admin/v1/tenants/acme/users?source="+source, key, nil)
+			wantStatus(t, r, http.StatusOK)
+			var out struct {
+				Users []userJSON `json:"users"`
+			}
+			r.decode(t, &out)
+			if len(out.Users) != want {
+				t.Errorf("source=%s listed %d users, want %d", source, len(out.Users), want)
+			}
+		}
+	})
+
+	t.Run("get and delete", func(t *testing.T) {
+		u := e.register("acme", map[string]any{"email": "gone@example.com", "password": "correct horse"})
+		tok := e.login("acme", "gone@example.com", "correct horse")
+		r := e.do(http.MethodGet, "/admin/v1/tenants/acme/users/"+u.ID, key, nil)
+		wantStatus(t, r, http.StatusOK)
+		var got userJSON
+		r.decode(t, &got)
+		if got.ID != u.ID || got.Email == nil || *got.Email != "gone@example.com" || got.Source != "local" {
+			t.Fatalf("got %s", r.Body)
+		}
+
+		wantStatus(t, e.do(http.MethodDelete, "/admin/v1/tenants/acme/users/"+u.ID, key, nil), http.StatusNoContent)
+		r = e.do(http.MethodGet, "/admin/v1/tenants/acme/users/"+u.ID, key, nil)
+		if r.Status != http.StatusNotFound {
+			t.Fatalf("deleted user: %s", r)
+		}
+		checkProblemShape(t, r)
+		r = e.do(http.MethodDelete, "/admin/v1/tenants/acme/users/"+u.ID, key, nil)
+		if r.Status != http.StatusNotFound {
+			t.Fatalf("deleting again: %s", r)
+		}
+		wantProblem(t, e.loginResp("acme", "gone@example.com", "correct horse"), 401, "invalid_credentials")
+		wantProblem(t, e.userinfo("acme", tok.AccessToken), 401, "unauthorized")
+		wantOAuthError(t, e.refresh("acme", tok.RefreshToken), 400, "invalid_grant")
+		// The email is free again.
+		e.register("acme", map[string]any{"email": "gone@example.com", "password": "correct horse"})
+	})
+}
+
+func TestAudit(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	key := e.createTenant("acme")
+	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
+	wantProblem(t, e.loginResp("acme", "alice@example.com", "wrong horse"), 401, "invalid_credentials")
+	tok := e.login("acme", "alice@example.com", "correct horse")
+	wantStatus(t, e.refresh("acme", tok.RefreshToken), http.StatusOK)
+	wantOAuthError(t, e.refresh("acme", tok.RefreshToken), 400, "invalid_grant")
+	tok = e.login("acme", "alice@example.com", "correct horse")
+	wantStatus(t, e.do(http.MethodPost, "/t/acme/password", tok.AccessToken,
+		map[string]any{"current_password": "correct horse", "new_password": "another horse"}), http.StatusNoContent)
+
+	r := e.do(http.MethodGet, "/admin/v1/tenants/acme/audit", key, nil)
+	wantStatus(t, r, http.StatusOK)
+	var out struct {
+		Events []struct {
+			Time    time.Time      `json:"time"`
+			Type    string         `json:"type"`
+			Actor   string         `json:"actor"`
+			Subject string         `json:"subject"`
+			IP      string         `json:"ip"`
+			Detail  map[string]any `json:"detail"`
+		} `json:"events"`
+	}
+	r.decode(t, &out)
+	found := map[string]bool{}
+	for i, ev := range out.Events {
+		found[ev.Type] = true
+		if i > 0 && ev.Time.After(out.Events[i-1].Time) {
+			t.Errorf("events not newest first: %v after %v", ev.Time, out.Events[i-1].Time)
+		}
+	}
+	if strings.Contains(string(r.Body), "correct horse") || strings.Contains(string(r.Body), "wrong horse") {
+		t.Fatalf("the audit trail shows a password: %s", r.Body)
+	}
+	for _, want := range []string{"login_failed", "login_succeeded", "refresh_token_reused", "password_changed"} {
+		if !found[want] {
+			t.Errorf("no %s event in %s", want, r.Body)
+		}
+	}
 }

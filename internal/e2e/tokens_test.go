@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -350,9 +351,67 @@ func TestRevoke(t *testing.T) {
 		wantStatus(t, e.form("/t/acme/oauth/revoke", url.Values{"token": {tok.RefreshToken}, "token_type_hint": {"refresh_token"}}), http.StatusOK)
 		wantOAuthError(t, e.refresh("acme", tok.RefreshToken), 400, "invalid_grant")
 	})
+	t.Run("access token", func(t *testing.T) {
+		tok := e.login("acme", "alice@example.com", "correct horse")
+		wantStatus(t, e.form("/t/acme/oauth/revoke", url.Values{"token": {tok.AccessToken}}), http.StatusOK)
+		wantProblem(t, e.userinfo("acme", tok.AccessToken), http.StatusUnauthorized, "unauthorized")
+		wantOAuthError(t, e.refresh("acme", tok.RefreshToken), 400, "invalid_grant")
+	})
 	t.Run("unknown token", func(t *testing.T) {
 		wantStatus(t, e.form("/t/acme/oauth/revoke", url.Values{"token": {"no-such-token"}}), http.StatusOK)
 	})
+	t.Run("another tenant's token", func(t *testing.T) {
+		e.createTenant("globex")
+		tok := e.login("acme", "alice@example.com", "correct horse")
+		wantStatus(t, e.form("/t/globex/oauth/revoke", url.Values{"token": {tok.RefreshToken}}), http.StatusOK)
+		wantStatus(t, e.form("/t/globex/oauth/revoke", url.Values{"token": {tok.AccessToken}}), http.StatusOK)
+		// Revoking at the wrong tenant did nothing.
+		wantStatus(t, e.userinfo("acme", tok.AccessToken), http.StatusOK)
+		wantStatus(t, e.refresh("acme", tok.RefreshToken), http.StatusOK)
+	})
+}
+
+// TestConcurrentRefresh presents one refresh token many times at once: the
+// rotation is atomic, so exactly one request wins.
+func TestConcurrentRefresh(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	e.createTenant("acme")
+	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
+	tok := e.login("acme", "alice@example.com", "correct horse")
+
+	const n = 10
+	results := make([]*response, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	gate := make(chan struct{})
+	form := []byte(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}.Encode())
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			results[i], errs[i] = e.trySend(http.MethodPost, "/t/acme/oauth/token", "", "application/x-www-form-urlencoded", form)
+		}()
+	}
+	close(gate)
+	wg.Wait()
+	ok := 0
+	for i, r := range results {
+		if errs[i] != nil {
+			t.Fatalf("refresh %d: %v", i, errs[i])
+		}
+		switch {
+		case r.Status == http.StatusOK:
+			ok++
+		case r.Status == http.StatusBadRequest && strings.Contains(string(r.Body), `"invalid_grant"`):
+		default:
+			t.Errorf("refresh %d: %s", i, r)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d of %d concurrent refreshes of one token succeeded, want 1", ok, n)
+	}
 }
 
 func TestUserinfo(t *testing.T) {
