@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -60,7 +61,10 @@ func FuzzInstrument(f *testing.F) {
 		switch {
 		case origErr == nil && newErr != nil:
 			t.Fatalf("instrumented module does not compile: %v", newErr)
-		case origErr != nil && newErr == nil:
+		case origErr != nil && newErr == nil && !strings.Contains(origErr.Error(), "failed to read custom section name["):
+			// (wazero v1.12 refuses an empty custom section at the very
+			// end of a module, as reading 0 bytes there reports EOF; the
+			// sections Instrument appends move it off the end.)
 			t.Fatalf("instrumenting made an invalid module valid (it was: %v)", origErr)
 		}
 	})
