@@ -3,7 +3,9 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmauth/wasmauth/runtime"
 )
@@ -21,7 +23,7 @@ func FuzzValidate(f *testing.F) {
 	f.Add(wasmOf(section(2, 0xff, 0xff, 0xff, 0xff, 0x0f)))
 	f.Add(wasmOf(section(1, 1, 0x60, 0, 0), section(3, 1, 0), section(10, 1, 7, 1, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x7f)))
 	f.Add([]byte("\x00asm"))
-	e, err := runtime.New(context.Background(), runtime.Config{MaxModuleSize: 1 << 20})
+	e, err := runtime.New(context.Background(), runtime.Config{MaxModuleSize: 1 << 20, CompileTimeout: 20 * time.Second})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -36,6 +38,8 @@ func FuzzValidate(f *testing.F) {
 			}
 		case !errors.As(err, &me) || me.Reason == "":
 			t.Fatalf("err = %v (%T), want a ModuleError with a reason", err, err)
+		case strings.Contains(me.Reason, "took longer") || strings.Contains(me.Reason, "busy"):
+			t.Fatalf("a module of %d bytes compiled too slowly: %v", len(wasm), err)
 		}
 	})
 }
