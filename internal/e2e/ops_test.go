@@ -123,3 +123,43 @@ func TestErrorsAreProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownTenantEverywhere checks that every public path of an unknown
+// tenant answers 404 tenant_not_found as a problem document, also under
+// /oauth and without credentials.
+func TestUnknownTenantEverywhere(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	const (
+		jsonType = "application/json"
+		formType = "application/x-www-form-urlencoded"
+	)
+	tests := []struct {
+		method, path, token, contentType, body string
+	}{
+		{"POST", "/t/nope/register", "", jsonType, `{"email":"a@example.com","password":"correct horse"}`},
+		{"POST", "/t/nope/login", "", jsonType, `{"identifier":"a@example.com","password":"correct horse"}`},
+		{"POST", "/t/nope/oauth/token", "", formType, "grant_type=refresh_token&refresh_token=abc"},
+		{"POST", "/t/nope/oauth/token", "", formType, "grant_type=password"},
+		{"POST", "/t/nope/oauth/revoke", "", formType, "token=abc"},
+		{"GET", "/t/nope/userinfo", "", "", ""},
+		{"GET", "/t/nope/userinfo", "garbage", "", ""},
+		{"POST", "/t/nope/password", "", jsonType, `{"current_password":"correct horse","new_password":"another horse"}`},
+		{"POST", "/t/nope/password", "garbage", jsonType, `{"current_password":"correct horse","new_password":"another horse"}`},
+		{"GET", "/t/nope/.well-known/openid-configuration", "", "", ""},
+		{"GET", "/t/nope/.well-known/jwks.json", "", "", ""},
+	}
+	for _, tc := range tests {
+		name := tc.method + " " + tc.path
+		if tc.token != "" {
+			name += " with a token"
+		}
+		t.Run(name, func(t *testing.T) {
+			var body []byte
+			if tc.body != "" {
+				body = []byte(tc.body)
+			}
+			wantProblem(t, e.send(tc.method, tc.path, tc.token, tc.contentType, body), http.StatusNotFound, "tenant_not_found")
+		})
+	}
+}

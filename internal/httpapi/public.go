@@ -140,6 +140,10 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 	}
 	tok := bearer(c)
 	if tok == "" {
+		// An unknown tenant is 404 on every path, even without a token.
+		if _, err := s.svc.Tenant(c.UserContext(), tenantParam(c)); err != nil {
+			return err
+		}
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
 		return auth.Errorf(auth.CodeUnauthorized, "an access token is required")
 	}
