@@ -347,6 +347,30 @@ func TestLoginRateLimit(t *testing.T) {
 	wantProblem(t, e.loginResp("acme", "ghost@example.com", "wrong"), 429, "rate_limited")
 }
 
+// TestLoginRateLimitPerAddress checks the per-address limit: ten times the
+// per-identifier limit of failures from one address, spread over many
+// identifiers, block every identifier from that address.
+func TestLoginRateLimitPerAddress(t *testing.T) {
+	t.Parallel()
+	const limit = 1
+	e := start(t, withLoginFailures(limit))
+	e.createTenant("acme")
+	e.createTenant("other")
+	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
+	e.register("other", map[string]any{"email": "alice@example.com", "password": "correct horse"})
+
+	for i := range 10 * limit {
+		wantProblem(t, e.loginResp("acme", fmt.Sprintf("guess%d@example.com", i), "wrong"), 401, "invalid_credentials")
+	}
+	r := e.loginResp("acme", "alice@example.com", "correct horse")
+	wantProblem(t, r, http.StatusTooManyRequests, "rate_limited")
+	if r.Header.Get("Retry-After") == "" {
+		t.Errorf("429 without Retry-After")
+	}
+	// The address is limited per tenant.
+	e.login("other", "alice@example.com", "correct horse")
+}
+
 func TestChangePassword(t *testing.T) {
 	t.Parallel()
 	e := start(t)

@@ -41,6 +41,13 @@ func TestOperatorTenants(t *testing.T) {
 		}
 	})
 
+	t.Run("bad bodies", func(t *testing.T) {
+		for _, body := range []string{"", "{", `{"id": 42}`, `[]`} {
+			r := e.send(http.MethodPost, "/admin/v1/tenants", operatorToken, "application/json", []byte(body))
+			wantProblem(t, r, http.StatusBadRequest, "invalid_request")
+		}
+	})
+
 	t.Run("duplicate", func(t *testing.T) {
 		r := e.do(http.MethodPost, "/admin/v1/tenants", operatorToken, map[string]string{"id": "acme", "name": "Again"})
 		wantProblem(t, r, http.StatusConflict, "tenant_exists")
@@ -124,6 +131,9 @@ func TestDeleteTenant(t *testing.T) {
 	wantStatus(t, e.do(http.MethodDelete, "/admin/v1/tenants/acme", operatorToken, nil), http.StatusNoContent)
 
 	wantProblem(t, e.do(http.MethodGet, "/admin/v1/tenants/acme", operatorToken, nil), http.StatusNotFound, "tenant_not_found")
+	if r := e.do(http.MethodGet, "/admin/v1/tenants", operatorToken, nil); strings.Contains(string(r.Body), `"acme"`) {
+		t.Errorf("the deleted tenant is still listed: %s", r.Body)
+	}
 	wantProblem(t, e.loginResp("acme", "alice@example.com", "correct horse"), http.StatusNotFound, "tenant_not_found")
 	wantProblem(t, e.userinfo("acme", tok.AccessToken), http.StatusNotFound, "tenant_not_found")
 	wantProblem(t, e.refresh("acme", tok.RefreshToken), http.StatusNotFound, "tenant_not_found")
