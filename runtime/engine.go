@@ -131,6 +131,18 @@ func (e *Engine) Close(ctx context.Context) error {
 	close(e.stop)
 	e.mu.Unlock()
 	e.sweeping.Wait()
+	// A compile cannot be abandoned, and wazero panics when its runtime is
+	// closed under one. Take every compile slot, waiting for running
+	// compiles; if ctx ends first, leave the runtime open (its memory goes
+	// with the process) rather than crash it.
+	for range cap(e.compileCh) {
+		select {
+		case e.compileCh <- struct{}{}:
+		case <-ctx.Done():
+			e.cfg.Logger.Warn("closing the engine while a module compiles; leaving the wasm runtime open")
+			return nil
+		}
+	}
 	err := e.rt.Close(ctx)
 	if e.cache != nil {
 		err = errors.Join(err, e.cache.Close(ctx))

@@ -212,7 +212,9 @@ func (s *Server) Close() error {
 		s.scripts.Close()
 	}
 	if s.engine != nil {
-		errs = append(errs, s.engine.Close(context.Background()))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		errs = append(errs, s.engine.Close(ctx))
+		cancel()
 	}
 	if s.store != nil {
 		errs = append(errs, s.store.Close())
