@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -175,7 +176,13 @@ signing keys, users and sessions are restored.`)
 	if err != nil {
 		return fmt.Errorf("opening the store in %s (restore works offline: is the server stopped?): %w", dir, err)
 	}
-	restoreErr := st.Restore(ctx, bufio.NewReaderSize(in, 1<<20))
+	maxFrame := int64(maxBackupFrame)
+	if f, ok := in.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			maxFrame = min(maxFrame, fi.Size())
+		}
+	}
+	restoreErr := restoreStore(ctx, st, newFrameReader(bufio.NewReaderSize(in, 1<<20), maxFrame))
 	var tenants int
 	if restoreErr == nil {
 		list, err := st.ListTenants(ctx)
@@ -197,4 +204,87 @@ signing keys, users and sessions are restored.`)
 		fmt.Fprintln(sys.Stdout, "The operator token is not part of a backup: start the server with WASMAUTH_ADMIN_TOKEN, or it prints a new one.")
 	}
 	return nil
+}
+
+// restoreStore loads a backup into st, turning a panic of the loader on a
+// malformed backup into an error.
+func restoreStore(ctx context.Context, st *badgerstore.Store, r io.Reader) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the backup is malformed (%v)", p)
+		}
+	}()
+	return st.Restore(ctx, r)
+}
+
+// maxBackupFrame bounds one frame of a backup. Badger frames are batches of
+// key-value pairs, a few MiB each; the largest single value wasmauth stores
+// is a module (16 MiB by default).
+const maxBackupFrame = 1 << 30
+
+// frameReader passes a Badger backup stream through, checking each frame's
+// header (a little-endian uint64 length of the protobuf list that follows)
+// before the loader sees it, so a corrupt or hostile file cannot make the
+// loader allocate an absurd buffer.
+type frameReader struct {
+	r       io.Reader
+	max     int64
+	hdr     [8]byte
+	hdrLeft int   // header bytes still to hand out
+	payload int64 // payload bytes still to pass through
+	err     error
+}
+
+func newFrameReader(r io.Reader, maxFrame int64) *frameReader {
+	return &frameReader{r: r, max: maxFrame}
+}
+
+func (f *frameReader) Read(p []byte) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if f.hdrLeft == 0 && f.payload == 0 {
+		n, err := io.ReadFull(f.r, f.hdr[:])
+		switch {
+		case err == io.EOF:
+			f.err = io.EOF
+			return 0, io.EOF
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			f.err = fmt.Errorf("the backup ends inside a frame header (%d of 8 bytes)", n)
+			return 0, f.err
+		case err != nil:
+			f.err = err
+			return 0, err
+		}
+		size := binary.LittleEndian.Uint64(f.hdr[:])
+		if size > uint64(f.max) {
+			f.err = fmt.Errorf("the backup is malformed: a frame of %d bytes (at most %d)", size, f.max)
+			return 0, f.err
+		}
+		f.hdrLeft, f.payload = 8, int64(size)
+	}
+	if f.hdrLeft > 0 {
+		n := copy(p, f.hdr[8-f.hdrLeft:])
+		f.hdrLeft -= n
+		return n, nil
+	}
+	if int64(len(p)) > f.payload {
+		p = p[:f.payload]
+	}
+	n, err := f.r.Read(p)
+	f.payload -= int64(n)
+	if err == io.EOF && f.payload > 0 {
+		f.err = errors.New("the backup ends inside a frame: it is truncated")
+		return n, f.err
+	}
+	if err == io.EOF {
+		err = nil // more frames may follow; the next header read decides
+	}
+	if err != nil {
+		f.err = err
+	}
+	return n, err
 }

@@ -37,16 +37,21 @@ type testServer struct {
 
 // startServer starts a server on dataDir (a new temp folder when empty),
 // logging to log and stderr when not nil.
-func startServer(t *testing.T, dataDir string, log *slog.Logger, stderr io.Writer) *testServer {
+// Options change the configuration further.
+func startServer(t *testing.T, dataDir string, log *slog.Logger, stderr io.Writer, options ...func(*server.Config)) *testServer {
 	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Start(ctx, server.Config{
+	cfg := server.Config{
 		Addr: "127.0.0.1:0", DataDir: dataDir, AdminToken: operatorToken, Hash: cheapHash,
 		Log: log, Stderr: stderr,
-	})
+	}
+	for _, o := range options {
+		o(&cfg)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := server.Start(ctx, cfg)
 	if err != nil {
 		cancel()
 		t.Fatalf("starting the server: %v", err)
