@@ -305,21 +305,35 @@ func TestGracefulShutdown(t *testing.T) {
 	e.createTenant("acme")
 	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 
-	// Start a login and send only half of its body: the request is in
-	// flight until the rest arrives.
-	body := []byte(`{"identifier": "alice@example.com", "password": "correct horse"}`)
+	// On one keep-alive connection, a first request proves the server took
+	// the connection; then a login is sent with only half of its body, so
+	// it is in flight until the rest arrives.
 	conn, err := net.Dial("tcp", p.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	br := bufio.NewReader(conn)
+	if _, err := fmt.Fprintf(conn, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", p.addr); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %d", resp.StatusCode)
+	}
+	body := []byte(`{"identifier": "alice@example.com", "password": "correct horse"}`)
 	head := fmt.Sprintf("POST /t/acme/login HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", p.addr, len(body))
 	if _, err := conn.Write(append([]byte(head), body[:len(body)/2]...)); err != nil {
 		t.Fatal(err)
 	}
-	// Give the server a moment to take the connection from its listener;
-	// the signal must reach it after that, or the connection is refused.
-	time.Sleep(300 * time.Millisecond)
+	// Give the server's connection goroutine a moment to wake up on the new
+	// bytes and mark the connection busy; an idle one is closed at shutdown.
+	time.Sleep(200 * time.Millisecond)
 
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -348,7 +362,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn.SetReadDeadline(time.Now().Add(15 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err = http.ReadResponse(br, nil)
 	if err != nil {
 		t.Fatalf("reading the in-flight answer: %v", err)
 	}
