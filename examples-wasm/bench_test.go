@@ -9,35 +9,13 @@ import (
 	"github.com/wasmauth/wasmauth/runtime"
 )
 
-// benchEngine compiles every example (and trivial.wasm) into a new engine.
-func benchEngine(b *testing.B) (*runtime.Engine, map[string]runtime.ModuleInfo) {
-	b.Helper()
-	ctx := context.Background()
-	engine, err := runtime.New(ctx, testEngineConfig)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { engine.Close(ctx) })
-	modules := examples.Legacy()
-	modules["wat-trivial"] = examples.WATTrivial
-	infos := map[string]runtime.ModuleInfo{}
-	for lang, wasm := range modules {
-		info, err := engine.Compile(ctx, wasm)
-		if err != nil {
-			b.Fatalf("%s: %v", lang, err)
-		}
-		infos[lang] = info
-	}
-	return engine, infos
-}
-
 func benchLanguages() []string { return append(examples.Languages(), "wat-trivial") }
 
 // benchCall runs op for each language on the committed legacy.db, reporting the fuel of
 // one call; with cold set, each call first evicts the tenant's instances, so it pays for
 // a new instance and its _initialize.
 func benchCall(b *testing.B, op, identifier, password string, cold bool) {
-	engine, infos := benchEngine(b)
+	engine, infos := sharedEngine(b)
 	for _, lang := range benchLanguages() {
 		b.Run(lang, func(b *testing.B) {
 			be := openSQLiteCopy(b)

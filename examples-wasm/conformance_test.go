@@ -27,10 +27,6 @@ const (
 	defaultMySQLDSN    = "root@tcp(127.0.0.1:3306)/test"
 )
 
-// testEngineConfig is the runtime configuration of the tests: the defaults, but with
-// time to compile the 3 MiB Go example under the race detector.
-var testEngineConfig = runtime.Config{CompileTimeout: 5 * time.Minute}
-
 // conformanceCase is one call and the answer every example must give, on every database.
 type conformanceCase struct {
 	name       string
@@ -178,20 +174,7 @@ func openSQLiteCopy(t testing.TB) *legacydb.DB {
 // committed legacy.db), PostgreSQL and MariaDB/MySQL, in the real runtime: all five
 // languages must give the same answers.
 func TestConformance(t *testing.T) {
-	ctx := context.Background()
-	engine, err := runtime.New(ctx, testEngineConfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { engine.Close(ctx) })
-	modules := map[string]runtime.ModuleInfo{}
-	for _, lang := range examples.Languages() {
-		info, err := engine.Compile(ctx, examples.Legacy()[lang])
-		if err != nil {
-			t.Fatalf("%s: compile: %v", lang, err)
-		}
-		modules[lang] = info
-	}
+	engine, modules := sharedEngine(t)
 	backends := []struct {
 		name string
 		open func(t *testing.T) backend

@@ -7,13 +7,11 @@ package wasmauth
 // returns StatusUnknownHash for a format the host does not know.
 func VerifyPassword(hash, password string) (bool, error) {
 	r := hostVerifyPassword(stringPtr(hash), int32(len(hash)), stringPtr(password), int32(len(password)))
-	switch {
-	case r == 1:
+	switch r {
+	case 1:
 		return true, nil
-	case r == 0:
+	case 0:
 		return false, nil
-	case r < 0:
-		return false, Status(r)
 	}
 	return false, Status(r)
 }

@@ -9,15 +9,15 @@ type Status int32
 
 // The statuses of the ABI.
 const (
-	// StatusBadMemory: a pointer or length outside the guest's memory.
+	// StatusBadMemory means a pointer or length was outside the guest's memory.
 	StatusBadMemory Status = -1
-	// StatusTooLarge: an input, output or response over its limit.
+	// StatusTooLarge means an output or a response was over its limit.
 	StatusTooLarge Status = -2
-	// StatusNoConnection: the tenant has no database connection configured.
+	// StatusNoConnection means the tenant has no database connection configured.
 	StatusNoConnection Status = -3
-	// StatusLimit: a per-call limit (queries, rows, ...) was reached.
+	// StatusLimit means a per-call limit (such as the number of queries) was reached.
 	StatusLimit Status = -4
-	// StatusUnknownHash: verify_password does not know the hash's format.
+	// StatusUnknownHash means verify_password does not know the hash's format.
 	StatusUnknownHash Status = -5
 )
 
