@@ -47,9 +47,10 @@ func TestChargeSites(t *testing.T) {
 		// straight, calls, count, ifelse, guard, skip, while, fill, copy
 		{file: "costs.wasm", want: []int{1, 1, 1, 3, 3, 2, 1, 2, 2}},
 		// hash: entry, loop header (exit test and body merged), after the
-		// loop; tight: loop header, after the loop; fib: entry (with the then-arm
-		// hoisted), else-arm.
-		{file: "bench.wasm", want: []int{3, 2, 2}},
+		// loop; tight: loop header, after the loop; chase: entry, loop
+		// header, after the loop; fib: entry (with the then-arm hoisted),
+		// else-arm.
+		{file: "bench.wasm", want: []int{3, 2, 3, 2}},
 		// spin: loop header; fib; walk: loop header, if-arm, after the
 		// loop, then-arm; fill_forever: loop header and bulk; trap.
 		{file: "spin.wasm", want: []int{1, 2, 4, 2, 1}},

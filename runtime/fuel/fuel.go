@@ -10,17 +10,25 @@ import (
 // GlobalExport is the export name of the fuel global Instrument adds.
 const GlobalExport = "wasmauth_fuel"
 
-// Default budgets, in units of fuel (about one WebAssembly instruction each).
+// Default budgets, in units of fuel (one WebAssembly instruction each; see
+// the package documentation). They were sized with BenchmarkGuest on a
+// shared 2-core AMD EPYC, where instrumented code ran 2.5-2.8e9 units per
+// CPU-second for naive recursive Fibonacci (call-heavy), 11-18e9 for tight
+// arithmetic loops and about 1.3e8 for a chain of cache-missing loads.
 const (
-	// DefaultCallBudget is the fuel of one call of login or get_user: about
-	// half a second of CPU-bound guest code on the machine it was measured
-	// on, and more than ten times what the example modules use.
-	DefaultCallBudget int64 = 1_000_000_000
+	// DefaultCallBudget is the fuel of one call of login or get_user:
+	// about 0.75 s of call-heavy code such as fib, 0.1-0.2 s of tight
+	// loops. The example modules use at most 1.6 million units per call
+	// (0.08%). A guest that does nothing but miss the caches can make it
+	// last about 15 s; the per-call wall-clock deadline has to cover that
+	// case.
+	DefaultCallBudget int64 = 2_000_000_000
 
-	// DefaultInitializeBudget is the fuel of a new instance's start function
-	// and _initialize together; runtimes such as Go's do most of their
-	// set-up there.
-	DefaultInitializeBudget int64 = 1_000_000_000
+	// DefaultInitializeBudget is the fuel of a new instance's start
+	// function and _initialize together, by the same one-second rule. Go's
+	// runtime initialisation, the heaviest among the examples, uses about
+	// 720,000 units (0.04%).
+	DefaultInitializeBudget int64 = 2_000_000_000
 )
 
 // ErrOutOfFuel reports a call that spent its whole budget.

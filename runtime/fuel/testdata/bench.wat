@@ -1,7 +1,7 @@
 ;; bench: CPU-bound guests for the benchmarks and for measuring how much fuel
 ;; a second of computation is.
 (module
-  (memory (export "memory") 1)
+  (memory (export "memory") 1024)
 
   ;; A hash-like loop: FNV-1a over n bytes generated on the fly, mixed with
   ;; a xorshift step, as a password-hashing guest would spend its time.
@@ -29,6 +29,22 @@
       (local.set $acc (i32.add (local.get $acc) (i32.xor (local.get $acc) (local.get $n))))
       (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
     (local.get $acc))
+
+  ;; Dependent loads at pseudo-random addresses of 64 MiB: each load must
+  ;; wait for the one before, so nearly every one misses the caches. The
+  ;; fewest instructions per second a guest can manage, and so the longest
+  ;; a fuel budget can last.
+  (func (export "chase") (param $n i32) (result i32)
+    (local $p i32) (local $x i32)
+    (local.set $x (i32.const 0x9e3779b9))
+    (loop $l
+      (local.set $x (i32.xor (local.get $x) (i32.shl (local.get $x) (i32.const 13))))
+      (local.set $x (i32.xor (local.get $x) (i32.shr_u (local.get $x) (i32.const 17))))
+      (local.set $x (i32.xor (local.get $x) (i32.shl (local.get $x) (i32.const 5))))
+      (local.set $p (i32.and (i32.add (i32.load (local.get $p)) (local.get $x))
+                             (i32.const 0x3fffffc)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $p))
 
   ;; Naive recursive Fibonacci.
   (func $fib (export "fib") (param $n i32) (result i32)
