@@ -219,3 +219,8 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// slowMachine raises a tenant's script deadline to the operator's maximum:
+// under the race detector on a busy machine, a module's first call (which
+// compiles it) can take longer than the default five seconds.
+const slowMachine = "--timeout-ms=20000"

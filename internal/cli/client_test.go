@@ -209,7 +209,7 @@ func TestScriptConnectionMigrationUsers(t *testing.T) {
 	}
 
 	// Connection.
-	mustRun(t, env, "", "connection", "set", "--driver", "sqlite", "--dsn", "legacy.db", "--config", "dialect=sqlite", "--config", "table=users", "--max-rows", "10")
+	mustRun(t, env, "", "connection", "set", "--driver", "sqlite", "--dsn", "legacy.db", "--config", "dialect=sqlite", "--config", "table=users", "--max-rows", "10", slowMachine)
 	r = mustRun(t, env, "", "connection", "get")
 	for _, want := range []string{"Driver", "sqlite", "DSN set", "true", `"table":"users"`, "max_rows=10"} {
 		if !strings.Contains(r.stdout, want) {
@@ -305,7 +305,7 @@ func TestMigrationWatch(t *testing.T) {
 	env := ts.tenantEnv(key)
 	env["WASMAUTH_TENANT"] = "acme"
 	mustRun(t, env, "", "script", "push", writeFile(t, "legacy.wasm", examples.WATLegacy))
-	mustRun(t, env, "", "connection", "set", "--driver", "sqlite", "--dsn", "legacy.db", "--config", "dialect=sqlite", "--config", "table=users")
+	mustRun(t, env, "", "connection", "set", "--driver", "sqlite", "--dsn", "legacy.db", "--config", "dialect=sqlite", "--config", "table=users", slowMachine)
 	mustRun(t, env, "", "migration", "enable")
 	ts.register(t, "acme", "zoe@example.com", "a-long-local-password")
 
@@ -314,7 +314,7 @@ func TestMigrationWatch(t *testing.T) {
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- cli.Run(ctx, []string{"migration", "status", "--watch", "--interval", "10ms"},
+		done <- cli.Run(ctx, []string{"migration", "status", "--watch", "--interval", "25ms"},
 			func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
 	}()
 	waitFor := func(what string) {

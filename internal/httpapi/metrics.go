@@ -24,18 +24,15 @@ func (s *Server) withMetrics(c *fiber.Ctx) error {
 	return nil
 }
 
-// routeLabel is the template of the route that answered. When no route
-// matched, the last middleware that ran is a "USE" route: an
-// authentication failure under /admin/v1 is labelled "/admin/v1/*", and a
-// request nothing matched is "unmatched".
+// routeLabel is the template of the route that answered, never the raw
+// path. When no endpoint answered, it is the template of the last middleware
+// that ran: "/admin/v1" for a failed admin authentication, "/" for a request
+// no route matched.
 func routeLabel(r *fiber.Route) string {
-	if r.Method != "USE" {
-		return r.Path
+	if r.Path == "" {
+		return "/"
 	}
-	if r.Path == "/" || r.Path == "" {
-		return "unmatched"
-	}
-	return r.Path + "/*"
+	return r.Path
 }
 
 // methodLabel returns a constant for each method Fiber routes, so the label
