@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -31,10 +33,18 @@ func (s *Server) backup(c *fiber.Ctx) error {
 		s.log.Info("backup written", "request_id", rid, "bytes", cw.n, "duration_ms", time.Since(start).Milliseconds())
 		pw.Close()
 	}()
+	// Wait for the first bytes, so a backup that cannot start is answered
+	// with a problem document rather than a cut connection.
+	br := bufio.NewReaderSize(pr, 64<<10)
+	if _, err := br.Peek(1); err != nil && !errors.Is(err, io.EOF) {
+		cancel()
+		pr.Close()
+		return err
+	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="wasmauth-`+time.Now().UTC().Format("20060102T150405Z")+`.backup"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Context().SetBodyStream(&backupStream{r: pr, cancel: cancel, conn: c.Context().Conn(), timeout: s.cfg.WriteTimeout}, -1)
+	c.Context().SetBodyStream(&backupStream{r: br, closer: pr, cancel: cancel, conn: c.Context().Conn(), timeout: s.cfg.WriteTimeout}, -1)
 	return nil
 }
 
@@ -43,7 +53,8 @@ func (s *Server) backup(c *fiber.Ctx) error {
 // the length of the whole backup. Fasthttp closes it when the response is
 // done or the client went away, which stops the backup.
 type backupStream struct {
-	r       *io.PipeReader
+	r       io.Reader
+	closer  io.Closer
 	cancel  context.CancelFunc
 	conn    net.Conn
 	timeout time.Duration
@@ -60,7 +71,7 @@ func (b *backupStream) Read(p []byte) (int, error) {
 // Close stops the backup if it is still running.
 func (b *backupStream) Close() error {
 	b.cancel()
-	return b.r.Close()
+	return b.closer.Close()
 }
 
 // countingWriter counts the bytes written through it.
