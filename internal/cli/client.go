@@ -215,6 +215,8 @@ func readProblem(resp *http.Response) error {
 	case p.Error != "":
 		e.Code, e.Detail = p.Error, p.ErrorDescription
 	}
+	// Printed to a terminal: no escape sequences from the server.
+	e.Code, e.Detail = sanitize(e.Code), sanitizeBlock(e.Detail)
 	return e
 }
 
