@@ -150,7 +150,12 @@ func (e *Engine) translate(ctx context.Context, err error, remaining int64, what
 	var exit *sys.ExitError
 	var abort *host.AbortError
 	var dl *host.DeadlineError
+	var dr *drainedError
 	switch {
+	case errors.As(err, &dl):
+		return callErrorf(KindDeadline, "%s: the call ran out of time in %s", what, dl.Func)
+	case errors.As(err, &dr):
+		return callErrorf(KindDeadline, "%s: the call ran out of time", what)
 	case errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeDeadlineExceeded,
 		errors.As(err, &exit) && exit.ExitCode() == sys.ExitCodeContextCanceled:
 		return callErrorf(KindDeadline, "%s: the call ran out of time", what)

@@ -193,6 +193,9 @@ func TestCallOutcomes(t *testing.T) {
 				t.Fatalf("fuel used = %d, want the whole budget", res.FuelUsed)
 			}
 		}},
+		// With more fuel than the deadline lets it spend, a loop is stopped
+		// by the deadline watchdog, not by its budget.
+		{name: "endless loop past the deadline", input: "l", lim: runtime.Limits{Fuel: 20_000_000_000, Timeout: 100 * time.Millisecond}, kind: runtime.KindDeadline, message: "ran out of time"},
 		{name: "non-zero return", input: "r", kind: runtime.KindScriptFailed, message: "login returned 7"},
 		{name: "no answer", input: "x", kind: runtime.KindBadOutput, message: "without calling output_set"},
 		{name: "answer not json", input: "b", kind: runtime.KindBadOutput, message: "not a JSON object"},

@@ -223,17 +223,59 @@ func (e *Engine) newInstance(ctx context.Context, t *tenantPool, c *compiled, li
 }
 
 // run calls fn with budget fuel and returns the fuel used.
+//
+// Fuel bounds the instructions a call executes, but not their speed: code
+// whose loads miss the CPU cache runs a budget's worth of instructions for
+// many seconds. So when ctx ends while wasm code runs, a watchdog drains the
+// fuel global, and the guest traps at its next charge point (a loop header
+// or function entry); the error then says the call ran out of time. The
+// watchdog writes the global again every few milliseconds, because a guest
+// between reading and writing the counter can overwrite one drain.
 func (inst *instance) run(ctx context.Context, fn api.Function, budget int64) (int64, error) {
-	if inst.fuel != nil {
-		inst.fuel.Set(uint64(budget))
-	}
-	err := fn.CallWithStack(ctx, inst.stack)
 	if inst.fuel == nil {
-		return 0, err
+		return 0, fn.CallWithStack(ctx, inst.stack)
 	}
-	used := budget - int64(inst.fuel.Get())
-	return max(0, min(used, budget)), err
+	inst.fuel.Set(uint64(budget))
+	finished := make(chan struct{})
+	watchdog := make(chan bool, 1)
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			inst.fuel.Set(drainedFuel)
+			select {
+			case <-finished:
+				watchdog <- true
+				return
+			case <-t.C:
+			}
+		}
+	})
+	err := fn.CallWithStack(ctx, inst.stack)
+	close(finished)
+	if !stop() {
+		// The watchdog ran: wait until it no longer writes the global.
+		<-watchdog
+		if err != nil {
+			err = &drainedError{err}
+		}
+	}
+	left := int64(inst.fuel.Get())
+	if _, ok := err.(*drainedError); ok {
+		return budget, err
+	}
+	return max(0, min(budget-left, budget)), err
 }
+
+// drainedFuel is what the watchdog writes into the fuel global at the
+// deadline: -2^62 as the global's two's-complement bits.
+const drainedFuel = uint64(1<<63 | 1<<62)
+
+// drainedError is the failure of a guest stopped by the deadline watchdog.
+type drainedError struct{ err error }
+
+func (e *drainedError) Error() string { return "stopped at the deadline: " + e.err.Error() }
+func (e *drainedError) Unwrap() error { return e.err }
 
 // remaining returns the fuel left after a call, or 0 without metering.
 func (inst *instance) remaining() int64 {
