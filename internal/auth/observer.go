@@ -19,9 +19,12 @@ type Observer interface {
 	Login(outcome string)
 	// ScriptCall reports one module call: outcome is "ok" or a failure kind.
 	ScriptCall(tenant, op, outcome string, d time.Duration, fuel int64)
+	// ForgetTenant drops what is kept per tenant, once it is deleted.
+	ForgetTenant(tenant string)
 }
 
 type nopObserver struct{}
 
 func (nopObserver) Login(string)                                            {}
 func (nopObserver) ScriptCall(string, string, string, time.Duration, int64) {}
+func (nopObserver) ForgetTenant(string)                                     {}

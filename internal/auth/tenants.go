@@ -153,6 +153,7 @@ func (s *Service) DeleteTenant(ctx context.Context, tenant string) error {
 		s.scripts.Forget(tenant)
 	}
 	s.timing.forget(tenant)
+	s.observe.ForgetTenant(tenant)
 	return nil
 }
 
