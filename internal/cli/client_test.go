@@ -237,10 +237,14 @@ func TestScriptConnectionMigrationUsers(t *testing.T) {
 	ts.login(t, "acme", alice.Email, alice.Password, 200)
 	localID := ts.register(t, "acme", "zoe@example.com", "a-long-local-password")
 	r = mustRun(t, env, "", "migration", "status")
-	for _, re := range []string{`(?m)^Users\s+2$`, `(?m)^\s+migrated\s+1$`, `(?m)^\s+registered\s+1$`, `(?m)^Progress\s+\[#{15}-{15}\] 50\.0%$`} {
+	for _, re := range []string{`(?m)^Users\s+2$`, `(?m)^\s+migrated\s+1$`, `(?m)^\s+registered\s+1$`, `(?m)^Progress\s+\[#{15}-{15}\] 50\.0% of local users$`} {
 		if !regexp.MustCompile(re).MatchString(r.stdout) {
 			t.Errorf("migration status does not match %s:\n%s", re, r.stdout)
 		}
+	}
+	r = mustRun(t, env, "", "migration", "status", "--legacy-users", "8")
+	if !regexp.MustCompile(`(?m)^Progress\s+\[#{3}-{27}\] 12\.5% of legacy users$`).MatchString(r.stdout) {
+		t.Errorf("migration status --legacy-users 8:\n%s", r.stdout)
 	}
 
 	// Users.
@@ -327,10 +331,10 @@ func TestMigrationWatch(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
-	waitFor("[------------------------------]   0.0%  migrated 0 of 1 users (registered 1)")
+	waitFor("[------------------------------]   0.0%  migrated 0 of 1 local users (registered 1)")
 	alice := examples.SeedUsers()[0]
 	ts.login(t, "acme", alice.Email, alice.Password, 200)
-	waitFor("[###############---------------]  50.0%  migrated 1 of 2 users (registered 1)  legacy: 1 ok")
+	waitFor("[###############---------------]  50.0%  migrated 1 of 2 local users (registered 1)  legacy: 1 ok")
 	cancel()
 	if code := <-done; code != 0 {
 		t.Fatalf("watch exit %d: %s", code, errOut.String())

@@ -66,7 +66,7 @@ func migrationSwitch(ctx context.Context, sys IO, args []string, on bool) error 
 	if cf.json {
 		return printJSON(sys.Stdout, raw)
 	}
-	return printMigration(sys.Stdout, st)
+	return printMigration(sys.Stdout, st, 0)
 }
 
 func migrationStatus(ctx context.Context, sys IO, args []string) error {
@@ -74,9 +74,12 @@ func migrationStatus(ctx context.Context, sys IO, args []string) error {
 Shows how far the tenant's lazy migration has come: local users (migrated from
 the legacy database plus registered), and the module's login outcomes.
 
---watch polls until interrupted and draws a live progress bar of migrated
-users out of all local users (with --json: one JSON object per line).`)
+--watch polls until interrupted and draws a live progress bar (with --json:
+one JSON object per line). The bar shows migrated users out of --legacy-users
+(how many active users the legacy database holds: only you know that), or,
+without it, out of all local users.`)
 	tenant := tenantFlag(sys, fs)
+	legacyUsers := fs.Int64("legacy-users", 0, "active users in the legacy database, the progress bar's 100%")
 	watch := fs.Bool("watch", false, "poll and redraw until interrupted")
 	interval := fs.Duration("interval", 2*time.Second, "time between polls with --watch")
 	cf := bindClientFlags(sys, fs)
@@ -103,23 +106,32 @@ users out of all local users (with --json: one JSON object per line).`)
 		if cf.json {
 			return printJSON(sys.Stdout, raw)
 		}
-		return printMigration(sys.Stdout, st)
+		return printMigration(sys.Stdout, st, *legacyUsers)
 	}
-	return watchMigration(ctx, sys.Stdout, *interval, cf.json, func(ctx context.Context) (migrationJSON, []byte, error) {
+	return watchMigration(ctx, sys.Stdout, *interval, cf.json, *legacyUsers, func(ctx context.Context) (migrationJSON, []byte, error) {
 		var st migrationJSON
 		raw, err := c.callJSON(ctx, "GET", path, nil, &st)
 		return st, raw, err
 	})
 }
 
-func printMigration(w io.Writer, st migrationJSON) error {
+// progressOf returns the bar's denominator and what it counts.
+func progressOf(st migrationJSON, legacyUsers int64) (int64, string) {
+	if legacyUsers > 0 {
+		return legacyUsers, "legacy users"
+	}
+	return st.UsersTotal, "local users"
+}
+
+func printMigration(w io.Writer, st migrationJSON, legacyUsers int64) error {
 	state := "off"
 	if st.Enabled {
 		state = "on"
 	}
 	t := newTable(w)
 	t.row("Migration", state)
-	t.row("Progress", progressBar(st.UsersMigrated, st.UsersTotal, 30)+" "+percent(st.UsersMigrated, st.UsersTotal))
+	total, of := progressOf(st, legacyUsers)
+	t.row("Progress", progressBar(st.UsersMigrated, total, 30)+" "+percent(st.UsersMigrated, total)+" of "+of)
 	t.row("Users", st.UsersTotal)
 	t.row("  migrated", st.UsersMigrated)
 	t.row("  registered", st.UsersRegistered)
@@ -134,7 +146,7 @@ func printMigration(w io.Writer, st migrationJSON) error {
 // it redraws one line in place; elsewhere it prints a line when the status
 // changes. Problem answers (unauthorized, unknown tenant) end the watch;
 // network errors are shown and retried.
-func watchMigration(ctx context.Context, w io.Writer, interval time.Duration, asJSON bool, fetch func(context.Context) (migrationJSON, []byte, error)) error {
+func watchMigration(ctx context.Context, w io.Writer, interval time.Duration, asJSON bool, legacyUsers int64, fetch func(context.Context) (migrationJSON, []byte, error)) error {
 	tty := !asJSON && isTerminal(w)
 	var last string
 	ticker := time.NewTicker(interval)
@@ -160,7 +172,7 @@ func watchMigration(ctx context.Context, w io.Writer, interval time.Duration, as
 				line = compact.String()
 			}
 		default:
-			line = progressLine(st)
+			line = progressLine(st, legacyUsers)
 		}
 		if line != "" && line != last {
 			if tty {
@@ -182,14 +194,15 @@ func watchMigration(ctx context.Context, w io.Writer, interval time.Duration, as
 }
 
 // progressLine is one line of migration status with a bar.
-func progressLine(st migrationJSON) string {
+func progressLine(st migrationJSON, legacyUsers int64) string {
 	state := "off"
 	if st.Enabled {
 		state = "on"
 	}
-	return fmt.Sprintf("%s %6s  migrated %d of %d users (registered %d)  legacy: %d ok, %d rejected, %d errors  migration %s",
-		progressBar(st.UsersMigrated, st.UsersTotal, 30), percent(st.UsersMigrated, st.UsersTotal),
-		st.UsersMigrated, st.UsersTotal, st.UsersRegistered,
+	total, of := progressOf(st, legacyUsers)
+	return fmt.Sprintf("%s %6s  migrated %d of %d %s (registered %d)  legacy: %d ok, %d rejected, %d errors  migration %s",
+		progressBar(st.UsersMigrated, total, 30), percent(st.UsersMigrated, total),
+		st.UsersMigrated, total, of, st.UsersRegistered,
 		st.Legacy.LoginsOK, st.Legacy.LoginsRejected, st.Legacy.Errors, state)
 }
 
