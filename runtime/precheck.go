@@ -224,28 +224,37 @@ func (r *reader) constExpr() error {
 // could otherwise be grown by table.grow to gigabytes, outside the memory
 // limit). Its errors are reasons for a ModuleError.
 func precheck(wasm []byte) ([]byte, error) {
+	out, _, err := precheckCost(wasm)
+	return out, err
+}
+
+// precheckCost is precheck that also returns the code's compile cost.
+func precheckCost(wasm []byte) ([]byte, codeCost, error) {
+	var cost codeCost
 	if len(wasm) < len(wasmMagic) || !bytes.Equal(wasm[:4], wasmMagic[:4]) {
-		return nil, errors.New("not a WebAssembly module (bad magic number)")
+		return nil, cost, errors.New("not a WebAssembly module (bad magic number)")
 	}
 	if !bytes.Equal(wasm[4:8], wasmMagic[4:]) {
-		return nil, errors.New("unsupported WebAssembly binary version (only version 1 is)")
+		return nil, cost, errors.New("unsupported WebAssembly binary version (only version 1 is)")
 	}
 	r := &reader{b: wasm, off: 8}
 	var tableStart, tableEnd int
 	var newTables []byte
 	elements := 0
+	var typeParams []int   // parameters of each type
+	var funcTypes []uint32 // type of each defined function
 	for r.left() > 0 {
 		headerStart := r.off
 		id, err := r.byte()
 		if err != nil {
-			return nil, err
+			return nil, cost, err
 		}
 		size, err := r.u32()
 		if err != nil {
-			return nil, fmt.Errorf("section %d size: %w", id, err)
+			return nil, cost, fmt.Errorf("section %d size: %w", id, err)
 		}
 		if uint64(size) > uint64(r.left()) {
-			return nil, fmt.Errorf("section %d is larger than the module", id)
+			return nil, cost, fmt.Errorf("section %d is larger than the module", id)
 		}
 		sec := &reader{b: r.b[r.off : r.off+int(size)]}
 		r.off += int(size)
@@ -254,11 +263,11 @@ func precheck(wasm []byte) ([]byte, error) {
 		case secCustom:
 			serr = checkCustom(sec)
 		case secType:
-			serr = checkTypes(sec)
+			typeParams, serr = checkTypes(sec)
 		case secImport:
 			serr = checkImports(sec)
 		case secFunction:
-			serr = checkFunctions(sec)
+			funcTypes, serr = checkFunctions(sec)
 		case secTable:
 			newTables, serr = checkTables(sec)
 			tableStart, tableEnd = headerStart, r.off
@@ -273,28 +282,33 @@ func precheck(wasm []byte) ([]byte, error) {
 		case secElement:
 			serr = checkElements(sec, &elements)
 		case secCode:
-			serr = checkCode(sec)
+			cost, serr = checkCode(sec, func(i int) int {
+				if i < len(funcTypes) && int(funcTypes[i]) < len(typeParams) {
+					return typeParams[funcTypes[i]]
+				}
+				return 0 // the compiler refuses the mismatch
+			})
 		case secData:
 			serr = checkData(sec)
 		default:
-			return nil, fmt.Errorf("unknown section id %d", id)
+			return nil, cost, fmt.Errorf("unknown section id %d", id)
 		}
 		if serr != nil {
-			return nil, fmt.Errorf("%s section: %w", sectionName(id), serr)
+			return nil, cost, fmt.Errorf("%s section: %w", sectionName(id), serr)
 		}
 		if id != secCustom && sec.left() != 0 {
-			return nil, fmt.Errorf("%s section: %d bytes left over", sectionName(id), sec.left())
+			return nil, cost, fmt.Errorf("%s section: %d bytes left over", sectionName(id), sec.left())
 		}
 	}
 	if newTables == nil {
-		return wasm, nil
+		return wasm, cost, nil
 	}
 	out := make([]byte, 0, len(wasm)+len(newTables))
 	out = append(out, wasm[:tableStart]...)
 	out = append(out, secTable)
 	out = appendU32(out, uint32(len(newTables)))
 	out = append(out, newTables...)
-	return append(out, wasm[tableEnd:]...), nil
+	return append(out, wasm[tableEnd:]...), cost, nil
 }
 
 func sectionName(id byte) string {
@@ -373,33 +387,39 @@ func (r *reader) nameMap() error {
 	return nil
 }
 
-func checkTypes(r *reader) error {
+// checkTypes checks the type section and returns each type's number of
+// parameters.
+func checkTypes(r *reader) ([]int, error) {
 	n, err := r.count("types", 3, maxTypes)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	params := make([]int, n)
 	for i := 0; i < n; i++ {
 		form, err := r.byte()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if form != 0x60 {
-			return fmt.Errorf("type %d is not a function type (0x%x)", i, form)
+			return nil, fmt.Errorf("type %d is not a function type (0x%x)", i, form)
 		}
-		for _, what := range []struct {
+		for j, what := range []struct {
 			name  string
 			limit int
 		}{{"params", maxParams}, {"results", maxResults}} {
 			k, err := r.count(what.name, 1, what.limit)
 			if err != nil {
-				return fmt.Errorf("type %d: %w", i, err)
+				return nil, fmt.Errorf("type %d: %w", i, err)
+			}
+			if j == 0 {
+				params[i] = k
 			}
 			if err := r.skip(uint32(k)); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	return nil
+	return params, nil
 }
 
 // checkImports checks the import section; only functions may be imported
@@ -437,17 +457,20 @@ func checkImports(r *reader) error {
 	return nil
 }
 
-func checkFunctions(r *reader) error {
+// checkFunctions checks the function section and returns the type index of
+// each defined function.
+func checkFunctions(r *reader) ([]uint32, error) {
 	n, err := r.count("functions", 1, maxFunctions)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	types := make([]uint32, n)
 	for i := 0; i < n; i++ {
-		if _, err := r.u32(); err != nil {
-			return err
+		if types[i], err = r.u32(); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return types, nil
 }
 
 // checkTables checks the tables and returns a re-encoded table section with
@@ -585,41 +608,61 @@ func checkElements(r *reader, total *int) error {
 	return nil
 }
 
-func checkCode(r *reader) error {
+// checkCode checks the function bodies: their locals, and their estimated
+// compile work against the compile budget (see codecost.go). params returns
+// the number of parameters of the i-th defined function.
+func checkCode(r *reader, params func(i int) int) (codeCost, error) {
+	var cost codeCost
 	n, err := r.count("function bodies", 2, maxFunctions)
 	if err != nil {
-		return err
+		return cost, err
 	}
 	for i := 0; i < n; i++ {
 		size, err := r.u32()
 		if err != nil {
-			return err
+			return cost, err
 		}
 		if uint64(size) > uint64(r.left()) {
-			return fmt.Errorf("function body %d is larger than its section", i)
+			return cost, fmt.Errorf("function body %d is larger than its section", i)
 		}
 		body := &reader{b: r.b[r.off : r.off+int(size)]}
 		r.off += int(size)
 		groups, err := body.count("local groups", 2, 0)
 		if err != nil {
-			return fmt.Errorf("function body %d: %w", i, err)
+			return cost, fmt.Errorf("function body %d: %w", i, err)
 		}
 		total := uint64(0)
 		for j := 0; j < groups; j++ {
 			k, err := body.u32()
 			if err != nil {
-				return fmt.Errorf("function body %d: %w", i, err)
+				return cost, fmt.Errorf("function body %d: %w", i, err)
 			}
 			total += uint64(k)
 			if total > maxLocals {
-				return fmt.Errorf("function body %d declares more than %d locals", i, maxLocals)
+				return cost, fmt.Errorf("function body %d declares more than %d locals", i, maxLocals)
 			}
 			if _, err := body.byte(); err != nil {
-				return fmt.Errorf("function body %d: %w", i, err)
+				return cost, fmt.Errorf("function body %d: %w", i, err)
 			}
 		}
+		locals := int(total) + params(i)
+		fc, nest, err := functionCost(body, locals)
+		if err != nil {
+			return cost, fmt.Errorf("function body %d: %w", i, err)
+		}
+		if fc > maxFunctionCost {
+			return cost, fmt.Errorf("function body %d is too costly to compile (%d locals, blocks nested %d deep; estimated cost %d, at most %d): split it into smaller functions",
+				i, locals, nest, fc, uint64(maxFunctionCost))
+		}
+		cost.total += fc
+		cost.maxFunc = max(cost.maxFunc, fc)
+		cost.maxLocals = max(cost.maxLocals, locals)
+		cost.maxNest = max(cost.maxNest, nest)
+		if cost.total > maxModuleCost {
+			return cost, fmt.Errorf("the module is too costly to compile: its functions' estimated costs add up to more than %d", uint64(maxModuleCost))
+		}
 	}
-	return nil
+	return cost, nil
 }
 
 func checkData(r *reader) error {

@@ -52,6 +52,9 @@ type Config struct {
 	LoginWindow   time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests (10 s).
 	ShutdownTimeout time.Duration
+	// ReadTimeout, WriteTimeout and IdleTimeout bound slow clients; zero
+	// takes httpapi's defaults (15 s, 30 s, 60 s).
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// Log receives the server's structured log.
 	Log *slog.Logger
 	// Stderr receives the one-time operator token notice.
@@ -164,9 +167,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	})
 	s.svc.RestoreConnections(ctx)
 	s.http = httpapi.New(httpapi.Config{
-		Ready:   st.Ping,
-		Metrics: adaptor.HTTPHandler(obs.Handler(log)),
-		Observe: obs.ObserveHTTP,
+		Ready:        st.Ping,
+		Metrics:      adaptor.HTTPHandler(obs.Handler(log)),
+		Observe:      obs.ObserveHTTP,
+		ReadTimeout:  cfg.ReadTimeout,
+		WriteTimeout: cfg.WriteTimeout,
+		IdleTimeout:  cfg.IdleTimeout,
 	}, s.svc, log)
 	return s, nil
 }
