@@ -19,10 +19,19 @@ type Manager struct {
 	store      auth.Store
 	sqliteRoot string
 
-	mu   sync.RWMutex
-	dbs  map[string]*legacydb.DB // by tenant
-	shas map[scriptKey]string    // module hash by tenant and version; versions never change
+	mu       sync.RWMutex
+	dbs      map[string]*legacydb.DB // by tenant
+	shas     map[scriptKey]string    // module hash by tenant and version; versions never change
+	attempts map[string]time.Time    // last reconnection attempt by tenant
 }
+
+// reconnectEvery spaces the attempts to open a tenant's database that could
+// not be opened (at start-up, during an outage).
+const reconnectEvery = 5 * time.Second
+
+// closeGrace is how long a replaced pool stays open for the calls that
+// still use it; no call outlives the maximum call timeout.
+const closeGrace = 30 * time.Second
 
 type scriptKey struct {
 	tenant  string
@@ -40,6 +49,7 @@ func New(engine *runtime.Engine, store auth.Store, sqliteRoot string) *Manager {
 		sqliteRoot: sqliteRoot,
 		dbs:        map[string]*legacydb.DB{},
 		shas:       map[scriptKey]string{},
+		attempts:   map[string]time.Time{},
 	}
 }
 
@@ -99,7 +109,7 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 		return nil, err
 	}
 	req := runtime.CallRequest{Tenant: t.ID, Version: c.Version, SHA256: sha, Op: c.Op, Input: body, Limits: lim}
-	if db := m.db(t.ID); db != nil {
+	if db := m.dbFor(ctx, t); db != nil {
 		req.DB = db
 	}
 	res, err := m.engine.Call(ctx, req)
@@ -218,10 +228,32 @@ func (m *Manager) sha(ctx context.Context, tenant string, version int) (string, 
 	return sha, nil
 }
 
-func (m *Manager) db(tenant string) *legacydb.DB {
+// dbFor returns the tenant's pool. A tenant with a connection but no pool
+// (its database was down when the server started) gets a new attempt to open
+// it, at most every reconnectEvery; once open, database/sql reconnects by
+// itself.
+func (m *Manager) dbFor(ctx context.Context, t *auth.Tenant) *legacydb.DB {
+	m.mu.RLock()
+	db := m.dbs[t.ID]
+	m.mu.RUnlock()
+	if db != nil || t.Connection == nil {
+		return db
+	}
+	m.mu.Lock()
+	if last, ok := m.attempts[t.ID]; ok && time.Since(last) < reconnectEvery {
+		m.mu.Unlock()
+		return nil
+	}
+	m.attempts[t.ID] = time.Now()
+	m.mu.Unlock()
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := m.Connect(cctx, t.ID, t.Connection); err != nil {
+		return nil
+	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.dbs[tenant]
+	return m.dbs[t.ID]
 }
 
 // Connect opens and pings a tenant's legacy database and, when that works,
@@ -244,9 +276,11 @@ func (m *Manager) Connect(ctx context.Context, tenant string, c *auth.Connection
 	m.mu.Lock()
 	old := m.dbs[tenant]
 	m.dbs[tenant] = db
+	delete(m.attempts, tenant)
 	m.mu.Unlock()
 	if old != nil {
-		_ = old.Close()
+		// Calls in flight finish on the old pool.
+		time.AfterFunc(closeGrace, func() { _ = old.Close() })
 	}
 	return nil
 }
@@ -256,6 +290,7 @@ func (m *Manager) Disconnect(tenant string) {
 	m.mu.Lock()
 	db := m.dbs[tenant]
 	delete(m.dbs, tenant)
+	delete(m.attempts, tenant)
 	m.mu.Unlock()
 	if db != nil {
 		_ = db.Close()

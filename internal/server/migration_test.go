@@ -3,8 +3,11 @@ package server_test
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 )
@@ -231,4 +234,45 @@ func TestMigrationStatsSurviveRestart(t *testing.T) {
 	// The connection is reopened on start: migration goes on.
 	ts2.must(ts2.login(tenant, "bob", seedPassword("bob")), 200, "migrate bob after restart")
 	ts2.must(ts2.login(tenant, "alice", seedPassword("alice")), 200, "alice after restart")
+}
+
+// TestLegacyDatabaseComesBack: a legacy database that is down when the
+// server starts answers 503 (nothing stored), and is used again once it is
+// back, without any admin action.
+func TestLegacyDatabaseComesBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the reconnection interval")
+	}
+	dir := t.TempDir()
+	ts := start(t, dir, cheapHash)
+	tenant := "outage"
+	ts.createTenant(tenant)
+	l := newLegacyDB(t, ts, "sqlite", tenant)
+	setUpMigration(t, ts, tenant, l)
+	ts.stop()
+
+	file := filepath.Join(dir, "legacy", tenant, "legacy.db")
+	if err := os.Rename(file, file+".away"); err != nil {
+		t.Fatal(err)
+	}
+	ts2 := start(t, dir, cheapHash)
+	r := ts2.must(ts2.login(tenant, "alice", seedPassword("alice")), 503, "login while the database is down")
+	if r.str("code") != "legacy_unavailable" {
+		t.Fatalf("code: %s", r.Body)
+	}
+	if got := num(ts2.migration(tenant), "users_migrated"); got != 0 {
+		t.Fatalf("%d users stored during the outage", got)
+	}
+	if err := os.Rename(file+".away", file); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r = ts2.login(tenant, "alice", seedPassword("alice"))
+		if r.Status == 200 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	ts2.must(r, 200, "login once the database is back")
 }
