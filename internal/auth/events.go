@@ -162,6 +162,11 @@ func (w *eventWriter) Close() {
 // audit queues an audit event of a tenant.
 func (s *Service) audit(tenant, typ string, m Meta, subject string, detail map[string]any) {
 	actor := m.Actor
+	if actor == "" {
+		// Public endpoints act for whoever sent the request; a successful
+		// login names its user as the subject.
+		actor = "anonymous"
+	}
 	s.events.Audit(&AuditEvent{
 		Tenant:  tenant,
 		Time:    s.now().UTC(),
