@@ -80,6 +80,9 @@ func (s *Service) Register(ctx context.Context, tenant string, in RegisterInput,
 			return nil, err
 		}
 	}
+	if in.Password == "" {
+		return nil, Errorf(CodeInvalidRequest, "password is required")
+	}
 	pw, err := password.Validate(in.Password)
 	if err != nil {
 		return nil, policyErr(err)

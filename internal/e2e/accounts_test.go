@@ -126,6 +126,7 @@ func TestRegisterValidation(t *testing.T) {
 	}{
 		{"no email or username", map[string]any{"password": "correct horse"}, 400, "invalid_request"},
 		{"blank email and username", map[string]any{"email": "  ", "username": "", "password": "correct horse"}, 400, "invalid_request"},
+		{"no password", map[string]any{"email": "nopw@example.com"}, 400, "invalid_request"},
 		{"7 characters", map[string]any{"email": "a@example.com", "password": "abcdefg"}, 422, "weak_password"},
 		{"257 characters", map[string]any{"email": "a@example.com", "password": strings.Repeat("x", 257)}, 422, "weak_password"},
 		{"common password", map[string]any{"email": "a@example.com", "password": "12345678"}, 422, "weak_password"},
