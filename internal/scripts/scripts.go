@@ -77,12 +77,15 @@ func (m *Manager) Validate(ctx context.Context, module []byte) (auth.ModuleInfo,
 	return auth.ModuleInfo{SHA256: info.SHA256, Size: info.Size, Exports: info.Exports}, nil
 }
 
-// input is the ABI's input JSON.
+// input is the ABI's input JSON. Driver ("postgres", "mysql", "sqlite", or
+// absent without a connection) is an addition to ABI v1: it tells the script
+// which placeholders its queries need.
 type input struct {
 	Identifier string         `json:"identifier"`
 	Password   *string        `json:"password,omitempty"`
 	Tenant     string         `json:"tenant"`
 	Config     map[string]any `json:"config"`
+	Driver     string         `json:"driver,omitempty"`
 }
 
 // Call runs one operation of a tenant's module.
@@ -103,6 +106,7 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 			in.Config = t.Connection.Config
 		}
 		lim = limits(t.Connection.Limits)
+		in.Driver = t.Connection.Driver
 	}
 	body, err := json.Marshal(in)
 	if err != nil {
