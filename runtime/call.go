@@ -91,6 +91,8 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 	}
 
 	unbind := inst.binding.Bind(ctx, hc)
+	inst.memLimit.bytes.Store(lim.Memory)
+	inst.memLimit.refused.Store(false)
 	used, err := inst.run(host.WithCall(ctx, hc), inst.ops[req.Op], lim.Fuel)
 	unbind()
 	res.FuelUsed = used
@@ -106,6 +108,19 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 		keep = err == nil
 		err = e.answer(res, hc, req.Op)
 		keep = keep && err == nil
+	}
+	if inst.memLimit.refused.Load() {
+		// memory.grow past the limit failed (the guest saw -1): the call
+		// fails for that, whatever the guest did next, unless it ran out
+		// of time or fuel.
+		keep = false
+		if k := ErrorKind(err); k != KindDeadline && k != KindOutOfFuel {
+			what := "the module then answered"
+			if err != nil {
+				what = "then " + err.Error()
+			}
+			err = callErrorf(KindLimit, "memory limit of %d MiB reached: memory.grow was refused, %s", lim.Memory>>20, what)
+		}
 	}
 	if size := int64(inst.mem.Size()); size > lim.Memory {
 		keep = false

@@ -216,7 +216,7 @@ func TestCallOutcomes(t *testing.T) {
 			}
 		}},
 		{name: "sleep past the deadline", input: "k", lim: runtime.Limits{Timeout: 100 * time.Millisecond}, kind: runtime.KindDeadline, message: "poll_oneoff"},
-		{name: "memory over the tenant's limit", input: "m", lim: runtime.Limits{Memory: 8 << 20}, kind: runtime.KindLimit, message: "memory grew to 12 MiB"},
+		{name: "memory over the tenant's limit", input: "m", lim: runtime.Limits{Memory: 8 << 20}, kind: runtime.KindLimit, message: "memory limit of 8 MiB reached"},
 		{name: "input over the limit", input: "o" + strings.Repeat(" ", 100), lim: runtime.Limits{MaxInput: 100}, kind: runtime.KindLimit, message: "input is 101 bytes"},
 		{name: "no connection", input: `q{"sql": "SELECT 1"}`, kind: runtime.KindScriptFailed, message: "returned 103"},
 	}

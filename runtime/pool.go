@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 
 	"github.com/wasmauth/wasmauth/host"
 	"github.com/wasmauth/wasmauth/runtime/fuel"
@@ -38,6 +39,7 @@ type instance struct {
 	mem      api.Memory
 	binding  *host.Binding
 	stack    []uint64
+	memLimit *memoryLimit // bounds the linear memory; set for each call
 	memSize  int64
 	lastUsed time.Time
 	elem     *list.Element // in Engine.lru while idle
@@ -178,7 +180,8 @@ func (e *Engine) newInstance(ctx context.Context, t *tenantPool, c *compiled, li
 		return nil, nil, callErrorf(KindLimit, "the module starts with %d MiB of memory, above the limit of %d MiB",
 			int64(c.minPages)*wasmPage>>20, lim.Memory>>20)
 	}
-	inst := &instance{c: c, tenant: t, binding: &host.Binding{}, stack: make([]uint64, 1)}
+	inst := &instance{c: c, tenant: t, binding: &host.Binding{}, stack: make([]uint64, 1), memLimit: &memoryLimit{}}
+	inst.memLimit.bytes.Store(lim.Memory)
 	initCall := host.NewCall(nil, nil, hostLimits(lim))
 	ictx := host.WithCall(ctx, initCall)
 	unbind := inst.binding.Bind(ctx, initCall)
@@ -187,7 +190,7 @@ func (e *Engine) newInstance(ctx context.Context, t *tenantPool, c *compiled, li
 		lines, dropped := initCall.Logs()
 		hc.AppendLogs(lines, dropped)
 	}()
-	mod, err := e.rt.InstantiateModule(ictx, c.cm, inst.binding.ModuleConfig())
+	mod, err := e.rt.InstantiateModule(experimental.WithMemoryAllocator(ictx, inst.memLimit.allocator()), c.cm, inst.binding.ModuleConfig())
 	if err != nil {
 		// The start function trapped (running out of the initialisation
 		// fuel looks the same: the fuel global is gone with the module) or

@@ -32,6 +32,9 @@ type Config struct {
 	OpenAPI []byte
 }
 
+// bodyLimitSlack is what Fiber reads beyond the largest body limit.
+const bodyLimitSlack = 1 << 20
+
 // Server is the HTTP API of one wasmauth process.
 type Server struct {
 	cfg Config
@@ -68,11 +71,15 @@ func New(cfg Config, svc *auth.Service, log *slog.Logger) *Server {
 		AppName:               "wasmauth",
 		DisableStartupMessage: true,
 		ServerHeader:          "",
-		BodyLimit:             max(cfg.MaxModuleSize, cfg.MaxJSONBody),
-		ReadTimeout:           cfg.ReadTimeout,
-		WriteTimeout:          cfg.WriteTimeout,
-		IdleTimeout:           cfg.IdleTimeout,
-		ErrorHandler:          s.errorHandler,
+		// A little above the largest limit, so that a body just over it is
+		// read and answered by its handler (413 module_too_large or
+		// body_too_large as problem+json) instead of the connection being
+		// closed while the client still writes.
+		BodyLimit:    max(cfg.MaxModuleSize, cfg.MaxJSONBody) + bodyLimitSlack,
+		ReadTimeout:  cfg.ReadTimeout,
+		WriteTimeout: cfg.WriteTimeout,
+		IdleTimeout:  cfg.IdleTimeout,
+		ErrorHandler: s.errorHandler,
 		// Tenant ids and paths are matched exactly: /T/acme is not /t/acme.
 		CaseSensitive: true,
 		StrictRouting: false,
