@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -327,4 +328,19 @@ func (ts *testServer) with(t testing.TB) *testServer {
 	c := *ts
 	c.t = t
 	return &c
+}
+
+// median returns the median of ds , sorting ds in place.
+func median(ds []time.Duration) time.Duration {
+	return percentile(ds, 50)
+}
+
+// percentile returns the p-th percentile of ds, sorting ds in place.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	i := int(float64(len(ds)-1) * p / 100)
+	return ds[i]
 }
