@@ -1,0 +1,353 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+	"golang.org/x/sys/unix"
+)
+
+// The tenants of a run.
+const (
+	quietTenant  = "quiet"  // local users: logins, refreshes; tenant B of the noisy neighbour
+	legacyTenant = "legacy" // the Go example on SQLite, for first logins
+	noisyTenant  = "noisy"  // spin.wasm: tenant A of the noisy neighbour
+)
+
+// The local user of the quiet tenant.
+const (
+	localEmail    = "local@example.com"
+	localPassword = "correct horse battery"
+)
+
+// processCPU returns the CPU time (user and system) this process has used.
+func processCPU() time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// window is what one side of a comparison did in its windows.
+type window struct {
+	ops     int
+	elapsed time.Duration
+	cpu     time.Duration
+}
+
+func (w window) perSecond() float64    { return Ratio(float64(w.ops), w.elapsed.Seconds()) }
+func (w window) perCPUSecond() float64 { return Ratio(float64(w.ops), w.cpu.Seconds()) }
+
+// rawHashes runs argon2id with the server's parameters on clients
+// goroutines for d and counts the hashes finished.
+func rawHashes(ctx context.Context, s *benchServer, clients int, d time.Duration) window {
+	p := s.cfg.Hash
+	salt := make([]byte, p.SaltLen)
+	pw := []byte(localPassword)
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	cpu0, t0 := processCPU(), time.Now()
+	deadline := t0.Add(d)
+	for range clients {
+		wg.Go(func() {
+			for ctx.Err() == nil && time.Now().Before(deadline) {
+				argon2.IDKey(pw, salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+				n.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return window{ops: int(n.Load()), elapsed: time.Since(t0), cpu: processCPU() - cpu0}
+}
+
+// localLogins runs logins of the local user on clients workers for d.
+func localLogins(ctx context.Context, s *benchServer, clients int, d time.Duration) (window, error) {
+	cpu0 := processCPU()
+	res, err := Load{Clients: clients, Duration: d}.Run(ctx, func(ctx context.Context, _, _ int) (int, error) {
+		a, err := login(ctx, s.client, quietTenant, localEmail, localPassword)
+		if err != nil {
+			return 0, err
+		}
+		return a.Status, nil
+	})
+	if err != nil {
+		return window{}, err
+	}
+	if bad := res.Unexpected(200); bad > 0 {
+		return window{}, fmt.Errorf("%d of %d logins failed (%v; first error %v)", bad, res.Count()+res.Failed, res.Statuses, res.FirstErr)
+	}
+	return window{ops: res.Count(), elapsed: res.Elapsed, cpu: processCPU() - cpu0}, nil
+}
+
+// measureLoginVsRaw compares local logins over HTTP with bare argon2id at
+// the same concurrency (the server's hash slots) and parameters, in
+// alternating windows.
+func measureLoginVsRaw(ctx context.Context, s *benchServer, rounds int, d time.Duration) (Row, error) {
+	c := s.slots
+	p := s.cfg.Hash
+	row := Row{
+		Name:     "local login vs raw argon2id",
+		Measures: fmt.Sprintf("logins/s of a local user over HTTP vs argon2id hashes/s (m=%d KiB, t=%d, p=%d), %d at once each, %d alternating windows of %s", p.Memory, p.Iterations, p.Parallelism, c, rounds, d),
+		Target:   ">= 0.90",
+		Bound:    "argon2id itself: one verification per login at the hash slots' concurrency (2 x GOMAXPROCS by default). Everything else in a login (HTTP, JSON, rate limiter, Badger read and session write, ES256/EdDSA signature, audit event) is the gap to 1.0; the load generator runs in the same process and its CPU counts against the logins.",
+	}
+	var raw, logins window
+	for range max(rounds, 1) {
+		r := rawHashes(ctx, s, c, d)
+		l, err := localLogins(ctx, s, c, d)
+		if err != nil {
+			return row, err
+		}
+		raw.ops, raw.elapsed, raw.cpu = raw.ops+r.ops, raw.elapsed+r.elapsed, raw.cpu+r.cpu
+		logins.ops, logins.elapsed, logins.cpu = logins.ops+l.ops, logins.elapsed+l.elapsed, logins.cpu+l.cpu
+	}
+	x := Ratio(logins.perSecond(), raw.perSecond())
+	cx := Ratio(logins.perCPUSecond(), raw.perCPUSecond())
+	row.Result = fmt.Sprintf("%s logins vs %s hashes: **%.2f** (per CPU-second of the process: %.2f)", fmtRate(logins.perSecond()), fmtRate(raw.perSecond()), x, cx)
+	row.Verdict = verdict(x >= 0.9)
+	return row, nil
+}
+
+// measureFirstVsLater logs n legacy users in twice each, one after the
+// other: the first login migrates (module call, legacy check, argon2id
+// hash, store), the later one is local (argon2id verify). The module call
+// is broken out with POST /script/test, whose duration is measured by the
+// server around the engine call (the module and its query).
+func measureFirstVsLater(ctx context.Context, s *benchServer, n int, label string) (Row, error) {
+	row := Row{
+		Name:     "first (migrating) login vs later login",
+		Measures: fmt.Sprintf("median latency of %d first logins of legacy users (%s, SQLite) vs their second logins; the module call (module + query) from POST /script/test", n, label),
+		Target:   "module + query < 2 ms",
+		Bound:    "Both logins cost one argon2id (the first hashes the password for the local store, the later one verifies it); the first adds the module call (a warm instance, one SQLite query, salted SHA-256 in the guest) and the user's creation in Badger.",
+	}
+	pw, err := seedPassword(seedUser)
+	if err != nil {
+		return row, err
+	}
+	var first, later []time.Duration
+	for i := range n {
+		id := fmt.Sprintf("b%d", i)
+		for j, into := range []*[]time.Duration{&first, &later} {
+			t0 := time.Now()
+			a, err := login(ctx, s.client, legacyTenant, id, pw)
+			if err != nil {
+				return row, err
+			}
+			if err := a.Expect(200, fmt.Sprintf("login %d of legacy user %s", j+1, id)); err != nil {
+				return row, err
+			}
+			*into = append(*into, time.Since(t0))
+		}
+	}
+	var module []time.Duration
+	for range max(n, 20) {
+		a, err := s.client.Must(ctx, 200, "POST", "/admin/v1/tenants/"+legacyTenant+"/script/test", s.token,
+			map[string]any{"op": "login", "identifier": seedUser, "password": pw})
+		if err != nil {
+			return row, err
+		}
+		var out struct {
+			OK         bool    `json:"ok"`
+			DurationMS float64 `json:"duration_ms"`
+		}
+		if err := a.JSON(&out); err != nil {
+			return row, err
+		}
+		if !out.OK {
+			return row, fmt.Errorf("script test of %s failed: %s", seedUser, a.Body)
+		}
+		module = append(module, time.Duration(out.DurationMS*float64(time.Millisecond)))
+	}
+	f, l, m := Median(first), Median(later), Median(module)
+	row.Result = fmt.Sprintf("first %s, later %s: **%.2fx** (+%s); module + query **%s**", fmtDur(f), fmtDur(l), Ratio(float64(f), float64(l)), fmtDur(f-l), fmtDur(m))
+	row.Verdict = verdict(m < 2*time.Millisecond)
+	return row, nil
+}
+
+// measureRefresh rotates refresh tokens on clients workers for d, each
+// worker on its own session.
+func measureRefresh(ctx context.Context, s *benchServer, clients int, d time.Duration) (Row, error) {
+	row := Row{
+		Name:     "token refresh",
+		Measures: fmt.Sprintf("POST /oauth/token refresh_token grants/s, %d clients each rotating its own session's token for %s", clients, d),
+		Target:   "reported",
+		Verdict:  Reported,
+		Bound:    "No password hash: a Badger transaction (the old token's hash looked up and retired, the new one stored), a signed access token and the form parsing; Badger's write path and the signature share the CPU.",
+	}
+	tokens := make([]string, clients)
+	for i := range tokens {
+		a, err := login(ctx, s.client, quietTenant, localEmail, localPassword)
+		if err != nil {
+			return row, err
+		}
+		var ts struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if err := errors.Join(a.Expect(200, "login for a session"), a.JSON(&ts)); err != nil {
+			return row, err
+		}
+		tokens[i] = ts.RefreshToken
+	}
+	res, err := Load{Clients: clients, Duration: d}.Run(ctx, func(ctx context.Context, w, _ int) (int, error) {
+		a, err := s.client.Do(ctx, "POST", "/t/"+quietTenant+"/oauth/token", "", form("grant_type", "refresh_token", "refresh_token", tokens[w]))
+		if err != nil {
+			return 0, err
+		}
+		if a.Status == 200 {
+			var ts struct {
+				RefreshToken string `json:"refresh_token"`
+			}
+			if err := a.JSON(&ts); err != nil {
+				return 0, err
+			}
+			tokens[w] = ts.RefreshToken
+		}
+		return a.Status, nil
+	})
+	if err != nil {
+		return row, err
+	}
+	if bad := res.Unexpected(200); bad > 0 {
+		return row, fmt.Errorf("%d of %d refreshes failed (%v; first error %v)", bad, res.Count()+res.Failed, res.Statuses, res.FirstErr)
+	}
+	row.Result = fmt.Sprintf("**%s** (p50 %s, p99 %s)", fmtRate(res.PerSecond()), fmtDur(Median(res.Latencies)), fmtDur(Percentile(res.Latencies, 99)))
+	return row, nil
+}
+
+// measureConcurrent sends n logins of the local user at once, each on its
+// own connection, and records the peak RSS of the process and the p99
+// latency. Logins that find no hash slot within the hasher's wait are 503
+// by design; 429 would be the rate limiter's, also by design.
+func measureConcurrent(ctx context.Context, s *benchServer, n int) (Row, error) {
+	m := s.cfg.Hash.Memory
+	bound := int64(s.slots) * int64(m) << 10
+	allowed := 2*bound + 64<<20
+	row := Row{
+		Name:     fmt.Sprintf("%s concurrent logins", fmtCount(int64(n))),
+		Measures: fmt.Sprintf("%d logins of a local user started at once, each on its own connection: answers by status, p99 latency, peak RSS of the process over the one before", n),
+		Target:   fmt.Sprintf("RSS growth <= 2 x hash slots x m + 64 MiB = %s; no answer but 200, 503 or 429", fmtBytes(allowed)),
+		Bound: fmt.Sprintf("Memory: the hash slots (%d at once x %d KiB of argon2id memory = %s live; the Go heap may reach twice that before a collection), not the number of clients (%d x %d KiB would be %s), plus each connection's buffers and goroutines, the clients' included. Time: logins beyond what the slots finish within the hasher's wait (2 s) get 503 overloaded.",
+			s.slots, m, fmtBytes(bound), n, m, fmtBytes(int64(n)*int64(m)<<10)),
+	}
+	c, err := NewClient(s.base(), n)
+	if err != nil {
+		return row, err
+	}
+	defer c.Close()
+	debug.FreeOSMemory()
+	before, _, err := Memory()
+	if err != nil {
+		return row, err
+	}
+	hwmOK := ResetPeakRSS()
+	sampler := sampleRSS(5 * time.Millisecond)
+	res, err := Load{Clients: n, Requests: n, Together: true, Duration: time.Minute}.Run(ctx, func(ctx context.Context, _, _ int) (int, error) {
+		a, err := login(ctx, c, quietTenant, localEmail, localPassword)
+		if err != nil {
+			return 0, err
+		}
+		return a.Status, nil
+	})
+	sampled := sampler.Stop()
+	if err != nil {
+		return row, err
+	}
+	peak := sampled
+	if _, hwm, err := Memory(); err == nil && hwmOK {
+		peak = max(peak, hwm)
+	}
+	growth := peak - before
+	unexpected := res.Unexpected(200, 503, 429)
+	row.Result = fmt.Sprintf("200: %d, 503: %d, 429: %d, other: %d; p99 %s; peak RSS %s (+**%s** over %s)",
+		res.Statuses[200], res.Statuses[503], res.Statuses[429], unexpected, fmtDur(Percentile(res.Latencies, 99)),
+		fmtBytes(peak), fmtBytes(growth), fmtBytes(before))
+	if !hwmOK {
+		row.Result += " (VmRSS sampled every 5 ms: VmHWM could not be reset)"
+	}
+	row.Verdict = verdict(unexpected == 0 && growth <= allowed)
+	return row, nil
+}
+
+// measureNoisy compares the p99 latency of tenant B's local logins while
+// tenant A's module spins (every A login runs spin.wasm until its fuel
+// runs out, noisyClients of them at a time) with B's p99 when A is idle
+// (half the windows before, half after).
+func measureNoisy(ctx context.Context, s *benchServer, bClients, noisyClients int, d time.Duration) (Row, error) {
+	row := Row{
+		Name:     "noisy neighbour",
+		Measures: fmt.Sprintf("p99 of tenant B's local logins (%d clients) while tenant A's module loops until its fuel runs out (%d clients) vs while A is idle, windows of %s", bClients, noisyClients, d),
+		Target:   "< 2x",
+		Bound:    "A's instances at once (Limits.Instances, 4 by default) times its fuel per call; wasm code is not preempted by the Go scheduler, so each spinning instance holds a processor until its fuel runs out, and B's argon2id shares what is left.",
+	}
+	bLogins := func(d time.Duration) ([]time.Duration, error) {
+		res, err := Load{Clients: bClients, Duration: d}.Run(ctx, func(ctx context.Context, _, _ int) (int, error) {
+			a, err := login(ctx, s.client, quietTenant, localEmail, localPassword)
+			if err != nil {
+				return 0, err
+			}
+			return a.Status, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if bad := res.Unexpected(200); bad > 0 {
+			return nil, fmt.Errorf("tenant B: %d of %d logins failed (%v; first error %v)", bad, res.Count()+res.Failed, res.Statuses, res.FirstErr)
+		}
+		return res.Latencies, nil
+	}
+	idle, err := bLogins(d / 2)
+	if err != nil {
+		return row, err
+	}
+
+	// A spins for the whole of B's window, and a little before it so that
+	// its instances are running when B starts.
+	actx, stopA := context.WithCancel(ctx)
+	defer stopA()
+	type aResult struct {
+		res *LoadResult
+		err error
+	}
+	aDone := make(chan aResult, 1)
+	go func() {
+		res, err := Load{Clients: noisyClients, Duration: d + d/2}.Run(actx, func(ctx context.Context, w, seq int) (int, error) {
+			a, err := login(ctx, s.client, noisyTenant, fmt.Sprintf("spin%d-%d@example.com", w, seq), "any password at all")
+			if err != nil {
+				return 0, err
+			}
+			return a.Status, nil
+		})
+		aDone <- aResult{res, err}
+	}()
+	time.Sleep(d / 4)
+	noisy, bErr := bLogins(d)
+	stopA()
+	a := <-aDone
+	if bErr != nil {
+		return row, bErr
+	}
+	if a.err != nil {
+		return row, fmt.Errorf("tenant A: %w", a.err)
+	}
+	if a.res.Statuses[503] == 0 {
+		return row, fmt.Errorf("tenant A's module never ran out of fuel: %v", a.res.Statuses)
+	}
+	idle2, err := bLogins(d / 2)
+	if err != nil {
+		return row, err
+	}
+	idle = append(idle, idle2...)
+	pi, pn := Percentile(idle, 99), Percentile(noisy, 99)
+	x := Ratio(float64(pn), float64(pi))
+	row.Result = fmt.Sprintf("B p99 idle %s, with A spinning %s: **%.2fx** (B p50 %s vs %s; A: %d calls out of fuel, median %s)",
+		fmtDur(pi), fmtDur(pn), x, fmtDur(Median(idle)), fmtDur(Median(noisy)), a.res.Statuses[503], fmtDur(Median(a.res.Latencies)))
+	row.Verdict = verdict(x < 2)
+	return row, nil
+}
