@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/password"
 )
 
@@ -26,7 +27,7 @@ func BenchmarkFirstVsLaterLogin(b *testing.B) {
 	for i := range b.N {
 		l.exec(b, fmt.Sprintf("INSERT INTO {table} (id, email, username, password_hash, email_verified, name) SELECT %d, 'b%d@example.com', 'b%d', password_hash, TRUE, 'B' FROM {table} WHERE id = 4", 10000+i, i, i))
 	}
-	setUpMigration(b, ts, tenant, l)
+	setUpMigrationWith(b, ts, tenant, l, examples.GoLegacy)
 	pw := seedPassword("dave")
 	// Warm the instance pool and the timing window once.
 	ts.must(ts.login(tenant, "dave", pw), 200, "warm-up")

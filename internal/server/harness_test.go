@@ -86,7 +86,9 @@ func (r *response) obj(key string) map[string]any {
 	return m
 }
 
-var client = &http.Client{Timeout: 30 * time.Second}
+// client waits long: on a loaded CI machine compiling an uploaded module
+// takes many seconds.
+var client = &http.Client{Timeout: 2 * time.Minute}
 
 // do sends a request with a JSON (or raw []byte) body and decodes a JSON answer.
 func (ts *testServer) do(method, path, token string, body any) *response {
