@@ -92,14 +92,16 @@ func (s *Server) token(c *fiber.Ctx) error {
 		return auth.Errorf(auth.CodeBodyTooLarge, "the request body is too large")
 	}
 	tenant := tenantParam(c)
-	if _, err := s.svc.Tenant(c.UserContext(), tenant); err != nil {
-		return err
-	}
-	switch grant := formValue(c, "grant_type"); grant {
-	case "refresh_token":
-	case "":
-		return auth.Errorf(auth.CodeInvalidRequest, "grant_type is required")
-	default:
+	if grant := formValue(c, "grant_type"); grant != "refresh_token" {
+		// An unknown tenant is 404 before any complaint about the grant.
+		// Refresh looks the tenant up itself, so the refresh grant does not
+		// read it twice.
+		if _, err := s.svc.Tenant(c.UserContext(), tenant); err != nil {
+			return err
+		}
+		if grant == "" {
+			return auth.Errorf(auth.CodeInvalidRequest, "grant_type is required")
+		}
 		return auth.Errorf(auth.CodeUnsupportedGrant, "only the refresh_token grant is supported")
 	}
 	ts, err := s.svc.Refresh(c.UserContext(), tenant, formValue(c, "refresh_token"), meta(c))
