@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,23 +59,44 @@ func ResetPeakRSS() bool {
 	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 }
 
-// rssSampler records the highest VmRSS seen every interval until stopped.
-type rssSampler struct {
-	stop chan struct{}
-	wg   sync.WaitGroup
-	peak int64
+// MemoryPeak is the highest memory use a sampler saw.
+type MemoryPeak struct {
+	RSS         int64 // VmRSS
+	HeapObjects int64 // bytes of Go heap objects, live or not yet collected
+	Stacks      int64 // bytes of goroutine stacks
+	Goroutines  int64
 }
 
-func sampleRSS(interval time.Duration) *rssSampler {
-	s := &rssSampler{stop: make(chan struct{})}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+// memorySampler records the highest memory use seen every interval until
+// stopped.
+type memorySampler struct {
+	stop chan struct{}
+	wg   sync.WaitGroup
+	peak MemoryPeak
+}
+
+// Go runtime metrics the sampler reads.
+const (
+	metricHeapObjects = "/memory/classes/heap/objects:bytes"
+	metricStacks      = "/memory/classes/heap/stacks:bytes"
+	metricGoroutines  = "/sched/goroutines:goroutines"
+)
+
+func sampleMemory(interval time.Duration) *memorySampler {
+	s := &memorySampler{stop: make(chan struct{})}
+	samples := []metrics.Sample{{Name: metricHeapObjects}, {Name: metricStacks}, {Name: metricGoroutines}}
+	s.wg.Go(func() {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			if rss, _, err := Memory(); err == nil {
-				s.peak = max(s.peak, rss)
+				s.peak.RSS = max(s.peak.RSS, rss)
+			}
+			metrics.Read(samples)
+			for i, p := range []*int64{&s.peak.HeapObjects, &s.peak.Stacks, &s.peak.Goroutines} {
+				if samples[i].Value.Kind() == metrics.KindUint64 {
+					*p = max(*p, int64(samples[i].Value.Uint64()))
+				}
 			}
 			select {
 			case <-s.stop:
@@ -82,12 +104,12 @@ func sampleRSS(interval time.Duration) *rssSampler {
 			case <-t.C:
 			}
 		}
-	}()
+	})
 	return s
 }
 
-// Stop ends the sampling and returns the highest RSS seen.
-func (s *rssSampler) Stop() int64 {
+// Stop ends the sampling and returns the peaks seen.
+func (s *memorySampler) Stop() MemoryPeak {
 	close(s.stop)
 	s.wg.Wait()
 	return s.peak
