@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	goruntime "runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -287,5 +288,13 @@ func TestRowIndexKeepsTheIssueOrder(t *testing.T) {
 		if got := rowIndex(order, tc.name); got != tc.want {
 			t.Errorf("rowIndex(%q) = %d, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestPauseWatchSeesACollection(t *testing.T) {
+	w := watchPauses()
+	goruntime.GC()
+	if d := w.Longest(); d <= 0 {
+		t.Errorf("after a collection the longest stop-the-world wait is %v, want > 0", d)
 	}
 }

@@ -67,6 +67,17 @@ type MemoryPeak struct {
 	Goroutines  int64
 }
 
+// liveHeap returns the bytes of Go heap objects; right after a collection
+// (debug.FreeOSMemory forces one) that is the live heap.
+func liveHeap() int64 {
+	s := []metrics.Sample{{Name: metricHeapObjects}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
+}
+
 // memorySampler records the highest memory use seen every interval until
 // stopped.
 type memorySampler struct {
