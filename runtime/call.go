@@ -90,11 +90,17 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 		return res, err
 	}
 
+	admitted, err := e.admit.acquire(ctx, req.Tenant)
+	if err != nil {
+		e.release(inst, true)
+		return res, callErrorf(KindDeadline, "no execution slot within the deadline (the server runs other calls)")
+	}
 	unbind := inst.binding.Bind(ctx, hc)
 	inst.memLimit.bytes.Store(lim.Memory)
 	inst.memLimit.refused.Store(false)
 	used, err := inst.run(host.WithCall(ctx, hc), inst.ops[req.Op], lim.Fuel)
 	unbind()
+	admitted()
 	res.FuelUsed = used
 
 	keep := false

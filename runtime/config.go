@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	goruntime "runtime"
 	"strings"
 	"time"
 
@@ -169,6 +170,16 @@ type Config struct {
 	CompileTimeout     time.Duration
 	CompileConcurrency int
 
+	// MaxRunning bounds the guest calls executing at once in the engine
+	// (waiting for an instance or a database does not count; a host call
+	// does); default GOMAXPROCS, negative for no bound. MaxRunningPerTenant
+	// bounds one tenant's; default half of MaxRunning, at least 1. Compiled
+	// wasm code holds its thread until the call returns (the Go scheduler
+	// cannot preempt it), so without these bounds one tenant spinning on as
+	// many calls as there are Ps would stall the whole process.
+	MaxRunning          int
+	MaxRunningPerTenant int
+
 	// Loader returns the bytes of a tenant's module version that this engine
 	// has not compiled yet (after a restart, or after it was dropped when
 	// idle). Without a Loader such calls fail.
@@ -212,6 +223,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CompileConcurrency <= 0 {
 		c.CompileConcurrency = 1
+	}
+	if c.MaxRunning == 0 {
+		c.MaxRunning = goruntime.GOMAXPROCS(0)
+	}
+	if c.MaxRunningPerTenant <= 0 {
+		c.MaxRunningPerTenant = max(1, c.MaxRunning/2)
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

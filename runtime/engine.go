@@ -46,6 +46,7 @@ type Engine struct {
 	rt        wazero.Runtime
 	cache     wazero.CompilationCache
 	compileCh chan struct{} // compilation slots
+	admit     *admission    // executing calls
 
 	mu       sync.Mutex
 	closed   bool
@@ -109,6 +110,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		rt:        rt,
 		cache:     cache,
 		compileCh: make(chan struct{}, cfg.CompileConcurrency),
+		admit:     newAdmission(max(cfg.MaxRunning, 0), cfg.MaxRunningPerTenant),
 		modules:   map[string]*compiled{},
 		flights:   map[string]*flight{},
 		tenants:   map[string]*tenantPool{},

@@ -180,6 +180,11 @@ func (e *Engine) newInstance(ctx context.Context, t *tenantPool, c *compiled, li
 		return nil, nil, callErrorf(KindLimit, "the module starts with %d MiB of memory, above the limit of %d MiB",
 			int64(c.minPages)*wasmPage>>20, lim.Memory>>20)
 	}
+	admitted, err := e.admit.acquire(ctx, t.name)
+	if err != nil {
+		return nil, nil, callErrorf(KindDeadline, "no execution slot for a new instance within the deadline (the server runs other calls)")
+	}
+	defer admitted()
 	inst := &instance{c: c, tenant: t, binding: &host.Binding{}, stack: make([]uint64, 1), memLimit: &memoryLimit{}}
 	inst.memLimit.bytes.Store(lim.Memory)
 	initCall := host.NewCall(nil, nil, hostLimits(lim))
@@ -376,6 +381,8 @@ type Stats struct {
 	IdleMemory   int64 // bytes counted for idle instances
 	MemoryBudget int64 // Config.PoolMemory
 	WaitingCalls int   // calls waiting for a free instance
+	Running      int   // calls executing guest code (Config.MaxRunning)
+	WaitingToRun int   // calls holding an instance, waiting for an execution slot
 }
 
 // Stats returns a snapshot of the engine's pools, for metrics.
@@ -387,5 +394,6 @@ func (e *Engine) Stats() Stats {
 		s.Busy += t.busy
 		s.WaitingCalls += t.waiters
 	}
+	s.Running, s.WaitingToRun = e.admit.stats()
 	return s
 }
