@@ -17,6 +17,7 @@ const (
 	Failed                  // the measurement itself failed
 )
 
+// String is the verdict as the table's "met" column shows it.
 func (v Verdict) String() string {
 	switch v {
 	case Met:
