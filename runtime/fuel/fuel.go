@@ -17,18 +17,23 @@ const GlobalExport = "wasmauth_fuel"
 // arithmetic loops and about 1.3e8 for a chain of cache-missing loads.
 const (
 	// DefaultCallBudget is the fuel of one call of login or get_user:
-	// about 0.75 s of call-heavy code such as fib, 0.1-0.2 s of tight
-	// loops. The example modules use at most 1.6 million units per call
-	// (0.08%). A guest that does nothing but miss the caches can make it
-	// last about 15 s; the per-call wall-clock deadline has to cover that
-	// case.
-	DefaultCallBudget int64 = 2_000_000_000
+	// about 40 ms of call-heavy code such as fib, 6-10 ms of tight loops.
+	// The example modules use at most 1.6 million units per call (1.6%).
+	//
+	// It is kept small on purpose. Go cannot stop a goroutine while it
+	// runs compiled wasm, so a garbage collection waits until every guest
+	// call in progress returns or calls the host: a budget worth a second
+	// made one tenant's spinning module stall every other tenant's requests
+	// for up to a second at each collection (measured: p99 9.8x). A guest
+	// that does nothing but miss the caches runs about 0.8 s on it; the
+	// deadline watchdog in package runtime covers slower cases.
+	DefaultCallBudget int64 = 100_000_000
 
 	// DefaultInitializeBudget is the fuel of a new instance's start
-	// function and _initialize together, by the same one-second rule. Go's
-	// runtime initialisation, the heaviest among the examples, uses about
-	// 720,000 units (0.04%).
-	DefaultInitializeBudget int64 = 2_000_000_000
+	// function and _initialize together, by the same rule. Go's runtime
+	// initialisation, the heaviest among the examples, uses about 720,000
+	// units (0.7%).
+	DefaultInitializeBudget int64 = 100_000_000
 )
 
 // ErrOutOfFuel reports a call that spent its whole budget.
