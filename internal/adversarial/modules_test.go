@@ -24,6 +24,7 @@ type hostileModule struct {
 	// upload is the status and code of the upload when it must be refused.
 	uploadStatus int
 	uploadCode   string
+	uploadDetail string // a part of the refusal's reason
 	// kinds are the acceptable error codes of a failed call; empty means the
 	// call must succeed (the module handles its own failures).
 	kinds []string
@@ -48,15 +49,17 @@ func hostileModules() []hostileModule {
 		{name: "query_flood", wasm: committed("query_flood"), kinds: []string{"script_failed"}, check: checkQueryFlood},
 		{name: "write_statement", wasm: committed("write_statement"), kinds: []string{"bad_output"}, check: checkWritesRefused},
 		{name: "proc_exit", wasm: committed("proc_exit"), kinds: []string{"script_failed"}, check: checkMessage("exited with code 3")},
-		{name: "start_only", wasm: committed("start_only"), uploadStatus: 400, uploadCode: "invalid_module"},
-		{name: "unknown_import", wasm: committed("unknown_import"), uploadStatus: 400, uploadCode: "invalid_module"},
-		{name: "env_system_import", wasm: committed("env_system_import"), uploadStatus: 400, uploadCode: "invalid_module"},
+		{name: "start_only", wasm: committed("start_only"), uploadStatus: 400, uploadCode: "invalid_module", uploadDetail: "_start"},
+		{name: "unknown_import", wasm: committed("unknown_import"), uploadStatus: 400, uploadCode: "invalid_module", uploadDetail: "wasmauth.exec"},
+		{name: "env_system_import", wasm: committed("env_system_import"), uploadStatus: 400, uploadCode: "invalid_module", uploadDetail: "env.system"},
 		{name: "one_byte_too_large", wasm: func(testing.TB) []byte { return sizedModule(16<<20 + 1) },
 			uploadStatus: 413, uploadCode: "module_too_large"},
+		// Refused by the compile budget before compiling, not after the
+		// compile timeout (minutes of a compile slot and gigabytes).
 		{name: "nested_loops_many_locals", wasm: func(testing.TB) []byte { return slowNestedModule() },
-			uploadStatus: 400, uploadCode: "invalid_module"},
+			uploadStatus: 400, uploadCode: "invalid_module", uploadDetail: "too costly to compile"},
 		{name: "huge_br_table", wasm: func(testing.TB) []byte { return slowBrTableModule() },
-			uploadStatus: 400, uploadCode: "invalid_module"},
+			uploadStatus: 400, uploadCode: "invalid_module", uploadDetail: "too costly to compile"},
 	}
 }
 
@@ -97,8 +100,8 @@ func TestHostileModules(t *testing.T) {
 				if up.Status != m.uploadStatus || up.code() != m.uploadCode {
 					t.Fatalf("upload: %d %s, want %d %s: %s", up.Status, up.code(), m.uploadStatus, m.uploadCode, up.Body)
 				}
-				if up.str("detail") == "" {
-					t.Errorf("refusal without a reason: %s", up.Body)
+				if up.str("detail") == "" || !strings.Contains(up.str("detail"), m.uploadDetail) {
+					t.Errorf("refusal without the reason %q: %s", m.uploadDetail, up.Body)
 				}
 				t.Logf("refused: %s", up.str("detail"))
 				ts.mustStillServe(tenant, "local@example.com", localPW)
