@@ -39,6 +39,7 @@ const (
 	CodeServiceUnavailable Code = "service_unavailable"
 	CodeMethodNotAllowed   Code = "method_not_allowed"
 	CodeUnsupportedMedia   Code = "unsupported_media_type"
+	CodeRequestTimeout     Code = "request_timeout"
 )
 
 // Error is a domain error with a stable code and a message safe to show to

@@ -41,6 +41,7 @@ var statusOf = map[auth.Code]int{
 	auth.CodeServiceUnavailable: http.StatusServiceUnavailable,
 	auth.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	auth.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
+	auth.CodeRequestTimeout:     http.StatusRequestTimeout,
 }
 
 // StatusOf returns the HTTP status of an error code (500 for unknown codes).
@@ -134,7 +135,10 @@ func (s *Server) classify(c *fiber.Ctx, err error) (auth.Code, string) {
 		case fiber.StatusUnsupportedMediaType:
 			return auth.CodeUnsupportedMedia, fe.Message
 		case fiber.StatusRequestTimeout:
-			return auth.CodeInvalidRequest, "the request took too long to arrive"
+			// 408, not 400: an HTTP client that finds this on an idle
+			// keep-alive connection knows to drop it quietly.
+			c.Context().SetConnectionClose()
+			return auth.CodeRequestTimeout, "the request took too long to arrive"
 		}
 		return auth.CodeInternal, "internal error"
 	}
