@@ -55,6 +55,7 @@ type Engine struct {
 	tenants  map[string]*tenantPool
 	lru      *list.List // idle instances, most recently used first
 	idleMem  int64      // linear memory of the idle instances
+	counts   poolCounts // cumulative, for metrics
 	stop     chan struct{}
 	sweeping sync.WaitGroup
 }

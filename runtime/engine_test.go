@@ -295,6 +295,20 @@ func TestInstancesReusedAndDiscarded(t *testing.T) {
 			t.Fatal("second call was cold")
 		}
 	})
+	t.Run("counters", func(t *testing.T) {
+		f.e.Forget("acme")
+		before := f.e.Stats()
+		ids("c", "c", "u", "c")
+		after := f.e.Stats()
+		// c: new instance; c: pooled; u: pooled, then discarded; c: new.
+		if hits, misses, discarded := after.Hits-before.Hits, after.Misses-before.Misses, after.Discarded-before.Discarded; hits != 2 || misses != 2 || discarded != 1 {
+			t.Fatalf("hits %d, misses %d, discarded %d; want 2, 2, 1", hits, misses, discarded)
+		}
+		f.e.Forget("acme")
+		if ev := f.e.Stats().Evicted - after.Evicted; ev != 1 {
+			t.Fatalf("evicted %d after Forget, want the 1 idle instance", ev)
+		}
+	})
 	t.Run("tenants do not share instances", func(t *testing.T) {
 		f.e.Forget("acme")
 		ids("c")

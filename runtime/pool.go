@@ -82,12 +82,14 @@ func (e *Engine) acquire(ctx context.Context, tenant string, c *compiled, lim Li
 					inst.elem = nil
 					e.idleMem -= inst.memSize
 					c.lastUsed = time.Now()
+					e.counts.hits++
 					e.mu.Unlock()
 					return inst, nil, nil
 				}
 			}
 			c.users++
 			c.lastUsed = time.Now()
+			e.counts.misses++
 			e.mu.Unlock()
 			inst, initRes, err := e.newInstance(ctx, t, c, lim, hc)
 			if err != nil {
@@ -144,6 +146,7 @@ func (e *Engine) release(inst *instance, keep bool) {
 	} else {
 		toClose = append(toClose, inst)
 		inst.c.users--
+		e.counts.discarded++
 	}
 	e.releaseSlotLocked(t)
 	e.mu.Unlock()
@@ -163,8 +166,17 @@ func (e *Engine) removeIdleLocked(inst *instance) *instance {
 	inst.elem = nil
 	e.idleMem -= inst.memSize
 	inst.c.users--
+	e.counts.evicted++
 	e.dropIfEmptyLocked(t)
 	return inst
+}
+
+// poolCounts are the pools' cumulative counters.
+type poolCounts struct {
+	hits      uint64 // calls served by an idle instance
+	misses    uint64 // calls that created an instance
+	evicted   uint64 // idle instances closed: idle too long, over the memory budget, tenant gone
+	discarded uint64 // instances closed after a call: failed, grown too large, or not reusable
 }
 
 func (e *Engine) closeInstances(insts []*instance) {
@@ -383,13 +395,22 @@ type Stats struct {
 	WaitingCalls int   // calls waiting for a free instance
 	Running      int   // calls executing guest code (Config.MaxRunning)
 	WaitingToRun int   // calls holding an instance, waiting for an execution slot
+
+	// Cumulative since the engine started.
+	Hits      uint64 // calls served by a pooled instance
+	Misses    uint64 // calls that created a new instance
+	Evicted   uint64 // idle instances closed (idle timeout, memory budget, tenant gone)
+	Discarded uint64 // instances thrown away after a call (failure, memory growth)
 }
 
 // Stats returns a snapshot of the engine's pools, for metrics.
 func (e *Engine) Stats() Stats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	s := Stats{Modules: len(e.modules), Tenants: len(e.tenants), Idle: e.lru.Len(), IdleMemory: e.idleMem, MemoryBudget: e.cfg.PoolMemory}
+	s := Stats{
+		Modules: len(e.modules), Tenants: len(e.tenants), Idle: e.lru.Len(), IdleMemory: e.idleMem, MemoryBudget: e.cfg.PoolMemory,
+		Hits: e.counts.hits, Misses: e.counts.misses, Evicted: e.counts.evicted, Discarded: e.counts.discarded,
+	}
 	for _, t := range e.tenants {
 		s.Busy += t.busy
 		s.WaitingCalls += t.waiters

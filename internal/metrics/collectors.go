@@ -11,6 +11,7 @@ type poolCollector struct {
 	stats func() runtime.Stats
 
 	modules, tenants, busy, idle, idleMemory, budget, waiting *prometheus.Desc
+	hits, misses, evicted, discarded                          *prometheus.Desc
 }
 
 func gaugeDesc(name, help string) *prometheus.Desc {
@@ -29,12 +30,16 @@ func (m *Metrics) WatchPool(stats func() runtime.Stats) {
 		idleMemory: gaugeDesc("script_instances_idle_memory_bytes", "Memory counted for idle module instances."),
 		budget:     gaugeDesc("script_instances_memory_budget_bytes", "Memory budget of the idle instance pools."),
 		waiting:    gaugeDesc("script_calls_waiting", "Calls waiting for a free module instance."),
+		hits:       gaugeDesc("script_pool_hits_total", "Calls served by a pooled module instance."),
+		misses:     gaugeDesc("script_pool_misses_total", "Calls that created a new module instance."),
+		evicted:    gaugeDesc("script_pool_evictions_total", "Idle module instances closed: idle too long, over the memory budget, or tenant gone."),
+		discarded:  gaugeDesc("script_instances_discarded_total", "Module instances thrown away after a failed call or memory growth."),
 	})
 }
 
 // Describe implements prometheus.Collector.
 func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.modules, c.tenants, c.busy, c.idle, c.idleMemory, c.budget, c.waiting} {
+	for _, d := range []*prometheus.Desc{c.modules, c.tenants, c.busy, c.idle, c.idleMemory, c.budget, c.waiting, c.hits, c.misses, c.evicted, c.discarded} {
 		ch <- d
 	}
 }
@@ -55,6 +60,14 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 		{c.waiting, float64(s.WaitingCalls)},
 	} {
 		ch <- prometheus.MustNewConstMetric(v.d, prometheus.GaugeValue, v.v)
+	}
+	for _, v := range []struct {
+		d *prometheus.Desc
+		v uint64
+	}{
+		{c.hits, s.Hits}, {c.misses, s.Misses}, {c.evicted, s.Evicted}, {c.discarded, s.Discarded},
+	} {
+		ch <- prometheus.MustNewConstMetric(v.d, prometheus.CounterValue, float64(v.v))
 	}
 }
 

@@ -31,7 +31,7 @@ func scrape(t *testing.T, m *metrics.Metrics) string {
 func TestMetrics(t *testing.T) {
 	m := metrics.New()
 	m.WatchPool(func() runtime.Stats {
-		return runtime.Stats{Modules: 2, Tenants: 1, Busy: 3, Idle: 4, IdleMemory: 5 << 20, MemoryBudget: 64 << 20, WaitingCalls: 6}
+		return runtime.Stats{Modules: 2, Tenants: 1, Busy: 3, Idle: 4, IdleMemory: 5 << 20, MemoryBudget: 64 << 20, WaitingCalls: 6, Hits: 7, Misses: 8, Evicted: 9, Discarded: 10}
 	})
 	m.WatchHasher(fakeHasher{queue: 7, inFlight: 2})
 
@@ -61,6 +61,10 @@ func TestMetrics(t *testing.T) {
 		{"pool busy", `wasmauth_script_instances_busy 3`},
 		{"pool idle", `wasmauth_script_instances_idle 4`},
 		{"pool waiting", `wasmauth_script_calls_waiting 6`},
+		{"pool hits", `wasmauth_script_pool_hits_total 7`},
+		{"pool misses", `wasmauth_script_pool_misses_total 8`},
+		{"pool evictions", `wasmauth_script_pool_evictions_total 9`},
+		{"instances discarded", `wasmauth_script_instances_discarded_total 10`},
 		{"pool memory", `wasmauth_script_instances_idle_memory_bytes 5.24288e+06`},
 		{"hash queue", `wasmauth_password_hash_queue_depth 7`},
 		{"hash in flight", `wasmauth_password_hashes_in_flight 2`},
