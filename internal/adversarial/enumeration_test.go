@@ -17,8 +17,8 @@ import (
 // uses the real argon2id parameters, so that a missing dummy hash or padding
 // shows as tens of milliseconds.
 func TestEnumerationByTiming(t *testing.T) {
-	if testing.Short() {
-		t.Skip("200 logins with real argon2id parameters")
+	if testing.Short() || raceEnabled {
+		t.Skip("200 timed logins with real argon2id parameters; skipped in -short mode and under the race detector")
 	}
 	ts := startServer(t, server.Config{Hash: password.DefaultParams, LoginFailures: 1_000_000})
 	ts.createTenant("local")
