@@ -89,6 +89,30 @@ type Call struct {
 	last      []byte
 	partial   [2][]byte // unterminated stdout (0) and stderr (1) text
 	skipping  [2]bool   // the rest of an over-long stdout/stderr line is being dropped
+
+	// yield, when set, gives up the call's execution slot while the guest
+	// waits in a host function, and returns how to take it back.
+	yield func() (resume func(context.Context) error)
+}
+
+// SetYield lets the embedding runtime lend the call's execution slot to
+// other calls while this one waits on its database or a password hash:
+// yield gives the slot up and returns resume, which takes it back (or fails
+// when ctx ends first). Host functions call them from the guest's goroutine.
+func (c *Call) SetYield(yield func() (resume func(context.Context) error)) {
+	c.yield = yield
+}
+
+// whileWaiting runs wait with the call's execution slot given up. It
+// returns an error when the slot could not be taken back within ctx.
+func (c *Call) whileWaiting(ctx context.Context, wait func()) error {
+	if c.yield == nil {
+		wait()
+		return nil
+	}
+	resume := c.yield()
+	wait()
+	return resume(ctx)
 }
 
 // NewCall returns the state of a call with the given input JSON, database (nil

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -145,9 +146,13 @@ func (f *functions) dbQuery(ctx context.Context, mod api.Module, stack []uint64)
 	c.mu.Unlock()
 	req = append([]byte(nil), req...)
 
-	resp, err := c.db.Query(ctx, req, legacydb.Limits{MaxRows: c.limits.MaxRows, MaxBytes: c.limits.MaxResponse})
-	if ctx.Err() != nil {
-		panic(&DeadlineError{Func: "db_query", Err: ctx.Err()})
+	var resp []byte
+	var err error
+	werr := c.whileWaiting(ctx, func() {
+		resp, err = c.db.Query(ctx, req, legacydb.Limits{MaxRows: c.limits.MaxRows, MaxBytes: c.limits.MaxResponse})
+	})
+	if werr != nil || ctx.Err() != nil {
+		panic(&DeadlineError{Func: "db_query", Err: cmp.Or(ctx.Err(), werr)})
 	}
 	switch {
 	case errors.Is(err, legacydb.ErrTooLarge):
@@ -202,34 +207,39 @@ func (f *functions) verifyPassword(ctx context.Context, mod api.Module, stack []
 	hash := append([]byte(nil), hashView...)
 	pw := append([]byte(nil), pwView...)
 
-	release := func() {}
-	if f.acquire != nil {
-		r, err := f.acquire(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				err = ctx.Err()
-			}
-			panic(&DeadlineError{Func: "verify_password", Err: err})
-		}
-		release = r
-	}
 	type result struct {
 		ok  bool
 		err error
 	}
-	done := make(chan result, 1)
-	go func() {
-		// The hash keeps its slot until it finishes, even when the call has
-		// already ended, so the global bound on concurrent hashes holds.
-		defer release()
-		ok, err := legacyhash.Verify(hash, pw)
-		done <- result{ok, err}
-	}()
 	var r result
-	select {
-	case r = <-done:
-	case <-ctx.Done():
-		panic(&DeadlineError{Func: "verify_password", Err: ctx.Err()})
+	var failed error
+	werr := c.whileWaiting(ctx, func() {
+		release := func() {}
+		if f.acquire != nil {
+			rel, err := f.acquire(ctx)
+			if err != nil {
+				failed = cmp.Or(ctx.Err(), err)
+				return
+			}
+			release = rel
+		}
+		done := make(chan result, 1)
+		go func() {
+			// The hash keeps its slot until it finishes, even when the call
+			// has already ended, so the global bound on concurrent hashes
+			// holds.
+			defer release()
+			ok, err := legacyhash.Verify(hash, pw)
+			done <- result{ok, err}
+		}()
+		select {
+		case r = <-done:
+		case <-ctx.Done():
+			failed = ctx.Err()
+		}
+	})
+	if failed = cmp.Or(failed, werr); failed != nil {
+		panic(&DeadlineError{Func: "verify_password", Err: failed})
 	}
 	switch {
 	case errors.Is(r.err, legacyhash.ErrTooExpensive):

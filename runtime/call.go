@@ -95,6 +95,20 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 		e.release(inst, true)
 		return res, callErrorf(KindDeadline, "no execution slot within the deadline (the server runs other calls)")
 	}
+	// While the guest waits on its database or a hash it needs no CPU: the
+	// slot goes to other calls and is taken back before the guest resumes.
+	hc.SetYield(func() func(context.Context) error {
+		admitted()
+		return func(ctx context.Context) error {
+			r, err := e.admit.acquire(ctx, req.Tenant)
+			if err != nil {
+				admitted = func() {}
+				return err
+			}
+			admitted = r
+			return nil
+		}
+	})
 	unbind := inst.binding.Bind(ctx, hc)
 	inst.memLimit.bytes.Store(lim.Memory)
 	inst.memLimit.refused.Store(false)

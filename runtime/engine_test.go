@@ -598,3 +598,33 @@ func TestCheckLimits(t *testing.T) {
 		t.Fatalf("err = %v, want two problems", err)
 	}
 }
+
+// TestWaitingCallLendsItsSlot: a call waiting on its database gives its
+// execution slot to other calls, so one slow query does not serialise the
+// tenant's other logins.
+func TestWaitingCallLendsItsSlot(t *testing.T) {
+	f := newFixture(t, runtime.Config{MaxRunning: 1, MaxRunningPerTenant: 1})
+	db := legacySQLite(t)
+	slow := `q{"sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"}`
+	slowDone := make(chan error, 1)
+	go func() {
+		_, err := f.call("acme", slow, runtime.Limits{Timeout: 3 * time.Second}, db)
+		slowDone <- err
+	}()
+	// Wait until the slow call is inside db_query.
+	for f.e.Stats().Busy == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if _, err := f.call("acme", "n", runtime.Limits{Timeout: 2 * time.Second}, nil); err != nil {
+		t.Fatalf("a call behind a waiting one: %v", err)
+	}
+	select {
+	case err := <-slowDone:
+		t.Fatalf("the slow call ended first (%v): it did not wait in db_query", err)
+	default:
+	}
+	if err := <-slowDone; runtime.ErrorKind(err) != runtime.KindDeadline {
+		t.Fatalf("slow call: %v, want its deadline", err)
+	}
+}
