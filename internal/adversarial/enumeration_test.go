@@ -34,35 +34,51 @@ func TestEnumerationByTiming(t *testing.T) {
 	} {
 		t.Run(c.tenant, func(t *testing.T) {
 			ts := ts.with(t)
-			const tries = 50
-			var unknown, wrong []time.Duration
-			for i := -10; i < tries; i++ { // ten warm-up rounds
-				startU := time.Now()
-				ru := ts.login(c.tenant, fmt.Sprintf("nobody-%d@example.com", i+100), "some-password-1")
-				du := time.Since(startU)
-				startW := time.Now()
-				rw := ts.login(c.tenant, c.known, fmt.Sprintf("wrong-password-%d", i+100))
-				dw := time.Since(startW)
-				if ru.Status != 401 || rw.Status != 401 {
-					t.Fatalf("unknown user %d %s, wrong password %d %s", ru.Status, ru.Body, rw.Status, rw.Body)
-				}
-				if !bytes.Equal(ru.Body, rw.Body) {
-					t.Fatalf("bodies differ:\nunknown user:   %s\nwrong password: %s", ru.Body, rw.Body)
-				}
-				if i >= 0 {
-					unknown, wrong = append(unknown, du), append(wrong, dw)
+			// A leak shows in every round; a busy machine's noise seldom
+			// twice. So a round over the bound is measured again, at most
+			// three times in all, and only three failures fail the test.
+			var diff time.Duration
+			for round := 1; round <= 3; round++ {
+				diff = measureEnumeration(t, ts, c.tenant, c.known, round)
+				if diff < 10*time.Millisecond {
+					return
 				}
 			}
-			minU, minW := minimum(unknown), minimum(wrong)
-			diff := (minU - minW).Abs()
-			t.Logf("%s: unknown user min %v median %v; wrong password min %v median %v; min difference %v",
-				c.tenant, minU.Round(10*time.Microsecond), median(unknown).Round(10*time.Microsecond),
-				minW.Round(10*time.Microsecond), median(wrong).Round(10*time.Microsecond), diff.Round(10*time.Microsecond))
-			if diff >= 10*time.Millisecond {
-				t.Fatalf("minimum latencies differ by %v (unknown %v, wrong %v): users can be enumerated", diff, minU, minW)
-			}
+			t.Fatalf("minimum latencies differ by %v in three rounds: users can be enumerated", diff)
 		})
 	}
+}
+
+// measureEnumeration times 50 logins of an unknown user and 50 wrong
+// passwords of a known one, checks status and body are the same, and returns
+// the difference of the minimum latencies.
+func measureEnumeration(t *testing.T, ts *testServer, tenant, known string, round int) time.Duration {
+	const tries = 50
+	var unknown, wrong []time.Duration
+	for i := -10; i < tries; i++ { // ten warm-up rounds
+		n := round*1000 + i + 100
+		startU := time.Now()
+		ru := ts.login(tenant, fmt.Sprintf("nobody-%d@example.com", n), "some-password-1")
+		du := time.Since(startU)
+		startW := time.Now()
+		rw := ts.login(tenant, known, fmt.Sprintf("wrong-password-%d", n))
+		dw := time.Since(startW)
+		if ru.Status != 401 || rw.Status != 401 {
+			t.Fatalf("unknown user %d %s, wrong password %d %s", ru.Status, ru.Body, rw.Status, rw.Body)
+		}
+		if !bytes.Equal(ru.Body, rw.Body) {
+			t.Fatalf("bodies differ:\nunknown user:   %s\nwrong password: %s", ru.Body, rw.Body)
+		}
+		if i >= 0 {
+			unknown, wrong = append(unknown, du), append(wrong, dw)
+		}
+	}
+	minU, minW := minimum(unknown), minimum(wrong)
+	diff := (minU - minW).Abs()
+	t.Logf("%s round %d: unknown user min %v median %v; wrong password min %v median %v; min difference %v",
+		tenant, round, minU.Round(10*time.Microsecond), median(unknown).Round(10*time.Microsecond),
+		minW.Round(10*time.Microsecond), median(wrong).Round(10*time.Microsecond), diff.Round(10*time.Microsecond))
+	return diff
 }
 
 func minimum(ds []time.Duration) time.Duration {
