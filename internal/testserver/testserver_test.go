@@ -1,0 +1,86 @@
+package testserver_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/wasmauth/wasmauth/internal/server"
+	"github.com/wasmauth/wasmauth/internal/testserver"
+)
+
+func TestStartRestart(t *testing.T) {
+	s := testserver.Start(t, server.Config{})
+	if s.Config.DataDir == "" || s.Config.AdminToken != testserver.OperatorToken || s.Config.Hash != testserver.CheapHash {
+		t.Fatalf("test defaults not filled in: %+v", s.Config)
+	}
+	key := s.CreateTenant("acme")
+	s.Must(s.Register("acme", "ann@example.com", "a-long-password"), 201, "register")
+
+	s2 := s.Restart()
+	if s2.Config.DataDir != s.Config.DataDir {
+		t.Fatalf("restarted on %s, want %s", s2.Config.DataDir, s.Config.DataDir)
+	}
+	if _, err := s.Try("GET", "/healthz", "", nil); err == nil {
+		t.Errorf("the stopped server still answers")
+	}
+	r := s2.Must(s2.Login("acme", "ann@example.com", "a-long-password"), 200, "login after restart")
+	if r.Str("access_token") == "" {
+		t.Errorf("no access_token in %s", r.Body)
+	}
+	s2.Must(s2.Do("GET", "/admin/v1/tenants/acme/users", key, nil), 200, "tenant key after restart")
+}
+
+func TestBodies(t *testing.T) {
+	s := testserver.Start(t, server.Config{})
+	s.CreateTenant("acme")
+	// Each body kind reaches the server as sent: the login endpoint parses
+	// its body as JSON whatever the content type says.
+	tests := []struct {
+		name   string
+		body   any
+		status int
+		detail string
+	}{
+		{"JSON value", map[string]string{"identifier": "nobody", "password": "x"}, 401, ""},
+		{"raw JSON string", `{"identifier":"nobody","password":"x"}`, 401, ""},
+		{"form", url.Values{"identifier": {"nobody"}}, 400, "not valid JSON"},
+		{"raw bytes", testserver.Raw{Body: []byte(`{}`)}, 400, "identifier and password are required"},
+		{"no body", nil, 400, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := s.With(t).Do("POST", "/t/acme/login", "", tt.body)
+			if r.Status != tt.status || !strings.Contains(r.Str("detail"), tt.detail) {
+				t.Fatalf("got %s, want %d with detail %q", r, tt.status, tt.detail)
+			}
+		})
+	}
+}
+
+func TestLegacyDB(t *testing.T) {
+	s := testserver.Start(t, server.Config{})
+	for _, driver := range []string{"sqlite", "postgres", "mysql"} {
+		t.Run(driver, func(t *testing.T) {
+			l := s.LegacyDB(t, driver, "acme")
+			var n int
+			if err := l.DB.QueryRow("SELECT COUNT(*) FROM " + l.Table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				t.Fatalf("%s: no seeded users", l.Table)
+			}
+			l.Exec(t, "DELETE FROM {table} WHERE username = "+l.Placeholder(1), "alice")
+			var left int
+			if err := l.DB.QueryRow("SELECT COUNT(*) FROM " + l.Table).Scan(&left); err != nil {
+				t.Fatal(err)
+			}
+			if left != n-1 {
+				t.Fatalf("%d users after deleting alice, want %d", left, n-1)
+			}
+		})
+	}
+	if pw := testserver.SeedPassword("alice"); pw == "" {
+		t.Fatal("alice has no seed password")
+	}
+}
