@@ -8,6 +8,8 @@ import (
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/password"
+	"github.com/wasmauth/wasmauth/internal/server"
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // BenchmarkFirstVsLaterLogin measures, in one run, a legacy user's first
@@ -20,17 +22,17 @@ import (
 //
 //	go test -run '^$' -bench FirstVsLater -benchtime 200x ./internal/server/
 func BenchmarkFirstVsLaterLogin(b *testing.B) {
-	ts := start(b, "", password.DefaultParams)
+	ts := testserver.Start(b, server.Config{Hash: password.DefaultParams})
 	tenant := "bench"
-	ts.createTenant(tenant)
-	l := newLegacyDB(b, ts, "sqlite", tenant)
+	ts.CreateTenant(tenant)
+	l := ts.LegacyDB(b, "sqlite", tenant)
 	for i := range b.N {
-		l.exec(b, fmt.Sprintf("INSERT INTO {table} (id, email, username, password_hash, email_verified, name) SELECT %d, 'b%d@example.com', 'b%d', password_hash, TRUE, 'B' FROM {table} WHERE id = 4", 10000+i, i, i))
+		l.Exec(b, fmt.Sprintf("INSERT INTO {table} (id, email, username, password_hash, email_verified, name) SELECT %d, 'b%d@example.com', 'b%d', password_hash, TRUE, 'B' FROM {table} WHERE id = 4", 10000+i, i, i))
 	}
 	setUpMigrationWith(b, ts, tenant, l, examples.GoLegacy)
-	pw := seedPassword("dave")
+	pw := testserver.SeedPassword("dave")
 	// Warm the instance pool and the timing window once.
-	ts.must(ts.login(tenant, "dave", pw), 200, "warm-up")
+	ts.Must(ts.Login(tenant, "dave", pw), 200, "warm-up")
 
 	first := make([]time.Duration, 0, b.N)
 	later := make([]time.Duration, 0, b.N)
@@ -39,15 +41,15 @@ func BenchmarkFirstVsLaterLogin(b *testing.B) {
 	for i := range b.N {
 		id := fmt.Sprintf("b%d", i)
 		t0 := time.Now()
-		ts.must(ts.login(tenant, id, pw), 200, "first login")
+		ts.Must(ts.Login(tenant, id, pw), 200, "first login")
 		first = append(first, time.Since(t0))
 		t0 = time.Now()
-		ts.must(ts.login(tenant, id, pw), 200, "later login")
+		ts.Must(ts.Login(tenant, id, pw), 200, "later login")
 		later = append(later, time.Since(t0))
 	}
 	b.StopTimer()
 	for range min(b.N, 50) {
-		r := ts.must(ts.do("POST", "/admin/v1/tenants/"+tenant+"/script/test", operatorToken,
+		r := ts.Must(ts.Do("POST", "/admin/v1/tenants/"+tenant+"/script/test", testserver.OperatorToken,
 			map[string]any{"op": "login", "identifier": "dave", "password": pw}), 200, "script test")
 		ms, _ := r.JSON["duration_ms"].(float64)
 		module = append(module, time.Duration(ms*float64(time.Millisecond)))

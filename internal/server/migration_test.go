@@ -10,25 +10,27 @@ import (
 	"time"
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
+	"github.com/wasmauth/wasmauth/internal/server"
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // setUpMigration uploads the C example (small and quick to compile; the
 // examples' conformance test shows every language behaves the same),
 // connects the tenant to l and switches migration on.
-func setUpMigration(t testing.TB, ts *testServer, tenant string, l *legacyDB) {
+func setUpMigration(t testing.TB, ts *testserver.Server, tenant string, l *testserver.LegacyDB) {
 	t.Helper()
 	setUpMigrationWith(t, ts, tenant, l, examples.CLegacy)
 }
 
 // setUpMigrationWith is setUpMigration with the given module.
-func setUpMigrationWith(t testing.TB, ts *testServer, tenant string, l *legacyDB, module []byte) {
+func setUpMigrationWith(t testing.TB, ts *testserver.Server, tenant string, l *testserver.LegacyDB, module []byte) {
 	t.Helper()
 	base := "/admin/v1/tenants/" + tenant
-	ts.must(ts.do("PUT", base+"/script", operatorToken, module), 201, "upload script")
-	ts.must(ts.do("PUT", base+"/connection", operatorToken, map[string]any{
-		"driver": l.driver, "dsn": l.dsn, "config": l.config,
+	ts.Must(ts.Do("PUT", base+"/script", testserver.OperatorToken, module), 201, "upload script")
+	ts.Must(ts.Do("PUT", base+"/connection", testserver.OperatorToken, map[string]any{
+		"driver": l.Driver, "dsn": l.DSN, "config": l.Config,
 	}), 200, "set connection")
-	ts.must(ts.do("PUT", base+"/migration", operatorToken, map[string]any{"enabled": true}), 200, "enable migration")
+	ts.Must(ts.Do("PUT", base+"/migration", testserver.OperatorToken, map[string]any{"enabled": true}), 200, "enable migration")
 }
 
 var drivers = []string{"sqlite", "postgres", "mysql"}
@@ -36,20 +38,20 @@ var drivers = []string{"sqlite", "postgres", "mysql"}
 // TestLazyMigration walks the contract's login and register rules against a
 // legacy database in each driver.
 func TestLazyMigration(t *testing.T) {
-	ts := start(t, "", cheapHash)
+	ts := testserver.Start(t, server.Config{})
 	for _, driver := range drivers {
 		t.Run(driver, func(t *testing.T) {
 			tenant := "mig-" + driver
-			key := ts.createTenant(tenant)
-			l := newLegacyDB(t, ts, driver, tenant)
+			key := ts.CreateTenant(tenant)
+			l := ts.LegacyDB(t, driver, tenant)
 			base := "/admin/v1/tenants/" + tenant
 
 			// Without migration the module is never called.
-			ts.must(ts.login(tenant, "alice@example.com", seedPassword("alice")), 401, "login before migration")
-			ts.must(ts.do("PUT", base+"/migration", key, map[string]any{"enabled": true}), 409, "migration without script")
+			ts.Must(ts.Login(tenant, "alice@example.com", testserver.SeedPassword("alice")), 401, "login before migration")
+			ts.Must(ts.Do("PUT", base+"/migration", key, map[string]any{"enabled": true}), 409, "migration without script")
 			// The Go example here: the largest module, and the demo's.
 			setUpMigrationWith(t, ts, tenant, l, examples.GoLegacy)
-			if st := ts.migration(tenant); num(st, "legacy.logins_ok")+num(st, "legacy.logins_rejected")+num(st, "legacy.errors") != 0 {
+			if st := migration(ts, tenant); num(st, "legacy.logins_ok")+num(st, "legacy.logins_rejected")+num(st, "legacy.errors") != 0 {
 				t.Fatalf("the module ran before migration was on: %v", st)
 			}
 
@@ -62,78 +64,78 @@ func TestLazyMigration(t *testing.T) {
 				{"erin", "erin"},
 				{"francois.dupont@example.com", "fdupont"},
 			} {
-				r := ts.must(ts.login(tenant, c.identifier, seedPassword(c.username)), 200, "first login of "+c.username)
-				u := r.obj("user")
+				r := ts.Must(ts.Login(tenant, c.identifier, testserver.SeedPassword(c.username)), 200, "first login of "+c.username)
+				u := r.Obj("user")
 				if u["source"] != "legacy" || u["legacy_id"] == nil || u["migrated_at"] == nil || u["username"] != c.username {
 					t.Fatalf("migrated user of %s: %v", c.username, u)
 				}
 			}
-			st := ts.migration(tenant)
+			st := migration(ts, tenant)
 			if num(st, "users_migrated") != 6 || num(st, "users_total") != 6 || num(st, "legacy.logins_ok") != 6 || st["last_migrated_at"] == nil {
 				t.Fatalf("status after six migrations: %v", st)
 			}
 
 			// A migrated user is checked locally only: the legacy row no
 			// longer matters.
-			l.exec(t, "UPDATE {table} SET password_hash = NULL WHERE id = 1")
-			ts.must(ts.login(tenant, "alice@example.com", seedPassword("alice")), 200, "later login")
-			ts.must(ts.login(tenant, "alice", "wrong-password-1"), 401, "later wrong password")
-			if got := num(ts.migration(tenant), "legacy.logins_rejected"); got != 0 {
+			l.Exec(t, "UPDATE {table} SET password_hash = NULL WHERE id = 1")
+			ts.Must(ts.Login(tenant, "alice@example.com", testserver.SeedPassword("alice")), 200, "later login")
+			ts.Must(ts.Login(tenant, "alice", "wrong-password-1"), 401, "later wrong password")
+			if got := num(migration(ts, tenant), "legacy.logins_rejected"); got != 0 {
 				t.Fatalf("a migrated user's login reached the module: %d rejections", got)
 			}
 
 			// Unknown user and wrong password: same status and body.
-			wrong := ts.must(ts.login(tenant, "mallory2@example.com", "whatever-pass"), 401, "unknown user")
-			unknown := ts.must(ts.login(tenant, "ghost@example.com", "whatever-pass"), 401, "user without hash")
-			if !bytes.Equal(wrong.Body, unknown.Body) || wrong.str("code") != "invalid_credentials" {
+			wrong := ts.Must(ts.Login(tenant, "mallory2@example.com", "whatever-pass"), 401, "unknown user")
+			unknown := ts.Must(ts.Login(tenant, "ghost@example.com", "whatever-pass"), 401, "user without hash")
+			if !bytes.Equal(wrong.Body, unknown.Body) || wrong.Str("code") != "invalid_credentials" {
 				t.Fatalf("rejections differ:\n%s\n%s", wrong.Body, unknown.Body)
 			}
 
 			// A module failure (here: an unknown hash format) is 503 and stores nothing.
-			r := ts.must(ts.login(tenant, "mallory@example.com", "hunter2"), 503, "module failure")
-			if r.str("code") != "legacy_unavailable" {
+			r := ts.Must(ts.Login(tenant, "mallory@example.com", "hunter2"), 503, "module failure")
+			if r.Str("code") != "legacy_unavailable" {
 				t.Fatalf("module failure code: %s", r.Body)
 			}
-			st = ts.migration(tenant)
+			st = migration(ts, tenant)
 			if num(st, "users_migrated") != 6 || num(st, "legacy.errors") != 1 || num(st, "legacy.logins_rejected") != 2 {
 				t.Fatalf("status after failures: %v", st)
 			}
-			logs := ts.must(ts.do("GET", base+"/logs", key, nil), 200, "logs")
+			logs := ts.Must(ts.Do("GET", base+"/logs", key, nil), 200, "logs")
 			if !bytes.Contains(logs.Body, []byte("login failed")) {
 				t.Fatalf("the tenant log does not say why the call failed: %s", logs.Body)
 			}
 
 			// Register: taken locally, taken in the legacy database, free.
-			reg := func(body map[string]any) *response {
-				return ts.do("POST", "/t/"+tenant+"/register", "", body)
+			reg := func(body map[string]any) *testserver.Response {
+				return ts.Do("POST", "/t/"+tenant+"/register", "", body)
 			}
-			ts.must(reg(map[string]any{"email": "ALICE@example.com", "password": "a-long-passphrase"}), 409, "register a migrated email")
-			ts.must(reg(map[string]any{"username": "ghost", "password": "a-long-passphrase"}), 409, "register a legacy username")
-			ts.must(reg(map[string]any{"email": "new@example.com", "username": "newbie", "password": "a-long-passphrase"}), 201, "register a new user")
-			st = ts.migration(tenant)
+			ts.Must(reg(map[string]any{"email": "ALICE@example.com", "password": "a-long-passphrase"}), 409, "register a migrated email")
+			ts.Must(reg(map[string]any{"username": "ghost", "password": "a-long-passphrase"}), 409, "register a legacy username")
+			ts.Must(reg(map[string]any{"email": "new@example.com", "username": "newbie", "password": "a-long-passphrase"}), 201, "register a new user")
+			st = migration(ts, tenant)
 			if num(st, "users_registered") != 1 || num(st, "users_total") != 7 {
 				t.Fatalf("status after registration: %v", st)
 			}
 
 			// A legacy user whose email belongs to another local user is not copied.
-			l.exec(t, "INSERT INTO {table} (id, email, username, password_hash, email_verified, name) VALUES (100, 'new@example.com', 'twin', (SELECT password_hash FROM {table} WHERE id = 6), TRUE, 'Twin')")
-			r = ts.must(ts.login(tenant, "twin", seedPassword("fdupont")), 409, "conflicting legacy user")
-			if r.str("code") != "migration_conflict" {
+			l.Exec(t, "INSERT INTO {table} (id, email, username, password_hash, email_verified, name) VALUES (100, 'new@example.com', 'twin', (SELECT password_hash FROM {table} WHERE id = 6), TRUE, 'Twin')")
+			r = ts.Must(ts.Login(tenant, "twin", testserver.SeedPassword("fdupont")), 409, "conflicting legacy user")
+			if r.Str("code") != "migration_conflict" {
 				t.Fatalf("conflict code: %s", r.Body)
 			}
 
 			// Closing the legacy database: migrated users keep working, the
 			// others cannot log in, and the module is never called again.
-			ts.must(ts.do("DELETE", base+"/connection", key, nil), 204, "close connection")
-			ts.must(ts.login(tenant, "bob", seedPassword("bob")), 200, "migrated user after closing")
-			ts.must(ts.login(tenant, "new@example.com", "a-long-passphrase"), 200, "registered user after closing")
-			before := ts.migration(tenant)
-			ts.must(ts.login(tenant, "twin", seedPassword("fdupont")), 401, "unmigrated user after closing")
-			after := ts.migration(tenant)
+			ts.Must(ts.Do("DELETE", base+"/connection", key, nil), 204, "close connection")
+			ts.Must(ts.Login(tenant, "bob", testserver.SeedPassword("bob")), 200, "migrated user after closing")
+			ts.Must(ts.Login(tenant, "new@example.com", "a-long-passphrase"), 200, "registered user after closing")
+			before := migration(ts, tenant)
+			ts.Must(ts.Login(tenant, "twin", testserver.SeedPassword("fdupont")), 401, "unmigrated user after closing")
+			after := migration(ts, tenant)
 			if after["enabled"] != false || num(after, "legacy.logins_rejected") != num(before, "legacy.logins_rejected") || num(after, "legacy.errors") != num(before, "legacy.errors") {
 				t.Fatalf("the module ran after the connection closed: %v -> %v", before, after)
 			}
-			conn := ts.must(ts.do("GET", base+"/connection", key, nil), 200, "connection after closing")
+			conn := ts.Must(ts.Do("GET", base+"/connection", key, nil), 200, "connection after closing")
 			if conn.JSON["dsn_set"] != false {
 				t.Fatalf("the DSN was not forgotten: %s", conn.Body)
 			}
@@ -144,12 +146,12 @@ func TestLazyMigration(t *testing.T) {
 // TestConcurrentFirstLogins: twenty first logins of one legacy user at once
 // create one local user, and all succeed.
 func TestConcurrentFirstLogins(t *testing.T) {
-	ts := start(t, "", cheapHash)
+	ts := testserver.Start(t, server.Config{})
 	for _, driver := range drivers {
 		t.Run(driver, func(t *testing.T) {
 			tenant := "race-" + driver
-			ts.createTenant(tenant)
-			l := newLegacyDB(t, ts, driver, tenant)
+			ts.CreateTenant(tenant)
+			l := ts.LegacyDB(t, driver, tenant)
 			setUpMigration(t, ts, tenant, l)
 			const n = 20
 			var wg sync.WaitGroup
@@ -159,9 +161,9 @@ func TestConcurrentFirstLogins(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					r := ts.login(tenant, "carol", seedPassword("carol"))
+					r := ts.Login(tenant, "carol", testserver.SeedPassword("carol"))
 					statuses[i] = r.Status
-					ids[i], _ = r.obj("user")["id"].(string)
+					ids[i], _ = r.Obj("user")["id"].(string)
 				}()
 			}
 			wg.Wait()
@@ -170,11 +172,11 @@ func TestConcurrentFirstLogins(t *testing.T) {
 					t.Fatalf("login %d: status %d, user %q (first %q)", i, statuses[i], ids[i], ids[0])
 				}
 			}
-			st := ts.migration(tenant)
+			st := migration(ts, tenant)
 			if num(st, "users_migrated") != 1 {
 				t.Fatalf("%d local users for one legacy user", num(st, "users_migrated"))
 			}
-			users := ts.must(ts.do("GET", "/admin/v1/tenants/"+tenant+"/users?source=legacy", operatorToken, nil), 200, "list users")
+			users := ts.Must(ts.Do("GET", "/admin/v1/tenants/"+tenant+"/users?source=legacy", testserver.OperatorToken, nil), 200, "list users")
 			if list, _ := users.JSON["users"].([]any); len(list) != 1 {
 				t.Fatalf("users: %s", users.Body)
 			}
@@ -185,13 +187,13 @@ func TestConcurrentFirstLogins(t *testing.T) {
 // TestScriptSwapDuringLogins activates new module versions while first
 // logins are in flight; none fails.
 func TestScriptSwapDuringLogins(t *testing.T) {
-	ts := start(t, "", cheapHash)
+	ts := testserver.Start(t, server.Config{})
 	tenant := "swap"
-	ts.createTenant(tenant)
-	l := newLegacyDB(t, ts, "sqlite", tenant)
+	ts.CreateTenant(tenant)
+	l := ts.LegacyDB(t, "sqlite", tenant)
 	setUpMigration(t, ts, tenant, l)
 	for i := range 40 {
-		l.exec(t, fmt.Sprintf("INSERT INTO {table} (id, email, username, password_hash, email_verified, name) SELECT %d, 'user%d@example.com', 'user%d', password_hash, TRUE, 'U' FROM {table} WHERE id = 4", 1000+i, i, i))
+		l.Exec(t, fmt.Sprintf("INSERT INTO {table} (id, email, username, password_hash, email_verified, name) SELECT %d, 'user%d@example.com', 'user%d', password_hash, TRUE, 'U' FROM {table} WHERE id = 4", 1000+i, i, i))
 	}
 	var wg sync.WaitGroup
 	failures := make(chan string, 40)
@@ -199,22 +201,22 @@ func TestScriptSwapDuringLogins(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := ts.login(tenant, fmt.Sprintf("user%d", i), seedPassword("dave"))
+			r := ts.Login(tenant, fmt.Sprintf("user%d", i), testserver.SeedPassword("dave"))
 			if r.Status != 200 {
 				failures <- fmt.Sprintf("user%d: %d %s", i, r.Status, r.Body)
 			}
 		}()
 	}
 	for range 3 {
-		ts.must(ts.do("PUT", "/admin/v1/tenants/"+tenant+"/script", operatorToken, examples.RustLegacy), 201, "swap in Rust")
-		ts.must(ts.do("PUT", "/admin/v1/tenants/"+tenant+"/script", operatorToken, examples.CLegacy), 201, "swap in C")
+		ts.Must(ts.Do("PUT", "/admin/v1/tenants/"+tenant+"/script", testserver.OperatorToken, examples.RustLegacy), 201, "swap in Rust")
+		ts.Must(ts.Do("PUT", "/admin/v1/tenants/"+tenant+"/script", testserver.OperatorToken, examples.CLegacy), 201, "swap in C")
 	}
 	wg.Wait()
 	close(failures)
 	for f := range failures {
 		t.Error(f)
 	}
-	if got := num(ts.migration(tenant), "users_migrated"); got != 40 {
+	if got := num(migration(ts, tenant), "users_migrated"); got != 40 {
 		t.Fatalf("migrated %d of 40", got)
 	}
 }
@@ -222,26 +224,26 @@ func TestScriptSwapDuringLogins(t *testing.T) {
 // TestMigrationStatsSurviveRestart: the counts are kept in the store.
 func TestMigrationStatsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
-	ts := start(t, dir, cheapHash)
+	ts := testserver.Start(t, server.Config{DataDir: dir})
 	tenant := "restart"
-	ts.createTenant(tenant)
-	l := newLegacyDB(t, ts, "sqlite", tenant)
+	ts.CreateTenant(tenant)
+	l := ts.LegacyDB(t, "sqlite", tenant)
 	setUpMigration(t, ts, tenant, l)
-	ts.must(ts.login(tenant, "alice", seedPassword("alice")), 200, "migrate alice")
-	ts.must(ts.login(tenant, "bob", "not-bobs-password"), 401, "reject bob")
-	want := ts.migration(tenant)
-	ts.stop()
+	ts.Must(ts.Login(tenant, "alice", testserver.SeedPassword("alice")), 200, "migrate alice")
+	ts.Must(ts.Login(tenant, "bob", "not-bobs-password"), 401, "reject bob")
+	want := migration(ts, tenant)
+	ts.Stop()
 
-	ts2 := start(t, dir, cheapHash)
-	got := ts2.migration(tenant)
+	ts2 := ts.Restart()
+	got := migration(ts2, tenant)
 	for _, k := range []string{"users_migrated", "users_total", "legacy.logins_ok", "legacy.logins_rejected"} {
 		if num(got, k) != num(want, k) {
 			t.Errorf("%s: %d after restart, %d before", k, num(got, k), num(want, k))
 		}
 	}
 	// The connection is reopened on start: migration goes on.
-	ts2.must(ts2.login(tenant, "bob", seedPassword("bob")), 200, "migrate bob after restart")
-	ts2.must(ts2.login(tenant, "alice", seedPassword("alice")), 200, "alice after restart")
+	ts2.Must(ts2.Login(tenant, "bob", testserver.SeedPassword("bob")), 200, "migrate bob after restart")
+	ts2.Must(ts2.Login(tenant, "alice", testserver.SeedPassword("alice")), 200, "alice after restart")
 }
 
 // TestLegacyDatabaseComesBack: a legacy database that is down when the
@@ -252,23 +254,23 @@ func TestLegacyDatabaseComesBack(t *testing.T) {
 		t.Skip("waits for the reconnection interval")
 	}
 	dir := t.TempDir()
-	ts := start(t, dir, cheapHash)
+	ts := testserver.Start(t, server.Config{DataDir: dir})
 	tenant := "outage"
-	ts.createTenant(tenant)
-	l := newLegacyDB(t, ts, "sqlite", tenant)
+	ts.CreateTenant(tenant)
+	l := ts.LegacyDB(t, "sqlite", tenant)
 	setUpMigration(t, ts, tenant, l)
-	ts.stop()
+	ts.Stop()
 
 	file := filepath.Join(dir, "legacy", tenant, "legacy.db")
 	if err := os.Rename(file, file+".away"); err != nil {
 		t.Fatal(err)
 	}
-	ts2 := start(t, dir, cheapHash)
-	r := ts2.must(ts2.login(tenant, "alice", seedPassword("alice")), 503, "login while the database is down")
-	if r.str("code") != "legacy_unavailable" {
+	ts2 := ts.Restart()
+	r := ts2.Must(ts2.Login(tenant, "alice", testserver.SeedPassword("alice")), 503, "login while the database is down")
+	if r.Str("code") != "legacy_unavailable" {
 		t.Fatalf("code: %s", r.Body)
 	}
-	if got := num(ts2.migration(tenant), "users_migrated"); got != 0 {
+	if got := num(migration(ts2, tenant), "users_migrated"); got != 0 {
 		t.Fatalf("%d users stored during the outage", got)
 	}
 	if err := os.Rename(file+".away", file); err != nil {
@@ -276,11 +278,11 @@ func TestLegacyDatabaseComesBack(t *testing.T) {
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		r = ts2.login(tenant, "alice", seedPassword("alice"))
+		r = ts2.Login(tenant, "alice", testserver.SeedPassword("alice"))
 		if r.Status == 200 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	ts2.must(r, 200, "login once the database is back")
+	ts2.Must(r, 200, "login once the database is back")
 }

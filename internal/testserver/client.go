@@ -99,7 +99,8 @@ func (r *Response) Decode(t testing.TB, v any) {
 
 // Send sends a request to target with hc and returns the answer or the
 // transport error; it is safe off the test's goroutine. A token is sent as
-// a bearer token. The body is none when nil, Raw as given, []byte as
+// a bearer token. The body is none when nil, Raw as given (its
+// Content-Type even without a body), []byte as
 // application/wasm, a string as raw JSON, url.Values as a form, and
 // anything else encoded as JSON.
 func Send(hc *http.Client, method, target, token string, body any) (*Response, error) {
@@ -107,6 +108,7 @@ func Send(hc *http.Client, method, target, token string, body any) (*Response, e
 	ctype := "application/json"
 	switch b := body.(type) {
 	case nil:
+		ctype = ""
 	case Raw:
 		ctype = b.ContentType
 		if b.Body != nil {
@@ -129,7 +131,7 @@ func Send(hc *http.Client, method, target, token string, body any) (*Response, e
 	if err != nil {
 		return nil, err
 	}
-	if rd != nil && ctype != "" {
+	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
 	if token != "" {
