@@ -2,17 +2,19 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
 
+	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/server"
 )
 
 // serverFlags binds the settings "serve" and "demo" share, flags over
 // environment over defaults.
 type serverFlags struct {
-	addr, data, baseURL, sqliteRoot, logLevel string
+	addr, data, baseURL, sqliteRoot, logLevel, maxLimits string
 }
 
 func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, func(args []string) error) {
@@ -22,6 +24,7 @@ func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, 
 	fs.StringVar(&f.data, "data", envOr(sys.Getenv, "./data", "WASMAUTH_DATA_DIR"), "data folder: Badger store and compile cache (env WASMAUTH_DATA_DIR)")
 	fs.StringVar(&f.baseURL, "base-url", envOr(sys.Getenv, "", "WASMAUTH_BASE_URL"), "public base URL, the token issuer's prefix (env WASMAUTH_BASE_URL; default http://{addr})")
 	fs.StringVar(&f.sqliteRoot, "sqlite-root", envOr(sys.Getenv, "", "WASMAUTH_SQLITE_ROOT"), "folder of tenants' legacy SQLite files (env WASMAUTH_SQLITE_ROOT; default {data}/legacy)")
+	fs.StringVar(&f.maxLimits, "max-limits", envOr(sys.Getenv, "", "WASMAUTH_MAX_LIMITS"), `operator maxima of tenants' script limits as JSON, e.g. '{"timeout_ms": 30000, "memory_mb": 512}' (env WASMAUTH_MAX_LIMITS; default 20 s, 256 MiB, 1e9 fuel, 100 queries, 10000 rows, 64 instances)`)
 	fs.StringVar(&f.logLevel, "log-level", envOr(sys.Getenv, "info", "WASMAUTH_LOG_LEVEL"), "log level: debug, info, warn or error (env WASMAUTH_LOG_LEVEL)")
 	return f, func(args []string) error { return parse(sys, fs, args) }
 }
@@ -31,6 +34,14 @@ func (f *serverFlags) config(sys IO) (server.Config, error) {
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return server.Config{}, fmt.Errorf("--log-level: %w", err)
 	}
+	var maxLimits auth.Limits
+	if f.maxLimits != "" {
+		dec := json.NewDecoder(strings.NewReader(f.maxLimits))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&maxLimits); err != nil {
+			return server.Config{}, fmt.Errorf("--max-limits: %w", err)
+		}
+	}
 	log := slog.New(slog.NewJSONHandler(sys.Stderr, &slog.HandlerOptions{Level: level}))
 	return server.Config{
 		Addr:       f.addr,
@@ -38,6 +49,7 @@ func (f *serverFlags) config(sys IO) (server.Config, error) {
 		BaseURL:    strings.TrimRight(f.baseURL, "/"),
 		SQLiteRoot: f.sqliteRoot,
 		AdminToken: sys.Getenv("WASMAUTH_ADMIN_TOKEN"),
+		MaxLimits:  maxLimits,
 		Log:        log,
 		Stderr:     sys.Stderr,
 	}, nil

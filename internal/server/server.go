@@ -52,6 +52,9 @@ type Config struct {
 	LoginWindow   time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests (10 s).
 	ShutdownTimeout time.Duration
+	// MaxLimits raises (or lowers) the operator's maxima of tenants' script
+	// limits; zero fields keep the runtime's defaults (runtime.DefaultMaxLimits).
+	MaxLimits auth.Limits
 	// ReadTimeout, WriteTimeout and IdleTimeout bound slow clients; zero
 	// takes httpapi's defaults (15 s, 30 s, 60 s).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -135,6 +138,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, ln: ln, store: st, log: log}
 	hasher := password.NewHasher(password.Config{Params: cfg.Hash, MaxConcurrent: cfg.MaxConcurrentHashes})
 	s.engine, err = runtime.New(ctx, runtime.Config{
+		Max:         scripts.EngineLimits(cfg.MaxLimits, runtime.DefaultMaxLimits()),
 		CacheDir:    filepath.Join(cfg.DataDir, "compile-cache"),
 		Loader:      scripts.Loader(st),
 		AcquireHash: hasher.Acquire,
