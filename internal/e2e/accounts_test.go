@@ -9,15 +9,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 func TestRegisterUserObject(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 
 	before := time.Now().Add(-time.Minute)
-	r := e.do(http.MethodPost, "/t/acme/register", "", map[string]any{
+	r := e.Do(http.MethodPost, "/t/acme/register", "", map[string]any{
 		"email": "  Alice@Example.COM ", "username": " Alice_W ", "password": "correct horse",
 		"profile": map[string]any{"plan": "pro", "seats": 3},
 	})
@@ -28,7 +30,7 @@ func TestRegisterUserObject(t *testing.T) {
 	var raw struct {
 		User map[string]any `json:"user"`
 	}
-	r.decode(t, &raw)
+	r.Decode(t, &raw)
 	for _, f := range []string{"id", "email", "username", "email_verified", "name", "profile", "created_at", "source", "legacy_id", "migrated_at"} {
 		if _, ok := raw.User[f]; !ok {
 			t.Errorf("user object has no %q: %s", f, r.Body)
@@ -42,7 +44,7 @@ func TestRegisterUserObject(t *testing.T) {
 	var out struct {
 		User userJSON `json:"user"`
 	}
-	r.decode(t, &out)
+	r.Decode(t, &out)
 	u := out.User
 	switch {
 	case u.ID == "":
@@ -77,7 +79,7 @@ func TestRegisterUserObject(t *testing.T) {
 func TestRegisterNormalisation(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 
 	// "é" precomposed (NFC) and decomposed (NFD) are one identifier.
 	nfc, nfd := "jos\u00e9@example.com", "JOSE\u0301@EXAMPLE.COM"
@@ -115,7 +117,7 @@ func TestRegisterNormalisation(t *testing.T) {
 func TestRegisterValidation(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 	e.register("acme", map[string]any{"email": "taken@example.com", "username": "taken", "password": "correct horse"})
 
 	tests := []struct {
@@ -144,7 +146,7 @@ func TestRegisterValidation(t *testing.T) {
 			if tc.code == "tenant_not_found" {
 				tenant = "nope"
 			}
-			r := e.do(http.MethodPost, "/t/"+tenant+"/register", "", tc.body)
+			r := e.Do(http.MethodPost, "/t/"+tenant+"/register", "", tc.body)
 			wantProblem(t, r, tc.status, tc.code)
 		})
 	}
@@ -156,14 +158,14 @@ func TestRegisterValidation(t *testing.T) {
 		e.login("acme", fmt.Sprintf("edge%d@example.com", i), pw)
 	}
 	// None of the refused registrations created a user.
-	wantProblem(t, e.loginResp("acme", "new@example.com", "correct horse"), 401, "invalid_credentials")
-	wantProblem(t, e.loginResp("acme", "a@example.com", "correct horse"), 401, "invalid_credentials")
+	wantProblem(t, e.Login("acme", "new@example.com", "correct horse"), 401, "invalid_credentials")
+	wantProblem(t, e.Login("acme", "a@example.com", "correct horse"), 401, "invalid_credentials")
 }
 
 func TestRegisterConcurrentSameEmail(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 
 	const n = 20
 	statuses := make([]int, n)
@@ -181,7 +183,7 @@ func TestRegisterConcurrentSameEmail(t *testing.T) {
 				email = "race@EXAMPLE.COM"
 			}
 			body := mustJSON(t, map[string]any{"email": email, "password": fmt.Sprintf("password-%02d!", i)})
-			r, err := e.trySend(http.MethodPost, "/t/acme/register", "", "application/json", body)
+			r, err := e.Try(http.MethodPost, "/t/acme/register", "", testserver.Raw{ContentType: "application/json", Body: body})
 			if err != nil {
 				errs[i] = err
 				return
@@ -218,18 +220,18 @@ func TestRegisterConcurrentSameEmail(t *testing.T) {
 func TestLogin(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 	u := e.register("acme", map[string]any{"email": "alice@example.com", "username": "alice", "password": "correct horse"})
 
 	for _, id := range []string{"alice@example.com", "alice", "ALICE"} {
 		t.Run("by "+id, func(t *testing.T) {
-			r := e.loginResp("acme", id, "correct horse")
+			r := e.Login("acme", id, "correct horse")
 			wantStatus(t, r, http.StatusOK)
 			if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") {
 				t.Errorf("Cache-Control %q, want no-store", cc)
 			}
 			var tok tokenJSON
-			r.decode(t, &tok)
+			r.Decode(t, &tok)
 			switch {
 			case tok.AccessToken == "":
 				t.Errorf("no access_token: %s", r.Body)
@@ -255,14 +257,14 @@ func TestLogin(t *testing.T) {
 func TestLoginFailuresLookAlike(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 	e.register("acme", map[string]any{"email": "alice@example.com", "username": "alice", "password": "correct horse"})
 
-	wrong := e.loginResp("acme", "alice@example.com", "wrong horse")
-	unknown := e.loginResp("acme", "nobody@example.com", "wrong horse")
-	unknownName := e.loginResp("acme", "nobody", "correct horse")
+	wrong := e.Login("acme", "alice@example.com", "wrong horse")
+	unknown := e.Login("acme", "nobody@example.com", "wrong horse")
+	unknownName := e.Login("acme", "nobody", "correct horse")
 	wantProblem(t, wrong, http.StatusUnauthorized, "invalid_credentials")
-	for _, r := range []*response{unknown, unknownName} {
+	for _, r := range []*testserver.Response{unknown, unknownName} {
 		if r.Status != wrong.Status || !bytes.Equal(r.Body, wrong.Body) {
 			t.Errorf("unknown user answered %s, wrong password %s", r, wrong)
 		}
@@ -275,7 +277,7 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 func TestLoginBadRequests(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 
 	huge := []byte(`{"identifier":"` + strings.Repeat("a", 1<<20) + `","password":"x"}`)
 	tests := []struct {
@@ -297,16 +299,16 @@ func TestLoginBadRequests(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.send(http.MethodPost, "/t/acme/login", "", tc.contentType, tc.body)
+			r := e.Send(http.MethodPost, "/t/acme/login", "", tc.contentType, tc.body)
 			wantProblem(t, r, tc.status, tc.code)
 		})
 	}
 	t.Run("register over 1 MiB", func(t *testing.T) {
 		body := []byte(`{"email":"a@example.com","password":"correct horse","profile":{"x":"` + strings.Repeat("a", 1<<20) + `"}}`)
-		wantProblem(t, e.send(http.MethodPost, "/t/acme/register", "", "application/json", body), 413, "body_too_large")
+		wantProblem(t, e.Send(http.MethodPost, "/t/acme/register", "", "application/json", body), 413, "body_too_large")
 	})
 	t.Run("unknown tenant", func(t *testing.T) {
-		wantProblem(t, e.loginResp("nope", "alice", "correct horse"), 404, "tenant_not_found")
+		wantProblem(t, e.Login("nope", "alice", "correct horse"), 404, "tenant_not_found")
 	})
 }
 
@@ -314,16 +316,16 @@ func TestLoginRateLimit(t *testing.T) {
 	t.Parallel()
 	const limit = 3
 	e := start(t, withLoginFailures(limit))
-	e.createTenant("acme")
-	e.createTenant("other")
+	e.CreateTenant("acme")
+	e.CreateTenant("other")
 	e.register("acme", map[string]any{"email": "alice@example.com", "username": "alice", "password": "correct horse"})
 	e.register("acme", map[string]any{"email": "bob@example.com", "password": "correct horse"})
 	e.register("other", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 
 	for i := range limit {
-		wantProblem(t, e.loginResp("acme", "alice@example.com", fmt.Sprintf("wrong %d", i)), 401, "invalid_credentials")
+		wantProblem(t, e.Login("acme", "alice@example.com", fmt.Sprintf("wrong %d", i)), 401, "invalid_credentials")
 	}
-	r := e.loginResp("acme", "alice@example.com", "wrong again")
+	r := e.Login("acme", "alice@example.com", "wrong again")
 	wantProblem(t, r, http.StatusTooManyRequests, "rate_limited")
 	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	if err != nil || secs < 1 {
@@ -332,8 +334,8 @@ func TestLoginRateLimit(t *testing.T) {
 
 	// The right password does not get through the block either, however the
 	// identifier is spelled.
-	wantProblem(t, e.loginResp("acme", "alice@example.com", "correct horse"), 429, "rate_limited")
-	wantProblem(t, e.loginResp("acme", " ALICE@example.com ", "correct horse"), 429, "rate_limited")
+	wantProblem(t, e.Login("acme", "alice@example.com", "correct horse"), 429, "rate_limited")
+	wantProblem(t, e.Login("acme", " ALICE@example.com ", "correct horse"), 429, "rate_limited")
 
 	// Other identifiers are not blocked: the same user by username, another
 	// user, the same email in another tenant.
@@ -343,9 +345,9 @@ func TestLoginRateLimit(t *testing.T) {
 
 	// Unknown users are limited the same way.
 	for range limit {
-		wantProblem(t, e.loginResp("acme", "ghost@example.com", "wrong"), 401, "invalid_credentials")
+		wantProblem(t, e.Login("acme", "ghost@example.com", "wrong"), 401, "invalid_credentials")
 	}
-	wantProblem(t, e.loginResp("acme", "ghost@example.com", "wrong"), 429, "rate_limited")
+	wantProblem(t, e.Login("acme", "ghost@example.com", "wrong"), 429, "rate_limited")
 }
 
 // TestLoginRateLimitPerAddress checks the per-address limit: ten times the
@@ -355,15 +357,15 @@ func TestLoginRateLimitPerAddress(t *testing.T) {
 	t.Parallel()
 	const limit = 1
 	e := start(t, withLoginFailures(limit))
-	e.createTenant("acme")
-	e.createTenant("other")
+	e.CreateTenant("acme")
+	e.CreateTenant("other")
 	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 	e.register("other", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 
 	for i := range 10 * limit {
-		wantProblem(t, e.loginResp("acme", fmt.Sprintf("guess%d@example.com", i), "wrong"), 401, "invalid_credentials")
+		wantProblem(t, e.Login("acme", fmt.Sprintf("guess%d@example.com", i), "wrong"), 401, "invalid_credentials")
 	}
-	r := e.loginResp("acme", "alice@example.com", "correct horse")
+	r := e.Login("acme", "alice@example.com", "correct horse")
 	wantProblem(t, r, http.StatusTooManyRequests, "rate_limited")
 	if r.Header.Get("Retry-After") == "" {
 		t.Errorf("429 without Retry-After")
@@ -375,15 +377,15 @@ func TestLoginRateLimitPerAddress(t *testing.T) {
 func TestChangePassword(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 	e.register("acme", map[string]any{"email": "alice@example.com", "password": "old password"})
 	e.register("acme", map[string]any{"email": "bob@example.com", "password": "bobs password"})
 	current := e.login("acme", "alice@example.com", "old password")
 	other := e.login("acme", "alice@example.com", "old password")
 	bob := e.login("acme", "bob@example.com", "bobs password")
 
-	change := func(access string, body map[string]any) *response {
-		return e.do(http.MethodPost, "/t/acme/password", access, body)
+	change := func(access string, body map[string]any) *testserver.Response {
+		return e.Do(http.MethodPost, "/t/acme/password", access, body)
 	}
 
 	t.Run("refused", func(t *testing.T) {
@@ -414,7 +416,7 @@ func TestChangePassword(t *testing.T) {
 
 	wantStatus(t, change(current.AccessToken, map[string]any{"current_password": "old password", "new_password": "new password"}), http.StatusNoContent)
 
-	wantProblem(t, e.loginResp("acme", "alice@example.com", "old password"), 401, "invalid_credentials")
+	wantProblem(t, e.Login("acme", "alice@example.com", "old password"), 401, "invalid_credentials")
 	e.login("acme", "alice@example.com", "new password")
 
 	// The user's other session is revoked: its refresh token and its access
@@ -427,7 +429,7 @@ func TestChangePassword(t *testing.T) {
 	r := e.refresh("acme", current.RefreshToken)
 	wantStatus(t, r, http.StatusOK)
 	var next tokenJSON
-	r.decode(t, &next)
+	r.Decode(t, &next)
 	wantStatus(t, e.userinfo("acme", next.AccessToken), http.StatusOK)
 
 	// Another user's session is untouched.

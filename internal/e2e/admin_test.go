@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 func TestOperatorTenants(t *testing.T) {
@@ -14,7 +16,7 @@ func TestOperatorTenants(t *testing.T) {
 	e := start(t)
 
 	before := time.Now().Add(-time.Minute)
-	r := e.do(http.MethodPost, "/admin/v1/tenants", operatorToken, map[string]string{"id": "acme", "name": "Acme Inc"})
+	r := e.Do(http.MethodPost, "/admin/v1/tenants", testserver.OperatorToken, map[string]string{"id": "acme", "name": "Acme Inc"})
 	wantStatus(t, r, http.StatusCreated)
 	var created struct {
 		ID        string    `json:"id"`
@@ -22,47 +24,47 @@ func TestOperatorTenants(t *testing.T) {
 		CreatedAt time.Time `json:"created_at"`
 		APIKey    string    `json:"api_key"`
 	}
-	r.decode(t, &created)
+	r.Decode(t, &created)
 	if created.ID != "acme" || created.Name != "Acme Inc" || created.APIKey == "" || created.CreatedAt.Before(before) {
 		t.Fatalf("created tenant %+v from %s", created, r.Body)
 	}
 
 	t.Run("invalid ids", func(t *testing.T) {
 		for _, id := range []string{"", "a", "Acme", "-acme", "acme_corp", "acme corp", "ac/me", strings.Repeat("a", 64), "äcme"} {
-			r := e.do(http.MethodPost, "/admin/v1/tenants", operatorToken, map[string]string{"id": id, "name": "x"})
+			r := e.Do(http.MethodPost, "/admin/v1/tenants", testserver.OperatorToken, map[string]string{"id": id, "name": "x"})
 			wantProblem(t, r, http.StatusBadRequest, "invalid_tenant_id")
 		}
 	})
 
 	t.Run("longest and shortest valid ids", func(t *testing.T) {
 		for _, id := range []string{"ab", "0-", strings.Repeat("z", 63)} {
-			r := e.do(http.MethodPost, "/admin/v1/tenants", operatorToken, map[string]string{"id": id, "name": "x"})
+			r := e.Do(http.MethodPost, "/admin/v1/tenants", testserver.OperatorToken, map[string]string{"id": id, "name": "x"})
 			wantStatus(t, r, http.StatusCreated)
 		}
 	})
 
 	t.Run("bad bodies", func(t *testing.T) {
 		for _, body := range []string{"", "{", `{"id": 42}`, `[]`} {
-			r := e.send(http.MethodPost, "/admin/v1/tenants", operatorToken, "application/json", []byte(body))
+			r := e.Send(http.MethodPost, "/admin/v1/tenants", testserver.OperatorToken, "application/json", []byte(body))
 			wantProblem(t, r, http.StatusBadRequest, "invalid_request")
 		}
 	})
 
 	t.Run("duplicate", func(t *testing.T) {
-		r := e.do(http.MethodPost, "/admin/v1/tenants", operatorToken, map[string]string{"id": "acme", "name": "Again"})
+		r := e.Do(http.MethodPost, "/admin/v1/tenants", testserver.OperatorToken, map[string]string{"id": "acme", "name": "Again"})
 		wantProblem(t, r, http.StatusConflict, "tenant_exists")
 		// The first tenant's key still works: the duplicate changed nothing.
-		r = e.do(http.MethodGet, "/admin/v1/tenants/acme/users", created.APIKey, nil)
+		r = e.Do(http.MethodGet, "/admin/v1/tenants/acme/users", created.APIKey, nil)
 		wantStatus(t, r, http.StatusOK)
 	})
 
 	t.Run("list", func(t *testing.T) {
-		r := e.do(http.MethodGet, "/admin/v1/tenants", operatorToken, nil)
+		r := e.Do(http.MethodGet, "/admin/v1/tenants", testserver.OperatorToken, nil)
 		wantStatus(t, r, http.StatusOK)
 		var out struct {
 			Tenants []map[string]any `json:"tenants"`
 		}
-		r.decode(t, &out)
+		r.Decode(t, &out)
 		var found map[string]any
 		for _, tn := range out.Tenants {
 			if _, leaked := tn["api_key"]; leaked {
@@ -78,9 +80,9 @@ func TestOperatorTenants(t *testing.T) {
 	})
 
 	t.Run("get", func(t *testing.T) {
-		r := e.do(http.MethodGet, "/admin/v1/tenants/acme", operatorToken, nil)
+		r := e.Do(http.MethodGet, "/admin/v1/tenants/acme", testserver.OperatorToken, nil)
 		wantStatus(t, r, http.StatusOK)
-		got := r.object(t)
+		got := r.Object(t)
 		if got["id"] != "acme" || got["name"] != "Acme Inc" || got["created_at"] == nil {
 			t.Fatalf("got %s", r.Body)
 		}
@@ -96,7 +98,7 @@ func TestOperatorTenants(t *testing.T) {
 			{http.MethodPost, "/admin/v1/tenants/nope/api-keys"},
 			{http.MethodGet, "/admin/v1/tenants/nope/users"},
 		} {
-			wantProblem(t, e.do(req.method, req.path, operatorToken, nil), http.StatusNotFound, "tenant_not_found")
+			wantProblem(t, e.Do(req.method, req.path, testserver.OperatorToken, nil), http.StatusNotFound, "tenant_not_found")
 		}
 	})
 }
@@ -104,55 +106,55 @@ func TestOperatorTenants(t *testing.T) {
 func TestRotateAPIKey(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	oldKey := e.createTenant("acme")
+	oldKey := e.CreateTenant("acme")
 
-	r := e.do(http.MethodPost, "/admin/v1/tenants/acme/api-keys", operatorToken, nil)
+	r := e.Do(http.MethodPost, "/admin/v1/tenants/acme/api-keys", testserver.OperatorToken, nil)
 	wantStatus(t, r, http.StatusCreated)
 	var out struct {
 		APIKey string `json:"api_key"`
 	}
-	r.decode(t, &out)
+	r.Decode(t, &out)
 	if out.APIKey == "" || out.APIKey == oldKey {
 		t.Fatalf("rotated key %q (old %q)", out.APIKey, oldKey)
 	}
-	wantProblem(t, e.do(http.MethodGet, "/admin/v1/tenants/acme/users", oldKey, nil), http.StatusUnauthorized, "unauthorized")
-	wantStatus(t, e.do(http.MethodGet, "/admin/v1/tenants/acme/users", out.APIKey, nil), http.StatusOK)
+	wantProblem(t, e.Do(http.MethodGet, "/admin/v1/tenants/acme/users", oldKey, nil), http.StatusUnauthorized, "unauthorized")
+	wantStatus(t, e.Do(http.MethodGet, "/admin/v1/tenants/acme/users", out.APIKey, nil), http.StatusOK)
 }
 
 func TestDeleteTenant(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	key := e.createTenant("acme")
-	e.createTenant("other")
+	key := e.CreateTenant("acme")
+	e.CreateTenant("other")
 	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 	e.register("other", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 	tok := e.login("acme", "alice@example.com", "correct horse")
 
-	wantStatus(t, e.do(http.MethodDelete, "/admin/v1/tenants/acme", operatorToken, nil), http.StatusNoContent)
+	wantStatus(t, e.Do(http.MethodDelete, "/admin/v1/tenants/acme", testserver.OperatorToken, nil), http.StatusNoContent)
 
-	wantProblem(t, e.do(http.MethodGet, "/admin/v1/tenants/acme", operatorToken, nil), http.StatusNotFound, "tenant_not_found")
-	if r := e.do(http.MethodGet, "/admin/v1/tenants", operatorToken, nil); strings.Contains(string(r.Body), `"acme"`) {
+	wantProblem(t, e.Do(http.MethodGet, "/admin/v1/tenants/acme", testserver.OperatorToken, nil), http.StatusNotFound, "tenant_not_found")
+	if r := e.Do(http.MethodGet, "/admin/v1/tenants", testserver.OperatorToken, nil); strings.Contains(string(r.Body), `"acme"`) {
 		t.Errorf("the deleted tenant is still listed: %s", r.Body)
 	}
-	wantProblem(t, e.loginResp("acme", "alice@example.com", "correct horse"), http.StatusNotFound, "tenant_not_found")
+	wantProblem(t, e.Login("acme", "alice@example.com", "correct horse"), http.StatusNotFound, "tenant_not_found")
 	wantProblem(t, e.userinfo("acme", tok.AccessToken), http.StatusNotFound, "tenant_not_found")
 	wantProblem(t, e.refresh("acme", tok.RefreshToken), http.StatusNotFound, "tenant_not_found")
-	wantProblem(t, e.do(http.MethodGet, "/admin/v1/tenants/acme/users", key, nil), http.StatusUnauthorized, "unauthorized")
+	wantProblem(t, e.Do(http.MethodGet, "/admin/v1/tenants/acme/users", key, nil), http.StatusUnauthorized, "unauthorized")
 	// The other tenant is untouched.
 	e.login("other", "alice@example.com", "correct horse")
 
 	// The id can be taken again, and nothing of the old tenant comes back.
-	newKey := e.createTenant("acme")
-	wantProblem(t, e.loginResp("acme", "alice@example.com", "correct horse"), http.StatusUnauthorized, "invalid_credentials")
+	newKey := e.CreateTenant("acme")
+	wantProblem(t, e.Login("acme", "alice@example.com", "correct horse"), http.StatusUnauthorized, "invalid_credentials")
 	wantOAuthError(t, e.refresh("acme", tok.RefreshToken), http.StatusBadRequest, "invalid_grant")
 	wantProblem(t, e.userinfo("acme", tok.AccessToken), http.StatusUnauthorized, "unauthorized")
-	wantProblem(t, e.do(http.MethodGet, "/admin/v1/tenants/acme/users", key, nil), http.StatusUnauthorized, "unauthorized")
-	r := e.do(http.MethodGet, "/admin/v1/tenants/acme/users", newKey, nil)
+	wantProblem(t, e.Do(http.MethodGet, "/admin/v1/tenants/acme/users", key, nil), http.StatusUnauthorized, "unauthorized")
+	r := e.Do(http.MethodGet, "/admin/v1/tenants/acme/users", newKey, nil)
 	wantStatus(t, r, http.StatusOK)
 	var users struct {
 		Users []map[string]any `json:"users"`
 	}
-	r.decode(t, &users)
+	r.Decode(t, &users)
 	if len(users.Users) != 0 {
 		t.Fatalf("recreated tenant has old users: %s", r.Body)
 	}
@@ -163,8 +165,8 @@ func TestDeleteTenant(t *testing.T) {
 func TestAdminAuthorization(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	acmeKey := e.createTenant("acme")
-	e.createTenant("globex")
+	acmeKey := e.CreateTenant("acme")
+	e.CreateTenant("globex")
 
 	tests := []struct {
 		name   string
@@ -196,14 +198,14 @@ func TestAdminAuthorization(t *testing.T) {
 			if tc.method == http.MethodPost && strings.HasSuffix(tc.path, "/tenants") {
 				body = map[string]string{"id": "evil", "name": "Evil"}
 			}
-			r := e.do(tc.method, tc.path, tc.token, body)
+			r := e.Do(tc.method, tc.path, tc.token, body)
 			wantProblem(t, r, tc.status, tc.code)
 		})
 	}
 
 	// Nothing above took effect.
-	wantProblem(t, e.do(http.MethodGet, "/admin/v1/tenants/evil", operatorToken, nil), http.StatusNotFound, "tenant_not_found")
-	wantStatus(t, e.do(http.MethodGet, "/admin/v1/tenants/acme", operatorToken, nil), http.StatusOK)
+	wantProblem(t, e.Do(http.MethodGet, "/admin/v1/tenants/evil", testserver.OperatorToken, nil), http.StatusNotFound, "tenant_not_found")
+	wantStatus(t, e.Do(http.MethodGet, "/admin/v1/tenants/acme", testserver.OperatorToken, nil), http.StatusOK)
 
 	t.Run("allowed", func(t *testing.T) {
 		for _, tc := range []struct {
@@ -211,12 +213,12 @@ func TestAdminAuthorization(t *testing.T) {
 		}{
 			{"tenant key on its users", "/admin/v1/tenants/acme/users", acmeKey},
 			{"tenant key on its migration", "/admin/v1/tenants/acme/migration", acmeKey},
-			{"operator on a tenant's users", "/admin/v1/tenants/globex/users", operatorToken},
-			{"operator on a tenant's migration", "/admin/v1/tenants/globex/migration", operatorToken},
-			{"operator on a tenant's audit", "/admin/v1/tenants/globex/audit", operatorToken},
+			{"operator on a tenant's users", "/admin/v1/tenants/globex/users", testserver.OperatorToken},
+			{"operator on a tenant's migration", "/admin/v1/tenants/globex/migration", testserver.OperatorToken},
+			{"operator on a tenant's audit", "/admin/v1/tenants/globex/audit", testserver.OperatorToken},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				wantStatus(t, e.do(http.MethodGet, tc.path, tc.token, nil), http.StatusOK)
+				wantStatus(t, e.Do(http.MethodGet, tc.path, tc.token, nil), http.StatusOK)
 			})
 		}
 	})
@@ -225,7 +227,7 @@ func TestAdminAuthorization(t *testing.T) {
 func TestAdminUsers(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	key := e.createTenant("acme")
+	key := e.CreateTenant("acme")
 	ids := map[string]bool{}
 	for i := range 5 {
 		u := e.register("acme", map[string]any{"email": fmt.Sprintf("user%d@example.com", i), "password": "correct horse"})
@@ -243,13 +245,13 @@ func TestAdminUsers(t *testing.T) {
 			if cursor != "" {
 				path += "&cursor=" + url.QueryEscape(cursor)
 			}
-			r := e.do(http.MethodGet, path, key, nil)
+			r := e.Do(http.MethodGet, path, key, nil)
 			wantStatus(t, r, http.StatusOK)
 			var out struct {
 				Users      []userJSON `json:"users"`
 				NextCursor *string    `json:"next_cursor"`
 			}
-			r.decode(t, &out)
+			r.Decode(t, &out)
 			if len(out.Users) > 2 {
 				t.Fatalf("limit=2 gave %d users", len(out.Users))
 			}
@@ -271,12 +273,12 @@ func TestAdminUsers(t *testing.T) {
 
 	t.Run("source filter", func(t *testing.T) {
 		for source, want := range map[string]int{"local": 5, "legacy": 0} {
-			r := e.do(http.MethodGet, "/admin/v1/tenants/acme/users?source="+source, key, nil)
+			r := e.Do(http.MethodGet, "/admin/v1/tenants/acme/users?source="+source, key, nil)
 			wantStatus(t, r, http.StatusOK)
 			var out struct {
 				Users []userJSON `json:"users"`
 			}
-			r.decode(t, &out)
+			r.Decode(t, &out)
 			if len(out.Users) != want {
 				t.Errorf("source=%s listed %d users, want %d", source, len(out.Users), want)
 			}
@@ -286,25 +288,25 @@ func TestAdminUsers(t *testing.T) {
 	t.Run("get and delete", func(t *testing.T) {
 		u := e.register("acme", map[string]any{"email": "gone@example.com", "password": "correct horse"})
 		tok := e.login("acme", "gone@example.com", "correct horse")
-		r := e.do(http.MethodGet, "/admin/v1/tenants/acme/users/"+u.ID, key, nil)
+		r := e.Do(http.MethodGet, "/admin/v1/tenants/acme/users/"+u.ID, key, nil)
 		wantStatus(t, r, http.StatusOK)
 		var got userJSON
-		r.decode(t, &got)
+		r.Decode(t, &got)
 		if got.ID != u.ID || got.Email == nil || *got.Email != "gone@example.com" || got.Source != "local" {
 			t.Fatalf("got %s", r.Body)
 		}
 
-		wantStatus(t, e.do(http.MethodDelete, "/admin/v1/tenants/acme/users/"+u.ID, key, nil), http.StatusNoContent)
-		r = e.do(http.MethodGet, "/admin/v1/tenants/acme/users/"+u.ID, key, nil)
+		wantStatus(t, e.Do(http.MethodDelete, "/admin/v1/tenants/acme/users/"+u.ID, key, nil), http.StatusNoContent)
+		r = e.Do(http.MethodGet, "/admin/v1/tenants/acme/users/"+u.ID, key, nil)
 		if r.Status != http.StatusNotFound {
 			t.Fatalf("deleted user: %s", r)
 		}
 		checkProblemShape(t, r)
-		r = e.do(http.MethodDelete, "/admin/v1/tenants/acme/users/"+u.ID, key, nil)
+		r = e.Do(http.MethodDelete, "/admin/v1/tenants/acme/users/"+u.ID, key, nil)
 		if r.Status != http.StatusNotFound {
 			t.Fatalf("deleting again: %s", r)
 		}
-		wantProblem(t, e.loginResp("acme", "gone@example.com", "correct horse"), 401, "invalid_credentials")
+		wantProblem(t, e.Login("acme", "gone@example.com", "correct horse"), 401, "invalid_credentials")
 		wantProblem(t, e.userinfo("acme", tok.AccessToken), 401, "unauthorized")
 		wantOAuthError(t, e.refresh("acme", tok.RefreshToken), 400, "invalid_grant")
 		// The email is free again.
@@ -315,17 +317,17 @@ func TestAdminUsers(t *testing.T) {
 func TestAudit(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	key := e.createTenant("acme")
+	key := e.CreateTenant("acme")
 	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
-	wantProblem(t, e.loginResp("acme", "alice@example.com", "wrong horse"), 401, "invalid_credentials")
+	wantProblem(t, e.Login("acme", "alice@example.com", "wrong horse"), 401, "invalid_credentials")
 	tok := e.login("acme", "alice@example.com", "correct horse")
 	wantStatus(t, e.refresh("acme", tok.RefreshToken), http.StatusOK)
 	wantOAuthError(t, e.refresh("acme", tok.RefreshToken), 400, "invalid_grant")
 	tok = e.login("acme", "alice@example.com", "correct horse")
-	wantStatus(t, e.do(http.MethodPost, "/t/acme/password", tok.AccessToken,
+	wantStatus(t, e.Do(http.MethodPost, "/t/acme/password", tok.AccessToken,
 		map[string]any{"current_password": "correct horse", "new_password": "another horse"}), http.StatusNoContent)
 
-	r := e.do(http.MethodGet, "/admin/v1/tenants/acme/audit", key, nil)
+	r := e.Do(http.MethodGet, "/admin/v1/tenants/acme/audit", key, nil)
 	wantStatus(t, r, http.StatusOK)
 	var out struct {
 		Events []struct {
@@ -337,7 +339,7 @@ func TestAudit(t *testing.T) {
 			Detail  map[string]any `json:"detail"`
 		} `json:"events"`
 	}
-	r.decode(t, &out)
+	r.Decode(t, &out)
 	found := map[string]bool{}
 	for i, ev := range out.Events {
 		found[ev.Type] = true

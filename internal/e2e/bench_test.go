@@ -29,14 +29,14 @@ import (
 // access token.
 func BenchmarkLocalLogin(b *testing.B) {
 	e := start(b, withDefaultHash)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 	body := mustJSON(b, map[string]string{"identifier": "alice@example.com", "password": "correct horse"})
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	b.Cleanup(client.CloseIdleConnections)
 	// Warm up the connections and the server's caches.
 	for range 2 {
-		if r, err := sendTo(client, e.base, http.MethodPost, "/t/acme/login", "", "application/json", body); err != nil || r.Status != http.StatusOK {
+		if r, err := sendTo(client, e.Base, http.MethodPost, "/t/acme/login", "", "application/json", body); err != nil || r.Status != http.StatusOK {
 			b.Fatalf("warm-up login: %v %v", r, err)
 		}
 	}
@@ -45,7 +45,7 @@ func BenchmarkLocalLogin(b *testing.B) {
 	cpu := cpuTime(b)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			r, err := sendTo(client, e.base, http.MethodPost, "/t/acme/login", "", "application/json", body)
+			r, err := sendTo(client, e.Base, http.MethodPost, "/t/acme/login", "", "application/json", body)
 			if err != nil {
 				b.Error(err)
 				return

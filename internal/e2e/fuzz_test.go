@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // FuzzPublicBodies sends arbitrary bytes as the JSON body of the public
@@ -13,7 +15,7 @@ import (
 //	go test -run '^$' -fuzz FuzzPublicBodies -fuzztime 30s ./internal/e2e/
 func FuzzPublicBodies(f *testing.F) {
 	e := start(f)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 	e.register("acme", map[string]any{"email": "alice@example.com", "username": "alice", "password": "correct horse"})
 	for _, seed := range []string{
 		`{"identifier": "alice@example.com", "password": "correct horse"}`,
@@ -33,7 +35,7 @@ func FuzzPublicBodies(f *testing.F) {
 	paths := []string{"/t/acme/login", "/t/acme/register", "/t/acme/password"}
 	f.Fuzz(func(t *testing.T, which byte, body []byte) {
 		path := paths[int(which)%len(paths)]
-		r, err := e.trySend(http.MethodPost, path, "", "application/json", body)
+		r, err := e.Try(http.MethodPost, path, "", testserver.Raw{ContentType: "application/json", Body: body})
 		if err != nil {
 			t.Fatal(err)
 		}

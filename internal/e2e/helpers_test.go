@@ -1,11 +1,7 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,13 +11,8 @@ import (
 
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/server"
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
-
-// operatorToken is the operator token of every server the tests start.
-const operatorToken = "wao_e2e-operator-token-0123456789"
-
-// cheapHash keeps argon2id fast in tests that are not about its cost.
-var cheapHash = password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
 // TestMain removes the binary built by buildBinary after the run.
 func TestMain(m *testing.M) {
@@ -32,135 +23,35 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// env is one running server and a client for it.
+// env is a client for one running server, with the e2e tests' typed helpers.
 type env struct {
-	t      testing.TB
-	srv    *server.Server
-	base   string
-	client *http.Client
+	testserver.Client
 }
 
 // withDefaultHash makes a server use the default argon2id parameters.
-func withDefaultHash(c *server.Config) { c.Hash = password.Params{} }
+func withDefaultHash(c *server.Config) { c.Hash = password.DefaultParams }
 
 // withLoginFailures lowers the failed-login limit per identifier.
 func withLoginFailures(n int) func(*server.Config) {
 	return func(c *server.Config) { c.LoginFailures = n }
 }
 
-// start runs an in-process server on 127.0.0.1 with a random port and a
-// temporary data folder, with cheap argon2id parameters unless an option
-// says otherwise, and stops it when the test ends.
+// start runs an in-process server (see testserver.Start), with cheap
+// argon2id parameters unless an option says otherwise, and stops it when
+// the test ends.
 func start(t testing.TB, opts ...func(*server.Config)) *env {
 	t.Helper()
-	cfg := server.Config{
-		Addr:       "127.0.0.1:0",
-		DataDir:    t.TempDir(),
-		AdminToken: operatorToken,
-		Hash:       cheapHash,
-	}
+	var cfg server.Config
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Start(ctx, cfg)
-	if err != nil {
-		cancel()
-		t.Fatalf("starting the server: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server stopped with an error: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("server did not stop within 20 s")
-		}
-	})
-	e := &env{
-		t:      t,
-		srv:    srv,
-		base:   srv.BaseURL(),
-		client: &http.Client{Timeout: 30 * time.Second},
-	}
-	t.Cleanup(e.client.CloseIdleConnections)
-	return e
+	return &env{testserver.Start(t, cfg).Client}
 }
 
-// response is a fully read HTTP response.
-type response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
-
-func (r *response) String() string {
-	return fmt.Sprintf("%d %s", r.Status, r.Body)
-}
-
-// object decodes the body as a JSON object.
-func (r *response) object(t testing.TB) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.Body, &m); err != nil {
-		t.Fatalf("body is not a JSON object: %v: %q", err, r.Body)
-	}
-	return m
-}
-
-// decode decodes the body into v.
-func (r *response) decode(t testing.TB, v any) {
-	t.Helper()
-	if err := json.Unmarshal(r.Body, v); err != nil {
-		t.Fatalf("decoding body: %v: %q", err, r.Body)
-	}
-}
-
-// send sends a request with an optional bearer token and body.
-func (e *env) send(method, path, token, contentType string, body []byte) *response {
-	e.t.Helper()
-	r, err := e.trySend(method, path, token, contentType, body)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	return r
-}
-
-// trySend is send that returns transport errors, for use off the test's
-// goroutine.
-func (e *env) trySend(method, path, token, contentType string, body []byte) (*response, error) {
-	return sendTo(e.client, e.base, method, path, token, contentType, body)
-}
-
-func sendTo(client *http.Client, base, method, path, token, contentType string, body []byte) (*response, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequest(method, base+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	return &response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+// sendTo sends body with contentType to base+path with client, off the
+// test's goroutine.
+func sendTo(client *http.Client, base, method, path, token, contentType string, body []byte) (*testserver.Response, error) {
+	return testserver.Send(client, method, base+path, token, testserver.Raw{ContentType: contentType, Body: body})
 }
 
 // mustJSON marshals v.
@@ -173,23 +64,8 @@ func mustJSON(t testing.TB, v any) []byte {
 	return b
 }
 
-// do sends v as JSON (no body when v is nil).
-func (e *env) do(method, path, token string, v any) *response {
-	e.t.Helper()
-	if v == nil {
-		return e.send(method, path, token, "", nil)
-	}
-	return e.send(method, path, token, "application/json", mustJSON(e.t, v))
-}
-
-// form posts an application/x-www-form-urlencoded body.
-func (e *env) form(path string, values url.Values) *response {
-	e.t.Helper()
-	return e.send(http.MethodPost, path, "", "application/x-www-form-urlencoded", []byte(values.Encode()))
-}
-
 // wantStatus fails the test unless r has the given status.
-func wantStatus(t testing.TB, r *response, status int) {
+func wantStatus(t testing.TB, r *testserver.Response, status int) {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d; body %s", r.Status, status, r.Body)
@@ -198,13 +74,13 @@ func wantStatus(t testing.TB, r *response, status int) {
 
 // wantProblem checks that r is an RFC 9457 problem document with the
 // contract's fields, the given status and code, and a request id header.
-func wantProblem(t testing.TB, r *response, status int, code string) map[string]any {
+func wantProblem(t testing.TB, r *testserver.Response, status int, code string) map[string]any {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d (%s); body %s", r.Status, status, code, r.Body)
 	}
 	checkProblemShape(t, r)
-	p := r.object(t)
+	p := r.Object(t)
 	if p["code"] != code {
 		t.Fatalf("code %v, want %s; body %s", p["code"], code, r.Body)
 	}
@@ -213,7 +89,7 @@ func wantProblem(t testing.TB, r *response, status int, code string) map[string]
 
 // checkProblemShape checks the problem+json form of a non-2xx answer: media
 // type, type/title/status/detail/code, and the X-Request-Id header.
-func checkProblemShape(t testing.TB, r *response) {
+func checkProblemShape(t testing.TB, r *testserver.Response) {
 	t.Helper()
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 		t.Errorf("Content-Type %q, want application/problem+json; body %s", ct, r.Body)
@@ -246,7 +122,7 @@ func checkProblemShape(t testing.TB, r *response) {
 }
 
 // wantOAuthError checks an RFC 6749 section 5.2 error answer.
-func wantOAuthError(t testing.TB, r *response, status int, code string) {
+func wantOAuthError(t testing.TB, r *testserver.Response, status int, code string) {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status %d, want %d (%s); body %s", r.Status, status, code, r.Body)
@@ -257,25 +133,10 @@ func wantOAuthError(t testing.TB, r *response, status int, code string) {
 	var o struct {
 		Error *string `json:"error"`
 	}
-	r.decode(t, &o)
+	r.Decode(t, &o)
 	if o.Error == nil || *o.Error != code {
 		t.Fatalf("want error %q; body %s", code, r.Body)
 	}
-}
-
-// createTenant creates a tenant as the operator and returns its API key.
-func (e *env) createTenant(id string) string {
-	e.t.Helper()
-	r := e.do(http.MethodPost, "/admin/v1/tenants", operatorToken, map[string]string{"id": id, "name": id})
-	wantStatus(e.t, r, http.StatusCreated)
-	var out struct {
-		APIKey string `json:"api_key"`
-	}
-	r.decode(e.t, &out)
-	if out.APIKey == "" {
-		e.t.Fatalf("no api_key in %s", r.Body)
-	}
-	return out.APIKey
 }
 
 // userJSON is the contract's user object.
@@ -294,15 +155,15 @@ type userJSON struct {
 
 // register registers a user and returns it; the answer must be 201.
 func (e *env) register(tenant string, body map[string]any) userJSON {
-	e.t.Helper()
-	r := e.do(http.MethodPost, "/t/"+tenant+"/register", "", body)
-	wantStatus(e.t, r, http.StatusCreated)
+	e.T.Helper()
+	r := e.Do(http.MethodPost, "/t/"+tenant+"/register", "", body)
+	wantStatus(e.T, r, http.StatusCreated)
 	var out struct {
 		User userJSON `json:"user"`
 	}
-	r.decode(e.t, &out)
+	r.Decode(e.T, &out)
 	if out.User.ID == "" {
-		e.t.Fatalf("no user id in %s", r.Body)
+		e.T.Fatalf("no user id in %s", r.Body)
 	}
 	return out.User
 }
@@ -316,30 +177,24 @@ type tokenJSON struct {
 	User         *userJSON `json:"user"`
 }
 
-// loginResp sends a login.
-func (e *env) loginResp(tenant, identifier, pw string) *response {
-	e.t.Helper()
-	return e.do(http.MethodPost, "/t/"+tenant+"/login", "", map[string]string{"identifier": identifier, "password": pw})
-}
-
 // login logs in; the answer must be 200.
 func (e *env) login(tenant, identifier, pw string) tokenJSON {
-	e.t.Helper()
-	r := e.loginResp(tenant, identifier, pw)
-	wantStatus(e.t, r, http.StatusOK)
+	e.T.Helper()
+	r := e.Login(tenant, identifier, pw)
+	wantStatus(e.T, r, http.StatusOK)
 	var out tokenJSON
-	r.decode(e.t, &out)
+	r.Decode(e.T, &out)
 	return out
 }
 
 // refresh exchanges a refresh token at the token endpoint.
-func (e *env) refresh(tenant, rt string) *response {
-	e.t.Helper()
-	return e.form("/t/"+tenant+"/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
+func (e *env) refresh(tenant, rt string) *testserver.Response {
+	e.T.Helper()
+	return e.Do(http.MethodPost, "/t/"+tenant+"/oauth/token", "", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
 }
 
 // userinfo asks /userinfo with an access token.
-func (e *env) userinfo(tenant, access string) *response {
-	e.t.Helper()
-	return e.send(http.MethodGet, "/t/"+tenant+"/userinfo", access, "", nil)
+func (e *env) userinfo(tenant, access string) *testserver.Response {
+	e.T.Helper()
+	return e.Send(http.MethodGet, "/t/"+tenant+"/userinfo", access, "", nil)
 }

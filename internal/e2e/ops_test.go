@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 func TestHealth(t *testing.T) {
@@ -11,7 +13,7 @@ func TestHealth(t *testing.T) {
 	e := start(t)
 	for _, path := range []string{"/healthz", "/readyz"} {
 		t.Run(path, func(t *testing.T) {
-			r := e.do(http.MethodGet, path, "", nil)
+			r := e.Do(http.MethodGet, path, "", nil)
 			wantStatus(t, r, http.StatusOK)
 			if r.Header.Get("X-Request-Id") == "" {
 				t.Errorf("no X-Request-Id")
@@ -24,7 +26,7 @@ func TestRequestID(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 
-	a, b := e.do(http.MethodGet, "/healthz", "", nil), e.do(http.MethodGet, "/healthz", "", nil)
+	a, b := e.Do(http.MethodGet, "/healthz", "", nil), e.Do(http.MethodGet, "/healthz", "", nil)
 	if a.Header.Get("X-Request-Id") == b.Header.Get("X-Request-Id") {
 		t.Errorf("two requests share the id %q", a.Header.Get("X-Request-Id"))
 	}
@@ -39,12 +41,12 @@ func TestRequestID(t *testing.T) {
 		{"odd characters", "abc<script>", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := http.NewRequest(http.MethodGet, e.base+"/t/nope/login", nil)
+			req, err := http.NewRequest(http.MethodGet, e.Base+"/t/nope/login", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			req.Header.Set("X-Request-Id", tc.sent)
-			resp, err := e.client.Do(req)
+			resp, err := e.HTTP.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -62,11 +64,11 @@ func TestRequestID(t *testing.T) {
 func TestErrorsAreProblems(t *testing.T) {
 	t.Parallel()
 	e := start(t, withLoginFailures(1))
-	key := e.createTenant("acme")
-	e.createTenant("globex")
+	key := e.CreateTenant("acme")
+	e.CreateTenant("globex")
 	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 	// One failure blocks the identifier "blocked".
-	wantProblem(t, e.loginResp("acme", "blocked", "wrong"), 401, "invalid_credentials")
+	wantProblem(t, e.Login("acme", "blocked", "wrong"), 401, "invalid_credentials")
 
 	tests := []struct {
 		name        string
@@ -79,13 +81,13 @@ func TestErrorsAreProblems(t *testing.T) {
 		code        string
 	}{
 		{name: "unknown route", method: "GET", path: "/no/such/route", status: 404, code: "not_found"},
-		{name: "unknown admin route", method: "GET", path: "/admin/v1/nothing", token: operatorToken, status: 404, code: "not_found"},
+		{name: "unknown admin route", method: "GET", path: "/admin/v1/nothing", token: testserver.OperatorToken, status: 404, code: "not_found"},
 		{name: "unknown route under a tenant", method: "GET", path: "/t/acme/nothing", status: 404},
 		{name: "unauthorized", method: "GET", path: "/admin/v1/tenants", status: 401, code: "unauthorized"},
 		{name: "forbidden", method: "GET", path: "/admin/v1/tenants/globex/users", token: key, status: 403, code: "forbidden"},
 		{name: "tenant not found", method: "POST", path: "/t/nope/login", contentType: "application/json", body: `{"identifier":"a","password":"b"}`, status: 404, code: "tenant_not_found"},
-		{name: "invalid tenant id", method: "POST", path: "/admin/v1/tenants", token: operatorToken, contentType: "application/json", body: `{"id":"A B"}`, status: 400, code: "invalid_tenant_id"},
-		{name: "tenant exists", method: "POST", path: "/admin/v1/tenants", token: operatorToken, contentType: "application/json", body: `{"id":"acme"}`, status: 409, code: "tenant_exists"},
+		{name: "invalid tenant id", method: "POST", path: "/admin/v1/tenants", token: testserver.OperatorToken, contentType: "application/json", body: `{"id":"A B"}`, status: 400, code: "invalid_tenant_id"},
+		{name: "tenant exists", method: "POST", path: "/admin/v1/tenants", token: testserver.OperatorToken, contentType: "application/json", body: `{"id":"acme"}`, status: 409, code: "tenant_exists"},
 		{name: "bad JSON", method: "POST", path: "/t/acme/register", contentType: "application/json", body: `{`, status: 400, code: "invalid_request"},
 		{name: "weak password", method: "POST", path: "/t/acme/register", contentType: "application/json", body: `{"email":"b@example.com","password":"short"}`, status: 422, code: "weak_password"},
 		{name: "user exists", method: "POST", path: "/t/acme/register", contentType: "application/json", body: `{"email":"alice@example.com","password":"correct horse"}`, status: 409, code: "user_exists"},
@@ -103,7 +105,7 @@ func TestErrorsAreProblems(t *testing.T) {
 			if tc.body != "" {
 				body = []byte(tc.body)
 			}
-			r := e.send(tc.method, tc.path, tc.token, tc.contentType, body)
+			r := e.Send(tc.method, tc.path, tc.token, tc.contentType, body)
 			if r.Status < 400 {
 				t.Fatalf("status %d, want an error", r.Status)
 			}
@@ -112,12 +114,12 @@ func TestErrorsAreProblems(t *testing.T) {
 			}
 			checkProblemShape(t, r)
 			if tc.code != "" {
-				if got := r.object(t)["code"]; got != tc.code {
+				if got := r.Object(t)["code"]; got != tc.code {
 					t.Errorf("code %v, want %s", got, tc.code)
 				}
 			}
 			// The detail never carries Go error text.
-			if d, _ := r.object(t)["detail"].(string); strings.Contains(d, "badger") || strings.Contains(d, "runtime error") {
+			if d, _ := r.Object(t)["detail"].(string); strings.Contains(d, "badger") || strings.Contains(d, "runtime error") {
 				t.Errorf("detail leaks internals: %q", d)
 			}
 		})
@@ -159,7 +161,7 @@ func TestUnknownTenantEverywhere(t *testing.T) {
 			if tc.body != "" {
 				body = []byte(tc.body)
 			}
-			wantProblem(t, e.send(tc.method, tc.path, tc.token, tc.contentType, body), http.StatusNotFound, "tenant_not_found")
+			wantProblem(t, e.Send(tc.method, tc.path, tc.token, tc.contentType, body), http.StatusNotFound, "tenant_not_found")
 		})
 	}
 }

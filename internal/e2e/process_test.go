@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // binDir holds the wasmauth binary built once per test run; TestMain
@@ -125,7 +127,7 @@ func startBinary(t *testing.T, dataDir string) *proc {
 		}
 		p.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", dataDir)
 		p.cmd.Env = append(os.Environ(),
-			"WASMAUTH_ADMIN_TOKEN="+operatorToken,
+			"WASMAUTH_ADMIN_TOKEN="+testserver.OperatorToken,
 			"WASMAUTH_BASE_URL=",
 			"WASMAUTH_SQLITE_ROOT=",
 			"WASMAUTH_LOG_LEVEL=warn",
@@ -193,7 +195,7 @@ func (p *proc) wait(t *testing.T, limit time.Duration) *os.ProcessState {
 
 // env returns an env that talks to the process, for the JSON helpers.
 func (p *proc) env(t *testing.T) *env {
-	return &env{t: t, base: p.base, client: p.client}
+	return &env{testserver.Client{T: t, Base: p.base, HTTP: p.client}}
 }
 
 // TestCrashSafety registers users concurrently, kills the server with
@@ -204,7 +206,7 @@ func TestCrashSafety(t *testing.T) {
 	dir := t.TempDir()
 	p := startBinary(t, dir)
 	e := p.env(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 
 	const (
 		workers = 6
@@ -302,7 +304,7 @@ func TestGracefulShutdown(t *testing.T) {
 	dir := t.TempDir()
 	p := startBinary(t, dir)
 	e := p.env(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 
 	// On one keep-alive connection, a first request proves the server took
@@ -430,7 +432,7 @@ func TestGeneratedOperatorToken(t *testing.T) {
 	if token == "" {
 		t.Fatalf("no generated token on stderr:\n%s", p.stderr.String())
 	}
-	wantStatus(t, p.env(t).send(http.MethodGet, "/admin/v1/tenants", token, "", nil), http.StatusOK)
+	wantStatus(t, p.env(t).Send(http.MethodGet, "/admin/v1/tenants", token, "", nil), http.StatusOK)
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -442,6 +444,6 @@ func TestGeneratedOperatorToken(t *testing.T) {
 	if again != "" || strings.Contains(p2.stderr.String(), token) {
 		t.Fatalf("the token was printed again on restart:\n%s", p2.stderr.String())
 	}
-	wantStatus(t, p2.env(t).send(http.MethodGet, "/admin/v1/tenants", token, "", nil), http.StatusOK)
-	wantProblem(t, p2.env(t).send(http.MethodGet, "/admin/v1/tenants", "wao_wrong", "", nil), http.StatusUnauthorized, "unauthorized")
+	wantStatus(t, p2.env(t).Send(http.MethodGet, "/admin/v1/tenants", token, "", nil), http.StatusOK)
+	wantProblem(t, p2.env(t).Send(http.MethodGet, "/admin/v1/tenants", "wao_wrong", "", nil), http.StatusUnauthorized, "unauthorized")
 }

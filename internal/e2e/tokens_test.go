@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // jwk is the part of a JSON Web Key the tests read.
@@ -57,18 +59,18 @@ func (k jwk) publicKey() (crypto.PublicKey, error) {
 
 // fetchJWKS reads a tenant's key set.
 func (e *env) fetchJWKS(tenant string) []jwk {
-	e.t.Helper()
-	r := e.do(http.MethodGet, "/t/"+tenant+"/.well-known/jwks.json", "", nil)
-	wantStatus(e.t, r, http.StatusOK)
+	e.T.Helper()
+	r := e.Do(http.MethodGet, "/t/"+tenant+"/.well-known/jwks.json", "", nil)
+	wantStatus(e.T, r, http.StatusOK)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/jwk-set+json") {
-		e.t.Errorf("JWKS Content-Type %q", ct)
+		e.T.Errorf("JWKS Content-Type %q", ct)
 	}
 	var set struct {
 		Keys []jwk `json:"keys"`
 	}
-	r.decode(e.t, &set)
+	r.Decode(e.T, &set)
 	if len(set.Keys) == 0 {
-		e.t.Fatalf("empty JWKS: %s", r.Body)
+		e.T.Fatalf("empty JWKS: %s", r.Body)
 	}
 	return set.Keys
 }
@@ -100,8 +102,8 @@ func TestAccessTokenVerifiesWithJWKS(t *testing.T) {
 	t.Parallel()
 	// This test keeps the default argon2id parameters.
 	e := start(t, withDefaultHash)
-	e.createTenant("acme")
-	e.createTenant("globex")
+	e.CreateTenant("acme")
+	e.CreateTenant("globex")
 	u := e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 	e.register("globex", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 
@@ -117,7 +119,7 @@ func TestAccessTokenVerifiesWithJWKS(t *testing.T) {
 
 	before := time.Now().Add(-5 * time.Second)
 	tok := e.login("acme", "alice@example.com", "correct horse")
-	issuer := e.base + "/t/acme"
+	issuer := e.Base + "/t/acme"
 	parsed, claims, err := verifyAccess(keys, tok.AccessToken, issuer, "acme")
 	if err != nil {
 		t.Fatalf("golang-jwt rejects the access token: %v", err)
@@ -156,7 +158,7 @@ func TestAccessTokenVerifiesWithJWKS(t *testing.T) {
 		r := e.refresh("acme", tok.RefreshToken)
 		wantStatus(t, r, http.StatusOK)
 		var next tokenJSON
-		r.decode(t, &next)
+		r.Decode(t, &next)
 		if _, claims, err := verifyAccess(keys, next.AccessToken, issuer, "acme"); err != nil {
 			t.Errorf("refreshed token: %v", err)
 		} else if sub, _ := claims.GetSubject(); sub != u.ID {
@@ -179,10 +181,10 @@ func TestAccessTokenVerifiesWithJWKS(t *testing.T) {
 
 	t.Run("each tenant signs with its own key", func(t *testing.T) {
 		other := e.login("globex", "alice@example.com", "correct horse")
-		if _, _, err := verifyAccess(keys, other.AccessToken, e.base+"/t/globex", "globex"); err == nil {
+		if _, _, err := verifyAccess(keys, other.AccessToken, e.Base+"/t/globex", "globex"); err == nil {
 			t.Fatal("globex's token verifies with acme's keys")
 		}
-		if _, _, err := verifyAccess(e.fetchJWKS("globex"), other.AccessToken, e.base+"/t/globex", "globex"); err != nil {
+		if _, _, err := verifyAccess(e.fetchJWKS("globex"), other.AccessToken, e.Base+"/t/globex", "globex"); err != nil {
 			t.Fatalf("globex's token does not verify with its own keys: %v", err)
 		}
 	})
@@ -191,13 +193,13 @@ func TestAccessTokenVerifiesWithJWKS(t *testing.T) {
 func TestDiscovery(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 
-	r := e.do(http.MethodGet, "/t/acme/.well-known/openid-configuration", "", nil)
+	r := e.Do(http.MethodGet, "/t/acme/.well-known/openid-configuration", "", nil)
 	wantStatus(t, r, http.StatusOK)
 	var doc map[string]any
-	r.decode(t, &doc)
-	issuer := e.base + "/t/acme"
+	r.Decode(t, &doc)
+	issuer := e.Base + "/t/acme"
 	want := map[string]string{
 		"issuer":            issuer,
 		"jwks_uri":          issuer + "/.well-known/jwks.json",
@@ -214,17 +216,17 @@ func TestDiscovery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, e.do(http.MethodGet, u.Path, "", nil), http.StatusOK)
+	wantStatus(t, e.Do(http.MethodGet, u.Path, "", nil), http.StatusOK)
 
 	for _, path := range []string{"/t/nope/.well-known/openid-configuration", "/t/nope/.well-known/jwks.json"} {
-		wantProblem(t, e.do(http.MethodGet, path, "", nil), http.StatusNotFound, "tenant_not_found")
+		wantProblem(t, e.Do(http.MethodGet, path, "", nil), http.StatusNotFound, "tenant_not_found")
 	}
 }
 
 func TestRefreshRotation(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 	u := e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 	first := e.login("acme", "alice@example.com", "correct horse")
 
@@ -234,7 +236,7 @@ func TestRefreshRotation(t *testing.T) {
 		t.Errorf("Cache-Control %q, want no-store", cc)
 	}
 	var second tokenJSON
-	r.decode(t, &second)
+	r.Decode(t, &second)
 	switch {
 	case second.AccessToken == "" || second.AccessToken == first.AccessToken:
 		t.Errorf("no new access token: %s", r.Body)
@@ -245,7 +247,7 @@ func TestRefreshRotation(t *testing.T) {
 	}
 	ui := e.userinfo("acme", second.AccessToken)
 	wantStatus(t, ui, http.StatusOK)
-	if ui.object(t)["sub"] != u.ID {
+	if ui.Object(t)["sub"] != u.ID {
 		t.Errorf("userinfo %s, want sub %s", ui.Body, u.ID)
 	}
 
@@ -255,7 +257,7 @@ func TestRefreshRotation(t *testing.T) {
 		r := e.refresh("acme", rt)
 		wantStatus(t, r, http.StatusOK)
 		var next tokenJSON
-		r.decode(t, &next)
+		r.Decode(t, &next)
 		rt = next.RefreshToken
 	}
 }
@@ -263,7 +265,7 @@ func TestRefreshRotation(t *testing.T) {
 func TestRefreshReuseRevokesSession(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 	first := e.login("acme", "alice@example.com", "correct horse")
 	bystander := e.login("acme", "alice@example.com", "correct horse")
@@ -271,11 +273,11 @@ func TestRefreshReuseRevokesSession(t *testing.T) {
 	r := e.refresh("acme", first.RefreshToken)
 	wantStatus(t, r, http.StatusOK)
 	var second tokenJSON
-	r.decode(t, &second)
+	r.Decode(t, &second)
 	r = e.refresh("acme", second.RefreshToken)
 	wantStatus(t, r, http.StatusOK)
 	var third tokenJSON
-	r.decode(t, &third)
+	r.Decode(t, &third)
 	wantStatus(t, e.userinfo("acme", third.AccessToken), http.StatusOK)
 
 	// The first token is presented again: that is theft or a bug, and the
@@ -293,8 +295,8 @@ func TestRefreshReuseRevokesSession(t *testing.T) {
 func TestTokenEndpointErrors(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
-	e.createTenant("globex")
+	e.CreateTenant("acme")
+	e.CreateTenant("globex")
 	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 	tok := e.login("acme", "alice@example.com", "correct horse")
 
@@ -314,7 +316,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			wantOAuthError(t, e.form("/t/acme/oauth/token", tc.form), tc.status, tc.code)
+			wantOAuthError(t, e.Do(http.MethodPost, "/t/acme/oauth/token", "", tc.form), tc.status, tc.code)
 		})
 	}
 
@@ -323,8 +325,8 @@ func TestTokenEndpointErrors(t *testing.T) {
 	})
 	t.Run("unknown tenant", func(t *testing.T) {
 		wantProblem(t, e.refresh("nope", tok.RefreshToken), http.StatusNotFound, "tenant_not_found")
-		wantProblem(t, e.form("/t/nope/oauth/token", url.Values{"grant_type": {"password"}}), http.StatusNotFound, "tenant_not_found")
-		wantProblem(t, e.form("/t/nope/oauth/revoke", url.Values{"token": {tok.RefreshToken}}), http.StatusNotFound, "tenant_not_found")
+		wantProblem(t, e.Do(http.MethodPost, "/t/nope/oauth/token", "", url.Values{"grant_type": {"password"}}), http.StatusNotFound, "tenant_not_found")
+		wantProblem(t, e.Do(http.MethodPost, "/t/nope/oauth/revoke", "", url.Values{"token": {tok.RefreshToken}}), http.StatusNotFound, "tenant_not_found")
 	})
 	// None of the failures above spent the session's refresh token.
 	wantStatus(t, e.refresh("acme", tok.RefreshToken), http.StatusOK)
@@ -333,38 +335,38 @@ func TestTokenEndpointErrors(t *testing.T) {
 func TestRevoke(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 
 	t.Run("refresh token", func(t *testing.T) {
 		tok := e.login("acme", "alice@example.com", "correct horse")
 		other := e.login("acme", "alice@example.com", "correct horse")
-		wantStatus(t, e.form("/t/acme/oauth/revoke", url.Values{"token": {tok.RefreshToken}}), http.StatusOK)
+		wantStatus(t, e.Do(http.MethodPost, "/t/acme/oauth/revoke", "", url.Values{"token": {tok.RefreshToken}}), http.StatusOK)
 		wantOAuthError(t, e.refresh("acme", tok.RefreshToken), 400, "invalid_grant")
 		// Revoking again is still 200.
-		wantStatus(t, e.form("/t/acme/oauth/revoke", url.Values{"token": {tok.RefreshToken}}), http.StatusOK)
+		wantStatus(t, e.Do(http.MethodPost, "/t/acme/oauth/revoke", "", url.Values{"token": {tok.RefreshToken}}), http.StatusOK)
 		// Only that session ended.
 		wantStatus(t, e.refresh("acme", other.RefreshToken), http.StatusOK)
 	})
 	t.Run("refresh token with type hint", func(t *testing.T) {
 		tok := e.login("acme", "alice@example.com", "correct horse")
-		wantStatus(t, e.form("/t/acme/oauth/revoke", url.Values{"token": {tok.RefreshToken}, "token_type_hint": {"refresh_token"}}), http.StatusOK)
+		wantStatus(t, e.Do(http.MethodPost, "/t/acme/oauth/revoke", "", url.Values{"token": {tok.RefreshToken}, "token_type_hint": {"refresh_token"}}), http.StatusOK)
 		wantOAuthError(t, e.refresh("acme", tok.RefreshToken), 400, "invalid_grant")
 	})
 	t.Run("access token", func(t *testing.T) {
 		tok := e.login("acme", "alice@example.com", "correct horse")
-		wantStatus(t, e.form("/t/acme/oauth/revoke", url.Values{"token": {tok.AccessToken}}), http.StatusOK)
+		wantStatus(t, e.Do(http.MethodPost, "/t/acme/oauth/revoke", "", url.Values{"token": {tok.AccessToken}}), http.StatusOK)
 		wantProblem(t, e.userinfo("acme", tok.AccessToken), http.StatusUnauthorized, "unauthorized")
 		wantOAuthError(t, e.refresh("acme", tok.RefreshToken), 400, "invalid_grant")
 	})
 	t.Run("unknown token", func(t *testing.T) {
-		wantStatus(t, e.form("/t/acme/oauth/revoke", url.Values{"token": {"no-such-token"}}), http.StatusOK)
+		wantStatus(t, e.Do(http.MethodPost, "/t/acme/oauth/revoke", "", url.Values{"token": {"no-such-token"}}), http.StatusOK)
 	})
 	t.Run("another tenant's token", func(t *testing.T) {
-		e.createTenant("globex")
+		e.CreateTenant("globex")
 		tok := e.login("acme", "alice@example.com", "correct horse")
-		wantStatus(t, e.form("/t/globex/oauth/revoke", url.Values{"token": {tok.RefreshToken}}), http.StatusOK)
-		wantStatus(t, e.form("/t/globex/oauth/revoke", url.Values{"token": {tok.AccessToken}}), http.StatusOK)
+		wantStatus(t, e.Do(http.MethodPost, "/t/globex/oauth/revoke", "", url.Values{"token": {tok.RefreshToken}}), http.StatusOK)
+		wantStatus(t, e.Do(http.MethodPost, "/t/globex/oauth/revoke", "", url.Values{"token": {tok.AccessToken}}), http.StatusOK)
 		// Revoking at the wrong tenant did nothing.
 		wantStatus(t, e.userinfo("acme", tok.AccessToken), http.StatusOK)
 		wantStatus(t, e.refresh("acme", tok.RefreshToken), http.StatusOK)
@@ -376,12 +378,12 @@ func TestRevoke(t *testing.T) {
 func TestConcurrentRefresh(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
+	e.CreateTenant("acme")
 	e.register("acme", map[string]any{"email": "alice@example.com", "password": "correct horse"})
 	tok := e.login("acme", "alice@example.com", "correct horse")
 
 	const n = 10
-	results := make([]*response, n)
+	results := make([]*testserver.Response, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	gate := make(chan struct{})
@@ -391,7 +393,7 @@ func TestConcurrentRefresh(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-gate
-			results[i], errs[i] = e.trySend(http.MethodPost, "/t/acme/oauth/token", "", "application/x-www-form-urlencoded", form)
+			results[i], errs[i] = e.Try(http.MethodPost, "/t/acme/oauth/token", "", testserver.Raw{ContentType: "application/x-www-form-urlencoded", Body: form})
 		}()
 	}
 	close(gate)
@@ -417,15 +419,15 @@ func TestConcurrentRefresh(t *testing.T) {
 func TestUserinfo(t *testing.T) {
 	t.Parallel()
 	e := start(t)
-	e.createTenant("acme")
-	e.createTenant("globex")
+	e.CreateTenant("acme")
+	e.CreateTenant("globex")
 	u := e.register("acme", map[string]any{"email": "Alice@Example.com", "username": "Alice", "password": "correct horse"})
 	e.register("globex", map[string]any{"email": "alice@example.com", "username": "alice", "password": "correct horse"})
 	tok := e.login("acme", "alice", "correct horse")
 
 	r := e.userinfo("acme", tok.AccessToken)
 	wantStatus(t, r, http.StatusOK)
-	claims := r.object(t)
+	claims := r.Object(t)
 	want := map[string]any{"sub": u.ID, "email": "alice@example.com", "email_verified": false, "preferred_username": "alice"}
 	for k, v := range want {
 		if claims[k] != v {
@@ -456,7 +458,7 @@ func TestUserinfo(t *testing.T) {
 	})
 	t.Run("revoked session", func(t *testing.T) {
 		tok := e.login("acme", "alice", "correct horse")
-		wantStatus(t, e.form("/t/acme/oauth/revoke", url.Values{"token": {tok.RefreshToken}}), http.StatusOK)
+		wantStatus(t, e.Do(http.MethodPost, "/t/acme/oauth/revoke", "", url.Values{"token": {tok.RefreshToken}}), http.StatusOK)
 		wantProblem(t, e.userinfo("acme", tok.AccessToken), http.StatusUnauthorized, "unauthorized")
 	})
 }
