@@ -13,6 +13,7 @@ import (
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/httpapi"
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // backupStore is an auth.Store whose Backup writes size bytes and then
@@ -36,7 +37,7 @@ func (s backupStore) Backup(ctx context.Context, w io.Writer) error {
 // serveAPI serves the HTTP API over store on a free port and returns its URL.
 func serveAPI(t *testing.T, store auth.Store) string {
 	t.Helper()
-	svc := auth.NewService(auth.Config{OperatorTokenHash: auth.HashSecret(operatorToken)}, auth.Deps{Store: store})
+	svc := auth.NewService(auth.Config{OperatorTokenHash: auth.HashSecret(testserver.OperatorToken)}, auth.Deps{Store: store})
 	api := httpapi.New(httpapi.Config{}, svc, nil)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,7 +66,7 @@ func TestBackupStream(t *testing.T) {
 			url := serveAPI(t, tt.store)
 			dir := t.TempDir()
 			file := filepath.Join(dir, "out.backup")
-			r := runCLI(t, map[string]string{"WASMAUTH_URL": url, "WASMAUTH_ADMIN_TOKEN": operatorToken}, "", "backup", file)
+			r := runCLI(t, map[string]string{"WASMAUTH_URL": url, "WASMAUTH_ADMIN_TOKEN": testserver.OperatorToken}, "", "backup", file)
 			entries, _ := os.ReadDir(dir)
 			if tt.wantErr == "" {
 				if r.code != 0 {

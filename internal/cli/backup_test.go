@@ -46,12 +46,12 @@ func TestBackupRestore(t *testing.T) {
 	}
 
 	// Restore is offline: the running server's folder is locked.
-	if r := runCLI(t, nil, "", "restore", file, "--data", a.dataDir); r.code != 1 || !strings.Contains(r.stderr, "is the server stopped?") {
+	if r := runCLI(t, nil, "", "restore", file, "--data", a.Config.DataDir); r.code != 1 || !strings.Contains(r.stderr, "is the server stopped?") {
 		t.Errorf("restore into a running server's folder: %s", r)
 	}
-	a.stop()
+	a.Stop()
 	// A store with data is refused, even when stopped.
-	if r := runCLI(t, nil, "", "restore", file, "--data", a.dataDir); r.code != 1 || !strings.Contains(r.stderr, "empty store") {
+	if r := runCLI(t, nil, "", "restore", file, "--data", a.Config.DataDir); r.code != 1 || !strings.Contains(r.stderr, "empty store") {
 		t.Errorf("restore into a store with data: %s", r)
 	}
 	// A broken backup leaves no store behind.
@@ -97,7 +97,7 @@ func TestBackupToStdout(t *testing.T) {
 	if len(r.stdout) == 0 {
 		t.Fatal("backup - wrote nothing")
 	}
-	ts.stop()
+	ts.Stop()
 	data := filepath.Join(t.TempDir(), "data")
 	if r := runCLI(t, nil, r.stdout, "restore", "-", "--data", data); r.code != 0 || !strings.Contains(r.stdout, "Restored 1 tenants") {
 		t.Errorf("restore - : %s", r)

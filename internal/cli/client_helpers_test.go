@@ -14,25 +14,16 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/wasmauth/wasmauth/internal/cli"
-	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/server"
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
-// operatorToken is the operator token of every test server.
-const operatorToken = "cli-test-operator-token-0123456789"
-
-// cheapHash keeps the tests fast.
-var cheapHash = password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
-
-// testServer is a wasmauth started on 127.0.0.1 with a free port.
+// testServer is a wasmauth started on 127.0.0.1 with a free port, with the
+// CLI tests' helpers.
 type testServer struct {
-	url     string
-	dataDir string
-	srv     *server.Server
-	stop    func()
+	*testserver.Server
 }
 
 // startServer starts a server on dataDir (a new temp folder when empty),
@@ -40,36 +31,11 @@ type testServer struct {
 // Options change the configuration further.
 func startServer(t *testing.T, dataDir string, log *slog.Logger, stderr io.Writer, options ...func(*server.Config)) *testServer {
 	t.Helper()
-	if dataDir == "" {
-		dataDir = t.TempDir()
-	}
-	cfg := server.Config{
-		Addr: "127.0.0.1:0", DataDir: dataDir, AdminToken: operatorToken, Hash: cheapHash,
-		Log: log, Stderr: stderr,
-	}
+	cfg := server.Config{DataDir: dataDir, Log: log, Stderr: stderr}
 	for _, o := range options {
 		o(&cfg)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Start(ctx, cfg)
-	if err != nil {
-		cancel()
-		t.Fatalf("starting the server: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	var once sync.Once
-	ts := &testServer{url: "http://" + srv.Addr(), dataDir: dataDir, srv: srv}
-	ts.stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("server stopped with: %v", err)
-			}
-		})
-	}
-	t.Cleanup(ts.stop)
-	return ts
+	return &testServer{testserver.Start(t, cfg)}
 }
 
 // result is what one run of the command line did.
@@ -103,12 +69,12 @@ func mustRun(t *testing.T, env map[string]string, stdin string, args ...string) 
 
 // operatorEnv is the environment of a CLI run as the operator.
 func (ts *testServer) operatorEnv() map[string]string {
-	return map[string]string{"WASMAUTH_URL": ts.url, "WASMAUTH_ADMIN_TOKEN": operatorToken}
+	return map[string]string{"WASMAUTH_URL": ts.Base, "WASMAUTH_ADMIN_TOKEN": testserver.OperatorToken}
 }
 
 // tenantEnv is the environment of a CLI run with a tenant's API key.
 func (ts *testServer) tenantEnv(key string) map[string]string {
-	return map[string]string{"WASMAUTH_URL": ts.url, "WASMAUTH_API_KEY": key}
+	return map[string]string{"WASMAUTH_URL": ts.Base, "WASMAUTH_API_KEY": key}
 }
 
 // createTenant creates a tenant through the CLI and returns its API key.
@@ -124,49 +90,25 @@ func (ts *testServer) createTenant(t *testing.T, id string) string {
 	return out.APIKey
 }
 
-var httpClient = &http.Client{Timeout: 30 * time.Second}
-
 // postJSON posts v to path and decodes the answer into a map.
 func (ts *testServer) postJSON(t *testing.T, path string, v any, bearer string) (int, map[string]any) {
 	t.Helper()
-	b, _ := json.Marshal(v)
-	req, _ := http.NewRequest("POST", ts.url+path, bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	return ts.do(t, req)
+	r := ts.With(t).Do("POST", path, bearer, v)
+	return r.Status, r.JSON
 }
 
 // postForm posts a form to path.
 func (ts *testServer) postForm(t *testing.T, path string, form url.Values) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", ts.url+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return ts.do(t, req)
+	r := ts.With(t).Do("POST", path, "", form)
+	return r.Status, r.JSON
 }
 
 // get gets path with an optional bearer token.
 func (ts *testServer) get(t *testing.T, path, bearer string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", ts.url+path, nil)
-	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
-	}
-	return ts.do(t, req)
-}
-
-func (ts *testServer) do(t *testing.T, req *http.Request) (int, map[string]any) {
-	t.Helper()
-	resp, err := httpClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	_ = json.Unmarshal(body, &m)
-	return resp.StatusCode, m
+	r := ts.With(t).Do("GET", path, bearer, nil)
+	return r.Status, r.JSON
 }
 
 // login logs a user in and returns the token answer; it fails the test
@@ -183,11 +125,11 @@ func (ts *testServer) login(t *testing.T, tenant, identifier, pw string, want in
 // register registers a local user and returns their id.
 func (ts *testServer) register(t *testing.T, tenant, email, pw string) string {
 	t.Helper()
-	status, body := ts.postJSON(t, "/t/"+tenant+"/register", map[string]any{"email": email, "password": pw}, "")
-	if status != http.StatusCreated {
-		t.Fatalf("register %s: status %d: %v", email, status, body)
+	r := ts.With(t).Register(tenant, email, pw)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("register %s: status %d: %v", email, r.Status, r.JSON)
 	}
-	u, _ := body["user"].(map[string]any)
+	u := r.Obj("user")
 	id, _ := u["id"].(string)
 	return id
 }

@@ -3,8 +3,6 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -72,8 +70,8 @@ func TestClientErrors(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{"no token", map[string]string{"WASMAUTH_URL": ts.url}, []string{"tenant", "list"}, "no token"},
-		{"wrong token", map[string]string{"WASMAUTH_URL": ts.url, "WASMAUTH_ADMIN_TOKEN": "nope"}, []string{"tenant", "list"}, "unauthorized:"},
+		{"no token", map[string]string{"WASMAUTH_URL": ts.Base}, []string{"tenant", "list"}, "no token"},
+		{"wrong token", map[string]string{"WASMAUTH_URL": ts.Base, "WASMAUTH_ADMIN_TOKEN": "nope"}, []string{"tenant", "list"}, "unauthorized:"},
 		{"--token wins over the environment", ts.operatorEnv(), []string{"tenant", "list", "--token", "nope"}, "unauthorized:"},
 		{"bad url", nil, []string{"tenant", "list", "--url", "ftp://x", "--token", "t"}, "not an http(s) URL"},
 		{"unreachable server", nil, []string{"tenant", "list", "--url", "http://127.0.0.1:1", "--token", "t"}, "GET http://127.0.0.1:1/admin/v1/tenants"},
@@ -161,13 +159,7 @@ func TestTenantCommands(t *testing.T) {
 func legacyTenant(t *testing.T, ts *testServer, id string) string {
 	t.Helper()
 	key := ts.createTenant(t, id)
-	dir := filepath.Join(ts.dataDir, "legacy", id)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "legacy.db"), examples.LegacyDB, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ts.With(t).CopyLegacySQLite(id)
 	return key
 }
 

@@ -13,12 +13,13 @@ import (
 	"testing"
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // scrape returns the server's /metrics.
 func (ts *testServer) scrape(t *testing.T) string {
 	t.Helper()
-	resp, err := httpClient.Get(ts.url + "/metrics")
+	resp, err := ts.HTTP.Get(ts.Base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +108,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	var logBuf, stderr syncBuffer
 	log := slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ts := startServer(t, "", log, &stderr)
-	secrets := map[string]string{"operator token": operatorToken}
+	secrets := map[string]string{"operator token": testserver.OperatorToken}
 
 	key := legacyTenant(t, ts, "acme")
 	secrets["api key"] = key
@@ -184,7 +185,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 	// The JWT's signature part alone is enough to leak.
 	secrets["access token signature"] = access1[strings.LastIndex(access1, ".")+1:]
-	ts.stop()
+	ts.Stop()
 
 	logs, errs := logBuf.String(), stderr.String()
 	if logs == "" {
@@ -226,9 +227,9 @@ func TestRequestIDInLogs(t *testing.T) {
 	var logBuf syncBuffer
 	log := slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ts := startServer(t, "", log, nil)
-	req, _ := http.NewRequest("POST", ts.url+"/t/nobody/login", bytes.NewReader([]byte(`{"identifier":"a","password":"b"}`)))
+	req, _ := http.NewRequest("POST", ts.Base+"/t/nobody/login", bytes.NewReader([]byte(`{"identifier":"a","password":"b"}`)))
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := httpClient.Do(req)
+	resp, err := ts.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,7 @@ func TestRequestIDInLogs(t *testing.T) {
 	if id == "" || resp.StatusCode != 404 {
 		t.Fatalf("status %d, X-Request-Id %q", resp.StatusCode, id)
 	}
-	ts.stop()
+	ts.Stop()
 	if !strings.Contains(logBuf.String(), `"request_id":"`+id+`"`) {
 		t.Errorf("the log has no line with request_id %s:\n%s", id, logBuf.String())
 	}
