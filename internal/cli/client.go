@@ -60,6 +60,42 @@ func (f *clientFlags) client(sys IO) (*apiClient, error) {
 	return newAPIClient(u.String(), token, f.timeout), nil
 }
 
+// show makes one JSON call for a client command: it connects as the flags
+// say, sends in as the body (none when nil) and decodes the answer into out.
+// With --json it prints the server's JSON as it came; otherwise render
+// prints what was decoded.
+func (f *clientFlags) show(ctx context.Context, sys IO, method, path string, in, out any, render func() error) error {
+	c, err := f.client(sys)
+	if err != nil {
+		return err
+	}
+	raw, err := c.callJSON(ctx, method, path, in, out)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		return printJSON(sys.Stdout, raw)
+	}
+	return render()
+}
+
+// delete deletes the resource at path for a client command. With --json it
+// prints {"deleted": true}; otherwise it prints done.
+func (f *clientFlags) delete(ctx context.Context, sys IO, path, done string) error {
+	c, err := f.client(sys)
+	if err != nil {
+		return err
+	}
+	if _, err := c.callJSON(ctx, "DELETE", path, nil, nil); err != nil {
+		return err
+	}
+	if f.json {
+		return printJSON(sys.Stdout, []byte(`{"deleted": true}`))
+	}
+	fmt.Fprint(sys.Stdout, done)
+	return nil
+}
+
 // apiClient calls a wasmauth server's admin API.
 type apiClient struct {
 	base    string

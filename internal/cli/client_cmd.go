@@ -91,6 +91,24 @@ func requireFlag(sys IO, fs *flag.FlagSet, name, value string) error {
 	return errUsage
 }
 
+// tenantFlag adds the --tenant flag, defaulting to WASMAUTH_TENANT.
+func tenantFlag(sys IO, fs *flag.FlagSet) *string {
+	return fs.String("tenant", envOr(sys.Getenv, "", "WASMAUTH_TENANT"), "tenant id (env WASMAUTH_TENANT)")
+}
+
+// parseTenantArgs is parseArgs for a command that acts on one tenant: it
+// also reports a missing --tenant (the flag tenantFlag added) with the usage.
+func parseTenantArgs(sys IO, fs *flag.FlagSet, args []string, want int, tenant *string) ([]string, error) {
+	pos, err := parseArgs(sys, fs, args, want)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
+		return nil, err
+	}
+	return pos, nil
+}
+
 // printJSON writes raw JSON indented, or "{}" for an empty body.
 func printJSON(w io.Writer, raw []byte) error {
 	if len(raw) == 0 {

@@ -106,10 +106,7 @@ is visible to other users of the machine.`)
 	fs.Var(config, "config", "k=v handed to the module as input.config (repeatable)")
 	limits := bindLimits(fs)
 	cf := bindClientFlags(sys, fs)
-	if _, err := parseArgs(sys, fs, args, 0); err != nil {
-		return err
-	}
-	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
+	if _, err := parseTenantArgs(sys, fs, args, 0, tenant); err != nil {
 		return err
 	}
 	if err := requireFlag(sys, fs, "driver", *driver); err != nil {
@@ -128,21 +125,12 @@ is visible to other users of the machine.`)
 	if err := requireFlag(sys, fs, "dsn", *dsn); err != nil {
 		return err
 	}
-	c, err := cf.client(sys)
-	if err != nil {
-		return err
-	}
 	body := map[string]any{"driver": *driver, "dsn": *dsn, "config": map[string]any(config), "limits": limits}
 	var conn connectionJSON
-	raw, err := c.callJSON(ctx, "PUT", tenantPath(*tenant, "connection"), body, &conn)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, raw)
-	}
-	fmt.Fprintf(sys.Stdout, "Connected %s to its %s database.\n", cell(*tenant), cell(conn.Driver))
-	return nil
+	return cf.show(ctx, sys, "PUT", tenantPath(*tenant, "connection"), body, &conn, func() error {
+		fmt.Fprintf(sys.Stdout, "Connected %s to its %s database.\n", cell(*tenant), cell(conn.Driver))
+		return nil
+	})
 }
 
 func connectionGet(ctx context.Context, sys IO, args []string) error {
@@ -151,31 +139,19 @@ Shows the tenant's connection: the driver, whether a DSN is set, the config
 and the limits. The server never returns the DSN.`)
 	tenant := tenantFlag(sys, fs)
 	cf := bindClientFlags(sys, fs)
-	if _, err := parseArgs(sys, fs, args, 0); err != nil {
-		return err
-	}
-	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
-		return err
-	}
-	c, err := cf.client(sys)
-	if err != nil {
+	if _, err := parseTenantArgs(sys, fs, args, 0, tenant); err != nil {
 		return err
 	}
 	var conn connectionJSON
-	raw, err := c.callJSON(ctx, "GET", tenantPath(*tenant, "connection"), nil, &conn)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, raw)
-	}
-	t := newTable(sys.Stdout)
-	t.row("Driver", conn.Driver)
-	t.row("DSN set", conn.DSNSet)
-	cfg, _ := json.Marshal(conn.Config)
-	t.row("Config", string(cfg))
-	t.row("Limits", conn.Limits.String())
-	return t.flush()
+	return cf.show(ctx, sys, "GET", tenantPath(*tenant, "connection"), nil, &conn, func() error {
+		t := newTable(sys.Stdout)
+		t.row("Driver", conn.Driver)
+		t.row("DSN set", conn.DSNSet)
+		cfg, _ := json.Marshal(conn.Config)
+		t.row("Config", string(cfg))
+		t.row("Limits", conn.Limits.String())
+		return t.flush()
+	})
 }
 
 func connectionDelete(ctx context.Context, sys IO, args []string) error {
@@ -183,22 +159,8 @@ func connectionDelete(ctx context.Context, sys IO, args []string) error {
 Closes the tenant's legacy database, switches migration off and forgets the DSN.`)
 	tenant := tenantFlag(sys, fs)
 	cf := bindClientFlags(sys, fs)
-	if _, err := parseArgs(sys, fs, args, 0); err != nil {
+	if _, err := parseTenantArgs(sys, fs, args, 0, tenant); err != nil {
 		return err
 	}
-	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
-		return err
-	}
-	c, err := cf.client(sys)
-	if err != nil {
-		return err
-	}
-	if _, err := c.callJSON(ctx, "DELETE", tenantPath(*tenant, "connection"), nil, nil); err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, []byte(`{"deleted": true}`))
-	}
-	fmt.Fprintf(sys.Stdout, "Closed the legacy database of %s; migration is off.\n", cell(*tenant))
-	return nil
+	return cf.delete(ctx, sys, tenantPath(*tenant, "connection"), fmt.Sprintf("Closed the legacy database of %s; migration is off.\n", cell(*tenant)))
 }

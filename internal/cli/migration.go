@@ -48,25 +48,13 @@ func migrationSwitch(ctx context.Context, sys IO, args []string, on bool) error 
 	fs := newFlags(sys, "migration "+verb, "migration "+verb+" --tenant ID [flags]", "Switches the tenant's lazy migration "+what+".")
 	tenant := tenantFlag(sys, fs)
 	cf := bindClientFlags(sys, fs)
-	if _, err := parseArgs(sys, fs, args, 0); err != nil {
-		return err
-	}
-	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
-		return err
-	}
-	c, err := cf.client(sys)
-	if err != nil {
+	if _, err := parseTenantArgs(sys, fs, args, 0, tenant); err != nil {
 		return err
 	}
 	var st migrationJSON
-	raw, err := c.callJSON(ctx, "PUT", tenantPath(*tenant, "migration"), map[string]bool{"enabled": on}, &st)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, raw)
-	}
-	return printMigration(sys.Stdout, st, 0)
+	return cf.show(ctx, sys, "PUT", tenantPath(*tenant, "migration"), map[string]bool{"enabled": on}, &st, func() error {
+		return printMigration(sys.Stdout, st, 0)
+	})
 }
 
 func migrationStatus(ctx context.Context, sys IO, args []string) error {
@@ -83,30 +71,22 @@ without it, out of all local users.`)
 	watch := fs.Bool("watch", false, "poll and redraw until interrupted")
 	interval := fs.Duration("interval", 2*time.Second, "time between polls with --watch")
 	cf := bindClientFlags(sys, fs)
-	if _, err := parseArgs(sys, fs, args, 0); err != nil {
-		return err
-	}
-	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
+	if _, err := parseTenantArgs(sys, fs, args, 0, tenant); err != nil {
 		return err
 	}
 	if *interval <= 0 {
 		return errors.New("--interval must be positive")
 	}
-	c, err := cf.client(sys)
-	if err != nil {
-		return err
-	}
 	path := tenantPath(*tenant, "migration")
 	if !*watch {
 		var st migrationJSON
-		raw, err := c.callJSON(ctx, "GET", path, nil, &st)
-		if err != nil {
-			return err
-		}
-		if cf.json {
-			return printJSON(sys.Stdout, raw)
-		}
-		return printMigration(sys.Stdout, st, *legacyUsers)
+		return cf.show(ctx, sys, "GET", path, nil, &st, func() error {
+			return printMigration(sys.Stdout, st, *legacyUsers)
+		})
+	}
+	c, err := cf.client(sys)
+	if err != nil {
+		return err
 	}
 	return watchMigration(ctx, sys.Stdout, *interval, cf.json, *legacyUsers, func(ctx context.Context) (migrationJSON, []byte, error) {
 		var st migrationJSON

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -15,11 +14,6 @@ import (
 	"strings"
 	"time"
 )
-
-// tenantFlag adds the --tenant flag, defaulting to WASMAUTH_TENANT.
-func tenantFlag(sys IO, fs *flag.FlagSet) *string {
-	return fs.String("tenant", envOr(sys.Getenv, "", "WASMAUTH_TENANT"), "tenant id (env WASMAUTH_TENANT)")
-}
 
 // scriptJSON is a module version as the server shows it.
 type scriptJSON struct {
@@ -54,11 +48,8 @@ stages it; in-flight calls finish on the old version.`)
 	tenant := tenantFlag(sys, fs)
 	activate := fs.Bool("activate", true, "activate the new version (--activate=false stages it)")
 	cf := bindClientFlags(sys, fs)
-	pos, err := parseArgs(sys, fs, args, 1)
+	pos, err := parseTenantArgs(sys, fs, args, 1, tenant)
 	if err != nil {
-		return err
-	}
-	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
 		return err
 	}
 	module, err := readInput(sys, pos[0], maxModuleFile)
@@ -121,36 +112,24 @@ func scriptList(ctx context.Context, sys IO, args []string) error {
 	fs := newFlags(sys, "script list", "script list --tenant ID [flags]", `Lists the tenant's module versions.`)
 	tenant := tenantFlag(sys, fs)
 	cf := bindClientFlags(sys, fs)
-	if _, err := parseArgs(sys, fs, args, 0); err != nil {
-		return err
-	}
-	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
-		return err
-	}
-	c, err := cf.client(sys)
-	if err != nil {
+	if _, err := parseTenantArgs(sys, fs, args, 0, tenant); err != nil {
 		return err
 	}
 	var out struct {
 		ActiveVersion *int         `json:"active_version"`
 		Versions      []scriptJSON `json:"versions"`
 	}
-	raw, err := c.callJSON(ctx, "GET", tenantPath(*tenant, "script"), nil, &out)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, raw)
-	}
-	t := newTable(sys.Stdout, "VERSION", "ACTIVE", "SIZE", "SHA256", "EXPORTS", "UPLOADED")
-	for _, v := range out.Versions {
-		active := ""
-		if out.ActiveVersion != nil && *out.ActiveVersion == v.Version {
-			active = "*"
+	return cf.show(ctx, sys, "GET", tenantPath(*tenant, "script"), nil, &out, func() error {
+		t := newTable(sys.Stdout, "VERSION", "ACTIVE", "SIZE", "SHA256", "EXPORTS", "UPLOADED")
+		for _, v := range out.Versions {
+			active := ""
+			if out.ActiveVersion != nil && *out.ActiveVersion == v.Version {
+				active = "*"
+			}
+			t.row(v.Version, active, v.Size, v.SHA256, strings.Join(v.Exports, ","), formatTime(v.UploadedAt))
 		}
-		t.row(v.Version, active, v.Size, v.SHA256, strings.Join(v.Exports, ","), formatTime(v.UploadedAt))
-	}
-	return t.flush()
+		return t.flush()
+	})
 }
 
 func scriptActivate(ctx context.Context, sys IO, args []string) error {
@@ -158,31 +137,19 @@ func scriptActivate(ctx context.Context, sys IO, args []string) error {
 Makes VERSION the tenant's active module; calls in flight finish on the old one.`)
 	tenant := tenantFlag(sys, fs)
 	cf := bindClientFlags(sys, fs)
-	pos, err := parseArgs(sys, fs, args, 1)
+	pos, err := parseTenantArgs(sys, fs, args, 1, tenant)
 	if err != nil {
-		return err
-	}
-	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
 		return err
 	}
 	v, err := positiveInt("VERSION", pos[0])
 	if err != nil {
 		return err
 	}
-	c, err := cf.client(sys)
-	if err != nil {
-		return err
-	}
 	var sc scriptJSON
-	raw, err := c.callJSON(ctx, "POST", tenantPath(*tenant, "script", "versions", strconv.Itoa(v), "activate"), nil, &sc)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, raw)
-	}
-	fmt.Fprintf(sys.Stdout, "Version %d of %s is active (sha256 %s).\n", sc.Version, cell(*tenant), cell(sc.SHA256))
-	return nil
+	return cf.show(ctx, sys, "POST", tenantPath(*tenant, "script", "versions", strconv.Itoa(v), "activate"), nil, &sc, func() error {
+		fmt.Fprintf(sys.Stdout, "Version %d of %s is active (sha256 %s).\n", sc.Version, cell(*tenant), cell(sc.SHA256))
+		return nil
+	})
 }
 
 func scriptTest(ctx context.Context, sys IO, args []string) error {
@@ -200,13 +167,11 @@ users of the machine.`)
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	versionFlag := fs.Int("version", 0, "module version to run (default: the newest uploaded)")
 	cf := bindClientFlags(sys, fs)
-	if _, err := parseArgs(sys, fs, args, 0); err != nil {
+	if _, err := parseTenantArgs(sys, fs, args, 0, tenant); err != nil {
 		return err
 	}
-	for _, f := range [][2]string{{"tenant", *tenant}, {"identifier", *identifier}} {
-		if err := requireFlag(sys, fs, f[0], f[1]); err != nil {
-			return err
-		}
+	if err := requireFlag(sys, fs, "identifier", *identifier); err != nil {
+		return err
 	}
 	if *op != "login" && *op != "get_user" {
 		fmt.Fprintf(sys.Stderr, "--op must be login or get_user\n\n")

@@ -35,21 +35,12 @@ API key is printed once; only its hash is kept.`)
 	if err != nil {
 		return err
 	}
-	c, err := cf.client(sys)
-	if err != nil {
-		return err
-	}
 	var t tenantJSON
-	raw, err := c.callJSON(ctx, "POST", "/admin/v1/tenants", map[string]string{"id": pos[0], "name": *name}, &t)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, raw)
-	}
-	fmt.Fprintf(sys.Stdout, "Created tenant %s (%s).\n", cell(t.ID), cell(t.Name))
-	fmt.Fprintf(sys.Stdout, "API key (shown only this once; store it now):\n\n    %s\n", cell(t.APIKey))
-	return nil
+	return cf.show(ctx, sys, "POST", "/admin/v1/tenants", map[string]string{"id": pos[0], "name": *name}, &t, func() error {
+		fmt.Fprintf(sys.Stdout, "Created tenant %s (%s).\n", cell(t.ID), cell(t.Name))
+		fmt.Fprintf(sys.Stdout, "API key (shown only this once; store it now):\n\n    %s\n", cell(t.APIKey))
+		return nil
+	})
 }
 
 func tenantList(ctx context.Context, sys IO, args []string) error {
@@ -58,25 +49,16 @@ func tenantList(ctx context.Context, sys IO, args []string) error {
 	if _, err := parseArgs(sys, fs, args, 0); err != nil {
 		return err
 	}
-	c, err := cf.client(sys)
-	if err != nil {
-		return err
-	}
 	var out struct {
 		Tenants []tenantJSON `json:"tenants"`
 	}
-	raw, err := c.callJSON(ctx, "GET", "/admin/v1/tenants", nil, &out)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, raw)
-	}
-	t := newTable(sys.Stdout, "ID", "NAME", "CREATED")
-	for _, tn := range out.Tenants {
-		t.row(tn.ID, tn.Name, formatTime(tn.CreatedAt))
-	}
-	return t.flush()
+	return cf.show(ctx, sys, "GET", "/admin/v1/tenants", nil, &out, func() error {
+		t := newTable(sys.Stdout, "ID", "NAME", "CREATED")
+		for _, tn := range out.Tenants {
+			t.row(tn.ID, tn.Name, formatTime(tn.CreatedAt))
+		}
+		return t.flush()
+	})
 }
 
 func tenantGet(ctx context.Context, sys IO, args []string) error {
@@ -86,23 +68,14 @@ func tenantGet(ctx context.Context, sys IO, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := cf.client(sys)
-	if err != nil {
-		return err
-	}
 	var tn tenantJSON
-	raw, err := c.callJSON(ctx, "GET", tenantPath(pos[0]), nil, &tn)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, raw)
-	}
-	t := newTable(sys.Stdout)
-	t.row("ID", tn.ID)
-	t.row("Name", tn.Name)
-	t.row("Created", formatTime(tn.CreatedAt))
-	return t.flush()
+	return cf.show(ctx, sys, "GET", tenantPath(pos[0]), nil, &tn, func() error {
+		t := newTable(sys.Stdout)
+		t.row("ID", tn.ID)
+		t.row("Name", tn.Name)
+		t.row("Created", formatTime(tn.CreatedAt))
+		return t.flush()
+	})
 }
 
 func tenantDelete(ctx context.Context, sys IO, args []string) error {
@@ -113,18 +86,7 @@ Deletes a tenant and all of its users, scripts, keys and sessions.`)
 	if err != nil {
 		return err
 	}
-	c, err := cf.client(sys)
-	if err != nil {
-		return err
-	}
-	if _, err := c.callJSON(ctx, "DELETE", tenantPath(pos[0]), nil, nil); err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, []byte(`{"deleted": true}`))
-	}
-	fmt.Fprintf(sys.Stdout, "Deleted tenant %s.\n", cell(pos[0]))
-	return nil
+	return cf.delete(ctx, sys, tenantPath(pos[0]), fmt.Sprintf("Deleted tenant %s.\n", cell(pos[0])))
 }
 
 func tenantRotateKey(ctx context.Context, sys IO, args []string) error {
@@ -136,22 +98,13 @@ working at once.`)
 	if err != nil {
 		return err
 	}
-	c, err := cf.client(sys)
-	if err != nil {
-		return err
-	}
 	var out struct {
 		APIKey string `json:"api_key"`
 	}
-	raw, err := c.callJSON(ctx, "POST", tenantPath(pos[0], "api-keys"), nil, &out)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, raw)
-	}
-	fmt.Fprintf(sys.Stdout, "New API key of %s (older keys no longer work; shown only this once):\n\n    %s\n", cell(pos[0]), cell(out.APIKey))
-	return nil
+	return cf.show(ctx, sys, "POST", tenantPath(pos[0], "api-keys"), nil, &out, func() error {
+		fmt.Fprintf(sys.Stdout, "New API key of %s (older keys no longer work; shown only this once):\n\n    %s\n", cell(pos[0]), cell(out.APIKey))
+		return nil
+	})
 }
 
 // formatTime prints a server time in UTC, or "-" when unset.

@@ -43,10 +43,7 @@ next page's cursor is printed last. --all follows the cursors to the end.`)
 	all := fs.Bool("all", false, "list every page")
 	cursor := fs.String("cursor", "", "start at this next_cursor")
 	cf := bindClientFlags(sys, fs)
-	if _, err := parseArgs(sys, fs, args, 0); err != nil {
-		return err
-	}
-	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
+	if _, err := parseTenantArgs(sys, fs, args, 0, tenant); err != nil {
 		return err
 	}
 	if *source != "" && *source != "legacy" && *source != "local" {
@@ -128,61 +125,35 @@ func usersGet(ctx context.Context, sys IO, args []string) error {
 	fs := newFlags(sys, "users get", "users get USER_ID --tenant ID [flags]", `Shows one user.`)
 	tenant := tenantFlag(sys, fs)
 	cf := bindClientFlags(sys, fs)
-	pos, err := parseArgs(sys, fs, args, 1)
-	if err != nil {
-		return err
-	}
-	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
-		return err
-	}
-	c, err := cf.client(sys)
+	pos, err := parseTenantArgs(sys, fs, args, 1, tenant)
 	if err != nil {
 		return err
 	}
 	var u userJSON
-	raw, err := c.callJSON(ctx, "GET", tenantPath(*tenant, "users", pos[0]), nil, &u)
-	if err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, raw)
-	}
-	profile, _ := json.Marshal(u.Profile)
-	t := newTable(sys.Stdout)
-	t.row("ID", u.ID)
-	t.row("Email", u.Email)
-	t.row("Email verified", u.EmailVerified)
-	t.row("Username", u.Username)
-	t.row("Name", u.Name)
-	t.row("Source", u.Source)
-	t.row("Legacy id", u.LegacyID)
-	t.row("Created", formatTime(u.CreatedAt))
-	t.row("Migrated", formatTimePtr(u.MigratedAt))
-	t.row("Profile", string(profile))
-	return t.flush()
+	return cf.show(ctx, sys, "GET", tenantPath(*tenant, "users", pos[0]), nil, &u, func() error {
+		profile, _ := json.Marshal(u.Profile)
+		t := newTable(sys.Stdout)
+		t.row("ID", u.ID)
+		t.row("Email", u.Email)
+		t.row("Email verified", u.EmailVerified)
+		t.row("Username", u.Username)
+		t.row("Name", u.Name)
+		t.row("Source", u.Source)
+		t.row("Legacy id", u.LegacyID)
+		t.row("Created", formatTime(u.CreatedAt))
+		t.row("Migrated", formatTimePtr(u.MigratedAt))
+		t.row("Profile", string(profile))
+		return t.flush()
+	})
 }
 
 func usersDelete(ctx context.Context, sys IO, args []string) error {
 	fs := newFlags(sys, "users delete", "users delete USER_ID --tenant ID [flags]", `Deletes a user and their sessions.`)
 	tenant := tenantFlag(sys, fs)
 	cf := bindClientFlags(sys, fs)
-	pos, err := parseArgs(sys, fs, args, 1)
+	pos, err := parseTenantArgs(sys, fs, args, 1, tenant)
 	if err != nil {
 		return err
 	}
-	if err := requireFlag(sys, fs, "tenant", *tenant); err != nil {
-		return err
-	}
-	c, err := cf.client(sys)
-	if err != nil {
-		return err
-	}
-	if _, err := c.callJSON(ctx, "DELETE", tenantPath(*tenant, "users", pos[0]), nil, nil); err != nil {
-		return err
-	}
-	if cf.json {
-		return printJSON(sys.Stdout, []byte(`{"deleted": true}`))
-	}
-	fmt.Fprintf(sys.Stdout, "Deleted user %s of %s.\n", cell(pos[0]), cell(*tenant))
-	return nil
+	return cf.delete(ctx, sys, tenantPath(*tenant, "users", pos[0]), fmt.Sprintf("Deleted user %s of %s.\n", cell(pos[0]), cell(*tenant)))
 }
