@@ -35,28 +35,17 @@ func routeLabel(r *fiber.Route) string {
 	return r.Path
 }
 
-// methodLabel returns a constant for each method Fiber routes, so the label
-// never points into Fiber's reused request buffer.
+// methodLabel returns Fiber's constant for each method Fiber routes, so the
+// label never points into Fiber's reused request buffer; any other method
+// is "OTHER".
 func methodLabel(m string) string {
-	switch m {
-	case fiber.MethodGet:
-		return fiber.MethodGet
-	case fiber.MethodHead:
-		return fiber.MethodHead
-	case fiber.MethodPost:
-		return fiber.MethodPost
-	case fiber.MethodPut:
-		return fiber.MethodPut
-	case fiber.MethodPatch:
-		return fiber.MethodPatch
-	case fiber.MethodDelete:
-		return fiber.MethodDelete
-	case fiber.MethodOptions:
-		return fiber.MethodOptions
-	case fiber.MethodConnect:
-		return fiber.MethodConnect
-	case fiber.MethodTrace:
-		return fiber.MethodTrace
+	for _, known := range [...]string{
+		fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch,
+		fiber.MethodDelete, fiber.MethodOptions, fiber.MethodConnect, fiber.MethodTrace,
+	} {
+		if m == known {
+			return known
+		}
 	}
 	return "OTHER"
 }
