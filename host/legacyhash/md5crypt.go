@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/md5"
 	"crypto/subtle"
+	"hash"
 )
 
 const (
@@ -64,25 +65,33 @@ func md5Crypt(password, magic, salt []byte) []byte {
 			h.Write(password[:1])
 		}
 	}
-	sum := h.Sum(nil)
+	return cryptRounds(h, h.Sum(nil), password, salt, md5CryptRounds)
+}
 
-	for i := 0; i < md5CryptRounds; i++ {
+// cryptRounds is the stretching loop md5-crypt introduced and SHA-crypt
+// took over unchanged (its specification's step 21): each round hashes the
+// previous digest and p, in an order that alternates, with s added on
+// rounds not divisible by 3 and p on rounds not divisible by 7. md5-crypt
+// passes the password and the salt; SHA-crypt passes its P and S sequences.
+// It reuses h and sum's memory and returns the last digest.
+func cryptRounds(h hash.Hash, sum, p, s []byte, rounds int) []byte {
+	for i := 0; i < rounds; i++ {
 		h.Reset()
 		if i&1 != 0 {
-			h.Write(password)
+			h.Write(p)
 		} else {
 			h.Write(sum)
 		}
 		if i%3 != 0 {
-			h.Write(salt)
+			h.Write(s)
 		}
 		if i%7 != 0 {
-			h.Write(password)
+			h.Write(p)
 		}
 		if i&1 != 0 {
 			h.Write(sum)
 		} else {
-			h.Write(password)
+			h.Write(p)
 		}
 		sum = h.Sum(sum[:0])
 	}

@@ -120,26 +120,6 @@ func shaCrypt(newHash func() hash.Hash, password, salt []byte, rounds int) []byt
 	}
 	s := h.Sum(nil)[:len(salt)]
 
-	c := a
-	for i := 0; i < rounds; i++ {
-		h.Reset()
-		if i&1 != 0 {
-			h.Write(p)
-		} else {
-			h.Write(c)
-		}
-		if i%3 != 0 {
-			h.Write(s)
-		}
-		if i%7 != 0 {
-			h.Write(p)
-		}
-		if i&1 != 0 {
-			h.Write(c)
-		} else {
-			h.Write(p)
-		}
-		c = h.Sum(c[:0])
-	}
-	return c
+	// C: rounds of md5-crypt's stretching loop over A, P and S.
+	return cryptRounds(h, a, p, s, rounds)
 }
