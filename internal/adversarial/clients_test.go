@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wasmauth/wasmauth/internal/server"
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // TestMalformedBodies sends broken and hostile JSON to every JSON route of
@@ -19,7 +20,7 @@ import (
 // a 5xx, and the server stays healthy.
 func TestMalformedBodies(t *testing.T) {
 	ts := startServer(t, server.Config{})
-	ts.createTenant("acme")
+	ts.CreateTenant("acme")
 	deep := strings.Repeat("[", 100_000)
 	deepObject := `{"identifier":` + strings.Repeat(`{"a":`, 50_000) + `1` + strings.Repeat("}", 50_000) + `}`
 	bodies := []struct {
@@ -46,15 +47,15 @@ func TestMalformedBodies(t *testing.T) {
 	for _, path := range []string{"/t/acme/login", "/t/acme/register"} {
 		for _, b := range bodies {
 			t.Run(strings.TrimPrefix(path, "/t/acme/")+"/"+b.name, func(t *testing.T) {
-				r, err := send(ts.client, "POST", ts.base+path, "", b.body)
+				r, err := testserver.Send(ts.HTTP, "POST", ts.Base+path, "", b.body)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if r.Status >= 500 {
 					t.Fatalf("status %d: %s", r.Status, r.Body)
 				}
-				if b.status != 0 && (r.Status != b.status || r.code() != b.code) {
-					t.Fatalf("status %d %s, want %d %s: %.300s", r.Status, r.code(), b.status, b.code, r.Body)
+				if b.status != 0 && (r.Status != b.status || r.ProblemCode() != b.code) {
+					t.Fatalf("status %d %s, want %d %s: %.300s", r.Status, r.ProblemCode(), b.status, b.code, r.Body)
 				}
 				if ct := r.Header.Get("Content-Type"); r.Status >= 400 && !strings.HasPrefix(ct, "application/problem+json") {
 					t.Errorf("content type %q", ct)
@@ -64,11 +65,11 @@ func TestMalformedBodies(t *testing.T) {
 	}
 	// Far over every limit: refused (413, or the connection closed while
 	// the client still writes), and the server is fine.
-	r, err := send(ts.client, "POST", ts.base+"/t/acme/login", "", strings.Repeat(" ", 40<<20))
+	r, err := testserver.Send(ts.HTTP, "POST", ts.Base+"/t/acme/login", "", strings.Repeat(" ", 40<<20))
 	if err == nil && r.Status != 413 {
 		t.Errorf("40 MiB body: status %d", r.Status)
 	}
-	ts.mustHealthy()
+	ts.WaitHealthy(healthyWithin)
 }
 
 // TestSlowClientIsCut sends a request head one byte at a time, slower than
@@ -82,7 +83,7 @@ func TestSlowClientIsCut(t *testing.T) {
 	cut := make(chan time.Duration, slowClients)
 	for range slowClients {
 		go func() {
-			conn, err := net.Dial("tcp", ts.srv.Addr())
+			conn, err := net.Dial("tcp", ts.Srv.Addr())
 			if err != nil {
 				cut <- -1
 				return
@@ -109,7 +110,7 @@ func TestSlowClientIsCut(t *testing.T) {
 	// Normal clients are served while the slow ones hang on.
 	time.Sleep(200 * time.Millisecond)
 	for range 10 {
-		ts.mustHealthy()
+		ts.WaitHealthy(healthyWithin)
 	}
 	var longest time.Duration
 	for range slowClients {
@@ -141,14 +142,14 @@ func errTimeout(err error) error {
 // another address.
 func TestPasswordSpray(t *testing.T) {
 	ts := startServer(t, server.Config{LoginFailures: 10})
-	ts.createTenant("acme")
+	ts.CreateTenant("acme")
 	const pw = "the-real-password-7"
-	ts.must(ts.register("acme", "victim@example.com", pw), 201, "register")
+	ts.Must(ts.Register("acme", "victim@example.com", pw), 201, "register")
 
 	var n401, n429, other atomic.Int64
 	const attempts, workers = 10_000, 8
 	parallelDo(attempts, workers, func(i int) {
-		r, err := send(ts.client, "POST", ts.base+"/t/acme/login", "", `{"identifier":"victim@example.com","password":"wrong-password-`+itoa(i)+`"}`)
+		r, err := testserver.Send(ts.HTTP, "POST", ts.Base+"/t/acme/login", "", `{"identifier":"victim@example.com","password":"wrong-password-`+itoa(i)+`"}`)
 		switch {
 		case err != nil:
 			other.Add(1)
@@ -165,13 +166,13 @@ func TestPasswordSpray(t *testing.T) {
 		t.Fatalf("the rate limit did not engage: %d x 401, %d x 429, %d other", n401.Load(), n429.Load(), other.Load())
 	}
 	// The right password from the attacker's address is limited too.
-	ts.must(ts.login("acme", "victim@example.com", pw), 429, "real password from the attacking address")
+	ts.Must(ts.Login("acme", "victim@example.com", pw), 429, "real password from the attacking address")
 	// A spoofed forwarding header changes nothing.
-	req, _ := http.NewRequest("POST", ts.base+"/t/acme/login", strings.NewReader(`{"identifier":"victim@example.com","password":"x-wrong-pass"}`))
+	req, _ := http.NewRequest("POST", ts.Base+"/t/acme/login", strings.NewReader(`{"identifier":"victim@example.com","password":"x-wrong-pass"}`))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Forwarded-For", "203.0.113.9")
 	req.Header.Set("X-Real-Ip", "203.0.113.9")
-	resp, err := ts.client.Do(req)
+	resp, err := ts.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,8 +181,8 @@ func TestPasswordSpray(t *testing.T) {
 		t.Fatalf("a spoofed X-Forwarded-For got %d, want 429", resp.StatusCode)
 	}
 	// The real user, from another address, is not locked out.
-	other2 := newClient("127.0.0.2")
-	r, err := send(other2, "POST", ts.base+"/t/acme/login", "", map[string]any{"identifier": "victim@example.com", "password": pw})
+	other2 := testserver.HTTPClient("127.0.0.2")
+	r, err := testserver.Send(other2, "POST", ts.Base+"/t/acme/login", "", map[string]any{"identifier": "victim@example.com", "password": pw})
 	if err != nil {
 		t.Fatalf("dialing from 127.0.0.2: %v", err)
 	}
@@ -206,10 +207,10 @@ func itoa(i int) string {
 // one: none may reach a tenant, let alone log a user of another tenant in.
 func TestTenantIDTricks(t *testing.T) {
 	ts := startServer(t, server.Config{})
-	ts.createTenant("acme")
-	ts.createTenant("other")
+	ts.CreateTenant("acme")
+	ts.CreateTenant("other")
 	const pw = "others-password-9"
-	ts.must(ts.register("other", "bob@example.com", pw), 201, "register at other")
+	ts.Must(ts.Register("other", "bob@example.com", pw), 201, "register at other")
 	body := `{"identifier":"bob@example.com","password":"` + pw + `"}`
 	paths := []string{
 		"/t/OTHER/login",
@@ -238,7 +239,7 @@ func TestTenantIDTricks(t *testing.T) {
 			name = name[:60]
 		}
 		t.Run(name, func(t *testing.T) {
-			r, err := rawRequest(ts.srv.Addr(), "POST", p, map[string]string{"Content-Type": "application/json"}, body)
+			r, err := rawRequest(ts.Srv.Addr(), "POST", p, map[string]string{"Content-Type": "application/json"}, body)
 			if err != nil {
 				t.Fatalf("%v", err)
 			}
@@ -250,7 +251,7 @@ func TestTenantIDTricks(t *testing.T) {
 	}
 	// Path traversal onto the operator API never lists tenants.
 	for _, p := range []string{"/t/../admin/v1/tenants", "/t/%2e%2e/admin/v1/tenants", "/t/acme/../../admin/v1/tenants"} {
-		r, err := rawRequest(ts.srv.Addr(), "GET", p, nil, "")
+		r, err := rawRequest(ts.Srv.Addr(), "GET", p, nil, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +260,7 @@ func TestTenantIDTricks(t *testing.T) {
 		}
 	}
 	// Headers never choose the tenant: /t/acme stays acme.
-	r, err := rawRequest(ts.srv.Addr(), "POST", "/t/acme/login", map[string]string{
+	r, err := rawRequest(ts.Srv.Addr(), "POST", "/t/acme/login", map[string]string{
 		"Content-Type": "application/json", "Host": "other", "X-Tenant-Id": "other", "X-Original-Url": "/t/other/login",
 		"X-Rewrite-Url": "/t/other/login", "X-Forwarded-Prefix": "/t/other",
 	}, body)
@@ -269,7 +270,7 @@ func TestTenantIDTricks(t *testing.T) {
 	if r.status != 401 || r.code != "invalid_credentials" {
 		t.Fatalf("acme's login with headers naming other: %d %s", r.status, r.body)
 	}
-	ts.must(ts.login("other", "bob@example.com", pw), 200, "the real login at other")
+	ts.Must(ts.Login("other", "bob@example.com", pw), 200, "the real login at other")
 }
 
 // rawResponse is what rawRequest read.

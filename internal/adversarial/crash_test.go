@@ -15,6 +15,7 @@ import (
 	"time"
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // buildServer builds cmd/wasmauth into a temp folder.
@@ -52,7 +53,7 @@ func startProcess(t *testing.T, bin, dataDir string) *process {
 	ln.Close()
 	p := &process{base: "http://" + addr, stderr: &bytes.Buffer{}, mu: &sync.Mutex{}, done: make(chan struct{})}
 	p.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", dataDir)
-	p.cmd.Env = append(os.Environ(), "WASMAUTH_ADMIN_TOKEN="+operatorToken, "WASMAUTH_LOG_LEVEL=warn", "WASMAUTH_BASE_URL=", "WASMAUTH_SQLITE_ROOT=")
+	p.cmd.Env = append(os.Environ(), "WASMAUTH_ADMIN_TOKEN="+testserver.OperatorToken, "WASMAUTH_LOG_LEVEL=warn", "WASMAUTH_BASE_URL=", "WASMAUTH_SQLITE_ROOT=")
 	p.cmd.Stderr = lockedWriter{p.mu, p.stderr}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -118,11 +119,11 @@ func TestCrashSafety(t *testing.T) {
 	bin := buildServer(t)
 	data := t.TempDir()
 	p := startProcess(t, bin, data)
-	client := newClient("")
-	do := func(method, path, token string, body any) (*response, error) {
-		return send(client, method, p.base+path, token, body)
+	client := testserver.HTTPClient("")
+	do := func(method, path, token string, body any) (*testserver.Response, error) {
+		return testserver.Send(client, method, p.base+path, token, body)
 	}
-	mustDo := func(method, path, token string, body any, status int) *response {
+	mustDo := func(method, path, token string, body any, status int) *testserver.Response {
 		t.Helper()
 		r, err := do(method, path, token, body)
 		if err != nil || r.Status != status {
@@ -131,7 +132,7 @@ func TestCrashSafety(t *testing.T) {
 		return r
 	}
 	const tenant = "crash"
-	mustDo("POST", "/admin/v1/tenants", operatorToken, map[string]any{"id": tenant, "name": tenant}, 201)
+	mustDo("POST", "/admin/v1/tenants", testserver.OperatorToken, map[string]any{"id": tenant, "name": tenant}, 201)
 	dir := filepath.Join(data, "legacy", tenant)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
@@ -141,10 +142,10 @@ func TestCrashSafety(t *testing.T) {
 		t.Fatal(err)
 	}
 	addLegacyUsers(t, file, 400)
-	mustDo("PUT", "/admin/v1/tenants/"+tenant+"/script", operatorToken, examples.GoLegacy, 201)
-	mustDo("PUT", "/admin/v1/tenants/"+tenant+"/connection", operatorToken,
+	mustDo("PUT", "/admin/v1/tenants/"+tenant+"/script", testserver.OperatorToken, examples.GoLegacy, 201)
+	mustDo("PUT", "/admin/v1/tenants/"+tenant+"/connection", testserver.OperatorToken,
 		map[string]any{"driver": "sqlite", "dsn": "legacy.db", "config": map[string]any{"dialect": "sqlite"}}, 200)
-	mustDo("PUT", "/admin/v1/tenants/"+tenant+"/migration", operatorToken, map[string]any{"enabled": true}, 200)
+	mustDo("PUT", "/admin/v1/tenants/"+tenant+"/migration", testserver.OperatorToken, map[string]any{"enabled": true}, 200)
 
 	// Registrations and first logins, until the kill.
 	var mu sync.Mutex
@@ -157,7 +158,7 @@ func TestCrashSafety(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := w; ctx.Err() == nil && i < 400; i += 8 {
-				var r *response
+				var r *testserver.Response
 				var err error
 				if w%2 == 0 {
 					r, err = do("POST", "/t/"+tenant+"/register", "", map[string]any{
@@ -169,7 +170,7 @@ func TestCrashSafety(t *testing.T) {
 					}
 				} else {
 					r, err = do("POST", "/t/"+tenant+"/login", "", map[string]any{
-						"identifier": fmt.Sprintf("user%d@example.com", i), "password": seedPassword("alice")})
+						"identifier": fmt.Sprintf("user%d@example.com", i), "password": testserver.SeedPassword("alice")})
 					if err == nil && r.Status == 200 {
 						mu.Lock()
 						migrated[i] = true
@@ -193,8 +194,8 @@ func TestCrashSafety(t *testing.T) {
 
 	p = startProcess(t, bin, data)
 	// From now on every login must be local.
-	mustDo("PUT", "/admin/v1/tenants/"+tenant+"/migration", operatorToken, map[string]any{"enabled": false}, 200)
-	status := mustDo("GET", "/admin/v1/tenants/"+tenant+"/migration", operatorToken, nil, 200)
+	mustDo("PUT", "/admin/v1/tenants/"+tenant+"/migration", testserver.OperatorToken, map[string]any{"enabled": false}, 200)
+	status := mustDo("GET", "/admin/v1/tenants/"+tenant+"/migration", testserver.OperatorToken, nil, 200)
 
 	// Every user listed logs in by email and by username: nothing half made.
 	var users []struct {
@@ -204,7 +205,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	cursor := ""
 	for {
-		r := mustDo("GET", "/admin/v1/tenants/"+tenant+"/users?limit=100&cursor="+cursor, operatorToken, nil, 200)
+		r := mustDo("GET", "/admin/v1/tenants/"+tenant+"/users?limit=100&cursor="+cursor, testserver.OperatorToken, nil, 200)
 		var page struct {
 			Users []struct {
 				Email    string `json:"email"`
@@ -226,7 +227,7 @@ func TestCrashSafety(t *testing.T) {
 	var local, legacy int
 	for _, u := range users {
 		present[u.Email] = true
-		pw := seedPassword("alice")
+		pw := testserver.SeedPassword("alice")
 		if u.Source == "local" {
 			local++
 			var i int
@@ -239,7 +240,7 @@ func TestCrashSafety(t *testing.T) {
 		}
 		for _, id := range []string{u.Email, u.Username} {
 			r := mustDo("POST", "/t/"+tenant+"/login", "", map[string]any{"identifier": id, "password": pw}, 200)
-			if r.obj("user")["source"] != u.Source {
+			if r.Obj("user")["source"] != u.Source {
 				t.Fatalf("login as %s: %s", id, r.Body)
 			}
 		}

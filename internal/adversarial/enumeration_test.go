@@ -21,8 +21,8 @@ func TestEnumerationByTiming(t *testing.T) {
 		t.Skip("200 timed logins with real argon2id parameters; skipped in -short mode and under the race detector")
 	}
 	ts := startServer(t, server.Config{Hash: password.DefaultParams, LoginFailures: 1_000_000})
-	ts.createTenant("local")
-	ts.must(ts.register("local", "known@example.com", "known-user-password-5"), 201, "register")
+	ts.CreateTenant("local")
+	ts.Must(ts.Register("local", "known@example.com", "known-user-password-5"), 201, "register")
 	ts.legacyTenant("legacy", examples.GoLegacy)
 
 	for _, c := range []struct {
@@ -58,10 +58,10 @@ func measureEnumeration(t *testing.T, ts *testServer, tenant, known string, roun
 	for i := -10; i < tries; i++ { // ten warm-up rounds
 		n := round*1000 + i + 100
 		startU := time.Now()
-		ru := ts.login(tenant, fmt.Sprintf("nobody-%d@example.com", n), "some-password-1")
+		ru := ts.Login(tenant, fmt.Sprintf("nobody-%d@example.com", n), "some-password-1")
 		du := time.Since(startU)
 		startW := time.Now()
-		rw := ts.login(tenant, known, fmt.Sprintf("wrong-password-%d", n))
+		rw := ts.Login(tenant, known, fmt.Sprintf("wrong-password-%d", n))
 		dw := time.Since(startW)
 		if ru.Status != 401 || rw.Status != 401 {
 			t.Fatalf("unknown user %d %s, wrong password %d %s", ru.Status, ru.Body, rw.Status, rw.Body)

@@ -13,6 +13,7 @@ import (
 	"github.com/wasmauth/wasmauth/internal/httpapi"
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // handlerApp returns the HTTP API on an in-memory store, without scripts,
@@ -22,8 +23,8 @@ func handlerApp(f *testing.F) *httpapi.Server {
 	if err != nil {
 		f.Fatal(err)
 	}
-	svc := auth.NewService(auth.Config{BaseURL: "http://wasmauth.test", OperatorTokenHash: auth.HashSecret(operatorToken)},
-		auth.Deps{Store: st, Hasher: password.NewHasher(password.Config{Params: cheapHash})})
+	svc := auth.NewService(auth.Config{BaseURL: "http://wasmauth.test", OperatorTokenHash: auth.HashSecret(testserver.OperatorToken)},
+		auth.Deps{Store: st, Hasher: password.NewHasher(password.Config{Params: testserver.CheapHash})})
 	f.Cleanup(func() {
 		_ = svc.Close()
 		_ = st.Close()
@@ -56,7 +57,7 @@ func checkAnswer(t *testing.T, app *httpapi.Server, method, path, ctype string, 
 	req := httptest.NewRequest(method, path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", ctype)
 	if strings.HasPrefix(path, "/admin/") {
-		req.Header.Set("Authorization", "Bearer "+operatorToken)
+		req.Header.Set("Authorization", "Bearer "+testserver.OperatorToken)
 	}
 	resp, err := app.App().Test(req, -1)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/server"
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // hostileModule is a module built to hurt the server, with what must happen.
@@ -29,7 +30,7 @@ type hostileModule struct {
 	// call must succeed (the module handles its own failures).
 	kinds []string
 	// check inspects the /script/test answer further.
-	check func(t *testing.T, r *response)
+	check func(t *testing.T, r *testserver.Response)
 }
 
 func committed(name string) func(t testing.TB) []byte {
@@ -87,32 +88,32 @@ func TestHostileModules(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			ts := ts.with(t)
 			tenant := "h-" + strings.ReplaceAll(m.name, "_", "-")
-			ts.createTenant(tenant)
+			ts.CreateTenant(tenant)
 			ts.connectSQLite(tenant, nil)
 			const localPW = "local-user-password-1"
-			ts.must(ts.register(tenant, "local@example.com", localPW), 201, "register the local user")
+			ts.Must(ts.Register(tenant, "local@example.com", localPW), 201, "register the local user")
 			wasm := m.wasm(t)
 
 			start := time.Now()
 			up := ts.upload(tenant, wasm)
-			t.Logf("upload of %d bytes: %d %s in %v", len(wasm), up.Status, up.code(), time.Since(start).Round(time.Millisecond))
+			t.Logf("upload of %d bytes: %d %s in %v", len(wasm), up.Status, up.ProblemCode(), time.Since(start).Round(time.Millisecond))
 			if m.uploadStatus != 0 {
-				if up.Status != m.uploadStatus || up.code() != m.uploadCode {
-					t.Fatalf("upload: %d %s, want %d %s: %s", up.Status, up.code(), m.uploadStatus, m.uploadCode, up.Body)
+				if up.Status != m.uploadStatus || up.ProblemCode() != m.uploadCode {
+					t.Fatalf("upload: %d %s, want %d %s: %s", up.Status, up.ProblemCode(), m.uploadStatus, m.uploadCode, up.Body)
 				}
-				if up.str("detail") == "" || !strings.Contains(up.str("detail"), m.uploadDetail) {
+				if up.Str("detail") == "" || !strings.Contains(up.Str("detail"), m.uploadDetail) {
 					t.Errorf("refusal without the reason %q: %s", m.uploadDetail, up.Body)
 				}
-				t.Logf("refused: %s", up.str("detail"))
+				t.Logf("refused: %s", up.Str("detail"))
 				ts.mustStillServe(tenant, "local@example.com", localPW)
 				return
 			}
-			ts.must(up, 201, "upload")
+			ts.Must(up, 201, "upload")
 			ts.migrate(tenant)
 
 			// POST /script/test: a clear error code, and the host's line.
 			r := ts.scriptTest(tenant, "login", "alice@example.com", "wonderland-42")
-			errObj := r.obj("error")
+			errObj := r.Obj("error")
 			t.Logf("script test: ok=%v error=%v duration_ms=%v fuel_used=%v", r.JSON["ok"], errObj, r.JSON["duration_ms"], r.JSON["fuel_used"])
 			if len(m.kinds) == 0 {
 				if r.JSON["ok"] != true {
@@ -132,21 +133,21 @@ func TestHostileModules(t *testing.T) {
 			}
 
 			// A real first login of a legacy user.
-			login := ts.login(tenant, "alice@example.com", "wonderland-42")
+			login := ts.Login(tenant, "alice@example.com", "wonderland-42")
 			if len(m.kinds) == 0 {
-				ts.must(login, 401, "login through a module that answers no user")
-				if login.code() != "invalid_credentials" {
+				ts.Must(login, 401, "login through a module that answers no user")
+				if login.ProblemCode() != "invalid_credentials" {
 					t.Fatalf("login: %s", login.Body)
 				}
 			} else {
-				ts.must(login, 503, "login through the hostile module")
-				if login.code() != "legacy_unavailable" {
+				ts.Must(login, 503, "login through the hostile module")
+				if login.ProblemCode() != "legacy_unavailable" {
 					t.Fatalf("login: %s", login.Body)
 				}
 				ts.mustHostLine(tenant, "login", m.kinds)
 				ts.mustHostLine(tenant, "test", m.kinds)
 				// Nothing was migrated.
-				if got := ts.do("GET", "/admin/v1/tenants/"+tenant+"/users?source=legacy", operatorToken, nil); !bytes.Contains(got.Body, []byte(`"users":[]`)) {
+				if got := ts.Do("GET", "/admin/v1/tenants/"+tenant+"/users?source=legacy", testserver.OperatorToken, nil); !bytes.Contains(got.Body, []byte(`"users":[]`)) {
 					t.Errorf("a failed call migrated a user: %s", got.Body)
 				}
 			}
@@ -157,15 +158,15 @@ func TestHostileModules(t *testing.T) {
 
 // mustStillServe checks /healthz and a local login of the tenant.
 func (ts *testServer) mustStillServe(tenant, email, pw string) {
-	ts.t.Helper()
-	ts.mustHealthy()
-	ts.must(ts.login(tenant, email, pw), 200, "local login after the hostile module")
+	ts.T.Helper()
+	ts.WaitHealthy(healthyWithin)
+	ts.Must(ts.Login(tenant, email, pw), 200, "local login after the hostile module")
 }
 
 // mustHostLine checks that the tenant's log has an error line for op that
 // names one of kinds.
 func (ts *testServer) mustHostLine(tenant, op string, kinds []string) {
-	ts.t.Helper()
+	ts.T.Helper()
 	lines := ts.logs(tenant)
 	for _, l := range lines {
 		if l.Op != op || l.Level != "error" {
@@ -177,19 +178,19 @@ func (ts *testServer) mustHostLine(tenant, op string, kinds []string) {
 			}
 		}
 	}
-	ts.t.Fatalf("no host line for %s naming one of %v in the tenant's log: %+v", op, kinds, lines)
+	ts.T.Fatalf("no host line for %s naming one of %v in the tenant's log: %+v", op, kinds, lines)
 }
 
-func checkMessage(want string) func(t *testing.T, r *response) {
-	return func(t *testing.T, r *response) {
-		if msg, _ := r.obj("error")["message"].(string); !strings.Contains(msg, want) {
+func checkMessage(want string) func(t *testing.T, r *testserver.Response) {
+	return func(t *testing.T, r *testserver.Response) {
+		if msg, _ := r.Obj("error")["message"].(string); !strings.Contains(msg, want) {
 			t.Errorf("error message %q does not say %q", msg, want)
 		}
 	}
 }
 
 // testLogs returns the log messages of a /script/test answer.
-func testLogs(r *response) []string {
+func testLogs(r *testserver.Response) []string {
 	var out []string
 	ls, _ := r.JSON["logs"].([]any)
 	for _, l := range ls {
@@ -204,7 +205,7 @@ var pagesLine = regexp.MustCompile(`memory.grow refused at pages=(\d+)`)
 
 // checkMemoryBounded checks that memory.grow failed at the tenant's memory
 // limit (64 MiB by default), not at the engine-wide maximum.
-func checkMemoryBounded(t *testing.T, r *response) {
+func checkMemoryBounded(t *testing.T, r *testserver.Response) {
 	for _, l := range testLogs(r) {
 		if m := pagesLine.FindStringSubmatch(l); m != nil {
 			pages, _ := strconv.Atoi(m[1])
@@ -219,7 +220,7 @@ func checkMemoryBounded(t *testing.T, r *response) {
 }
 
 // checkBadPointers checks the module's answer: every bad range got -1.
-func checkBadPointers(t *testing.T, r *response) {
+func checkBadPointers(t *testing.T, r *testserver.Response) {
 	res, _ := r.JSON["result"].(map[string]any)
 	if res == nil || res["reason"] != "not_found" {
 		t.Errorf("answer %s; a result other than -1 is named by the error's code (100 + 16 x pair + function)", r.Body)
@@ -229,7 +230,7 @@ func checkBadPointers(t *testing.T, r *response) {
 var floodLine = regexp.MustCompile(`db_query ok=(\d+) limited=(\d+) first_limited=(\d+) other=(\d+)`)
 
 // checkQueryFlood checks that db_query answered 10 times and then -4.
-func checkQueryFlood(t *testing.T, r *response) {
+func checkQueryFlood(t *testing.T, r *testserver.Response) {
 	for _, l := range testLogs(r) {
 		if m := floodLine.FindStringSubmatch(l); m != nil {
 			if m[1] != "10" || m[2] != "990" || m[3] != "11" || m[4] != "0" {
@@ -243,7 +244,7 @@ func checkQueryFlood(t *testing.T, r *response) {
 
 // checkWritesRefused checks that every write statement was answered with an
 // SQL error, as data.
-func checkWritesRefused(t *testing.T, r *response) {
+func checkWritesRefused(t *testing.T, r *testserver.Response) {
 	n := 0
 	for _, l := range testLogs(r) {
 		if strings.HasPrefix(l, `{"`) {
@@ -262,11 +263,11 @@ func checkWritesRefused(t *testing.T, r *response) {
 // login and checks the legacy file afterwards.
 func TestWriteStatementChangesNothing(t *testing.T) {
 	ts := startServer(t, server.Config{})
-	ts.createTenant("writer")
+	ts.CreateTenant("writer")
 	file := ts.connectSQLite("writer", nil)
-	ts.must(ts.upload("writer", readWasm(t, "write_statement")), 201, "upload")
+	ts.Must(ts.upload("writer", readWasm(t, "write_statement")), 201, "upload")
 	ts.migrate("writer")
-	ts.must(ts.login("writer", "alice@example.com", "wonderland-42"), 503, "login")
+	ts.Must(ts.Login("writer", "alice@example.com", "wonderland-42"), 503, "login")
 	db, err := sql.Open("sqlite", file)
 	if err != nil {
 		t.Fatal(err)
@@ -299,12 +300,12 @@ func TestModuleSizeLimitIsExact(t *testing.T) {
 		t.Skip("compiles a 16 MiB module")
 	}
 	ts := startServer(t, server.Config{})
-	ts.createTenant("exact")
+	ts.CreateTenant("exact")
 	m := sizedModule(16 << 20)
 	if len(m) != 16<<20 {
 		t.Fatalf("generated %d bytes", len(m))
 	}
-	ts.must(ts.upload("exact", m), 201, "upload of exactly 16 MiB")
+	ts.Must(ts.upload("exact", m), 201, "upload of exactly 16 MiB")
 }
 
 // TestCompileBudget uploads modules just inside the compile budget and logs
@@ -314,7 +315,7 @@ func TestCompileBudget(t *testing.T) {
 		t.Skip("compiles modules at the budget: seconds of CPU")
 	}
 	ts := startServer(t, server.Config{})
-	ts.createTenant("budget")
+	ts.CreateTenant("budget")
 	for _, c := range []struct {
 		name string
 		wasm []byte
@@ -326,7 +327,7 @@ func TestCompileBudget(t *testing.T) {
 	} {
 		start := time.Now()
 		r := ts.upload("budget", c.wasm)
-		t.Logf("%s (%d bytes): %d %s in %v", c.name, len(c.wasm), r.Status, r.str("detail"), time.Since(start).Round(time.Millisecond))
-		ts.must(r, 201, fmt.Sprintf("upload of %s just inside the budget", c.name))
+		t.Logf("%s (%d bytes): %d %s in %v", c.name, len(c.wasm), r.Status, r.Str("detail"), time.Since(start).Round(time.Millisecond))
+		ts.Must(r, 201, fmt.Sprintf("upload of %s just inside the budget", c.name))
 	}
 }

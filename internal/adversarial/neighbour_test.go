@@ -13,6 +13,7 @@ import (
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/server"
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // neighbourRounds is how many logins of each kind tenant B makes per phase.
@@ -36,18 +37,18 @@ func noisyNeighbour(t *testing.B) {
 	t.StopTimer()
 	ts := startServer(t, server.Config{Hash: password.DefaultParams, LoginFailures: 1_000_000})
 	ts.legacyTenant("noisy", readWasm(t, "infinite_loop"))
-	ts.createTenant("quiet")
+	ts.CreateTenant("quiet")
 	file := ts.connectSQLite("quiet", nil)
-	ts.must(ts.upload("quiet", examples.GoLegacy), 201, "upload at quiet")
+	ts.Must(ts.upload("quiet", examples.GoLegacy), 201, "upload at quiet")
 	ts.migrate("quiet")
 	addLegacyUsers(t, file, 2*neighbourRounds+10)
 	const localPW = "quiet-local-password-2"
-	ts.must(ts.register("quiet", "local@quiet.example", localPW), 201, "register")
+	ts.Must(ts.Register("quiet", "local@quiet.example", localPW), 201, "register")
 
 	// Warm up: instances of B's module, the hash pools.
 	for i := range 5 {
-		ts.must(ts.login("quiet", fmt.Sprintf("user%d@example.com", 2*neighbourRounds+i), seedPassword("alice")), 200, "warm-up legacy login")
-		ts.must(ts.login("quiet", "local@quiet.example", localPW), 200, "warm-up local login")
+		ts.Must(ts.Login("quiet", fmt.Sprintf("user%d@example.com", 2*neighbourRounds+i), testserver.SeedPassword("alice")), 200, "warm-up legacy login")
+		ts.Must(ts.Login("quiet", "local@quiet.example", localPW), 200, "warm-up local login")
 	}
 
 	phase := time.Now()
@@ -62,7 +63,7 @@ func noisyNeighbour(t *testing.B) {
 		go func() {
 			defer wg.Done()
 			for ctx.Err() == nil {
-				r, err := send(ts.client, "POST", ts.base+"/t/noisy/login", "", `{"identifier":"spin@example.com","password":"spin-spin-spin"}`)
+				r, err := testserver.Send(ts.HTTP, "POST", ts.Base+"/t/noisy/login", "", `{"identifier":"spin@example.com","password":"spin-spin-spin"}`)
 				noisyCalls.Add(1)
 				if err != nil || r.Status != 503 {
 					noisyFailed.Add(1)
@@ -104,13 +105,13 @@ func measureQuiet(t testing.TB, ts *testServer, offset int, localPW string) map[
 	out := map[string][]time.Duration{}
 	for i := range neighbourRounds {
 		start := time.Now()
-		ts.must(ts.login("quiet", "local@quiet.example", localPW), 200, "local login at quiet")
+		ts.Must(ts.Login("quiet", "local@quiet.example", localPW), 200, "local login at quiet")
 		out["local"] = append(out["local"], time.Since(start))
 		start = time.Now()
-		r := ts.login("quiet", fmt.Sprintf("user%d@example.com", offset+i), seedPassword("alice"))
+		r := ts.Login("quiet", fmt.Sprintf("user%d@example.com", offset+i), testserver.SeedPassword("alice"))
 		out["legacy"] = append(out["legacy"], time.Since(start))
-		if r.Status != 200 || r.obj("user")["source"] != "legacy" {
-			t.Errorf("legacy login %d at quiet: %d %s after %v", i, r.Status, r.code(), time.Since(start))
+		if r.Status != 200 || r.Obj("user")["source"] != "legacy" {
+			t.Errorf("legacy login %d at quiet: %d %s after %v", i, r.Status, r.ProblemCode(), time.Since(start))
 		}
 	}
 	if t.Failed() {

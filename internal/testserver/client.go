@@ -31,11 +31,21 @@ type Client struct {
 // NewClient returns a client for the server at base with its own
 // connection pool.
 func NewClient(t testing.TB, base string) Client {
+	return Client{T: t, Base: base, HTTP: HTTPClient("")}
+}
+
+// HTTPClient returns an HTTP client with its own connection pool whose
+// connections come from localIP (such as "127.0.0.2", to look like another
+// client), or from the default address when it is empty.
+func HTTPClient(localIP string) *http.Client {
 	d := &net.Dialer{Timeout: 5 * time.Second}
-	return Client{T: t, Base: base, HTTP: &http.Client{
+	if localIP != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(localIP)}
+	}
+	return &http.Client{
 		Timeout:   clientTimeout,
 		Transport: &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 64},
-	}}
+	}
 }
 
 // With returns a copy of c that reports to t, for subtests.
