@@ -125,6 +125,21 @@ func (r *reader) count(what string, min int, limit int) (int, error) {
 	return int(n), nil
 }
 
+// each reads a vector's count as count does and calls visit with the index
+// of each element, stopping at the first error.
+func (r *reader) each(what string, min int, limit int, visit func(i int) error) error {
+	n, err := r.count(what, min, limit)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		if err := visit(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // str reads a name and returns it, cut to 64 bytes for messages.
 func (r *reader) str(what string) (string, error) {
 	start := r.off
@@ -372,19 +387,12 @@ func checkCustom(r *reader) error {
 
 // nameMap checks a vector of (index, name) pairs.
 func (r *reader) nameMap() error {
-	k, err := r.count("names", 2, maxFunctions)
-	if err != nil {
-		return err
-	}
-	for i := 0; i < k; i++ {
+	return r.each("names", 2, maxFunctions, func(int) error {
 		if _, err := r.u32(); err != nil {
 			return err
 		}
-		if err := r.name("name"); err != nil {
-			return err
-		}
-	}
-	return nil
+		return r.name("name")
+	})
 }
 
 // checkTypes checks the type section and returns each type's number of
@@ -425,12 +433,8 @@ func checkTypes(r *reader) ([]int, error) {
 // checkImports checks the import section; only functions may be imported
 // (which ones is checked after compiling).
 func checkImports(r *reader) error {
-	n, err := r.count("imports", 4, maxImports)
-	if err != nil {
-		return err
-	}
 	kinds := [...]string{"a function", "a table", "a memory", "a global", "a tag"}
-	for i := 0; i < n; i++ {
+	return r.each("imports", 4, maxImports, func(int) error {
 		mod, err := r.str("import module name")
 		if err != nil {
 			return err
@@ -450,11 +454,9 @@ func checkImports(r *reader) error {
 			}
 			return fmt.Errorf("imports %s.%s, %s: a module may import only functions and must define and export its own memory", mod, name, what)
 		}
-		if _, err := r.u32(); err != nil {
-			return err
-		}
-	}
-	return nil
+		_, err = r.u32()
+		return err
+	})
 }
 
 // checkFunctions checks the function section and returns the type index of
@@ -514,59 +516,39 @@ func checkTables(r *reader) ([]byte, error) {
 }
 
 func checkMemories(r *reader) error {
-	n, err := r.count("memories", 2, 1)
-	if err != nil {
+	return r.each("memories", 2, 1, func(int) error {
+		_, _, _, err := r.limits()
 		return err
-	}
-	for i := 0; i < n; i++ {
-		if _, _, _, err := r.limits(); err != nil {
-			return err
-		}
-	}
-	return nil
+	})
 }
 
 func checkGlobals(r *reader) error {
-	n, err := r.count("globals", 3, maxGlobals)
-	if err != nil {
-		return err
-	}
-	for i := 0; i < n; i++ {
+	return r.each("globals", 3, maxGlobals, func(i int) error {
 		if err := r.skip(2); err != nil { // value type and mutability
 			return err
 		}
 		if err := r.constExpr(); err != nil {
 			return fmt.Errorf("global %d: %w", i, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func checkExports(r *reader) error {
-	n, err := r.count("exports", 3, maxExports)
-	if err != nil {
-		return err
-	}
-	for i := 0; i < n; i++ {
+	return r.each("exports", 3, maxExports, func(int) error {
 		if err := r.name("export name"); err != nil {
 			return err
 		}
 		if err := r.skip(1); err != nil {
 			return err
 		}
-		if _, err := r.u32(); err != nil {
-			return err
-		}
-	}
-	return nil
+		_, err := r.u32()
+		return err
+	})
 }
 
 func checkElements(r *reader, total *int) error {
-	n, err := r.count("element segments", 2, maxSegments)
-	if err != nil {
-		return err
-	}
-	for i := 0; i < n; i++ {
+	return r.each("element segments", 2, maxSegments, func(i int) error {
 		flags, err := r.u32()
 		if err != nil {
 			return err
@@ -604,8 +586,8 @@ func checkElements(r *reader, total *int) error {
 				return fmt.Errorf("element segment %d: %w", i, err)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // checkCode checks the function bodies: their locals, and their estimated
@@ -666,11 +648,7 @@ func checkCode(r *reader, params func(i int) int) (codeCost, error) {
 }
 
 func checkData(r *reader) error {
-	n, err := r.count("data segments", 2, maxSegments)
-	if err != nil {
-		return err
-	}
-	for i := 0; i < n; i++ {
+	return r.each("data segments", 2, maxSegments, func(i int) error {
 		flags, err := r.u32()
 		if err != nil {
 			return err
@@ -696,8 +674,8 @@ func checkData(r *reader) error {
 		if err := r.skip(size); err != nil {
 			return fmt.Errorf("data segment %d: %w", i, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func appendU32(b []byte, v uint32) []byte {
