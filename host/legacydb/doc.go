@@ -46,6 +46,13 @@
 //     PRAGMA, every write and DDL, and the functions load_extension, readfile, writefile,
 //     edit and fts3_tokenizer (VACUUM INTO is stopped too: it needs an ATTACH). Extension
 //     loading is also off by SQLite's default, and the driver offers no file functions.
+//   - Networks: when Config.Networks is set, postgres and mysql connections may only reach
+//     addresses inside it. The check runs in the dialer, on the address each socket is
+//     about to connect to after name resolution, for every new pooled connection (so a
+//     hostname that resolves, or later re-resolves, to 127.0.0.1 or 169.254.169.254 is
+//     refused as the literal address would be); Unix sockets and other networks are
+//     refused. A refused Open is a *ConnectError ("address 127.0.0.1 is not in the
+//     operator's allowed networks"), a refused reconnect an error response.
 //
 // # Limits
 //

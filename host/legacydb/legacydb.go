@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync/atomic"
 	"time"
 )
@@ -66,6 +67,11 @@ type Config struct {
 	MaxOpenConns int
 	// MaxIdleTime closes a connection idle that long (default DefaultMaxIdleTime).
 	MaxIdleTime time.Duration
+	// Networks, when not empty, are the only networks a postgres or mysql connection may
+	// reach: every dial, of every pooled connection, checks the address it connects to
+	// (after name resolution) and refuses one outside them; Unix sockets and networks
+	// other than TCP are refused too. Empty allows any address. SQLite is unaffected.
+	Networks []netip.Prefix
 }
 
 // Limits bound one Query response.
@@ -104,6 +110,11 @@ type DB struct {
 // Open validates cfg, opens the tenant's pool and pings the database within ctx (or
 // DefaultConnectTimeout when ctx has no deadline). Every error is a *ConnectError.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
+	return open(ctx, cfg, newDialGuard(cfg.Networks))
+}
+
+// open is Open with the dialer of postgres and mysql connections.
+func open(ctx context.Context, cfg Config, guard *dialGuard) (*DB, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultConnectTimeout)
@@ -120,10 +131,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	switch cfg.Driver {
 	case "postgres":
 		d.dialect = postgresDialect
-		d.db, err = openPostgres(cfg.DSN)
+		d.db, err = openPostgres(cfg.DSN, guard)
 	case "mysql":
 		d.dialect = mysqlDialect
-		d.db, d.budgets, err = openMySQL(cfg.DSN)
+		d.db, d.budgets, err = openMySQL(cfg.DSN, guard)
 		if err == nil {
 			d.prepare = d.budgets.prepare
 		}

@@ -16,9 +16,9 @@ import (
 // openMySQL opens a go-sql-driver/mysql pool for a tenant's DSN. The DSN's own settings
 // are kept except those that would widen what a request can do: multiStatements and
 // allowAllFiles are forced off, and parseTime on (times come back as time.Time). Every
-// connection is dialled through a readBudgetConn, and the returned prepare function arms
-// its budget for each request.
-func openMySQL(dsn string) (*sql.DB, *mysqlBudgets, error) {
+// connection is dialled through guard and wrapped in a readBudgetConn, and the returned
+// prepare function arms its budget for each request.
+func openMySQL(dsn string, guard *dialGuard) (*sql.DB, *mysqlBudgets, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("invalid mysql DSN %s: %v", maskMySQL(dsn), err)
@@ -27,7 +27,7 @@ func openMySQL(dsn string) (*sql.DB, *mysqlBudgets, error) {
 	cfg.AllowAllFiles = false
 	cfg.ParseTime = true
 	cfg.Logger = nopLogger{}
-	budgets := &mysqlBudgets{}
+	budgets := &mysqlBudgets{guard: guard}
 	cfg.DialFunc = budgets.dial
 	inner, err := mysql.NewConnector(cfg)
 	if err != nil {
@@ -42,6 +42,7 @@ func (nopLogger) Print(...any) {}
 
 // mysqlBudgets finds the network connection under each driver connection of a pool.
 type mysqlBudgets struct {
+	guard *dialGuard
 	conns sync.Map // driver.Conn -> *readBudgetConn
 	trips atomic.Int64
 }
@@ -52,8 +53,7 @@ type dialSlotKey struct{}
 type dialSlot struct{ conn *readBudgetConn }
 
 func (b *mysqlBudgets) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, network, addr)
+	c, err := b.guard.dial(ctx, network, addr, 0)
 	if err != nil {
 		return nil, err
 	}

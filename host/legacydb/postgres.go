@@ -24,12 +24,14 @@ var postgresAllowedKeys = []string{
 	"default_query_exec_mode", "statement_cache_capacity", "description_cache_capacity",
 }
 
-// openPostgres opens a pgx pool for a tenant's DSN.
-func openPostgres(dsn string) (*sql.DB, error) {
+// openPostgres opens a pgx pool for a tenant's DSN. Every connection (fallback hosts and
+// cancel requests included) is dialled through guard.
+func openPostgres(dsn string, guard *dialGuard) (*sql.DB, error) {
 	cfg, err := postgresConfig(dsn)
 	if err != nil {
 		return nil, err
 	}
+	cfg.DialFunc = guard.dialer(cfg.ConnectTimeout)
 	return stdlib.OpenDB(*cfg), nil
 }
 
