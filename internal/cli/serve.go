@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/wasmauth/wasmauth/host/legacydb"
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/server"
 )
@@ -14,7 +15,7 @@ import (
 // serverFlags binds the settings "serve" and "demo" share, flags over
 // environment over defaults.
 type serverFlags struct {
-	addr, data, baseURL, sqliteRoot, logLevel, maxLimits string
+	addr, data, baseURL, sqliteRoot, logLevel, maxLimits, legacyNetworks string
 }
 
 func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, func(args []string) error) {
@@ -25,6 +26,7 @@ func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, 
 	fs.StringVar(&f.baseURL, "base-url", envOr(sys.Getenv, "", "WASMAUTH_BASE_URL"), "public base URL, the token issuer's prefix (env WASMAUTH_BASE_URL; default http://{addr})")
 	fs.StringVar(&f.sqliteRoot, "sqlite-root", envOr(sys.Getenv, "", "WASMAUTH_SQLITE_ROOT"), "folder of tenants' legacy SQLite files (env WASMAUTH_SQLITE_ROOT; default {data}/legacy)")
 	fs.StringVar(&f.maxLimits, "max-limits", envOr(sys.Getenv, "", "WASMAUTH_MAX_LIMITS"), `operator maxima of tenants' script limits as JSON, e.g. '{"timeout_ms": 30000, "memory_mb": 512}' (env WASMAUTH_MAX_LIMITS; default 20 s, 256 MiB, 1e9 fuel, 100 queries, 10000 rows, 64 instances)`)
+	fs.StringVar(&f.legacyNetworks, "legacy-networks", envOr(sys.Getenv, "", "WASMAUTH_LEGACY_NETWORKS"), "comma-separated CIDR prefixes, e.g. 10.0.0.0/8,192.168.1.0/24: the only networks tenants' postgres and mysql connections may reach, checked on the resolved address at every dial; Unix sockets refused (env WASMAUTH_LEGACY_NETWORKS; default any address)")
 	fs.StringVar(&f.logLevel, "log-level", envOr(sys.Getenv, "info", "WASMAUTH_LOG_LEVEL"), "log level: debug, info, warn or error (env WASMAUTH_LOG_LEVEL)")
 	return f, func(args []string) error { return parse(sys, fs, args) }
 }
@@ -42,16 +44,21 @@ func (f *serverFlags) config(sys IO) (server.Config, error) {
 			return server.Config{}, fmt.Errorf("--max-limits: %w", err)
 		}
 	}
+	legacyNetworks, err := legacydb.ParseNetworks(f.legacyNetworks)
+	if err != nil {
+		return server.Config{}, fmt.Errorf("--legacy-networks: %w", err)
+	}
 	log := slog.New(slog.NewJSONHandler(sys.Stderr, &slog.HandlerOptions{Level: level}))
 	return server.Config{
-		Addr:       f.addr,
-		DataDir:    f.data,
-		BaseURL:    strings.TrimRight(f.baseURL, "/"),
-		SQLiteRoot: f.sqliteRoot,
-		AdminToken: sys.Getenv("WASMAUTH_ADMIN_TOKEN"),
-		MaxLimits:  maxLimits,
-		Log:        log,
-		Stderr:     sys.Stderr,
+		Addr:           f.addr,
+		DataDir:        f.data,
+		BaseURL:        strings.TrimRight(f.baseURL, "/"),
+		SQLiteRoot:     f.sqliteRoot,
+		LegacyNetworks: legacyNetworks,
+		AdminToken:     sys.Getenv("WASMAUTH_ADMIN_TOKEN"),
+		MaxLimits:      maxLimits,
+		Log:            log,
+		Stderr:         sys.Stderr,
 	}, nil
 }
 

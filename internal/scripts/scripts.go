@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -18,6 +19,7 @@ type Manager struct {
 	engine     *runtime.Engine
 	store      auth.Store
 	sqliteRoot string
+	networks   []netip.Prefix
 
 	mu       sync.RWMutex
 	dbs      map[string]*legacydb.DB // by tenant
@@ -41,12 +43,15 @@ type scriptKey struct {
 var _ auth.Scripts = (*Manager)(nil)
 
 // New returns a Manager that runs modules on engine, loads module metadata
-// from store and confines SQLite connections to sqliteRoot/{tenant}/.
-func New(engine *runtime.Engine, store auth.Store, sqliteRoot string) *Manager {
+// from store, confines SQLite connections to sqliteRoot/{tenant}/ and, when
+// networks is not empty, PostgreSQL and MySQL connections to those networks
+// (legacydb.Config.Networks).
+func New(engine *runtime.Engine, store auth.Store, sqliteRoot string, networks []netip.Prefix) *Manager {
 	return &Manager{
 		engine:     engine,
 		store:      store,
 		sqliteRoot: sqliteRoot,
+		networks:   networks,
 		dbs:        map[string]*legacydb.DB{},
 		shas:       map[scriptKey]string{},
 		attempts:   map[string]time.Time{},
@@ -294,6 +299,7 @@ func (m *Manager) Connect(ctx context.Context, tenant string, c *auth.Connection
 	}
 	db, err := legacydb.Open(ctx, legacydb.Config{
 		Driver: c.Driver, DSN: c.DSN, SQLiteRoot: m.sqliteRoot, Tenant: tenant, MaxOpenConns: conns,
+		Networks: m.networks,
 	})
 	if err != nil {
 		var ce *legacydb.ConnectError

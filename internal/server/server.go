@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,10 @@ type Config struct {
 	BaseURL string
 	// SQLiteRoot holds tenants' legacy SQLite files ("{data}/legacy").
 	SQLiteRoot string
+	// LegacyNetworks, when not empty, are the only networks tenants' postgres
+	// and mysql connections may reach (checked at dial time on the resolved
+	// address; Unix sockets refused). Empty allows any address.
+	LegacyNetworks []netip.Prefix
 	// AdminToken is the operator token; empty means the one generated on first
 	// start, whose hash is kept in the data folder.
 	AdminToken string
@@ -148,7 +153,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, fmt.Errorf("starting the wasm engine: %w", err)
 	}
-	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot)
+	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot, cfg.LegacyNetworks)
 	limiter := ratelimit.New(map[string]ratelimit.Rule{
 		"idip": {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
 		"ip":   {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
