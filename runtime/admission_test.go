@@ -30,8 +30,8 @@ func TestAdmission(t *testing.T) {
 	go func() {
 		r, err := a.acquire(ctx, "c")
 		if err == nil {
+			r() // release first, so the counts below see it
 			got <- "c"
-			r()
 		}
 	}()
 	for running, waiting := a.stats(); waiting != 1; running, waiting = a.stats() {
