@@ -177,7 +177,3 @@ func (s *Service) audit(tenant, typ string, m Meta, subject string, detail map[s
 		Detail:  detail,
 	})
 }
-
-// FlushEvents writes queued audit events and log lines now. Tests and the
-// audit and log endpoints call it so that reads see earlier writes.
-func (s *Service) FlushEvents() { s.events.Flush() }
