@@ -118,7 +118,7 @@ func (s *Service) TestScript(ctx context.Context, tenant string, in ScriptTest) 
 		}
 		return nil, nil, err
 	}
-	call := ScriptCall{Tenant: t, Version: version, Op: in.Op, Identifier: TrimNFC(in.Identifier)}
+	call := ScriptCall{Tenant: t, Version: version, Op: in.Op, Identifier: TrimNFC(in.Identifier), DryRun: true}
 	if in.Op == OpLogin {
 		call.Password = in.Password
 	}

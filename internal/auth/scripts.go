@@ -31,6 +31,9 @@ type ScriptCall struct {
 	Identifier string
 	// Password is set for OpLogin only.
 	Password string
+	// DryRun marks an administrator's test call: it always runs, even while
+	// the module's circuit breaker holds other calls back.
+	DryRun bool
 }
 
 // ScriptResult is what a call of a tenant's module produced. It is returned

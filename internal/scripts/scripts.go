@@ -25,6 +25,7 @@ type Manager struct {
 	dbs      map[string]*legacydb.DB // by tenant
 	shas     map[scriptKey]string    // module hash by tenant and version; versions never change
 	attempts map[string]time.Time    // last reconnection attempt by tenant
+	breaker  *breaker
 }
 
 // reconnectEvery spaces the attempts to open a tenant's database that could
@@ -55,6 +56,7 @@ func New(engine *runtime.Engine, store auth.Store, sqliteRoot string, networks [
 		dbs:        map[string]*legacydb.DB{},
 		shas:       map[scriptKey]string{},
 		attempts:   map[string]time.Time{},
+		breaker:    newBreaker(time.Now),
 	}
 }
 
@@ -121,8 +123,23 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 	if db := m.dbFor(ctx, t); db != nil {
 		req.DB = db
 	}
+	key := scriptKey{t.ID, c.Version}
+	if ok, wait := m.breaker.allow(key); !ok && !c.DryRun {
+		return &auth.ScriptResult{}, &auth.ScriptError{
+			Kind:    "unavailable",
+			Message: fmt.Sprintf("the module kept running out of fuel or time; its calls are held back for %s", wait.Round(time.Millisecond)),
+		}
+	}
 	res, err := m.engine.Call(ctx, req)
+	kind := runtime.ErrorKind(err)
+	opened, cool := m.breaker.record(key, kind == runtime.KindOutOfFuel || kind == runtime.KindDeadline)
 	out := convert(res, c.Op)
+	if opened {
+		out.Logs = append(out.Logs, auth.LogEntry{
+			Time: time.Now().UTC(), Level: "error", Op: "host",
+			Message: fmt.Sprintf("version %d keeps running out of fuel or time: its calls are held back for %s (a test call still runs)", c.Version, cool),
+		})
+	}
 	if err != nil {
 		var ce *runtime.CallError
 		if errors.As(err, &ce) {
@@ -336,6 +353,7 @@ func (m *Manager) Disconnect(tenant string) {
 func (m *Manager) Forget(tenant string) {
 	m.Disconnect(tenant)
 	m.engine.Forget(tenant)
+	m.breaker.forget(tenant)
 	m.mu.Lock()
 	for k := range m.shas {
 		if k.tenant == tenant {
