@@ -193,9 +193,6 @@ func TestCallOutcomes(t *testing.T) {
 				t.Fatalf("fuel used = %d, want the whole budget", res.FuelUsed)
 			}
 		}},
-		// With more fuel than the deadline lets it spend, a loop is stopped
-		// by the deadline watchdog, not by its budget.
-		{name: "endless loop past the deadline", input: "l", lim: runtime.Limits{Fuel: 20_000_000_000, Timeout: 100 * time.Millisecond}, kind: runtime.KindDeadline, message: "ran out of time"},
 		{name: "non-zero return", input: "r", kind: runtime.KindScriptFailed, message: "login returned 7"},
 		{name: "no answer", input: "x", kind: runtime.KindBadOutput, message: "without calling output_set"},
 		{name: "answer not json", input: "b", kind: runtime.KindBadOutput, message: "not a JSON object"},
@@ -626,5 +623,19 @@ func TestWaitingCallLendsItsSlot(t *testing.T) {
 	}
 	if err := <-slowDone; runtime.ErrorKind(err) != runtime.KindDeadline {
 		t.Fatalf("slow call: %v, want its deadline", err)
+	}
+}
+
+// TestDeadlineWatchdog: with more fuel than its deadline lets it spend (an
+// operator may raise the fuel maximum), a loop is stopped by the deadline
+// watchdog, not by its budget.
+func TestDeadlineWatchdog(t *testing.T) {
+	max := runtime.DefaultMaxLimits()
+	max.Fuel = 1 << 40
+	f := newFixture(t, runtime.Config{Max: max})
+	start := time.Now()
+	_, err := f.call("acme", "l", runtime.Limits{Fuel: 1 << 40, Timeout: 100 * time.Millisecond}, nil)
+	if runtime.ErrorKind(err) != runtime.KindDeadline || !strings.Contains(err.Error(), "ran out of time") {
+		t.Fatalf("err = %v after %v, want a deadline", err, time.Since(start))
 	}
 }
