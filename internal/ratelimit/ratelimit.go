@@ -31,6 +31,9 @@ func (r Rule) Validate() error {
 // maxShards is the number of shards for a large maxKeys.
 const maxShards = 64
 
+// minShardKeys is the fewest keys a shard holds when there is more than one.
+const minShardKeys = 64
+
 // Limiter counts failures per key. It is safe for concurrent use.
 type Limiter struct {
 	rules  map[string]rule
@@ -62,8 +65,11 @@ func New(rules map[string]Rule, maxKeys int) *Limiter {
 		interval := int64(r.Window) / int64(r.Limit)
 		l.rules[prefix] = rule{interval: interval, tolerance: int64(r.Window) - interval, window: int64(r.Window)}
 	}
+	// Each shard keeps at least minShardKeys keys (or all of them), so a
+	// small limiter does not evict a key because another hashed into its
+	// one-key shard.
 	n := maxShards
-	for n > 1 && n > maxKeys {
+	for n > 1 && maxKeys/n < minShardKeys {
 		n /= 2
 	}
 	l.shards = make([]shard, n)

@@ -188,21 +188,17 @@ func TestMemoryBound(t *testing.T) {
 }
 
 func TestEvictsOldestFirst(t *testing.T) {
-	l := New(map[string]Rule{"id": {Limit: 1, Window: time.Hour}}, 2) // 2 shards of 1 key
+	l := New(map[string]Rule{"id": {Limit: 1, Window: time.Hour}}, 1) // 1 shard of 1 key
 	// Find three keys in one shard.
 	var same []string
-	want := -1
+	var want *shard
 	for i := 0; len(same) < 3; i++ {
 		k := "id:t:" + strconv.Itoa(i)
 		_, s, _ := l.lookup(k)
-		idx := 0
-		if s == &l.shards[1] {
-			idx = 1
+		if want == nil {
+			want = s
 		}
-		if want == -1 {
-			want = idx
-		}
-		if idx == want {
+		if s == want {
 			same = append(same, k)
 		}
 	}
