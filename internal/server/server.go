@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
@@ -109,6 +110,11 @@ type Server struct {
 	svc     *auth.Service
 	http    *httpapi.Server
 	log     *slog.Logger
+
+	// background runs the reconnection of tenants' legacy databases after a
+	// start; Close stops it and waits.
+	stopBackground context.CancelFunc
+	background     sync.WaitGroup
 }
 
 // Start opens the store, the engine and the listener. Call Serve, then
@@ -174,7 +180,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Observer: obs,
 		Log:      log,
 	})
-	s.svc.RestoreConnections(ctx)
+	// Reopen the tenants' legacy databases in the background: with many
+	// tenants, or some of their databases down, waiting here would delay the
+	// start by seconds each. A call that comes first opens its own.
+	bg, stop := context.WithCancel(context.Background())
+	s.stopBackground = stop
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.svc.RestoreConnections(bg)
+	}()
 	s.http = httpapi.New(httpapi.Config{
 		Ready:        st.Ping,
 		Metrics:      adaptor.HTTPHandler(obs.Handler(log)),
@@ -220,6 +235,10 @@ func (s *Server) Serve(ctx context.Context) error {
 // service's queued audit events are written.
 func (s *Server) Close() error {
 	var errs []error
+	if s.stopBackground != nil {
+		s.stopBackground()
+		s.background.Wait()
+	}
 	if s.svc != nil {
 		errs = append(errs, s.svc.Close())
 	}
