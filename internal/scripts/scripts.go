@@ -95,13 +95,9 @@ type input struct {
 	Driver     string         `json:"driver,omitempty"`
 }
 
-// Call runs one operation of a tenant's module.
-func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResult, error) {
+// callInput returns the ABI input JSON of a call and the tenant's limits.
+func callInput(c auth.ScriptCall) ([]byte, runtime.Limits, error) {
 	t := c.Tenant
-	sha, err := m.sha(ctx, t.ID, c.Version)
-	if err != nil {
-		return nil, err
-	}
 	in := input{Identifier: c.Identifier, Tenant: t.ID, Config: map[string]any{}}
 	if c.Op == auth.OpLogin {
 		pw := c.Password
@@ -116,6 +112,17 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 		in.Driver = t.Connection.Driver
 	}
 	body, err := json.Marshal(in)
+	return body, lim, err
+}
+
+// Call runs one operation of a tenant's module.
+func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResult, error) {
+	t := c.Tenant
+	sha, err := m.sha(ctx, t.ID, c.Version)
+	if err != nil {
+		return nil, err
+	}
+	body, lim, err := callInput(c)
 	if err != nil {
 		return nil, err
 	}

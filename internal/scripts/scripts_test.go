@@ -21,3 +21,30 @@ func TestEngineLimits(t *testing.T) {
 		t.Fatal("no limits must change nothing")
 	}
 }
+
+func TestCallInput(t *testing.T) {
+	conn := &auth.Connection{Driver: "postgres", Config: map[string]any{"table": "members"}, Limits: auth.Limits{TimeoutMS: 2000}}
+	tests := []struct {
+		name string
+		call auth.ScriptCall
+		want string
+	}{
+		{"login", auth.ScriptCall{Tenant: &auth.Tenant{ID: "acme", Connection: conn}, Op: auth.OpLogin, Identifier: "Alice@Example.com", Password: " pw "},
+			`{"identifier":"Alice@Example.com","password":" pw ","tenant":"acme","config":{"table":"members"},"driver":"postgres"}`},
+		{"get_user has no password", auth.ScriptCall{Tenant: &auth.Tenant{ID: "acme", Connection: conn}, Op: auth.OpGetUser, Identifier: "alice"},
+			`{"identifier":"alice","tenant":"acme","config":{"table":"members"},"driver":"postgres"}`},
+		{"empty password is sent", auth.ScriptCall{Tenant: &auth.Tenant{ID: "acme"}, Op: auth.OpLogin, Identifier: "alice"},
+			`{"identifier":"alice","password":"","tenant":"acme","config":{}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, _, err := callInput(tt.call)
+			if err != nil || string(body) != tt.want {
+				t.Fatalf("input = %s, %v\nwant    %s", body, err, tt.want)
+			}
+		})
+	}
+	if _, lim, _ := callInput(tests[0].call); lim.Timeout != 2*time.Second {
+		t.Fatalf("limits: %+v", lim)
+	}
+}
