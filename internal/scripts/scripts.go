@@ -223,30 +223,10 @@ func limits(l auth.Limits) runtime.Limits {
 	}
 }
 
-// EngineLimits returns base with the non-zero fields of l applied: the
-// operator's maxima as the engine takes them.
-func EngineLimits(l auth.Limits, base runtime.Limits) runtime.Limits {
-	set := limits(l)
-	if set.Timeout > 0 {
-		base.Timeout = set.Timeout
-	}
-	if set.Memory > 0 {
-		base.Memory = set.Memory
-	}
-	if set.Fuel > 0 {
-		base.Fuel = set.Fuel
-	}
-	if set.MaxQueries > 0 {
-		base.MaxQueries = set.MaxQueries
-	}
-	if set.MaxRows > 0 {
-		base.MaxRows = set.MaxRows
-	}
-	if set.Instances > 0 {
-		base.Instances = set.Instances
-	}
-	return base
-}
+// RuntimeLimits returns a tenant's (or the operator's) limits as the engine
+// takes them; zero fields stay zero, and the engine fills them with its
+// defaults.
+func RuntimeLimits(l auth.Limits) runtime.Limits { return limits(l) }
 
 // MaxLimits returns the engine's maxima as a tenant's limits.
 func MaxLimits(e *runtime.Engine) auth.Limits {

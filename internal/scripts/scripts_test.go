@@ -1,6 +1,7 @@
 package scripts
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -8,16 +9,24 @@ import (
 	"github.com/wasmauth/wasmauth/runtime"
 )
 
-func TestEngineLimits(t *testing.T) {
+func TestOperatorMaxima(t *testing.T) {
 	base := runtime.DefaultMaxLimits()
-	got := EngineLimits(auth.Limits{TimeoutMS: 30_000, MemoryMB: 512, Instances: 8}, base)
+	newMax := func(l auth.Limits) runtime.Limits {
+		e, err := runtime.New(context.Background(), runtime.Config{Max: RuntimeLimits(l)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close(context.Background())
+		return e.MaxLimits()
+	}
+	got := newMax(auth.Limits{TimeoutMS: 30_000, MemoryMB: 512, Instances: 8})
 	if got.Timeout != 30*time.Second || got.Memory != 512<<20 || got.Instances != 8 {
 		t.Fatalf("set fields: %+v", got)
 	}
 	if got.Fuel != base.Fuel || got.MaxQueries != base.MaxQueries || got.MaxRows != base.MaxRows || got.MaxOutput != base.MaxOutput {
 		t.Fatalf("zero fields must keep the base: %+v", got)
 	}
-	if EngineLimits(auth.Limits{}, base) != base {
+	if newMax(auth.Limits{}) != base {
 		t.Fatal("no limits must change nothing")
 	}
 }
