@@ -152,11 +152,11 @@ func (s *Service) SetConnection(ctx context.Context, tenant string, c *Connectio
 	if c.DSN == "" {
 		return Errorf(CodeInvalidRequest, "dsn is required")
 	}
-	if err := s.checkLimits(c.Limits); err != nil {
-		return err
-	}
 	if s.scripts == nil {
 		return Errorf(CodeServiceUnavailable, "scripts are disabled on this server")
+	}
+	if err := s.scripts.CheckLimits(c.Limits); err != nil {
+		return err
 	}
 	if err := s.scripts.Connect(ctx, tenant, c); err != nil {
 		return err
@@ -170,28 +170,6 @@ func (s *Service) SetConnection(ctx context.Context, tenant string, c *Connectio
 	}
 	s.audit(tenant, EventConnectionSet, m, c.Driver, nil)
 	return nil
-}
-
-// checkLimits refuses limits that are negative or above the operator's maxima.
-func (s *Service) checkLimits(l Limits) error {
-	mx := s.cfg.MaxLimits
-	bad := func(name string, v, limit int64) error {
-		if v < 0 {
-			return Errorf(CodeInvalidLimits, "%s must not be negative", name)
-		}
-		if limit > 0 && v > limit {
-			return Errorf(CodeInvalidLimits, "%s may be at most %d", name, limit)
-		}
-		return nil
-	}
-	return errors.Join(
-		bad("timeout_ms", int64(l.TimeoutMS), int64(mx.TimeoutMS)),
-		bad("memory_mb", int64(l.MemoryMB), int64(mx.MemoryMB)),
-		bad("fuel", l.Fuel, mx.Fuel),
-		bad("max_queries", int64(l.MaxQueries), int64(mx.MaxQueries)),
-		bad("max_rows", int64(l.MaxRows), int64(mx.MaxRows)),
-		bad("instances", int64(l.Instances), int64(mx.Instances)),
-	)
 }
 
 // Connection returns the tenant's connection, or nil.

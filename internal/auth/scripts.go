@@ -76,6 +76,9 @@ type Scripts interface {
 	// Call runs one operation. A failure is a *ScriptError; the result is
 	// returned with it.
 	Call(ctx context.Context, c ScriptCall) (*ScriptResult, error)
+	// CheckLimits refuses a tenant's limits that are negative or above the
+	// operator's maxima. Returns CodeInvalidLimits.
+	CheckLimits(l Limits) error
 	// Connect opens and pings a tenant's legacy database, replacing the
 	// current pool when it succeeds. Returns CodeConnectionFailed.
 	Connect(ctx context.Context, tenant string, c *Connection) error

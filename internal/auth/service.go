@@ -25,8 +25,6 @@ type Config struct {
 	SigningAlgorithm string
 	// OperatorTokenHash is the SHA-256 of the operator token.
 	OperatorTokenHash []byte
-	// MaxLimits are the operator's maxima for a tenant's script limits.
-	MaxLimits Limits
 }
 
 // Service implements wasmauth's use cases: tenant administration, local

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -228,17 +230,29 @@ func limits(l auth.Limits) runtime.Limits {
 // defaults.
 func RuntimeLimits(l auth.Limits) runtime.Limits { return limits(l) }
 
-// MaxLimits returns the engine's maxima as a tenant's limits.
-func MaxLimits(e *runtime.Engine) auth.Limits {
-	mx := e.MaxLimits()
-	return auth.Limits{
-		TimeoutMS:  int(mx.Timeout / time.Millisecond),
-		MemoryMB:   int(mx.Memory >> 20),
-		Fuel:       mx.Fuel,
-		MaxQueries: mx.MaxQueries,
-		MaxRows:    mx.MaxRows,
-		Instances:  mx.Instances,
+// CheckLimits refuses a tenant's limits that are negative or above the
+// engine's maxima, which the engine itself keeps.
+func (m *Manager) CheckLimits(l auth.Limits) error {
+	var neg []string
+	for name, v := range map[string]int64{
+		"timeout_ms": int64(l.TimeoutMS), "memory_mb": int64(l.MemoryMB), "fuel": l.Fuel,
+		"max_queries": int64(l.MaxQueries), "max_rows": int64(l.MaxRows), "instances": int64(l.Instances),
+	} {
+		if v < 0 {
+			neg = append(neg, name+" must not be negative")
+		}
 	}
+	if len(neg) > 0 {
+		slices.Sort(neg)
+		return auth.Errorf(auth.CodeInvalidLimits, "%s", strings.Join(neg, "; "))
+	}
+	var le *runtime.LimitsError
+	if err := m.engine.CheckLimits(limits(l)); errors.As(err, &le) {
+		return auth.Errorf(auth.CodeInvalidLimits, "%s", strings.Join(le.Problems, "; "))
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // sha returns the module hash of a version, from a cache or the store.

@@ -171,7 +171,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.svc = auth.NewService(auth.Config{
 		BaseURL:           cfg.BaseURL,
 		OperatorTokenHash: opHash,
-		MaxLimits:         scripts.MaxLimits(s.engine),
 	}, auth.Deps{
 		Store:    st,
 		Hasher:   hasher,
