@@ -136,9 +136,10 @@ func (w *eventWriter) flush() {
 			w.log.Error("storing script logs", "tenant", tenant, "err", err)
 		}
 	}
-	for _, e := range audit {
-		if err := w.store.AppendAudit(ctx, e); err != nil {
-			w.log.Error("storing audit event", "tenant", e.Tenant, "type", e.Type, "err", err)
+	if len(audit) > 0 {
+		// One batch: a burst of logins costs one disk sync, not one each.
+		if err := w.store.AppendAudit(ctx, audit...); err != nil {
+			w.log.Error("storing audit events", "events", len(audit), "err", err)
 		}
 	}
 }

@@ -86,8 +86,10 @@ type Store interface {
 	// RevokeUserSessions revokes every session of the user except keep.
 	RevokeUserSessions(ctx context.Context, tenant, userID, keep string, now time.Time) error
 
-	// AppendAudit stores an audit event, setting e.ID when empty.
-	AppendAudit(ctx context.Context, e *AuditEvent) error
+	// AppendAudit stores audit events in as few writes as it can, setting
+	// e.ID when empty. Events of an unknown tenant are skipped and reported
+	// with ErrNotFound; the others are stored.
+	AppendAudit(ctx context.Context, events ...*AuditEvent) error
 	// ListAudit returns the tenant's events newest first, and the next cursor.
 	ListAudit(ctx context.Context, tenant string, limit int, cursor string) ([]*AuditEvent, string, error)
 

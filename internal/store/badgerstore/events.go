@@ -3,6 +3,7 @@ package badgerstore
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,37 +21,69 @@ const (
 	maxLogBatch = 1000
 )
 
-// AppendAudit stores an audit event, setting e.ID (a UUIDv7) when empty and
-// e.Time when zero. Returns auth.ErrNotFound for an unknown tenant.
-func (s *Store) AppendAudit(ctx context.Context, e *auth.AuditEvent) error {
-	if e.ID == "" {
-		id, err := uuid.NewV7()
-		if err != nil {
-			return fmt.Errorf("badgerstore: audit id: %w", err)
+// AppendAudit stores audit events, setting each e.ID (a UUIDv7) when empty
+// and e.Time when zero, up to maxLogBatch in one transaction (one disk sync).
+// Events of an unknown tenant are skipped and reported with
+// auth.ErrNotFound; the others are stored.
+func (s *Store) AppendAudit(ctx context.Context, events ...*auth.AuditEvent) error {
+	type item struct {
+		tenant string
+		k, b   []byte
+	}
+	items := make([]item, 0, len(events))
+	for _, e := range events {
+		if e.ID == "" {
+			id, err := uuid.NewV7()
+			if err != nil {
+				return fmt.Errorf("badgerstore: audit id: %w", err)
+			}
+			e.ID = id.String()
 		}
-		e.ID = id.String()
-	}
-	if !validID(e.ID) {
-		return fmt.Errorf("badgerstore: invalid audit event id %q", e.ID)
-	}
-	if e.Time.IsZero() {
-		e.Time = time.Now().UTC()
-	}
-	rec := &auditRecord{
-		ID: e.ID, Time: e.Time.UTC(), Type: e.Type, Actor: e.Actor,
-		Subject: e.Subject, IP: e.IP, Detail: e.Detail,
-	}
-	b, err := encode(rec)
-	if err != nil {
-		return err
-	}
-	k := key(e.Tenant, kindAudit, string(newestFirstTime(e.Time))+e.ID)
-	return s.update(ctx, func(txn *badger.Txn) error {
-		if err := requireTenant(txn, e.Tenant); err != nil {
+		if !validID(e.ID) {
+			return fmt.Errorf("badgerstore: invalid audit event id %q", e.ID)
+		}
+		if e.Time.IsZero() {
+			e.Time = time.Now().UTC()
+		}
+		b, err := encode(&auditRecord{
+			ID: e.ID, Time: e.Time.UTC(), Type: e.Type, Actor: e.Actor,
+			Subject: e.Subject, IP: e.IP, Detail: e.Detail,
+		})
+		if err != nil {
 			return err
 		}
-		return set(txn, k, b, time.Time{})
-	})
+		items = append(items, item{e.Tenant, key(e.Tenant, kindAudit, string(newestFirstTime(e.Time))+e.ID), b})
+	}
+	var missing error
+	for len(items) > 0 {
+		batch := items[:min(len(items), maxLogBatch)]
+		items = items[len(batch):]
+		err := s.update(ctx, func(txn *badger.Txn) error {
+			missing = nil
+			known := map[string]error{}
+			for _, it := range batch {
+				terr, seen := known[it.tenant]
+				if !seen {
+					terr = requireTenant(txn, it.tenant)
+					known[it.tenant] = terr
+				}
+				if errors.Is(terr, auth.ErrNotFound) {
+					missing = terr
+					continue
+				} else if terr != nil {
+					return terr
+				}
+				if err := set(txn, it.k, it.b, time.Time{}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return missing
 }
 
 // ListAudit returns the tenant's events newest first (by Time, then ID) and

@@ -86,6 +86,16 @@ func testAudit(t *testing.T, newStore NewStore) {
 		wantErr(t, "ListAudit", err, auth.ErrNotFound)
 		wantErr(t, "AppendAudit", s.AppendAudit(ctx, &auth.AuditEvent{Tenant: "nope", Type: "x"}), auth.ErrNotFound)
 	})
+	t.Run("Batch", func(t *testing.T) {
+		a := &auth.AuditEvent{Tenant: "other", Time: at(20), Type: "batch_a"}
+		lost := &auth.AuditEvent{Tenant: "nope", Time: at(21), Type: "batch_lost"}
+		b := &auth.AuditEvent{Tenant: "other", Time: at(22), Type: "batch_b"}
+		wantErr(t, "AppendAudit with an unknown tenant in the batch", s.AppendAudit(ctx, a, lost, b), auth.ErrNotFound)
+		events, _, err := s.ListAudit(ctx, "other", 2, "")
+		if err != nil || len(events) != 2 || events[0].Type != "batch_b" || events[1].Type != "batch_a" {
+			t.Fatalf("the batch's other events were not stored: %v, %v", events, err)
+		}
+	})
 	t.Run("BadCursor", func(t *testing.T) {
 		_, _, err := s.ListAudit(ctx, "acme", 10, "!!!")
 		if code := auth.ErrorCode(err); code != auth.CodeInvalidRequest {
