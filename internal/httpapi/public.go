@@ -11,13 +11,23 @@ import (
 	"github.com/wasmauth/wasmauth/internal/auth"
 )
 
+// checkBodySize refuses a JSON or form body over MaxJSONBody bytes (the
+// app's own limit is the larger one of module uploads). Returns
+// CodeBodyTooLarge.
+func (s *Server) checkBodySize(c *fiber.Ctx) error {
+	if len(c.Body()) > s.cfg.MaxJSONBody {
+		return auth.Errorf(auth.CodeBodyTooLarge, "the request body is larger than %d bytes", s.cfg.MaxJSONBody)
+	}
+	return nil
+}
+
 // decode reads a JSON body of at most MaxJSONBody bytes into v. Returns
 // CodeBodyTooLarge and CodeInvalidRequest.
 func (s *Server) decode(c *fiber.Ctx, v any) error {
-	body := c.Body()
-	if len(body) > s.cfg.MaxJSONBody {
-		return auth.Errorf(auth.CodeBodyTooLarge, "the request body is larger than %d bytes", s.cfg.MaxJSONBody)
+	if err := s.checkBodySize(c); err != nil {
+		return err
 	}
+	body := c.Body()
 	if len(bytes.TrimSpace(body)) == 0 {
 		return auth.Errorf(auth.CodeInvalidRequest, "a JSON body is required")
 	}
@@ -88,8 +98,8 @@ func formValue(c *fiber.Ctx, key string) string {
 }
 
 func (s *Server) token(c *fiber.Ctx) error {
-	if len(c.Body()) > s.cfg.MaxJSONBody {
-		return auth.Errorf(auth.CodeBodyTooLarge, "the request body is too large")
+	if err := s.checkBodySize(c); err != nil {
+		return err
 	}
 	tenant := tenantParam(c)
 	if grant := formValue(c, "grant_type"); grant != "refresh_token" {
@@ -114,8 +124,8 @@ func (s *Server) token(c *fiber.Ctx) error {
 }
 
 func (s *Server) revoke(c *fiber.Ctx) error {
-	if len(c.Body()) > s.cfg.MaxJSONBody {
-		return auth.Errorf(auth.CodeBodyTooLarge, "the request body is too large")
+	if err := s.checkBodySize(c); err != nil {
+		return err
 	}
 	if err := s.svc.Revoke(c.UserContext(), tenantParam(c), formValue(c, "token")); err != nil {
 		return err
