@@ -35,7 +35,6 @@ const (
 	CodeLegacyUnavailable  Code = "legacy_unavailable"
 	CodeInvalidGrant       Code = "invalid_grant"
 	CodeUnsupportedGrant   Code = "unsupported_grant_type"
-	CodeConflict           Code = "conflict"
 	CodeServiceUnavailable Code = "service_unavailable"
 	CodeMethodNotAllowed   Code = "method_not_allowed"
 	CodeUnsupportedMedia   Code = "unsupported_media_type"

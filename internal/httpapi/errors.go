@@ -37,7 +37,6 @@ var statusOf = map[auth.Code]int{
 	auth.CodeLegacyUnavailable:  http.StatusServiceUnavailable,
 	auth.CodeInvalidGrant:       http.StatusBadRequest,
 	auth.CodeUnsupportedGrant:   http.StatusBadRequest,
-	auth.CodeConflict:           http.StatusConflict,
 	auth.CodeServiceUnavailable: http.StatusServiceUnavailable,
 	auth.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	auth.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
