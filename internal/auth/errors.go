@@ -39,6 +39,7 @@ const (
 	CodeMethodNotAllowed   Code = "method_not_allowed"
 	CodeUnsupportedMedia   Code = "unsupported_media_type"
 	CodeRequestTimeout     Code = "request_timeout"
+	CodeHeadersTooLarge    Code = "headers_too_large"
 )
 
 // Error is a domain error with a stable code and a message safe to show to

@@ -41,12 +41,28 @@ func HashSecret(secret string) []byte {
 	return sum[:]
 }
 
-// Authenticate checks an admin bearer token. Returns CodeUnauthorized for a
-// missing or wrong token.
-func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, error) {
+// Authenticate checks an admin bearer token sent from m.IP. Wrong tokens
+// count per address under the limiter's "token" rule; past it, every token
+// from that address, right or wrong, is refused until the count decays.
+// Returns CodeUnauthorized for a missing or wrong token, CodeRateLimited.
+func (s *Service) Authenticate(ctx context.Context, bearer string, m Meta) (Principal, error) {
 	if bearer == "" {
 		return Principal{}, Errorf(CodeUnauthorized, "an operator token or tenant API key is required")
 	}
+	limitKey := "token:" + m.IP
+	if s.limiter != nil {
+		if wait, ok := s.limiter.Allow(s.now(), limitKey); !ok {
+			return Principal{}, &Error{Code: CodeRateLimited, Message: "too many wrong tokens; try again later", RetryAfter: wait}
+		}
+	}
+	p, err := s.authenticate(ctx, bearer)
+	if ErrorCode(err) == CodeUnauthorized && s.limiter != nil {
+		s.limiter.Fail(s.now(), limitKey)
+	}
+	return p, err
+}
+
+func (s *Service) authenticate(ctx context.Context, bearer string) (Principal, error) {
 	sum := HashSecret(bearer)
 	if len(s.cfg.OperatorTokenHash) > 0 && subtle.ConstantTimeCompare(sum, s.cfg.OperatorTokenHash) == 1 {
 		return Principal{Operator: true}, nil

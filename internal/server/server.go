@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
@@ -44,9 +46,18 @@ type Config struct {
 	// and mysql connections may reach (checked at dial time on the resolved
 	// address; Unix sockets refused). Empty allows any address.
 	LegacyNetworks []netip.Prefix
-	// AdminToken is the operator token; empty means the one generated on first
-	// start, whose hash is kept in the data folder.
+	// AdminToken is the operator token, at least MinAdminTokenLen characters;
+	// empty means the one generated on first start, whose hash is kept in the
+	// data folder.
 	AdminToken string
+	// TrustedProxies are the peers whose X-Forwarded-For or Forwarded header
+	// names the client address; none by default (see httpapi.ClientAddr).
+	TrustedProxies []netip.Prefix
+	// TLSCert and TLSKey, PEM files, make the server speak HTTPS (TLS 1.2
+	// and later) and the default BaseURL https://.
+	TLSCert, TLSKey string
+	// MetricsPublic serves /metrics without the operator token.
+	MetricsPublic bool
 	// Hash are the argon2id parameters for stored passwords.
 	Hash password.Params
 	// MaxConcurrentHashes bounds hashes at once (2 x GOMAXPROCS).
@@ -128,6 +139,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.SQLiteRoot, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the SQLite folder: %w", err)
 	}
+	if n := utf8.RuneCountInString(cfg.AdminToken); n > 0 && n < MinAdminTokenLen {
+		return nil, fmt.Errorf("WASMAUTH_ADMIN_TOKEN has %d characters; at least %d are required (for example: openssl rand -base64 32), or leave it unset to have one generated", n, MinAdminTokenLen)
+	}
+	tlsConfig, err := loadTLS(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, err
+	}
 	opHash, err := operatorTokenHash(cfg.DataDir, cfg.AdminToken, cfg.Stderr)
 	if err != nil {
 		return nil, err
@@ -136,7 +154,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	if cfg.BaseURL == "" {
+	if cfg.BaseURL == "" && tlsConfig != nil {
+		cfg.BaseURL = "https://" + ln.Addr().String()
+	} else if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
@@ -164,6 +184,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		"idip": {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
 		"ip":   {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
 		"id":   {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		// Wrong operator tokens and tenant API keys, per client address.
+		"token": {Limit: 20, Window: time.Minute},
 	}, 1_000_000)
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
@@ -190,12 +212,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.svc.RestoreConnections(bg)
 	}()
 	s.http = httpapi.New(httpapi.Config{
-		Ready:        st.Ping,
-		Metrics:      adaptor.HTTPHandler(obs.Handler(log)),
-		Observe:      obs.ObserveHTTP,
-		ReadTimeout:  cfg.ReadTimeout,
-		WriteTimeout: cfg.WriteTimeout,
-		IdleTimeout:  cfg.IdleTimeout,
+		Ready:          st.Ping,
+		Metrics:        adaptor.HTTPHandler(obs.Handler(log)),
+		MetricsPublic:  cfg.MetricsPublic,
+		Observe:        obs.ObserveHTTP,
+		TrustedProxies: cfg.TrustedProxies,
+		TLS:            tlsConfig,
+		ReadTimeout:    cfg.ReadTimeout,
+		WriteTimeout:   cfg.WriteTimeout,
+		IdleTimeout:    cfg.IdleTimeout,
 	}, s.svc, log)
 	return s, nil
 }
@@ -257,6 +282,30 @@ func (s *Server) Close() error {
 		s.ln.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// MinAdminTokenLen is the fewest characters an operator-chosen token may
+// have.
+const MinAdminTokenLen = 32
+
+// loadTLS returns the TLS settings of a certificate and key (PEM files), or
+// nil when both are empty.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, errors.New("TLS needs both a certificate (--tls-cert) and a key (--tls-key)")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("loading the TLS certificate: %w", err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		NextProtos:   []string{"http/1.1"},
+	}, nil
 }
 
 // operatorTokenFile holds the SHA-256 (hex) of the generated operator token.
