@@ -22,6 +22,7 @@ const clientAddrKey = "client_addr"
 // withEdge sets the headers every response carries and finds the client
 // address (see ClientAddr) for rate limits, audit and the access log.
 func (s *Server) withEdge(c *fiber.Ctx) error {
+	defer s.uploads.Delete(&c.Request().Header)
 	setSecurityHeaders(c)
 	addr := clone(c.IP())
 	if len(s.cfg.TrustedProxies) > 0 {
@@ -87,11 +88,21 @@ func checkMediaType(c *fiber.Ctx, want string) error {
 // at once, and stops a chunked body when it grows past it, with
 // ErrBodyTooLarge (413; see classify).
 func (s *Server) bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	limit := s.cfg.MaxJSONBody
 	if bytes.Equal(h.Method(), []byte(fiber.MethodPut)) && isScriptPath(string(h.RequestURI())) {
-		limit = s.cfg.MaxModuleSize
+		s.uploads.Store(h, true)
+		return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxModuleSize}
 	}
-	return fasthttp.RequestConfig{MaxRequestBodySize: limit}
+	s.uploads.Delete(h)
+	return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxJSONBody}
+}
+
+// isUpload reports whether bodyLimit took c's request for a module upload.
+// It asks bodyLimit's record rather than the path because fasthttp clears
+// the request when a chunked body outgrows its limit. The record lasts until
+// the request is answered (withEdge, errorHandler).
+func (s *Server) isUpload(c *fiber.Ctx) bool {
+	_, ok := s.uploads.Load(&c.Request().Header)
+	return ok
 }
 
 // isScriptPath reports whether a request URI is

@@ -94,6 +94,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		setSecurityHeaders(c)
 	}
 	code, msg := s.classify(c, err)
+	s.uploads.Delete(&c.Request().Header)
 	status := StatusOf(code)
 	rid := requestID(c)
 	if code == auth.CodeInternal {
@@ -129,7 +130,7 @@ func (s *Server) classify(c *fiber.Ctx, err error) (auth.Code, string) {
 		case fiber.StatusNotFound:
 			return auth.CodeNotFound, "no such resource"
 		case fiber.StatusRequestEntityTooLarge:
-			if isScriptPath(c.Path()) {
+			if s.isUpload(c) {
 				return auth.CodeModuleTooLarge, "the module is larger than the limit"
 			}
 			return auth.CodeBodyTooLarge, "the request body is larger than the limit"

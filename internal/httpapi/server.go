@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -47,6 +48,9 @@ type Server struct {
 	svc *auth.Service
 	log *slog.Logger
 	app *fiber.App
+	// uploads holds the heads of the module uploads being read or answered
+	// (see isUpload).
+	uploads sync.Map
 }
 
 // New builds the Fiber app with every route of the contract.
