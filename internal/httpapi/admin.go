@@ -14,7 +14,11 @@ const principalKey = "principal"
 
 // bearer returns the token of an "Authorization: Bearer" header, copied.
 func bearer(c *fiber.Ctx) string {
-	h := c.Get(fiber.HeaderAuthorization)
+	return parseBearer(c.Get(fiber.HeaderAuthorization))
+}
+
+// parseBearer returns the token of an Authorization header value, copied.
+func parseBearer(h string) string {
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return ""

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"io"
 	"mime"
 	"net"
@@ -24,17 +26,21 @@ const clientAddrKey = "client_addr"
 func (s *Server) withEdge(c *fiber.Ctx) error {
 	defer s.uploads.Delete(&c.Request().Header)
 	setSecurityHeaders(c)
-	addr := clone(c.IP())
-	if len(s.cfg.TrustedProxies) > 0 {
-		var peer netip.Addr
-		if tcp, ok := c.Context().RemoteAddr().(*net.TCPAddr); ok {
-			peer = tcp.AddrPort().Addr()
-		}
-		h := &c.Request().Header
-		addr = ClientAddr(peer, s.cfg.TrustedProxies, headerValues(h, fiber.HeaderXForwardedFor), headerValues(h, "Forwarded")).String()
-	}
-	c.Locals(clientAddrKey, addr)
+	c.Locals(clientAddrKey, s.clientAddrOf(c))
 	return c.Next()
+}
+
+// clientAddrOf finds the client address of c's request.
+func (s *Server) clientAddrOf(c *fiber.Ctx) string {
+	if len(s.cfg.TrustedProxies) == 0 {
+		return clone(c.IP())
+	}
+	var peer netip.Addr
+	if tcp, ok := c.Context().RemoteAddr().(*net.TCPAddr); ok {
+		peer = tcp.AddrPort().Addr()
+	}
+	h := &c.Request().Header
+	return ClientAddr(peer, s.cfg.TrustedProxies, headerValues(h, fiber.HeaderXForwardedFor), headerValues(h, "Forwarded")).String()
 }
 
 // headerValues returns every value of a request header, copied.
@@ -83,38 +89,78 @@ func checkMediaType(c *fiber.Ctx, want string) error {
 }
 
 // bodyLimit is the largest body a request may have, decided from its head
-// before the body is read: MaxModuleSize for a module upload, MaxJSONBody
-// for everything else. fasthttp answers a declared Content-Length over it
-// at once, and stops a chunked body when it grows past it, with
-// ErrBodyTooLarge (413; see classify).
+// before the body is read: MaxModuleSize for a module upload with a token
+// that may upload there, MaxJSONBody for everything else (so a stranger
+// cannot make the server hold 16 MiB). fasthttp answers a declared
+// Content-Length over it at once, and stops a chunked body when it grows
+// past it, with ErrBodyTooLarge (413; see uploadRefusal and classify).
 func (s *Server) bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if bytes.Equal(h.Method(), []byte(fiber.MethodPut)) && isScriptPath(string(h.RequestURI())) {
-		s.uploads.Store(h, true)
-		return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxModuleSize}
+	tenant, ok := scriptTenant(string(h.RequestURI()))
+	if !ok || !bytes.Equal(h.Method(), []byte(fiber.MethodPut)) {
+		s.uploads.Delete(h)
+		return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxJSONBody}
 	}
-	s.uploads.Delete(h)
-	return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxJSONBody}
+	u := upload{tenant: tenant, bearer: parseBearer(string(h.Peek(fiber.HeaderAuthorization)))}
+	if s.svc != nil {
+		p, err := s.svc.VerifyToken(context.Background(), u.bearer)
+		u.authorized = err == nil && p.Authorize(tenant) == nil
+	}
+	s.uploads.Store(h, u)
+	if !u.authorized {
+		return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxJSONBody}
+	}
+	return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxModuleSize}
 }
 
-// isUpload reports whether bodyLimit took c's request for a module upload.
-// It asks bodyLimit's record rather than the path because fasthttp clears
-// the request when a chunked body outgrows its limit. The record lasts until
-// the request is answered (withEdge, errorHandler).
-func (s *Server) isUpload(c *fiber.Ctx) bool {
-	_, ok := s.uploads.Load(&c.Request().Header)
-	return ok
+// upload is what bodyLimit learnt from the head of a module upload. It is
+// kept until the request is answered (withEdge, errorHandler), keyed by
+// fasthttp's pooled request head: fasthttp clears the request when a
+// chunked body outgrows its limit, so the error handler asks this record.
+type upload struct {
+	tenant, bearer string
+	// authorized is whether the token may upload to the tenant.
+	authorized bool
 }
 
-// isScriptPath reports whether a request URI is
+func (s *Server) uploadOf(c *fiber.Ctx) (upload, bool) {
+	u, ok := s.uploads.Load(&c.Request().Header)
+	if !ok {
+		return upload{}, false
+	}
+	return u.(upload), true
+}
+
+// uploadRefusal turns the 413 of a module upload whose token may not upload
+// there into the answer the token gets on the route (401, 403, or 429 once
+// the address sent too many wrong ones), counting a wrong token as
+// Authenticate does.
+func (s *Server) uploadRefusal(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	u, ok := s.uploadOf(c)
+	if !ok || u.authorized || s.svc == nil || !errors.As(err, &fe) || fe.Code != fiber.StatusRequestEntityTooLarge {
+		return err
+	}
+	p, aerr := s.svc.Authenticate(c.UserContext(), u.bearer, auth.Meta{IP: s.clientAddrOf(c), RequestID: requestID(c)})
+	if aerr != nil {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="wasmauth"`)
+		return aerr
+	}
+	if aerr = p.Authorize(u.tenant); aerr != nil {
+		return aerr
+	}
+	return err
+}
+
+// scriptTenant returns the tenant of a request URI
 // /admin/v1/tenants/{tenant}/script, the module upload route.
-func isScriptPath(uri string) bool {
+func scriptTenant(uri string) (string, bool) {
 	p, _, _ := strings.Cut(uri, "?")
 	rest, ok := strings.CutPrefix(strings.TrimSuffix(p, "/"), "/admin/v1/tenants/")
 	if !ok {
-		return false
+		return "", false
 	}
 	tenant, ok := strings.CutSuffix(rest, "/script")
-	return ok && tenant != "" && !strings.Contains(tenant, "/")
+	return tenant, ok && tenant != "" && !strings.Contains(tenant, "/")
 }
 
 // Lingering close. A server that closes a connection while the client is

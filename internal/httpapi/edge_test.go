@@ -331,19 +331,22 @@ func TestOversizedBodiesAnswered413(t *testing.T) {
 	ts.CreateTenant("acme")
 	const size = 17 << 20
 	tests := []struct {
-		name, path, method, ctype, code string
-		chunked                         bool
+		name, path, method, ctype, token, code string
+		chunked                                bool
+		status                                 int
 	}{
-		{"module upload", "/admin/v1/tenants/acme/script", "PUT", "application/wasm", "module_too_large", false},
-		{"module upload, chunked", "/admin/v1/tenants/acme/script", "PUT", "application/wasm", "module_too_large", true},
-		{"login", "/t/acme/login", "POST", "application/json", "body_too_large", false},
-		{"login, chunked", "/t/acme/login", "POST", "application/json", "body_too_large", true},
+		{"module upload", "/admin/v1/tenants/acme/script", "PUT", "application/wasm", testserver.OperatorToken, "module_too_large", false, 413},
+		{"module upload, chunked", "/admin/v1/tenants/acme/script", "PUT", "application/wasm", testserver.OperatorToken, "module_too_large", true, 413},
+		{"module upload without a token", "/admin/v1/tenants/acme/script", "PUT", "application/wasm", "", "unauthorized", false, 401},
+		{"module upload without a token, chunked", "/admin/v1/tenants/acme/script", "PUT", "application/wasm", "", "unauthorized", true, 401},
+		{"login", "/t/acme/login", "POST", "application/json", "", "body_too_large", false, 413},
+		{"login, chunked", "/t/acme/login", "POST", "application/json", "", "body_too_large", true, 413},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hc := testserver.HTTPClient("")
 			attempts := 20
-			if tt.chunked || tt.method == "POST" {
+			if tt.chunked || tt.token == "" {
 				attempts = 5
 			}
 			for i := range attempts {
@@ -355,7 +358,9 @@ func TestOversizedBodiesAnswered413(t *testing.T) {
 					req.ContentLength = size
 				}
 				req.Header.Set("Content-Type", tt.ctype)
-				req.Header.Set("Authorization", "Bearer "+testserver.OperatorToken)
+				if tt.token != "" {
+					req.Header.Set("Authorization", "Bearer "+tt.token)
+				}
 				resp, err := hc.Do(req)
 				if err != nil {
 					t.Fatalf("attempt %d: %v", i, err)
@@ -365,8 +370,11 @@ func TestOversizedBodiesAnswered413(t *testing.T) {
 				if err != nil {
 					t.Fatalf("attempt %d: reading the answer: %v", i, err)
 				}
-				if resp.StatusCode != 413 || !bytes.Contains(body, []byte(`"code":"`+tt.code+`"`)) {
-					t.Fatalf("attempt %d: %d %s, want 413 %s", i, resp.StatusCode, body, tt.code)
+				if resp.StatusCode != tt.status || !bytes.Contains(body, []byte(`"code":"`+tt.code+`"`)) {
+					t.Fatalf("attempt %d: %d %s, want %d %s", i, resp.StatusCode, body, tt.status, tt.code)
+				}
+				if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+					t.Fatalf("attempt %d: no nosniff in %v", i, resp.Header)
 				}
 			}
 		})
@@ -387,18 +395,25 @@ func TestStalledDeclarationsAnsweredAtOnce(t *testing.T) {
 	ts := testserver.Start(t, server.Config{})
 	ts.CreateTenant("acme")
 	addr := strings.TrimPrefix(ts.Base, "http://")
-	paths := map[string]string{"POST": "/t/acme/login", "PUT": "/admin/v1/tenants/acme/script"}
+	// Logins, uploads over the module limit, and uploads under it without
+	// a valid token (which may not make the server hold 16 MiB either).
+	kinds := []struct {
+		method, path, token string
+		size, status        int
+	}{
+		{"POST", "/t/acme/login", "", 17 << 20, 413},
+		{"PUT", "/admin/v1/tenants/acme/script", testserver.OperatorToken, 17 << 20, 413},
+		{"PUT", "/admin/v1/tenants/acme/script", "", 16 << 20, 401},
+		{"PUT", "/admin/v1/tenants/acme/script", "wrong-token-0123456789-0123456789", 16 << 20, 401},
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 40)
 	for i := range 40 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			method := "POST"
-			if i%4 == 0 {
-				method = "PUT"
-			}
-			errs <- stalled(addr, method, paths[method])
+			k := kinds[i%len(kinds)]
+			errs <- stalled(addr, k.method, k.path, k.token, k.size, k.status)
 		}()
 	}
 	wg.Wait()
@@ -410,24 +425,27 @@ func TestStalledDeclarationsAnsweredAtOnce(t *testing.T) {
 	}
 }
 
-// stalled declares a 17 MiB body, sends none of it and expects 413 within
-// a generous bound.
-func stalled(addr, method, path string) error {
+// stalled declares a body of size bytes, sends none of it and expects
+// status within a generous bound.
+func stalled(addr, method, path, token string, size, status int) error {
 	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
-		method, path, testserver.OperatorToken, 17<<20)
+	auth := ""
+	if token != "" {
+		auth = "Authorization: Bearer " + token + "\r\n"
+	}
+	fmt.Fprintf(c, "%s %s HTTP/1.1\r\nHost: x\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", method, path, auth, size)
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
 		return fmt.Errorf("%s %s: no answer before the body: %v", method, path, err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 413 {
-		return fmt.Errorf("%s %s: status %d, want 413", method, path, resp.StatusCode)
+	if resp.StatusCode != status {
+		return fmt.Errorf("%s %s (token %q): status %d, want %d", method, path, token, resp.StatusCode, status)
 	}
 	return nil
 }

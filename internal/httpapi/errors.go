@@ -93,6 +93,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		setRequestID(c)
 		setSecurityHeaders(c)
 	}
+	err = s.uploadRefusal(c, err)
 	code, msg := s.classify(c, err)
 	s.uploads.Delete(&c.Request().Header)
 	status := StatusOf(code)
@@ -130,7 +131,7 @@ func (s *Server) classify(c *fiber.Ctx, err error) (auth.Code, string) {
 		case fiber.StatusNotFound:
 			return auth.CodeNotFound, "no such resource"
 		case fiber.StatusRequestEntityTooLarge:
-			if s.isUpload(c) {
+			if _, ok := s.uploadOf(c); ok {
 				return auth.CodeModuleTooLarge, "the module is larger than the limit"
 			}
 			return auth.CodeBodyTooLarge, "the request body is larger than the limit"

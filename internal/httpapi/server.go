@@ -49,7 +49,7 @@ type Server struct {
 	log *slog.Logger
 	app *fiber.App
 	// uploads holds the heads of the module uploads being read or answered
-	// (see isUpload).
+	// (see upload).
 	uploads sync.Map
 }
 
