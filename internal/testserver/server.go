@@ -3,6 +3,7 @@ package testserver
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -19,6 +20,10 @@ const OperatorToken = "wao_test-operator-token-0123456789"
 // CheapHash are argon2id parameters that keep tests fast where the cost of
 // hashing is not the point.
 var CheapHash = password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+
+// Loopback are the networks of the test databases, which a server must be told
+// tenants' connections may reach.
+var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
 // healthyWithin bounds how long Start waits for a new server's /healthz.
 const healthyWithin = 30 * time.Second
@@ -40,8 +45,10 @@ type Server struct {
 
 // Start runs a server with cfg and stops it when the test ends. Empty
 // fields get test defaults: a new temporary data folder, a random port on
-// 127.0.0.1, OperatorToken and CheapHash (pass password.DefaultParams for
-// the real cost). Start returns once /healthz answers 200.
+// 127.0.0.1, OperatorToken, CheapHash (pass password.DefaultParams for the
+// real cost) and, when LegacyNetworks is nil, Loopback, where the test
+// databases are (pass an empty, non-nil list for the server's own default,
+// which refuses loopback). Start returns once /healthz answers 200.
 func Start(t testing.TB, cfg server.Config) *Server {
 	t.Helper()
 	if cfg.DataDir == "" {
@@ -55,6 +62,9 @@ func Start(t testing.TB, cfg server.Config) *Server {
 	}
 	if cfg.Hash == (password.Params{}) {
 		cfg.Hash = CheapHash
+	}
+	if cfg.LegacyNetworks == nil {
+		cfg.LegacyNetworks = Loopback
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.Start(ctx, cfg)
