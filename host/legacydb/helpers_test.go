@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql"
+	"github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
@@ -104,6 +104,13 @@ func mysqlBackend(t testing.TB) backend {
 	dsn := envOr("LEGACYDB_MYSQL_DSN", defaultMySQLDSN)
 	admin := openAdmin(t, "mysql", "mysql", dsn, "LEGACYDB_MYSQL_DSN")
 	reader := testdb.NewReader(t, "mysql", admin, dsn)
+	// MySQL lets an account use a database only once it has a privilege in it; here the
+	// test database is the tenant's, and tests read tables they have not granted.
+	mc, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader.Grant(t, "SELECT ON `"+mc.DBName+"`.*")
 	return backend{
 		name:   "mysql",
 		cfg:    Config{Driver: "mysql", DSN: reader.DSN, Tenant: "acme", Networks: loopback},

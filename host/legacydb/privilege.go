@@ -58,7 +58,7 @@ func checkPostgresRole(ctx context.Context, conn *pgx.Conn) error {
 		return fmt.Errorf("checking the role's privileges: %w", err)
 	}
 	if len(found) > 0 {
-		return &privilegeError{fmt.Sprintf("role %q is a member of %s, which reach the server's files or programs; %s",
+		return &privilegeError{fmt.Sprintf("role %q is a member of %s, which can reach the server's files or programs; %s",
 			user, strings.Join(found, ", "), leastPrivilege)}
 	}
 	return nil
