@@ -17,11 +17,12 @@ import (
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/host/legacydb"
+	"github.com/wasmauth/wasmauth/internal/testdb"
 	"github.com/wasmauth/wasmauth/runtime"
 )
 
-// The databases of the conformance test; override with WASMAUTH_TEST_POSTGRES_DSN and
-// WASMAUTH_TEST_MYSQL_DSN.
+// The databases of the conformance test, as their administrator; override with
+// WASMAUTH_TEST_POSTGRES_DSN and WASMAUTH_TEST_MYSQL_DSN.
 const (
 	defaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 	defaultMySQLDSN    = "root@tcp(127.0.0.1:3306)/test"
@@ -139,7 +140,10 @@ func seedServer(t *testing.T, dialect, driver, env, fallback string) backend {
 		}
 	}
 	t.Cleanup(func() { admin.Exec("DROP TABLE " + table) })
-	db, err := legacydb.Open(ctx, legacydb.Config{Driver: dialect, DSN: dsn, Tenant: "examples"})
+	// The tenant reads the table through an account that may do nothing else.
+	reader := testdb.NewReader(t, dialect, admin, dsn)
+	reader.Grant(t, "SELECT ON "+table)
+	db, err := legacydb.Open(ctx, legacydb.Config{Driver: dialect, DSN: reader.DSN, Tenant: "examples", Networks: testdb.Loopback})
 	if err != nil {
 		t.Fatal(err)
 	}

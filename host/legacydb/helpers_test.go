@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -78,7 +77,7 @@ func openAdmin(t testing.TB, driverName, kind, dsn, env string) *sql.DB {
 
 // loopback are the networks of the test databases, which tenants' connections must be
 // allowed to reach explicitly.
-var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+var loopback = testdb.Loopback
 
 func postgresBackend(t testing.TB) backend {
 	dsn := envOr("LEGACYDB_POSTGRES_DSN", defaultPostgresDSN)

@@ -7,12 +7,17 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
 )
+
+// Loopback are the networks of the test databases, which a tenant's connection in a test
+// must be allowed to reach explicitly (legacydb refuses loopback by default).
+var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
 // Reader is an account made for one test, dropped when the test ends. It holds no
 // privilege but logging in until Grant gives it some.

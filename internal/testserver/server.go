@@ -3,7 +3,6 @@ package testserver
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/server"
+	"github.com/wasmauth/wasmauth/internal/testdb"
 )
 
 // OperatorToken is the operator token of every server Start runs, unless
@@ -20,10 +20,6 @@ const OperatorToken = "wao_test-operator-token-0123456789"
 // CheapHash are argon2id parameters that keep tests fast where the cost of
 // hashing is not the point.
 var CheapHash = password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
-
-// Loopback are the networks of the test databases, which a server must be told
-// tenants' connections may reach.
-var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
 // healthyWithin bounds how long Start waits for a new server's /healthz.
 const healthyWithin = 30 * time.Second
@@ -46,7 +42,7 @@ type Server struct {
 // Start runs a server with cfg and stops it when the test ends. Empty
 // fields get test defaults: a new temporary data folder, a random port on
 // 127.0.0.1, OperatorToken, CheapHash (pass password.DefaultParams for the
-// real cost) and, when LegacyNetworks is nil, Loopback, where the test
+// real cost) and, when LegacyNetworks is nil, testdb.Loopback, where the test
 // databases are (pass an empty, non-nil list for the server's own default,
 // which refuses loopback). Start returns once /healthz answers 200.
 func Start(t testing.TB, cfg server.Config) *Server {
@@ -64,7 +60,7 @@ func Start(t testing.TB, cfg server.Config) *Server {
 		cfg.Hash = CheapHash
 	}
 	if cfg.LegacyNetworks == nil {
-		cfg.LegacyNetworks = Loopback
+		cfg.LegacyNetworks = testdb.Loopback
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.Start(ctx, cfg)
