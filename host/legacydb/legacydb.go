@@ -82,8 +82,11 @@ type Config struct {
 	MaxIdleTime time.Duration
 	// Networks, when not empty, are the only networks a postgres or mysql connection may
 	// reach: every dial, of every pooled connection, checks the address it connects to
-	// (after name resolution) and refuses one outside them; Unix sockets and networks
-	// other than TCP are refused too. Empty allows any address. SQLite is unaffected.
+	// (after name resolution, IPv4-mapped addresses unmapped) and refuses one outside
+	// them. Empty means the default: any address but loopback (127.0.0.0/8, ::1),
+	// link-local (169.254.0.0/16, fe80::/10), unspecified (0.0.0.0/8, ::) and multicast
+	// ones. Either way Unix sockets and networks other than TCP are refused. SQLite is
+	// unaffected.
 	Networks []netip.Prefix
 }
 

@@ -46,9 +46,9 @@ type scriptKey struct {
 var _ auth.Scripts = (*Manager)(nil)
 
 // New returns a Manager that runs modules on engine, loads module metadata
-// from store, confines SQLite connections to sqliteRoot/{tenant}/ and, when
-// networks is not empty, PostgreSQL and MySQL connections to those networks
-// (legacydb.Config.Networks).
+// from store, confines SQLite connections to sqliteRoot/{tenant}/ and
+// PostgreSQL and MySQL connections to networks, or when it is empty to
+// legacydb's default (legacydb.Config.Networks).
 func New(engine *runtime.Engine, store auth.Store, sqliteRoot string, networks []netip.Prefix) *Manager {
 	return &Manager{
 		engine:     engine,

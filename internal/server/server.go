@@ -42,7 +42,8 @@ type Config struct {
 	SQLiteRoot string
 	// LegacyNetworks, when not empty, are the only networks tenants' postgres
 	// and mysql connections may reach (checked at dial time on the resolved
-	// address; Unix sockets refused). Empty allows any address.
+	// address; Unix sockets refused). Empty means the default: any address but
+	// loopback, link-local, unspecified and multicast ones.
 	LegacyNetworks []netip.Prefix
 	// AdminToken is the operator token; empty means the one generated on first
 	// start, whose hash is kept in the data folder.
