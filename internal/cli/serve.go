@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 
 	"github.com/wasmauth/wasmauth/host/legacydb"
@@ -16,17 +17,28 @@ import (
 // environment over defaults.
 type serverFlags struct {
 	addr, data, baseURL, sqliteRoot, logLevel, maxLimits, legacyNetworks string
+	// defaultNetworks replace an empty --legacy-networks (for the demo: loopback).
+	defaultNetworks []netip.Prefix
 }
+
+// demoNetworks are the networks the demo's tenants' databases may be on by default: the
+// machine it runs on.
+var demoNetworks = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
 func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, func(args []string) error) {
 	f := &serverFlags{}
+	networksDefault := "any address but loopback, link-local, unspecified and multicast ones"
+	if name == "demo" {
+		f.defaultNetworks = demoNetworks
+		networksDefault = "loopback, 127.0.0.0/8,::1/128"
+	}
 	fs := newFlags(sys, name, synopsis, description)
 	fs.StringVar(&f.addr, "addr", envOr(sys.Getenv, "127.0.0.1:8080", "WASMAUTH_ADDR"), "listen address (env WASMAUTH_ADDR)")
 	fs.StringVar(&f.data, "data", envOr(sys.Getenv, "./data", "WASMAUTH_DATA_DIR"), "data folder: Badger store and compile cache (env WASMAUTH_DATA_DIR)")
 	fs.StringVar(&f.baseURL, "base-url", envOr(sys.Getenv, "", "WASMAUTH_BASE_URL"), "public base URL, the token issuer's prefix (env WASMAUTH_BASE_URL; default http://{addr})")
 	fs.StringVar(&f.sqliteRoot, "sqlite-root", envOr(sys.Getenv, "", "WASMAUTH_SQLITE_ROOT"), "folder of tenants' legacy SQLite files (env WASMAUTH_SQLITE_ROOT; default {data}/legacy)")
 	fs.StringVar(&f.maxLimits, "max-limits", envOr(sys.Getenv, "", "WASMAUTH_MAX_LIMITS"), `operator maxima of tenants' script limits as JSON, e.g. '{"timeout_ms": 30000, "memory_mb": 512}' (env WASMAUTH_MAX_LIMITS; default 20 s, 256 MiB, 1e9 fuel, 100 queries, 10000 rows, 64 instances)`)
-	fs.StringVar(&f.legacyNetworks, "legacy-networks", envOr(sys.Getenv, "", "WASMAUTH_LEGACY_NETWORKS"), "comma-separated CIDR prefixes, e.g. 10.0.0.0/8,192.168.1.0/24: the only networks tenants' postgres and mysql connections may reach, checked on the resolved address at every dial; Unix sockets refused (env WASMAUTH_LEGACY_NETWORKS; default any address)")
+	fs.StringVar(&f.legacyNetworks, "legacy-networks", envOr(sys.Getenv, "", "WASMAUTH_LEGACY_NETWORKS"), "comma-separated CIDR prefixes, e.g. 10.0.0.0/8,192.168.1.0/24: the only networks tenants' postgres and mysql connections may reach, checked on the resolved address at every dial; Unix sockets are always refused (env WASMAUTH_LEGACY_NETWORKS; default "+networksDefault+")")
 	fs.StringVar(&f.logLevel, "log-level", envOr(sys.Getenv, "info", "WASMAUTH_LOG_LEVEL"), "log level: debug, info, warn or error (env WASMAUTH_LOG_LEVEL)")
 	return f, func(args []string) error { return parse(sys, fs, args) }
 }
@@ -47,6 +59,9 @@ func (f *serverFlags) config(sys IO) (server.Config, error) {
 	legacyNetworks, err := legacydb.ParseNetworks(f.legacyNetworks)
 	if err != nil {
 		return server.Config{}, fmt.Errorf("--legacy-networks: %w", err)
+	}
+	if len(legacyNetworks) == 0 {
+		legacyNetworks = f.defaultNetworks
 	}
 	log := slog.New(slog.NewJSONHandler(sys.Stderr, &slog.HandlerOptions{Level: level}))
 	return server.Config{
