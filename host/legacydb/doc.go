@@ -64,7 +64,7 @@
 //     database's own answer (an address refused, a closed port, a timeout, another
 //     protocol answering) is the ConnectError reason ReasonUnreachable. The database's own
 //     answers (wrong password, unknown database) and a refused role are told, masked. A
-//     refused reconnect is an error response.
+//     new pooled connection that fails later is an error response saying the same.
 //
 // # Limits
 //

@@ -232,7 +232,11 @@ func (d *DB) Query(ctx context.Context, request []byte, lim Limits) ([]byte, err
 
 	conn, err := d.db.Conn(qctx)
 	if err != nil {
-		return d.failure(ctx, err)
+		if ctx.Err() != nil || d.closed.Load() {
+			return d.failure(ctx, err)
+		}
+		// A new pooled connection failed: say no more than Open would.
+		return errorResponse(d.connectReason(err)), nil
 	}
 	defer conn.Close()
 	overBudget := func() bool { return false }

@@ -64,6 +64,31 @@ func testdbGroup(t *testing.T, b backend, member string) string {
 	return name
 }
 
+// TestRoleCheckedOnEveryConnection grants a privilege after Open: the next new pooled
+// connection is refused, the request an error response saying why.
+func TestRoleCheckedOnEveryConnection(t *testing.T) {
+	for _, m := range []struct {
+		name, privilege, want string
+		make                  func(testing.TB) backend
+	}{
+		{"postgres", "pg_read_server_files", "is a member of pg_read_server_files", postgresBackend},
+		{"mysql", "FILE ON *.*", "the account has FILE on *.*", mysqlBackend},
+	} {
+		t.Run(m.name, func(t *testing.T) {
+			b := m.make(t)
+			db := openTenant(t, b)
+			if e := responseError(t, query(t, db, "SELECT 1")); e != "" {
+				t.Fatalf("SELECT 1: %s", e)
+			}
+			b.reader.Grant(t, m.privilege)
+			db.db.SetMaxIdleConns(0) // the next request dials a new connection
+			if e := responseError(t, query(t, db, "SELECT 1")); !strings.Contains(e, m.want) {
+				t.Fatalf("SELECT 1 after the grant: error %q, want it to contain %q", e, m.want)
+			}
+		})
+	}
+}
+
 // TestPostgresBypassesDenied runs the word list's bypasses as a least-privileged role:
 // they pass the list, and PostgreSQL denies them.
 func TestPostgresBypassesDenied(t *testing.T) {
