@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,6 +101,42 @@ func TestScriptVersionQuota(t *testing.T) {
 		})
 	}
 	waitAudit(t, ts, "acme", func(types []string) bool { return slices.Contains(types, auth.EventScriptDeleted) })
+}
+
+// TestConcurrentUploadsKeepTheQuota: 40 uploads at once to a tenant with no
+// versions store exactly 20; the others are 409 quota_exceeded.
+func TestConcurrentUploadsKeepTheQuota(t *testing.T) {
+	ts := testserver.Start(t, server.Config{})
+	key := ts.CreateTenant("acme")
+	const n = 40
+	statuses := make([]int, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := ts.Try("PUT", "/admin/v1/tenants/acme/script?activate=false", key, examples.WATTrivial)
+			if err == nil {
+				statuses[i] = r.Status
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	counts := map[int]int{}
+	for i, st := range statuses {
+		if errs[i] != nil {
+			t.Fatalf("upload %d: %v", i, errs[i])
+		}
+		counts[st]++
+	}
+	if counts[201] != 20 || counts[409] != 20 {
+		t.Fatalf("%d concurrent uploads: statuses %v, want 20 x 201 and 20 x 409", n, counts)
+	}
+	if vs, _ := listedVersions(ts, "acme"); len(vs) != 20 {
+		t.Fatalf("%d versions stored, want 20", len(vs))
+	}
 }
 
 // TestScriptByteQuota: the operator's byte quota counts every stored
