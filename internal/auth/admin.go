@@ -42,6 +42,14 @@ func (s *Service) UploadScript(ctx context.Context, tenant string, module []byte
 	return sc, nil
 }
 
+// byteSize formats n as MiB when it is a whole number of them, else as bytes.
+func byteSize(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // tenantErr maps ErrNotFound to CodeTenantNotFound.
 func (s *Service) tenantErr(tenant string, err error) error {
 	if errors.Is(err, ErrNotFound) {

@@ -38,11 +38,3 @@ func (s *Service) PruneEvents(ctx context.Context) (Pruned, error) {
 	}
 	return p, nil
 }
-
-// byteSize formats n as MiB when it is a whole number of them, else as bytes.
-func byteSize(n int64) string {
-	if n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", n>>20)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
