@@ -13,6 +13,7 @@ const (
 	EventAPIKeyRotated      = "api_key_rotated"
 	EventScriptUploaded     = "script_uploaded"
 	EventScriptActivated    = "script_activated"
+	EventScriptDeleted      = "script_deleted"
 	EventConnectionSet      = "connection_set"
 	EventConnectionClosed   = "connection_closed"
 	EventMigrationEnabled   = "migration_enabled"

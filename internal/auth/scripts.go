@@ -86,4 +86,7 @@ type Scripts interface {
 	Disconnect(tenant string)
 	// Forget drops everything the runtime holds for a tenant.
 	Forget(tenant string)
+	// ForgetVersion drops what the runtime holds for a deleted version of a
+	// tenant's module.
+	ForgetVersion(tenant string, version int)
 }

@@ -25,6 +25,13 @@ type Config struct {
 	SigningAlgorithm string
 	// OperatorTokenHash is the SHA-256 of the operator token.
 	OperatorTokenHash []byte
+	// ScriptQuota bounds each tenant's stored modules; zero fields take
+	// DefaultScriptQuota's.
+	ScriptQuota ScriptQuota
+	// AuditRetention and LogRetention are how long audit events and module
+	// log lines are kept (DefaultAuditRetention, DefaultLogRetention); see
+	// PruneEvents.
+	AuditRetention, LogRetention time.Duration
 }
 
 // Service implements wasmauth's use cases: tenant administration, local
@@ -71,6 +78,18 @@ func NewService(cfg Config, d Deps) *Service {
 	}
 	if cfg.SigningAlgorithm == "" {
 		cfg.SigningAlgorithm = "ES256"
+	}
+	if cfg.ScriptQuota.Versions <= 0 {
+		cfg.ScriptQuota.Versions = DefaultScriptQuota.Versions
+	}
+	if cfg.ScriptQuota.Bytes <= 0 {
+		cfg.ScriptQuota.Bytes = DefaultScriptQuota.Bytes
+	}
+	if cfg.AuditRetention <= 0 {
+		cfg.AuditRetention = DefaultAuditRetention
+	}
+	if cfg.LogRetention <= 0 {
+		cfg.LogRetention = DefaultLogRetention
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)

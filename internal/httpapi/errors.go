@@ -41,6 +41,8 @@ var statusOf = map[auth.Code]int{
 	auth.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	auth.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
 	auth.CodeRequestTimeout:     http.StatusRequestTimeout,
+	auth.CodeQuotaExceeded:      http.StatusConflict,
+	auth.CodeScriptActive:       http.StatusConflict,
 }
 
 // StatusOf returns the HTTP status of an error code (500 for unknown codes).

@@ -364,6 +364,22 @@ func (m *Manager) Forget(tenant string) {
 	m.mu.Unlock()
 }
 
+// ForgetVersion drops what is kept for a deleted version: its module hash,
+// its breaker state, and the tenant's idle instances of its module. The
+// compiled module, which other tenants or versions with the same bytes may
+// share, is closed by the engine's sweep once no instance uses it.
+func (m *Manager) ForgetVersion(tenant string, version int) {
+	key := scriptKey{tenant, version}
+	m.mu.Lock()
+	sha, ok := m.shas[key]
+	delete(m.shas, key)
+	m.mu.Unlock()
+	m.breaker.forgetKey(key)
+	if ok {
+		m.engine.EvictModule(tenant, sha)
+	}
+}
+
 // Close closes every legacy database.
 func (m *Manager) Close() {
 	m.mu.Lock()

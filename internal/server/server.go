@@ -62,6 +62,13 @@ type Config struct {
 	// MaxLimits raises (or lowers) the operator's maxima of tenants' script
 	// limits; zero fields keep the runtime's defaults (runtime.DefaultMaxLimits).
 	MaxLimits auth.Limits
+	// ScriptQuota bounds each tenant's stored modules; zero fields take
+	// auth.DefaultScriptQuota's (20 versions, 256 MiB).
+	ScriptQuota auth.ScriptQuota
+	// AuditRetention and LogRetention are how long audit events and module
+	// log lines are kept (90 days, 7 days); older ones are deleted at start
+	// and then hourly.
+	AuditRetention, LogRetention time.Duration
 	// ReadTimeout, WriteTimeout and IdleTimeout bound slow clients; zero
 	// takes httpapi's defaults (15 s, 30 s, 60 s).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -172,6 +179,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.svc = auth.NewService(auth.Config{
 		BaseURL:           cfg.BaseURL,
 		OperatorTokenHash: opHash,
+		ScriptQuota:       cfg.ScriptQuota,
+		AuditRetention:    cfg.AuditRetention,
+		LogRetention:      cfg.LogRetention,
 	}, auth.Deps{
 		Store:    st,
 		Hasher:   hasher,
@@ -189,6 +199,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go func() {
 		defer s.background.Done()
 		s.svc.RestoreConnections(bg)
+	}()
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.pruneEvents(bg)
 	}()
 	s.http = httpapi.New(httpapi.Config{
 		Ready:        st.Ping,

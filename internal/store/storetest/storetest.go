@@ -24,6 +24,8 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store) {
 	}{
 		{"Tenants", testTenants},
 		{"Scripts", testScripts},
+		{"ScriptQuota", testScriptQuota},
+		{"DeleteScript", testDeleteScript},
 		{"Users", testUsers},
 		{"Uniqueness", testUniqueness},
 		{"ConcurrentUniqueness", testConcurrentUniqueness},
@@ -37,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		{"DeleteUser", testDeleteUser},
 		{"Audit", testAudit},
 		{"Logs", testLogs},
+		{"Retention", testRetention},
 		{"BackupRestore", testBackupRestore},
 	}
 	for _, g := range groups {
