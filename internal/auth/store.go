@@ -98,6 +98,14 @@ type Store interface {
 	// ListLogs returns the tenant's newest log lines, newest first.
 	ListLogs(ctx context.Context, tenant string, limit int) ([]LogEntry, error)
 
+	// SaveRateLimits stores the rate limiter's changed keys, in as few
+	// writes as it can. A state whose Until is zero or past is deleted;
+	// the others replace the key's state and may be dropped once Until
+	// passes.
+	SaveRateLimits(ctx context.Context, states []RateLimitState) error
+	// LoadRateLimits returns every stored state whose Until is after now.
+	LoadRateLimits(ctx context.Context, now time.Time) ([]RateLimitState, error)
+
 	// Backup writes a consistent copy of the whole store to w.
 	Backup(ctx context.Context, w io.Writer) error
 	// Restore loads a backup into an empty store.
