@@ -387,7 +387,9 @@ func TestLimitsReachTheStore(t *testing.T) {
 	e := newEnv(t, nil)
 	var wg sync.WaitGroup
 	for i := range 60 { // within the address's budget of 100
-		wg.Go(func() { e.login(t, attacker, "nobody"+string(rune('a'+i%26))+string(rune('0'+i/26))+"@example.com", "wrong-guess-5") })
+		wg.Go(func() {
+			e.login(t, attacker, "nobody"+string(rune('a'+i%26))+string(rune('0'+i/26))+"@example.com", "wrong-guess-5")
+		})
 	}
 	wg.Wait()
 	e.svc.Close()
