@@ -43,6 +43,9 @@ type ScriptResult struct {
 	User *LegacyUser
 	// Reason is the module's optional "not_found" or "wrong_password".
 	Reason string
+	// ID is the legacy id of the account a rejection is about, when the
+	// module names it (ABI v1.1); failures then count against that account.
+	ID string
 	// Output is the module's answer as it gave it.
 	Output   json.RawMessage
 	Logs     []LogEntry

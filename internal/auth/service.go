@@ -42,6 +42,7 @@ type Service struct {
 	hasher  *password.Hasher
 	keys    *token.KeyCache
 	limiter *ratelimit.Limiter
+	saver   *limitSaver // writes the limiter's state; nil without a limiter
 	scripts Scripts
 	events  *eventWriter
 	observe Observer
@@ -118,12 +119,16 @@ func NewService(cfg Config, d Deps) *Service {
 		migrating: map[string]*keyLock{},
 	}
 	s.events = newEventWriter(d.Store, d.Log)
+	if s.limiter != nil {
+		s.startLimitSaver()
+	}
 	return s
 }
 
-// Close flushes pending audit events and log lines.
+// Close flushes pending audit events, log lines and rate limit changes.
 func (s *Service) Close() error {
 	s.events.Close()
+	s.stopLimitSaver()
 	return nil
 }
 

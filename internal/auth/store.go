@@ -113,6 +113,13 @@ type Store interface {
 	// DeleteLogsBefore removes every tenant's log lines whose Time is before
 	// t and returns how many it removed.
 	DeleteLogsBefore(ctx context.Context, t time.Time) (int, error)
+	// SaveRateLimits stores the rate limiter's changed keys, in as few
+	// writes as it can. A state whose Until is zero or past is deleted;
+	// the others replace the key's state and may be dropped once Until
+	// passes.
+	SaveRateLimits(ctx context.Context, states []RateLimitState) error
+	// LoadRateLimits returns every stored state whose Until is after now.
+	LoadRateLimits(ctx context.Context, now time.Time) ([]RateLimitState, error)
 
 	// Backup writes a consistent copy of the whole store to w.
 	Backup(ctx context.Context, w io.Writer) error

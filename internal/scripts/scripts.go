@@ -166,6 +166,7 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 	}
 	if res.Answer != nil {
 		out.Reason = res.Answer.Reason
+		out.ID = res.Answer.ID
 		if u := res.Answer.User; u != nil {
 			out.User = &auth.LegacyUser{
 				ID: u.ID, Email: u.Email, Username: u.Username,

@@ -55,8 +55,14 @@ type Config struct {
 	// LoginFailures is how many failed logins per identifier and client
 	// address are allowed per LoginWindow; ten times as many per address, and
 	// a hundred times as many per identifier from all addresses together.
+	// The same limits apply per account (all spellings of its identifiers,
+	// and wrong current passwords at /password).
 	LoginFailures int
 	LoginWindow   time.Duration
+	// Registrations is how many registrations one client address may make
+	// per RegistrationWindow, over all tenants (20 per hour).
+	Registrations      int
+	RegistrationWindow time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests (10 s).
 	ShutdownTimeout time.Duration
 	// MaxLimits raises (or lowers) the operator's maxima of tenants' script
@@ -96,6 +102,12 @@ func (c *Config) fill() {
 	}
 	if c.LoginWindow <= 0 {
 		c.LoginWindow = 15 * time.Minute
+	}
+	if c.Registrations <= 0 {
+		c.Registrations = 20
+	}
+	if c.RegistrationWindow <= 0 {
+		c.RegistrationWindow = time.Hour
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second
@@ -169,9 +181,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot, cfg.LegacyNetworks)
 	limiter := ratelimit.New(map[string]ratelimit.Rule{
-		"idip": {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
-		"ip":   {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
-		"id":   {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitIdentifierAddress: {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitAddress:           {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitIdentifier:        {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitAccountAddress:    {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitAccount:           {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitRegistration:      {Limit: cfg.Registrations, Window: cfg.RegistrationWindow},
 	}, 1_000_000)
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
@@ -190,6 +205,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Observer: obs,
 		Log:      log,
 	})
+	if err := s.svc.RestoreLimits(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("loading the rate limits: %w", err)
+	}
 	// Reopen the tenants' legacy databases in the background: with many
 	// tenants, or some of their databases down, waiting here would delay the
 	// start by seconds each. A call that comes first opens its own.

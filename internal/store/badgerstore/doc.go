@@ -7,7 +7,10 @@
 // Every record of a tenant lives under the tenant's prefix "t␀{tenant}␀", so
 // DeleteTenant is one prefix drop and no key of one tenant is a prefix of
 // another's. Tenant records live apart, under "T␀", so listing tenants is
-// one short scan. "␀" is the byte 0x00; ids may not contain it. Under the
+// one short scan. The rate limiter's state lives under "R␀{limiter key}"
+// (Until in Unix nanoseconds, 8 bytes; TTL: Until), outside every tenant:
+// its keys name their tenant, and a deleted tenant's expire within a
+// window. "␀" is the byte 0x00; ids may not contain it. Under the
 // tenant prefix a key is "{kind}␀{parts}":
 //
 //	key (after t␀{tenant}␀)           value                       notes

@@ -41,6 +41,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		{"Logs", testLogs},
 		{"Retention", testRetention},
 		{"BackupRestore", testBackupRestore},
+		{"RateLimits", testRateLimits},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
