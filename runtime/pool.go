@@ -320,6 +320,24 @@ func (e *Engine) Evict(tenant string) {
 	e.closeInstances(toClose)
 }
 
+// EvictModule closes the tenant's idle instances of the module with the given
+// SHA-256; calls in progress finish and their instances are pooled again. Use
+// it when a version of the tenant's module is deleted. The compiled module
+// stays until the idle sweep finds it unused: other tenants may share it.
+func (e *Engine) EvictModule(tenant, sha string) {
+	e.mu.Lock()
+	var toClose []*instance
+	if t, ok := e.tenants[tenant]; ok {
+		for i := len(t.idle) - 1; i >= 0; i-- {
+			if inst := t.idle[i]; inst.c.info.SHA256 == sha {
+				toClose = append(toClose, e.removeIdleLocked(inst))
+			}
+		}
+	}
+	e.mu.Unlock()
+	e.closeInstances(toClose)
+}
+
 // Forget closes a tenant's idle instances and marks its instances in use to
 // be closed when their calls end; use it when the tenant is deleted.
 func (e *Engine) Forget(tenant string) {

@@ -42,22 +42,20 @@ func HashSecret(secret string) []byte {
 }
 
 // Authenticate checks an admin bearer token sent from m.IP. Wrong tokens
-// count per address under the limiter's "token" rule; past it, every token
+// count per address under the limiter's LimitToken rule; past it, every token
 // from that address, right or wrong, is refused until the count decays.
 // Returns CodeUnauthorized for a missing or wrong token, CodeRateLimited.
 func (s *Service) Authenticate(ctx context.Context, bearer string, m Meta) (Principal, error) {
 	if bearer == "" {
 		return Principal{}, Errorf(CodeUnauthorized, "an operator token or tenant API key is required")
 	}
-	limitKey := "token:" + m.IP
-	if s.limiter != nil {
-		if wait, ok := s.limiter.Allow(s.now(), limitKey); !ok {
-			return Principal{}, &Error{Code: CodeRateLimited, Message: "too many wrong tokens; try again later", RetryAfter: wait}
-		}
+	limitKey := LimitToken + ":" + m.IP
+	if err := s.blocked("too many wrong tokens; try again later", limitKey); err != nil {
+		return Principal{}, err
 	}
 	p, err := s.VerifyToken(ctx, bearer)
-	if ErrorCode(err) == CodeUnauthorized && s.limiter != nil {
-		s.limiter.Fail(s.now(), limitKey)
+	if ErrorCode(err) == CodeUnauthorized {
+		s.fail(limitKey)
 	}
 	return p, err
 }

@@ -338,9 +338,10 @@ func TestLoginRateLimit(t *testing.T) {
 	wantProblem(t, e.Login("acme", "alice@example.com", "correct horse"), 429, "rate_limited")
 	wantProblem(t, e.Login("acme", " ALICE@example.com ", "correct horse"), 429, "rate_limited")
 
-	// Other identifiers are not blocked: the same user by username, another
-	// user, the same email in another tenant.
-	e.login("acme", "alice", "correct horse")
+	// The account's other identifiers share its budget (v2: failures count
+	// per account too), so its username is blocked as well. Others are
+	// not: another user, the same email in another tenant.
+	wantProblem(t, e.Login("acme", "alice", "correct horse"), 429, "rate_limited")
 	e.login("acme", "bob@example.com", "correct horse")
 	e.login("other", "alice@example.com", "correct horse")
 

@@ -171,6 +171,17 @@ func (s *Server) activateScript(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
+func (s *Server) deleteScript(c *fiber.Ctx) error {
+	v, err := strconv.Atoi(c.Params("version"))
+	if err != nil || v <= 0 {
+		return auth.Errorf(auth.CodeNotFound, "no such script version")
+	}
+	if err := s.svc.DeleteScript(c.UserContext(), tenantParam(c), v, adminMeta(c)); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
 func (s *Server) testScript(c *fiber.Ctx) error {
 	var in struct {
 		Op         string `json:"op"`

@@ -42,6 +42,8 @@ var statusOf = map[auth.Code]int{
 	auth.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
 	auth.CodeRequestTimeout:     http.StatusRequestTimeout,
 	auth.CodeHeadersTooLarge:    http.StatusRequestHeaderFieldsTooLarge,
+	auth.CodeQuotaExceeded:      http.StatusConflict,
+	auth.CodeScriptActive:       http.StatusConflict,
 }
 
 // StatusOf returns the HTTP status of an error code (500 for unknown codes).

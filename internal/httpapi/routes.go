@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	ta.Put("/script", s.uploadScript)
 	ta.Get("/script", s.listScripts)
 	ta.Post("/script/versions/:version/activate", s.activateScript)
+	ta.Delete("/script/versions/:version", s.deleteScript)
 	ta.Post("/script/test", s.testScript)
 	ta.Put("/connection", s.putConnection)
 	ta.Get("/connection", s.getConnection)

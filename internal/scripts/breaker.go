@@ -95,3 +95,10 @@ func (b *breaker) forget(tenant string) {
 		}
 	}
 }
+
+// forgetKey drops the state of one version.
+func (b *breaker) forgetKey(k scriptKey) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.states, k)
+}

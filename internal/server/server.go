@@ -44,7 +44,8 @@ type Config struct {
 	SQLiteRoot string
 	// LegacyNetworks, when not empty, are the only networks tenants' postgres
 	// and mysql connections may reach (checked at dial time on the resolved
-	// address; Unix sockets refused). Empty allows any address.
+	// address; Unix sockets refused). Empty means the default: any address but
+	// loopback, link-local, unspecified and multicast ones.
 	LegacyNetworks []netip.Prefix
 	// AdminToken is the operator token, at least MinAdminTokenLen characters;
 	// empty means the one generated on first start, whose hash is kept in the
@@ -65,13 +66,26 @@ type Config struct {
 	// LoginFailures is how many failed logins per identifier and client
 	// address are allowed per LoginWindow; ten times as many per address, and
 	// a hundred times as many per identifier from all addresses together.
+	// The same limits apply per account (all spellings of its identifiers,
+	// and wrong current passwords at /password).
 	LoginFailures int
 	LoginWindow   time.Duration
+	// Registrations is how many registrations one client address may make
+	// per RegistrationWindow, over all tenants (20 per hour).
+	Registrations      int
+	RegistrationWindow time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests (10 s).
 	ShutdownTimeout time.Duration
 	// MaxLimits raises (or lowers) the operator's maxima of tenants' script
 	// limits; zero fields keep the runtime's defaults (runtime.DefaultMaxLimits).
 	MaxLimits auth.Limits
+	// ScriptQuota bounds each tenant's stored modules; zero fields take
+	// auth.DefaultScriptQuota's (20 versions, 256 MiB).
+	ScriptQuota auth.ScriptQuota
+	// AuditRetention and LogRetention are how long audit events and module
+	// log lines are kept (90 days, 7 days); older ones are deleted at start
+	// and then hourly.
+	AuditRetention, LogRetention time.Duration
 	// ReadTimeout, WriteTimeout and IdleTimeout bound slow clients; zero
 	// takes httpapi's defaults (15 s, 30 s, 60 s).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -99,6 +113,12 @@ func (c *Config) fill() {
 	}
 	if c.LoginWindow <= 0 {
 		c.LoginWindow = 15 * time.Minute
+	}
+	if c.Registrations <= 0 {
+		c.Registrations = 20
+	}
+	if c.RegistrationWindow <= 0 {
+		c.RegistrationWindow = time.Hour
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second
@@ -181,11 +201,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot, cfg.LegacyNetworks)
 	limiter := ratelimit.New(map[string]ratelimit.Rule{
-		"idip": {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
-		"ip":   {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
-		"id":   {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitIdentifierAddress: {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitAddress:           {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitIdentifier:        {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitAccountAddress:    {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitAccount:           {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitRegistration:      {Limit: cfg.Registrations, Window: cfg.RegistrationWindow},
 		// Wrong operator tokens and tenant API keys, per client address.
-		"token": {Limit: 20, Window: time.Minute},
+		auth.LimitToken: {Limit: 20, Window: time.Minute},
 	}, 1_000_000)
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
@@ -193,6 +216,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.svc = auth.NewService(auth.Config{
 		BaseURL:           cfg.BaseURL,
 		OperatorTokenHash: opHash,
+		ScriptQuota:       cfg.ScriptQuota,
+		AuditRetention:    cfg.AuditRetention,
+		LogRetention:      cfg.LogRetention,
 	}, auth.Deps{
 		Store:    st,
 		Hasher:   hasher,
@@ -201,6 +227,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Observer: obs,
 		Log:      log,
 	})
+	if err := s.svc.RestoreLimits(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("loading the rate limits: %w", err)
+	}
 	// Reopen the tenants' legacy databases in the background: with many
 	// tenants, or some of their databases down, waiting here would delay the
 	// start by seconds each. A call that comes first opens its own.
@@ -210,6 +240,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go func() {
 		defer s.background.Done()
 		s.svc.RestoreConnections(bg)
+	}()
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.pruneEvents(bg)
 	}()
 	s.http = httpapi.New(httpapi.Config{
 		Ready:          st.Ping,

@@ -1,6 +1,7 @@
 package testserver_test
 
 import (
+	"database/sql"
 	"net/url"
 	"strings"
 	"testing"
@@ -78,6 +79,23 @@ func TestLegacyDB(t *testing.T) {
 			}
 			if left != n-1 {
 				t.Fatalf("%d users after deleting alice, want %d", left, n-1)
+			}
+			if driver == "sqlite" {
+				return
+			}
+			// The tenant's account reads the table and may not write it.
+			sqlDriver := map[string]string{"postgres": "pgx", "mysql": "mysql"}[driver]
+			tenant, err := sql.Open(sqlDriver, l.DSN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tenant.Close()
+			var seen int
+			if err := tenant.QueryRow("SELECT COUNT(*) FROM " + l.Table).Scan(&seen); err != nil || seen != left {
+				t.Fatalf("the tenant's account counts %d users, %v; want %d", seen, err, left)
+			}
+			if _, err := tenant.Exec("DELETE FROM " + l.Table); err == nil {
+				t.Fatal("the tenant's account deleted the users")
 			}
 		})
 	}
