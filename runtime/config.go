@@ -185,9 +185,10 @@ type Config struct {
 	// idle). Without a Loader such calls fail.
 	Loader func(ctx context.Context, tenant string, version int) ([]byte, error)
 
-	// AcquireHash, when set, takes a slot before each verify_password hash
-	// and returns its release; the server bounds concurrent hashes with it.
-	AcquireHash func(ctx context.Context) (release func(), err error)
+	// LegacyHashes and LegacyHashMemory bound verify_password's hashes, in
+	// a pool of their own shared fairly between tenants (host.Config).
+	LegacyHashes     int
+	LegacyHashMemory int64
 
 	// Logger receives the engine's own events (instances evicted, slow
 	// compiles). Default slog.Default().

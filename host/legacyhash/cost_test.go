@@ -56,7 +56,7 @@ func TestFrameworkDefaultsFit(t *testing.T) {
 func TestEstimateRefuses(t *testing.T) {
 	for hash, want := range map[string]error{
 		"$argon2id$v=19$m=1048576,t=10,p=1$" + costSalt16 + "$" + costSum32: ErrTooExpensive,
-		"$2b$15$abcdefghijklmnopqrstuuWG29KuyeAicPCJODk1zjyGvyQUU2awu":       ErrTooExpensive,
+		"$2b$15$abcdefghijklmnopqrstuuWG29KuyeAicPCJODk1zjyGvyQUU2awu":      ErrTooExpensive,
 		"password": ErrUnknownFormat,
 	} {
 		if _, err := Estimate([]byte(hash), []byte("pw")); !errors.Is(err, want) {
