@@ -140,11 +140,7 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 		}
 	}
 	res, err := m.engine.Call(ctx, req)
-	kind := runtime.ErrorKind(err)
-	// Only the module's own exhaustion counts: not a deadline spent waiting
-	// for the server (an execution slot, an instance, a legacy hash slot).
-	exhausted := kind == runtime.KindOutOfFuel || kind == runtime.KindDeadline && !runtime.IsOverload(err)
-	opened, cool := m.breaker.record(key, exhausted)
+	opened, cool := m.breaker.record(key, exhausted(err))
 	out := convert(res, c.Op)
 	if opened {
 		out.Logs = append(out.Logs, auth.LogEntry{
