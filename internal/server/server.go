@@ -189,11 +189,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, ln: ln, store: st, log: log}
 	hasher := password.NewHasher(password.Config{Params: cfg.Hash, MaxConcurrent: cfg.MaxConcurrentHashes})
 	s.engine, err = runtime.New(ctx, runtime.Config{
-		Max:         scripts.RuntimeLimits(cfg.MaxLimits), // the engine fills zero fields from runtime.DefaultMaxLimits
-		CacheDir:    filepath.Join(cfg.DataDir, "compile-cache"),
-		Loader:      scripts.Loader(st),
-		AcquireHash: hasher.Acquire,
-		Logger:      log,
+		Max:      scripts.RuntimeLimits(cfg.MaxLimits), // the engine fills zero fields from runtime.DefaultMaxLimits
+		CacheDir: filepath.Join(cfg.DataDir, "compile-cache"),
+		Loader:   scripts.Loader(st),
+		Logger:   log,
 	})
 	if err != nil {
 		s.Close()
