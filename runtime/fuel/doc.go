@@ -90,7 +90,8 @@
 //
 // # What Instrument refuses
 //
-// The instruction walker knows every instruction wazero accepts under
+// The instruction decoder, shared with the runtime's validation
+// (internal/wasmbin), knows every instruction wazero accepts under
 // api.CoreFeaturesV2 (multi-value, bulk memory, reference types, sign
 // extension, non-trapping float-to-int conversions, 0xFC and fixed-width
 // SIMD 0xFD instructions) and refuses any other opcode with an error naming
