@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/wasmauth/wasmauth/internal/wasmbin"
 )
 
 // Structural bounds checked before a module reaches a decoder. wazero's
@@ -628,7 +630,9 @@ func checkCode(r *reader, params func(i int) int) (codeCost, error) {
 			}
 		}
 		locals := int(total) + params(i)
-		fc, nest, err := functionCost(body, locals)
+		code := wasmbin.NewReader(body.b)
+		_ = code.Skip(uint32(body.off)) // the locals, read above
+		fc, nest, err := functionCost(code, locals)
 		if err != nil {
 			return cost, fmt.Errorf("function body %d: %w", i, err)
 		}
