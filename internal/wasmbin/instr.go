@@ -344,11 +344,19 @@ func (r *Reader) zeroMemory() error {
 	return nil
 }
 
+// maxConstExprLen bounds the length of a constant expression, far above any
+// that wazero accepts: one instruction and end (extended-const is not in its
+// CoreFeaturesV2), at most 19 bytes.
+const maxConstExprLen = 1 << 10
+
 // ConstExpr reads a constant expression of the WebAssembly 2.0 core, up to
 // and including its end.
 func (r *Reader) ConstExpr() error {
 	var in Instr
-	for {
+	for start := r.pos; ; {
+		if r.pos-start >= maxConstExprLen {
+			return fmt.Errorf("constant expression longer than %d bytes", maxConstExprLen)
+		}
 		op, err := r.Byte()
 		if err != nil {
 			return err

@@ -121,6 +121,17 @@ func TestConstExpr(t *testing.T) {
 		{in: []byte{OpNop, OpEnd}},                              // not constant
 		{in: []byte{OpI32Const, 1}},                             // no end
 	}
+	consts := func(n int) []byte { // n i32.const 0, then end
+		var b []byte
+		for range n {
+			b = append(b, OpI32Const, 0)
+		}
+		return append(b, OpEnd)
+	}
+	tests = append(tests, []struct {
+		in []byte
+		ok bool
+	}{{in: consts(511), ok: true}, {in: consts(512)}}...) // 1,023 and 1,025 bytes
 	for _, tt := range tests {
 		r := NewReader(tt.in)
 		err := r.ConstExpr()
