@@ -51,8 +51,8 @@ type codeCost struct {
 // squares of the numbers of branches into each block, plus the body's
 // length. It decodes every instruction, so that an immediate is never taken
 // for an opcode; an instruction it does not know is an error (the compiler
-// would refuse it too).
-func functionCost(body *wasmbin.Reader, locals int) (cost uint64, nest int, err error) {
+// would refuse it too). in is scratch space, reused from call to call.
+func functionCost(body *wasmbin.Reader, locals int, in *wasmbin.Instr) (cost uint64, nest int, err error) {
 	size := uint64(body.Pos() + body.Len()) // the whole body, locals included
 	var constructs, edgeCost uint64
 	// edges[i] counts the branches into the i-th open block; edges[0] is the
@@ -64,9 +64,8 @@ func functionCost(body *wasmbin.Reader, locals int) (cost uint64, nest int, err 
 		}
 	}
 	depth := 1 // the function body itself
-	var in wasmbin.Instr
 	for !body.EOF() {
-		if err := body.Instr(&in); err != nil {
+		if err := body.Instr(in); err != nil {
 			return 0, 0, err
 		}
 		switch in.Op {

@@ -339,6 +339,7 @@ func checkCode(r *wasmbin.Reader, params func(i int) int) (codeCost, error) {
 	if err != nil {
 		return cost, err
 	}
+	var in wasmbin.Instr
 	for i := 0; i < n; i++ {
 		b, err := r.Body()
 		if err != nil {
@@ -350,7 +351,7 @@ func checkCode(r *wasmbin.Reader, params func(i int) int) (codeCost, error) {
 			return cost, fmt.Errorf("function body %d: %w", i, err)
 		}
 		locals := int(total) + params(i)
-		fc, nest, err := functionCost(body, locals)
+		fc, nest, err := functionCost(body, locals, &in)
 		if err != nil {
 			return cost, fmt.Errorf("function body %d: %w", i, err)
 		}

@@ -78,6 +78,7 @@ type imm uint8
 
 const (
 	immInvalid    imm = iota // not an instruction wazero accepts
+	immPrefix                // a prefix of instructions with a sub-opcode
 	immNone                  // no immediate
 	immBlockType             // a block type (s33)
 	immIndex                 // a u32 index: label, function, local, global, table, data or element
@@ -100,7 +101,7 @@ const (
 
 // ops is the immediate shape of every single-byte opcode of the WebAssembly
 // 2.0 core as wazero v1.12 accepts it (api.CoreFeaturesV2); the prefixes
-// 0xFC and 0xFD are followed by a sub-opcode from miscOps or simdOps.
+// 0xFC and 0xFD are followed by a sub-opcode, from miscOps or simdOps.
 var ops = func() (t [256]imm) {
 	for _, op := range []byte{OpUnreachable, OpNop, OpElse, OpEnd, OpReturn, OpDrop, OpSelect, OpRefIsNull} {
 		t[op] = immNone
@@ -122,6 +123,7 @@ var ops = func() (t [256]imm) {
 		t[op] = immNone
 	}
 	t[OpRefNull] = immRefType
+	t[OpPrefixMisc], t[OpPrefixSIMD] = immPrefix, immPrefix
 	return t
 }()
 
@@ -193,38 +195,63 @@ type Instr struct {
 // 0x01, wazero executes as a nop. Instr reads that byte with the
 // instruction, so the stream it decodes is the one the engine compiles.
 func (r *Reader) Instr(in *Instr) error {
-	op, err := r.Byte()
-	if err != nil {
-		return err
+	if r.pos >= len(r.b) {
+		return ErrTruncated
 	}
+	op := r.b[r.pos]
+	r.pos++
 	in.Op, in.Sub, in.Index = op, 0, 0
-	shape := ops[op]
-	switch op {
-	case OpPrefixMisc:
-		if in.Sub, err = r.U32(); err != nil {
+	// The most common shapes are read here, without a call.
+	switch shape := ops[op]; shape {
+	case immNone:
+		return nil
+	case immIndex:
+		if r.pos < len(r.b) && r.b[r.pos] < 0x80 {
+			in.Index = uint32(r.b[r.pos])
+			r.pos++
+			return nil
+		}
+		var err error
+		if in.Index, err = r.u32(); err != nil {
+			return fmt.Errorf("index: %w", err)
+		}
+		return nil
+	case immInvalid:
+		return fmt.Errorf("unknown or unsupported opcode 0x%02x", op)
+	case immPrefix:
+		return r.prefixed(in)
+	default:
+		return r.immediates(shape, in)
+	}
+}
+
+// prefixed reads the rest of an instruction whose prefix, 0xFC or 0xFD, is
+// in.Op.
+func (r *Reader) prefixed(in *Instr) error {
+	var shape imm
+	if in.Op == OpPrefixMisc {
+		sub, err := r.U32()
+		if err != nil {
 			return fmt.Errorf("0xfc sub-opcode: %w", err)
 		}
-		if in.Sub >= uint32(len(miscOps)) {
-			return fmt.Errorf("unknown or unsupported opcode 0xfc %d", in.Sub)
+		if sub >= uint32(len(miscOps)) {
+			return fmt.Errorf("unknown or unsupported opcode 0xfc %d", sub)
 		}
-		shape = miscOps[in.Sub]
-	case OpPrefixSIMD:
-		sub, err := r.Byte()
-		if err != nil {
-			return fmt.Errorf("0xfd sub-opcode: %w", err)
-		}
-		in.Sub, shape = uint32(sub), simdOps[sub]
-		if shape == immInvalid {
-			return fmt.Errorf("unknown or unsupported opcode 0xfd 0x%02x", sub)
-		}
+		in.Sub, shape = sub, miscOps[sub]
+		return r.immediates(shape, in)
 	}
+	sub, err := r.Byte()
+	if err != nil {
+		return fmt.Errorf("0xfd sub-opcode: %w", err)
+	}
+	in.Sub, shape = uint32(sub), simdOps[sub]
 	if shape == immInvalid {
-		return fmt.Errorf("unknown or unsupported opcode 0x%02x", op)
+		return fmt.Errorf("unknown or unsupported opcode 0xfd 0x%02x", sub)
 	}
 	if err := r.immediates(shape, in); err != nil {
 		return err
 	}
-	if op == OpPrefixSIMD && in.Sub >= 0x80 && !r.EOF() && r.b[r.pos] == OpNop {
+	if sub >= 0x80 && !r.EOF() && r.b[r.pos] == OpNop {
 		r.pos++
 	}
 	return nil

@@ -94,9 +94,9 @@ func TestOpcodeTables(t *testing.T) {
 		want  int
 	}{
 		// MVP 172, sign extension 5, reference types 6 (typed select,
-		// table.get and table.set, ref.null, ref.is_null and ref.func);
-		// the prefixes have tables of their own.
-		{"single-byte", ops[:], 172 + 5 + 6},
+		// table.get and table.set, ref.null, ref.is_null and ref.func),
+		// and the two prefixes.
+		{"single-byte", ops[:], 172 + 5 + 6 + 2},
 		{"0xfc", miscOps[:], 18},
 		{"0xfd", simdOps[:], 236},
 	} {

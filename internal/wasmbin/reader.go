@@ -46,6 +46,9 @@ type Reader struct {
 // NewReader returns a Reader at the start of b.
 func NewReader(b []byte) *Reader { return &Reader{b: b} }
 
+// Reset makes r read b from its start.
+func (r *Reader) Reset(b []byte) { r.b, r.pos = b, 0 }
+
 // Pos returns the offset of the next byte to read.
 func (r *Reader) Pos() int { return r.pos }
 
@@ -94,6 +97,16 @@ func (r *Reader) Bytes(n uint32) ([]byte, error) {
 // U32 reads an unsigned LEB128 integer of at most 32 bits (5 bytes, the
 // last using at most 4 bits), the rule of wazero's decoder.
 func (r *Reader) U32() (uint32, error) {
+	if r.pos < len(r.b) {
+		if c := r.b[r.pos]; c < 0x80 { // one byte, the most common
+			r.pos++
+			return uint32(c), nil
+		}
+	}
+	return r.u32()
+}
+
+func (r *Reader) u32() (uint32, error) {
 	var v uint32
 	var shift uint
 	for i := 0; i < 5; i++ {

@@ -252,3 +252,17 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeGoExample decodes every instruction of the Go example.
+func BenchmarkDecodeGoExample(b *testing.B) {
+	bodies, err := readModule(examples.GoLegacy)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(examples.GoLegacy)))
+	for b.Loop() {
+		if err := decodeBodies(bodies); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

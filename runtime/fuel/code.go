@@ -82,7 +82,7 @@ type funcEnv struct {
 // walker holds the state of one function body's first pass.
 type walker struct {
 	env       funcEnv
-	r         *wasmbin.Reader
+	r         wasmbin.Reader
 	in        wasmbin.Instr // the instruction being walked
 	numLocals uint64
 	frames    []frame
@@ -254,9 +254,13 @@ func (w *walker) instruction(at int) error {
 	return nil
 }
 
-// instrumentBody rewrites one function body (locals and expression).
-func instrumentBody(body []byte, env funcEnv) ([]byte, error) {
-	w := walker{env: env, r: wasmbin.NewReader(body)}
+// instrumentBody rewrites one function body (locals and expression). One
+// walker serves every body of a module, so that its slices are allocated
+// once.
+func (w *walker) instrumentBody(body []byte, env funcEnv) ([]byte, error) {
+	w.env = env
+	w.r.Reset(body)
+	w.segs, w.hoists, w.bulk = w.segs[:0], w.hoists[:0], w.bulk[:0]
 	numDecls, declared, err := w.r.Locals()
 	if err != nil {
 		return nil, w.wrap(0, err)

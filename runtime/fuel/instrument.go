@@ -322,6 +322,7 @@ func (m *module) rewriteCode(fuelGlobal uint32) ([]byte, error) {
 	}
 	out := make([]byte, 0, len(payload)+len(payload)/2+8)
 	out = wasmbin.AppendU32(out, n)
+	var w walker
 	for i := uint32(0); i < n; i++ {
 		body, err := r.Body()
 		if err != nil {
@@ -331,7 +332,7 @@ func (m *module) rewriteCode(fuelGlobal uint32) ([]byte, error) {
 		if int(t) >= len(m.typeParams) {
 			return nil, fmt.Errorf("function %d: type index %d out of range", m.numImportedFuncs+i, t)
 		}
-		body, err = instrumentBody(body, funcEnv{
+		body, err = w.instrumentBody(body, funcEnv{
 			fuelGlobal: fuelGlobal,
 			numGlobals: fuelGlobal,
 			numParams:  m.typeParams[t],
