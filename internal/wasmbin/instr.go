@@ -55,19 +55,19 @@ const (
 	BlockTypeEmpty = 0x40
 )
 
-// Sub-opcodes of the 0xFC prefix.
+// Sub-opcodes of the 0xFC prefix; 0x00 to 0x07 are the saturating
+// truncations.
 const (
-	MiscTruncSatLast = 0x07 // 0x00 to 0x07 are the saturating truncations
-	MiscMemoryInit   = 0x08
-	MiscDataDrop     = 0x09
-	MiscMemoryCopy   = 0x0a
-	MiscMemoryFill   = 0x0b
-	MiscTableInit    = 0x0c
-	MiscElemDrop     = 0x0d
-	MiscTableCopy    = 0x0e
-	MiscTableGrow    = 0x0f
-	MiscTableSize    = 0x10
-	MiscTableFill    = 0x11
+	MiscMemoryInit = 0x08
+	MiscDataDrop   = 0x09
+	MiscMemoryCopy = 0x0a
+	MiscMemoryFill = 0x0b
+	MiscTableInit  = 0x0c
+	MiscElemDrop   = 0x0d
+	MiscTableCopy  = 0x0e
+	MiscTableGrow  = 0x0f
+	MiscTableSize  = 0x10
+	MiscTableFill  = 0x11
 )
 
 // SIMDV128Const is the 0xFD sub-opcode of v128.const.
