@@ -186,6 +186,7 @@ func (s *Service) UserInfo(ctx context.Context, tenant, bearer string) (map[stri
 // the user's other sessions. Returns CodeUnauthorized,
 // CodeInvalidCredentials (wrong current password) and CodeWeakPassword.
 func (s *Service) ChangePassword(ctx context.Context, tenant, bearer, current, next string, m Meta) error {
+	ctx = password.WithTenant(ctx, tenant)
 	a, err := s.Authorize(ctx, tenant, bearer)
 	if err != nil {
 		return err

@@ -1,0 +1,142 @@
+package password
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// setServiceTime makes the queue expect every slot to be held for d.
+func setServiceTime(h *Hasher, d time.Duration) {
+	h.queue.mu.Lock()
+	h.queue.svc = d
+	h.queue.mu.Unlock()
+}
+
+// queued starts a call of tenant that waits for a slot and, once it has one,
+// sends name on granted and holds the slot until told to let go on free. Its
+// error, if it got no slot, goes to failed. It returns once the call is
+// queued (QueueDepth reached want).
+func queued(t *testing.T, h *Hasher, ctx context.Context, tenant, name string, want int, granted chan<- string, free <-chan struct{}, failed chan<- error) {
+	t.Helper()
+	go func() {
+		release, err := h.Acquire(WithTenant(ctx, tenant))
+		if err != nil {
+			failed <- fmt.Errorf("%s: %w", name, err)
+			return
+		}
+		granted <- name
+		<-free
+		release()
+	}()
+	for h.QueueDepth() != want {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestQueueFairAcrossTenants queues 100 calls of tenant A and then one of
+// tenant B behind a held slot: B is served within two grants, A's in the
+// order they came.
+func TestQueueFairAcrossTenants(t *testing.T) {
+	h := newFast(t, Config{MaxConcurrent: 1, MaxWait: time.Hour})
+	hold, err := h.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	granted, free, failed := make(chan string), make(chan struct{}), make(chan error, 101)
+	for i := range 100 {
+		queued(t, h, ctx, "A", fmt.Sprintf("A%d", i), i+1, granted, free, failed)
+	}
+	queued(t, h, ctx, "B", "B", 101, granted, free, failed)
+	hold()
+	bAt, nextA := -1, 0
+	for i := range 101 {
+		select {
+		case name := <-granted:
+			if name == "B" {
+				bAt = i
+			} else if name != fmt.Sprintf("A%d", nextA) {
+				t.Fatalf("grant %d went to %s, want A%d (first in, first out)", i, name, nextA)
+			} else {
+				nextA++
+			}
+		case err := <-failed:
+			t.Fatal(err)
+		}
+		free <- struct{}{}
+	}
+	if bAt < 0 || bAt > 1 {
+		t.Fatalf("B's call was granted %dth, want within the first 2", bAt+1)
+	}
+}
+
+// TestQueueFailsFast: a call that cannot get a slot within its wait is
+// refused at once, with a positive Retry-After, whether the bound is MaxWait
+// or its context's deadline.
+func TestQueueFailsFast(t *testing.T) {
+	h := newFast(t, Config{MaxConcurrent: 1, MaxWait: time.Hour})
+	hold, err := h.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold()
+	setServiceTime(h, 2*time.Hour)
+	// Were the call to wait for its deadline, the test would time out.
+	_, err = h.Hash(context.Background(), "pw")
+	if !errors.Is(err, ErrBusy) || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Hash = %v, want ErrBusy at once", err)
+	}
+	if ra := RetryAfter(err); ra < 2*time.Hour {
+		t.Fatalf("RetryAfter = %v, want at least the 2 h one hash is expected to take", ra)
+	}
+
+	setServiceTime(h, time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, _, err = h.Verify(ctx, encode(fastParams, make([]byte, 16), make([]byte, 32)), "pw")
+	if !errors.Is(err, ErrBusy) || errors.Is(err, context.DeadlineExceeded) || RetryAfter(err) <= 0 {
+		t.Fatalf("Verify with a 30 s deadline = %v (retry after %v), want ErrBusy at once", err, RetryAfter(err))
+	}
+	if q := h.QueueDepth(); q != 0 {
+		t.Fatalf("QueueDepth = %d after refusals, want 0", q)
+	}
+}
+
+// TestQueueShedsWhenAnotherTenantQueues: A's queue holds what one slot serves
+// within the wait (5 calls of 11 minutes within an hour; the 6th is refused
+// at once); when B queues, it takes a turn before A's 5th, which can then no
+// longer be served in time and is told so at once.
+func TestQueueShedsWhenAnotherTenantQueues(t *testing.T) {
+	h := newFast(t, Config{MaxConcurrent: 1, MaxWait: time.Hour})
+	hold, err := h.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold()
+	setServiceTime(h, 11*time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	granted, free, failed := make(chan string), make(chan struct{}), make(chan error, 10)
+	for i := range 5 {
+		queued(t, h, ctx, "A", fmt.Sprintf("A%d", i), i+1, granted, free, failed)
+	}
+	if _, err := h.Acquire(WithTenant(ctx, "A")); !errors.Is(err, ErrBusy) || RetryAfter(err) <= 0 {
+		t.Fatalf("A's 6th call = %v, want ErrBusy at once with a Retry-After", err)
+	}
+	queued(t, h, ctx, "B", "B", 5, granted, free, failed) // A's 5th leaves as B comes
+	select {
+	case err := <-failed:
+		if !errors.Is(err, ErrBusy) || RetryAfter(err) <= 0 || err.Error()[:2] != "A4" {
+			t.Fatalf("shed call: %v, want A4 with ErrBusy and a Retry-After", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("A's 5th call was not told at once that it cannot be served in time")
+	}
+	if q := h.QueueDepth(); q != 5 {
+		t.Fatalf("QueueDepth = %d, want A's first 4 and B's", q)
+	}
+}
