@@ -63,13 +63,15 @@ const svcWeight = 0.2
 // across tenants (round robin over the tenants with waiters) and in order of
 // arrival within a tenant. It measures how long a slot is held (a moving
 // average), so that with all slots busy it expects a slot every hold time ÷
-// slots, and refuses at once a call that would not get its slot before its
-// deadline: Config.MaxWait, or the context's deadline if sooner. Because the
+// slots, and refuses at once a call that would not get its slot within half
+// the time to its deadline (Config.MaxWait, or the context's deadline if
+// sooner), the other half being headroom for the estimate. Because the
 // expected wait of the k-th waiter of a tenant counts at most k turns of
 // every other tenant, a tenant's queue is bounded by what the slots serve
 // within the deadline and shrinks as other tenants queue; when a tenant
-// starts queueing, the waiters of others that can no longer be served in
-// time are told at once as well, rather than when their deadline passes.
+// starts queueing, or the hold time grows, the waiters that can no longer
+// be served in time are told at once as well, rather than when their
+// deadline passes.
 type queue struct {
 	slots   int
 	maxWait time.Duration
@@ -125,8 +127,11 @@ func (q *queue) acquire(ctx context.Context) error {
 	if f != nil {
 		k = len(f.w) + 1
 	}
-	if now.Add(q.expectedWait(id, k)).After(deadline) {
+	// Admit only what is expected within half the time left: the hold time
+	// grows as load grows, and a call admitted and then refused has waited.
+	if q.expectedWait(id, k) > deadline.Sub(now)/2 {
 		err := &BusyError{RetryAfter: q.retryAfterLocked()}
+		q.shed(now)
 		q.mu.Unlock()
 		return err
 	}
@@ -216,22 +221,24 @@ func (q *queue) expectedWait(id string, k int) time.Duration {
 	return time.Duration(ahead+1) * q.svc / time.Duration(q.slots)
 }
 
-// shed refuses, from the back of each tenant's queue, the waiters whose
-// expected wait now ends after their deadline.
+// shed refuses the waiters whose expected wait now ends after their
+// deadline, so that they are told at once rather than when it passes.
 func (q *queue) shed(now time.Time) {
 	for i := 0; i < len(q.ring); {
 		f := q.ring[i]
-		for len(f.w) > 0 {
-			w := f.w[len(f.w)-1]
-			if !now.Add(q.expectedWait(f.id, len(f.w))).After(w.deadline) {
-				break
+		kept := f.w[:0]
+		for _, w := range f.w {
+			// Were w kept, it would be the len(kept)+1-th of its tenant.
+			if !now.Add(q.expectedWait(f.id, len(kept)+1)).After(w.deadline) {
+				kept = append(kept, w)
+				continue
 			}
-			f.w[len(f.w)-1] = nil
-			f.w = f.w[:len(f.w)-1]
 			q.waiting--
 			w.done, w.err = true, &BusyError{RetryAfter: q.retryAfterLocked()}
 			close(w.ready)
 		}
+		clear(f.w[len(kept):])
+		f.w = kept
 		if len(f.w) == 0 {
 			q.drop(f) // the ring shifts: look at index i again
 			continue

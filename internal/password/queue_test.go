@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -106,37 +107,49 @@ func TestQueueFailsFast(t *testing.T) {
 	}
 }
 
-// TestQueueShedsWhenAnotherTenantQueues: A's queue holds what one slot serves
-// within the wait (5 calls of 11 minutes within an hour; the 6th is refused
-// at once); when B queues, it takes a turn before A's 5th, which can then no
-// longer be served in time and is told so at once.
-func TestQueueShedsWhenAnotherTenantQueues(t *testing.T) {
+// TestQueueShedsWhenHashesSlowDown: A's queue holds what one slot is
+// expected to serve within half the wait (6 calls of 5 minutes within
+// an hour; the 7th is refused at once). When hashes are found to take 18
+// minutes, the next call is refused and so, at once, are A's waiters that can
+// no longer be served within their hour, from the 4th on.
+func TestQueueShedsWhenHashesSlowDown(t *testing.T) {
 	h := newFast(t, Config{MaxConcurrent: 1, MaxWait: time.Hour})
 	hold, err := h.Acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer hold()
-	setServiceTime(h, 11*time.Minute)
+	setServiceTime(h, 5*time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	granted, free, failed := make(chan string), make(chan struct{}), make(chan error, 10)
-	for i := range 5 {
+	for i := range 6 {
 		queued(t, h, ctx, "A", fmt.Sprintf("A%d", i), i+1, granted, free, failed)
 	}
 	if _, err := h.Acquire(WithTenant(ctx, "A")); !errors.Is(err, ErrBusy) || RetryAfter(err) <= 0 {
-		t.Fatalf("A's 6th call = %v, want ErrBusy at once with a Retry-After", err)
+		t.Fatalf("A's 7th call = %v, want ErrBusy at once with a Retry-After", err)
 	}
-	queued(t, h, ctx, "B", "B", 5, granted, free, failed) // A's 5th leaves as B comes
-	select {
-	case err := <-failed:
-		if !errors.Is(err, ErrBusy) || RetryAfter(err) <= 0 || err.Error()[:2] != "A4" {
-			t.Fatalf("shed call: %v, want A4 with ErrBusy and a Retry-After", err)
+	setServiceTime(h, 18*time.Minute)
+	if _, err := h.Acquire(WithTenant(ctx, "B")); !errors.Is(err, ErrBusy) {
+		t.Fatalf("B's call = %v, want ErrBusy at once", err)
+	}
+	var shed []string
+	for range 3 {
+		select {
+		case err := <-failed:
+			if !errors.Is(err, ErrBusy) || RetryAfter(err) <= 0 {
+				t.Fatalf("shed call: %v, want ErrBusy and a Retry-After", err)
+			}
+			shed = append(shed, err.Error()[:2])
+		case <-time.After(30 * time.Second):
+			t.Fatalf("shed %v; A's 4th to 6th calls were not told at once that they cannot be served in time", shed)
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("A's 5th call was not told at once that it cannot be served in time")
 	}
-	if q := h.QueueDepth(); q != 5 {
-		t.Fatalf("QueueDepth = %d, want A's first 4 and B's", q)
+	slices.Sort(shed)
+	if !slices.Equal(shed, []string{"A3", "A4", "A5"}) {
+		t.Fatalf("shed %v, want A3, A4, A5", shed)
+	}
+	if q := h.QueueDepth(); q != 3 {
+		t.Fatalf("QueueDepth = %d, want A's first 3", q)
 	}
 }
