@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
+
 	"github.com/wasmauth/wasmauth/host/legacydb"
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/server"
@@ -75,6 +77,7 @@ WASMAUTH_ADMIN_TOKEN sets one.`)
 	if err != nil {
 		return err
 	}
+	setMemoryLimit(sys.Getenv, memlimit.FromCgroup, cfg.Log)
 	srv, err := server.Start(ctx, cfg)
 	if err != nil {
 		return err
