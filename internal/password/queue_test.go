@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -152,4 +154,41 @@ func TestQueueShedsWhenHashesSlowDown(t *testing.T) {
 	if q := h.QueueDepth(); q != 3 {
 		t.Fatalf("QueueDepth = %d, want A's first 3", q)
 	}
+}
+
+// TestQueueAccounting runs many calls of several tenants, some given up by
+// their context, some refused, and checks that every slot comes back.
+func TestQueueAccounting(t *testing.T) {
+	h := newFast(t, Config{MaxConcurrent: 3, MaxWait: 50 * time.Millisecond})
+	var wg sync.WaitGroup
+	var served, refused atomic.Int64
+	for i := range 300 {
+		wg.Go(func() {
+			ctx := WithTenant(context.Background(), fmt.Sprint("t", i%5))
+			if i%7 == 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, time.Duration(i%3)*time.Millisecond)
+				defer cancel()
+			}
+			release, err := h.Acquire(ctx)
+			if err != nil {
+				if !errors.Is(err, ErrBusy) {
+					t.Errorf("call %d: %v", i, err)
+				}
+				refused.Add(1)
+				return
+			}
+			time.Sleep(time.Millisecond)
+			release()
+			served.Add(1)
+		})
+	}
+	wg.Wait()
+	if q, f := h.QueueDepth(), h.InFlight(); q != 0 || f != 0 {
+		t.Fatalf("QueueDepth, InFlight = %d, %d after all calls; want 0, 0", q, f)
+	}
+	if served.Load() == 0 {
+		t.Fatalf("no call was served (%d refused)", refused.Load())
+	}
+	t.Logf("%d served, %d refused", served.Load(), refused.Load())
 }
