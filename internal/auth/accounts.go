@@ -29,7 +29,7 @@ func errInvalidCredentials() error {
 // hashErr maps a password hashing failure to a client error.
 func hashErr(err error) error {
 	if errors.Is(err, password.ErrBusy) {
-		return &Error{Code: CodeOverloaded, Message: "the server is busy; try again shortly", RetryAfter: time.Second, Err: err}
+		return &Error{Code: CodeOverloaded, Message: "the server is busy; try again shortly", RetryAfter: password.RetryAfter(err), Err: err}
 	}
 	return err
 }
@@ -64,6 +64,7 @@ func (s *Service) migrationOn(t *Tenant) bool {
 // CodeWeakPassword, CodeUserExists (taken locally or, while migration is
 // on, in the legacy database) and CodeLegacyUnavailable.
 func (s *Service) Register(ctx context.Context, tenant string, in RegisterInput, m Meta) (*User, error) {
+	ctx = password.WithTenant(ctx, tenant)
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err
@@ -221,6 +222,7 @@ type TokenSet struct {
 // CodeOverloaded, CodeLegacyUnavailable and CodeMigrationConflict.
 func (s *Service) Login(ctx context.Context, tenant, identifier, pw string, m Meta) (*TokenSet, error) {
 	start := time.Now()
+	ctx = password.WithTenant(ctx, tenant)
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err

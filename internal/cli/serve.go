@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
+
 	"github.com/wasmauth/wasmauth/host/legacydb"
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/server"
@@ -122,6 +124,7 @@ WASMAUTH_ADMIN_TOKEN sets one.`)
 	if err != nil {
 		return err
 	}
+	setMemoryLimit(sys.Getenv, memlimit.FromCgroup, cfg.Log)
 	srv, err := server.Start(ctx, cfg)
 	if err != nil {
 		return err
