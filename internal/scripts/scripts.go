@@ -110,7 +110,7 @@ func callInput(c auth.ScriptCall) ([]byte, runtime.Limits, error) {
 		if t.Connection.Config != nil {
 			in.Config = t.Connection.Config
 		}
-		lim = limits(t.Connection.Limits)
+		lim = RuntimeLimits(t.Connection.Limits)
 		in.Driver = t.Connection.Driver
 	}
 	body, err := json.Marshal(in)
@@ -214,8 +214,10 @@ func levelName(level int) string {
 	}
 }
 
-// limits maps a tenant's limits onto the engine's; zero stays "default".
-func limits(l auth.Limits) runtime.Limits {
+// RuntimeLimits returns a tenant's (or the operator's) limits as the engine
+// takes them; zero fields stay zero, and the engine fills them with its
+// defaults.
+func RuntimeLimits(l auth.Limits) runtime.Limits {
 	return runtime.Limits{
 		Timeout:    time.Duration(l.TimeoutMS) * time.Millisecond,
 		Memory:     int64(l.MemoryMB) << 20,
@@ -225,11 +227,6 @@ func limits(l auth.Limits) runtime.Limits {
 		Instances:  l.Instances,
 	}
 }
-
-// RuntimeLimits returns a tenant's (or the operator's) limits as the engine
-// takes them; zero fields stay zero, and the engine fills them with its
-// defaults.
-func RuntimeLimits(l auth.Limits) runtime.Limits { return limits(l) }
 
 // CheckLimits refuses a tenant's limits that are negative or above the
 // engine's maxima, which the engine itself keeps.
@@ -248,7 +245,7 @@ func (m *Manager) CheckLimits(l auth.Limits) error {
 		return auth.Errorf(auth.CodeInvalidLimits, "%s", strings.Join(neg, "; "))
 	}
 	var le *runtime.LimitsError
-	if err := m.engine.CheckLimits(limits(l)); errors.As(err, &le) {
+	if err := m.engine.CheckLimits(RuntimeLimits(l)); errors.As(err, &le) {
 		return auth.Errorf(auth.CodeInvalidLimits, "%s", strings.Join(le.Problems, "; "))
 	} else if err != nil {
 		return err
