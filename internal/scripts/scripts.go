@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -24,9 +25,10 @@ type Manager struct {
 	networks   []netip.Prefix
 
 	mu       sync.RWMutex
-	dbs      map[string]*legacydb.DB // by tenant
-	shas     map[scriptKey]string    // module hash by tenant and version; versions never change
-	attempts map[string]time.Time    // last reconnection attempt by tenant
+	dbs      map[string]*legacydb.DB      // by tenant
+	shas     map[scriptKey]string         // module hash by tenant and version; versions never change
+	attempts map[string]time.Time         // last reconnection attempt by tenant
+	retiring map[*legacydb.DB]*time.Timer // replaced or disconnected pools, closed after closeGrace
 	breaker  *breaker
 }
 
@@ -34,8 +36,8 @@ type Manager struct {
 // not be opened (at start-up, during an outage).
 const reconnectEvery = 5 * time.Second
 
-// closeGrace is how long a replaced pool stays open for the calls that
-// still use it; no call outlives the maximum call timeout.
+// closeGrace is how long a replaced or disconnected pool stays open for the
+// calls that still use it; no call outlives the maximum call timeout.
 const closeGrace = 30 * time.Second
 
 type scriptKey struct {
@@ -58,6 +60,7 @@ func New(engine *runtime.Engine, store auth.Store, sqliteRoot string, networks [
 		dbs:        map[string]*legacydb.DB{},
 		shas:       map[scriptKey]string{},
 		attempts:   map[string]time.Time{},
+		retiring:   map[*legacydb.DB]*time.Timer{},
 		breaker:    newBreaker(time.Now),
 	}
 }
@@ -325,27 +328,35 @@ func (m *Manager) Connect(ctx context.Context, tenant string, c *auth.Connection
 		return auth.Wrap(err, auth.CodeConnectionFailed, "the database could not be opened")
 	}
 	m.mu.Lock()
-	old := m.dbs[tenant]
+	defer m.mu.Unlock()
+	m.retireLocked(m.dbs[tenant])
 	m.dbs[tenant] = db
 	delete(m.attempts, tenant)
-	m.mu.Unlock()
-	if old != nil {
-		// Calls in flight finish on the old pool.
-		time.AfterFunc(closeGrace, func() { _ = old.Close() })
-	}
 	return nil
 }
 
-// Disconnect closes a tenant's legacy database.
+// Disconnect closes a tenant's legacy database after closeGrace, so calls in
+// flight finish on it; new calls find no database.
 func (m *Manager) Disconnect(tenant string) {
 	m.mu.Lock()
-	db := m.dbs[tenant]
+	defer m.mu.Unlock()
+	m.retireLocked(m.dbs[tenant])
 	delete(m.dbs, tenant)
 	delete(m.attempts, tenant)
-	m.mu.Unlock()
-	if db != nil {
-		_ = db.Close()
+}
+
+// retireLocked closes db (if not nil) after closeGrace, or at Close if that
+// comes first. The caller holds m.mu.
+func (m *Manager) retireLocked(db *legacydb.DB) {
+	if db == nil {
+		return
 	}
+	m.retiring[db] = time.AfterFunc(closeGrace, func() {
+		m.mu.Lock()
+		delete(m.retiring, db)
+		m.mu.Unlock()
+		_ = db.Close()
+	})
 }
 
 // Forget drops the tenant's pools, instances and cached metadata.
@@ -378,11 +389,16 @@ func (m *Manager) ForgetVersion(tenant string, version int) {
 	}
 }
 
-// Close closes every legacy database.
+// Close closes every legacy database, the retiring ones too.
 func (m *Manager) Close() {
 	m.mu.Lock()
-	dbs := m.dbs
+	dbs := slices.Collect(maps.Values(m.dbs))
+	for db, t := range m.retiring {
+		t.Stop()
+		dbs = append(dbs, db)
+	}
 	m.dbs = map[string]*legacydb.DB{}
+	m.retiring = map[*legacydb.DB]*time.Timer{}
 	m.mu.Unlock()
 	for _, db := range dbs {
 		_ = db.Close()
