@@ -1,9 +1,11 @@
 package scripts
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,7 +57,7 @@ func TestPoolsOutliveTheirTenantsCalls(t *testing.T) {
 	root := t.TempDir()
 	conn := sqliteTenant(t, root, "acme")
 	tenant := &auth.Tenant{ID: "acme", Connection: conn}
-	m := New(engine, nil, root, nil)
+	m := New(engine, nil, root, nil, slog.New(slog.DiscardHandler))
 
 	open := func() *legacydb.DB {
 		t.Helper()
@@ -87,5 +89,29 @@ func TestPoolsOutliveTheirTenantsCalls(t *testing.T) {
 		if err := query(db); !errors.Is(err, legacydb.ErrClosed) {
 			t.Errorf("the %s pool after Close: %v, want ErrClosed", name, err)
 		}
+	}
+}
+
+// TestReconnectFailureIsLogged checks that a call whose tenant's database
+// cannot be opened leaves a log line that says why, once per attempt.
+func TestReconnectFailureIsLogged(t *testing.T) {
+	ctx := context.Background()
+	engine, err := runtime.New(ctx, runtime.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer engine.Close(ctx)
+	var buf bytes.Buffer
+	m := New(engine, nil, t.TempDir(), nil, slog.New(slog.NewTextHandler(&buf, nil)))
+	defer m.Close()
+	tenant := &auth.Tenant{ID: "acme", Connection: &auth.Connection{Driver: "sqlite", DSN: "missing.db"}}
+	for range 2 {
+		if db := m.dbFor(ctx, tenant); db != nil {
+			t.Fatal("a pool for a missing file")
+		}
+	}
+	out := buf.String()
+	if strings.Count(out, "level=WARN") != 1 || !strings.Contains(out, "tenant=acme") || !strings.Contains(out, "sqlite connection failed") {
+		t.Fatalf("log of two calls within reconnectEvery:\n%s", out)
 	}
 }

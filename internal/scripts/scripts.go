@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/netip"
 	"slices"
@@ -23,6 +24,7 @@ type Manager struct {
 	store      auth.Store
 	sqliteRoot string
 	networks   []netip.Prefix
+	log        *slog.Logger
 
 	mu       sync.RWMutex
 	dbs      map[string]*legacydb.DB      // by tenant
@@ -50,13 +52,14 @@ var _ auth.Scripts = (*Manager)(nil)
 // New returns a Manager that runs modules on engine, loads module metadata
 // from store, confines SQLite connections to sqliteRoot/{tenant}/ and
 // PostgreSQL and MySQL connections to networks, or when it is empty to
-// legacydb's default (legacydb.Config.Networks).
-func New(engine *runtime.Engine, store auth.Store, sqliteRoot string, networks []netip.Prefix) *Manager {
+// legacydb's default (legacydb.Config.Networks), and logs to log.
+func New(engine *runtime.Engine, store auth.Store, sqliteRoot string, networks []netip.Prefix, log *slog.Logger) *Manager {
 	return &Manager{
 		engine:     engine,
 		store:      store,
 		sqliteRoot: sqliteRoot,
 		networks:   networks,
+		log:        log,
 		dbs:        map[string]*legacydb.DB{},
 		shas:       map[scriptKey]string{},
 		attempts:   map[string]time.Time{},
@@ -283,8 +286,8 @@ func (m *Manager) sha(ctx context.Context, tenant string, version int) (string, 
 
 // dbFor returns the tenant's pool. A tenant with a connection but no pool
 // (its database was down when the server started) gets a new attempt to open
-// it, at most every reconnectEvery; once open, database/sql reconnects by
-// itself.
+// it, at most every reconnectEvery, and a failed one is logged; once open,
+// database/sql reconnects by itself.
 func (m *Manager) dbFor(ctx context.Context, t *auth.Tenant) *legacydb.DB {
 	m.mu.RLock()
 	db := m.dbs[t.ID]
@@ -302,6 +305,7 @@ func (m *Manager) dbFor(ctx context.Context, t *auth.Tenant) *legacydb.DB {
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := m.Connect(cctx, t.ID, t.Connection); err != nil {
+		m.log.Warn("the legacy database could not be opened; the call runs without it", "tenant", t.ID, "retry_in", reconnectEvery.String(), "err", err)
 		return nil
 	}
 	m.mu.RLock()
