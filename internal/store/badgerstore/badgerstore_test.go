@@ -57,7 +57,7 @@ func openOnDisk(tb testing.TB, dir string, opts badgerstore.Options) *badgerstor
 func TestConformance(t *testing.T) {
 	backends := []struct {
 		name     string
-		newStore func(t *testing.T) auth.Store
+		newStore storetest.NewStore
 	}{
 		{"InMemory", func(t *testing.T) auth.Store { return openInMemory(t) }},
 		{"OnDisk", func(t *testing.T) auth.Store { return openOnDisk(t, t.TempDir(), testOptions()) }},

@@ -17,7 +17,7 @@ type NewStore func(t *testing.T) auth.Store
 
 // Run runs the conformance suite against stores made by newStore, one fresh
 // store per subtest (backup and restore use two).
-func Run(t *testing.T, newStore func(t *testing.T) auth.Store) {
+func Run(t *testing.T, newStore NewStore) {
 	groups := []struct {
 		name string
 		run  func(*testing.T, NewStore)
