@@ -645,16 +645,10 @@ func (d *backupDecoder) wrap(err error) error {
 	return &lineError{d.line, err}
 }
 
-// decodeStrict decodes one JSON value from b into v, refusing fields v does
-// not have and anything after the value.
+// decodeStrict decodes the JSON value b (one value, as next checked) into v,
+// refusing fields v does not have.
 func decodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("data after the JSON object")
-	}
-	return nil
+	return dec.Decode(v)
 }
