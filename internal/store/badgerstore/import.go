@@ -262,8 +262,13 @@ func planSession(txn *badger.Txn, sb *auth.SessionBackup) ([]*badger.Entry, erro
 	if !validID(sb.ID) || sb.ExpiresAt.IsZero() || len(sb.RefreshTokens) == 0 {
 		return nil, fmt.Errorf("badgerstore: session %q: invalid id, no expiry or no refresh token", sb.ID)
 	}
-	if _, err := getUser(txn, tenant, sb.UserID); err != nil {
-		return nil, fmt.Errorf("session %q: %w", sb.ID, err)
+	if !validID(sb.UserID) {
+		return nil, fmt.Errorf("badgerstore: session %q: invalid user id %q", sb.ID, sb.UserID)
+	}
+	if ok, err := exists(txn, key(tenant, kindUser, sb.UserID)); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, fmt.Errorf("session %q: user %q: %w", sb.ID, sb.UserID, auth.ErrNotFound)
 	}
 	rec := fromSession(&sb.Session)
 	exp := expiry(rec)
