@@ -3,7 +3,6 @@ package auth
 import (
 	"bufio"
 	"context"
-	"errors"
 	"io"
 	"time"
 )
@@ -61,9 +60,6 @@ type TenantLogEntry struct {
 	Tenant string
 	LogEntry
 }
-
-// ErrStoreNotEmpty is returned by Store.Import when the store holds data.
-var ErrStoreNotEmpty = errors.New("the store is not empty: a backup is restored only into an empty store")
 
 // Backup writes a backup of the whole store to w: versioned JSON lines (see
 // backupformat.go), read from one consistent snapshot. Nothing reaches w
