@@ -180,7 +180,7 @@ signing keys, users and sessions are restored.`)
 	if err != nil {
 		return fmt.Errorf("opening the store in %s (restore works offline: is the server stopped?): %w", dir, err)
 	}
-	restoreErr := auth.RestoreBackup(ctx, st, bufio.NewReaderSize(in, 1<<20))
+	restoreErr := auth.RestoreBackup(ctx, st, in)
 	var tenants int
 	if restoreErr == nil {
 		list, err := st.ListTenants(ctx)
