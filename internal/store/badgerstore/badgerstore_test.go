@@ -67,6 +67,15 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+// TestBackupAcrossStores restores a backup of an in-memory store on disk
+// and back.
+func TestBackupAcrossStores(t *testing.T) {
+	inMemory := func(t *testing.T) auth.Store { return openInMemory(t) }
+	onDisk := func(t *testing.T) auth.Store { return openOnDisk(t, t.TempDir(), testOptions()) }
+	t.Run("InMemoryToOnDisk", func(t *testing.T) { storetest.RoundTrip(t, inMemory, onDisk) })
+	t.Run("OnDiskToInMemory", func(t *testing.T) { storetest.RoundTrip(t, onDisk, inMemory) })
+}
+
 func TestReopen(t *testing.T) {
 	dir := t.TempDir()
 	ctx := t.Context()
