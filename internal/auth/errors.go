@@ -39,6 +39,7 @@ const (
 	CodeMethodNotAllowed   Code = "method_not_allowed"
 	CodeUnsupportedMedia   Code = "unsupported_media_type"
 	CodeRequestTimeout     Code = "request_timeout"
+	CodeHeadersTooLarge    Code = "headers_too_large"
 	CodeQuotaExceeded      Code = "quota_exceeded"
 	CodeScriptActive       Code = "script_active"
 )

@@ -29,6 +29,9 @@ const (
 	// LimitRegistration counts registrations per client address, over all
 	// tenants.
 	LimitRegistration = "reg"
+	// LimitToken counts wrong operator tokens and tenant API keys per client
+	// address.
+	LimitToken = "token"
 )
 
 // loginKeys are the keys a login checks first, from what was typed. The

@@ -146,8 +146,7 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 		}
 	}
 	res, err := m.engine.Call(ctx, req)
-	kind := runtime.ErrorKind(err)
-	opened, cool := m.breaker.record(key, kind == runtime.KindOutOfFuel || kind == runtime.KindDeadline)
+	opened, cool := m.breaker.record(key, exhausted(err))
 	out := convert(res, c.Op)
 	if opened {
 		out.Logs = append(out.Logs, auth.LogEntry{

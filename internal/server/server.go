@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
@@ -45,9 +47,18 @@ type Config struct {
 	// address; Unix sockets refused). Empty means the default: any address but
 	// loopback, link-local, unspecified and multicast ones.
 	LegacyNetworks []netip.Prefix
-	// AdminToken is the operator token; empty means the one generated on first
-	// start, whose hash is kept in the data folder.
+	// AdminToken is the operator token, at least MinAdminTokenLen characters;
+	// empty means the one generated on first start, whose hash is kept in the
+	// data folder.
 	AdminToken string
+	// TrustedProxies are the peers whose X-Forwarded-For or Forwarded header
+	// names the client address; none by default (see httpapi.ClientAddr).
+	TrustedProxies []netip.Prefix
+	// TLSCert and TLSKey, PEM files, make the server speak HTTPS (TLS 1.2
+	// and later) and the default BaseURL https://.
+	TLSCert, TLSKey string
+	// MetricsPublic serves /metrics without the operator token.
+	MetricsPublic bool
 	// Hash are the argon2id parameters for stored passwords.
 	Hash password.Params
 	// MaxConcurrentHashes bounds hashes at once (2 x GOMAXPROCS).
@@ -148,6 +159,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.SQLiteRoot, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the SQLite folder: %w", err)
 	}
+	if n := utf8.RuneCountInString(cfg.AdminToken); n > 0 && n < MinAdminTokenLen {
+		return nil, fmt.Errorf("WASMAUTH_ADMIN_TOKEN has %d characters; at least %d are required (for example: openssl rand -base64 32), or leave it unset to have one generated", n, MinAdminTokenLen)
+	}
+	tlsConfig, err := loadTLS(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, err
+	}
 	opHash, err := operatorTokenHash(cfg.DataDir, cfg.AdminToken, cfg.Stderr)
 	if err != nil {
 		return nil, err
@@ -156,7 +174,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	if cfg.BaseURL == "" {
+	if cfg.BaseURL == "" && tlsConfig != nil {
+		cfg.BaseURL = "https://" + ln.Addr().String()
+	} else if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
@@ -169,11 +189,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, ln: ln, store: st, log: log}
 	hasher := password.NewHasher(password.Config{Params: cfg.Hash, MaxConcurrent: cfg.MaxConcurrentHashes})
 	s.engine, err = runtime.New(ctx, runtime.Config{
-		Max:         scripts.RuntimeLimits(cfg.MaxLimits), // the engine fills zero fields from runtime.DefaultMaxLimits
-		CacheDir:    filepath.Join(cfg.DataDir, "compile-cache"),
-		Loader:      scripts.Loader(st),
-		AcquireHash: hasher.Acquire,
-		Logger:      log,
+		Max:      scripts.RuntimeLimits(cfg.MaxLimits), // the engine fills zero fields from runtime.DefaultMaxLimits
+		CacheDir: filepath.Join(cfg.DataDir, "compile-cache"),
+		Loader:   scripts.Loader(st),
+		Logger:   log,
 	})
 	if err != nil {
 		s.Close()
@@ -187,6 +206,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		auth.LimitAccountAddress:    {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
 		auth.LimitAccount:           {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
 		auth.LimitRegistration:      {Limit: cfg.Registrations, Window: cfg.RegistrationWindow},
+		// Wrong operator tokens and tenant API keys, per client address.
+		auth.LimitToken: {Limit: 20, Window: time.Minute},
 	}, 1_000_000)
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
@@ -225,12 +246,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.pruneEvents(bg)
 	}()
 	s.http = httpapi.New(httpapi.Config{
-		Ready:        st.Ping,
-		Metrics:      adaptor.HTTPHandler(obs.Handler(log)),
-		Observe:      obs.ObserveHTTP,
-		ReadTimeout:  cfg.ReadTimeout,
-		WriteTimeout: cfg.WriteTimeout,
-		IdleTimeout:  cfg.IdleTimeout,
+		Ready:          st.Ping,
+		Metrics:        adaptor.HTTPHandler(obs.Handler(log)),
+		MetricsPublic:  cfg.MetricsPublic,
+		Observe:        obs.ObserveHTTP,
+		TrustedProxies: cfg.TrustedProxies,
+		TLS:            tlsConfig,
+		ReadTimeout:    cfg.ReadTimeout,
+		WriteTimeout:   cfg.WriteTimeout,
+		IdleTimeout:    cfg.IdleTimeout,
 	}, s.svc, log)
 	return s, nil
 }
@@ -292,6 +316,30 @@ func (s *Server) Close() error {
 		s.ln.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// MinAdminTokenLen is the fewest characters an operator-chosen token may
+// have.
+const MinAdminTokenLen = 32
+
+// loadTLS returns the TLS settings of a certificate and key (PEM files), or
+// nil when both are empty.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, errors.New("TLS needs both a certificate (--tls-cert) and a key (--tls-key)")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("loading the TLS certificate: %w", err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		NextProtos:   []string{"http/1.1"},
+	}, nil
 }
 
 // operatorTokenFile holds the SHA-256 (hex) of the generated operator token.
