@@ -137,4 +137,6 @@ var (
 	ErrQuotaExceeded = errors.New("quota exceeded")
 	// ErrScriptActive means the script version is the tenant's active one.
 	ErrScriptActive = errors.New("script version is active")
+	// ErrStoreNotEmpty means Import was given a store that holds data.
+	ErrStoreNotEmpty = errors.New("the store is not empty: a backup is restored only into an empty store")
 )

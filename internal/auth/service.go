@@ -132,9 +132,6 @@ func (s *Service) Close() error {
 	return nil
 }
 
-// Store returns the service's store.
-func (s *Service) Store() Store { return s.store }
-
 // Issuer returns the token issuer of a tenant.
 func (s *Service) Issuer(tenant string) string {
 	return s.cfg.BaseURL + "/t/" + tenant

@@ -47,6 +47,13 @@
 // of 512 KiB: in-memory Badger cannot hold values of 1 MiB or more, and on disk the
 // pieces live in the value log, out of the LSM tree.
 //
+// # Backups
+//
+// Export walks every record in one read transaction and Import writes
+// them back into an empty store, key by key as the methods above would
+// (counters into one shard); the backup format itself is auth's
+// (auth.WriteBackup), so it names no Badger detail.
+//
 // # Consistency
 //
 // Every write is one Badger transaction. Badger detects conflicts between

@@ -455,18 +455,23 @@ func (s *Store) MigrationStats(ctx context.Context, tenant string) (auth.Migrati
 			if err := item.Value(func(b []byte) error { return decode(b, &st) }); err != nil {
 				return false, err
 			}
-			out.UsersMigrated += st.UsersMigrated
-			out.UsersRegistered += st.UsersRegistered
-			out.LegacyLoginsOK += st.LegacyLoginsOK
-			out.LegacyRejected += st.LegacyRejected
-			out.LegacyErrors += st.LegacyErrors
-			if st.LastMigratedAt.After(out.LastMigratedAt) {
-				out.LastMigratedAt = st.LastMigratedAt
-			}
+			addShard(&out, &st)
 			return true, nil
 		})
 	})
 	return out, err
+}
+
+// addShard adds one shard of a tenant's counters to out.
+func addShard(out *auth.MigrationStats, st *statsRecord) {
+	out.UsersMigrated += st.UsersMigrated
+	out.UsersRegistered += st.UsersRegistered
+	out.LegacyLoginsOK += st.LegacyLoginsOK
+	out.LegacyRejected += st.LegacyRejected
+	out.LegacyErrors += st.LegacyErrors
+	if st.LastMigratedAt.After(out.LastMigratedAt) {
+		out.LastMigratedAt = st.LastMigratedAt
+	}
 }
 
 // CountLegacyOutcome adds one to the counter of outcome. Returns
