@@ -100,7 +100,7 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 	inst.memLimit.refused.Store(false)
 	used, err := inst.run(host.WithCall(ctx, hc), inst.ops[req.Op], lim.Fuel)
 	unbind()
-	admitted.release()
+	admitted.Release()
 	res.FuelUsed = used
 
 	keep := false
@@ -141,32 +141,17 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 	return res, err
 }
 
-// slot is a call's execution slot, given back while the guest waits in a
-// host call and taken back before it resumes.
-type slot struct {
-	release func()
-}
-
 // admitted takes an execution slot for a call of tenant and lets hc lend it
 // to other calls while the guest waits on its database, a hash or a sleep.
 func (e *Engine) admitted(ctx context.Context, tenant string, hc *host.Call) (*slot, error) {
-	r, err := e.admit.acquire(ctx, tenant)
+	s, err := e.admit.take(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
-	s := &slot{release: r}
 	hc.SetTenant(tenant)
 	hc.SetYield(func() func(context.Context) error {
-		s.release()
-		return func(ctx context.Context) error {
-			r, err := e.admit.acquire(ctx, tenant)
-			if err != nil {
-				s.release = func() {}
-				return err
-			}
-			s.release = r
-			return nil
-		}
+		s.Release()
+		return s.Reacquire
 	})
 	return s, nil
 }
