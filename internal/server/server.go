@@ -179,14 +179,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("starting the wasm engine: %w", err)
 	}
 	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot, cfg.LegacyNetworks)
-	limiter := ratelimit.New(map[string]ratelimit.Rule{
-		auth.LimitIdentifierAddress: {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitAddress:           {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitIdentifier:        {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitAccountAddress:    {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitAccount:           {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitRegistration:      {Limit: cfg.Registrations, Window: cfg.RegistrationWindow},
-	}, 1_000_000)
+	limiter := ratelimit.New(auth.LimitRules(auth.LimitBudgets{
+		LoginFailures:      cfg.LoginFailures,
+		LoginWindow:        cfg.LoginWindow,
+		Registrations:      cfg.Registrations,
+		RegistrationWindow: cfg.RegistrationWindow,
+	}), 1_000_000)
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
 	obs.WatchHasher(hasher)
