@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
@@ -30,5 +31,25 @@ func TestPrincipalAuthorize(t *testing.T) {
 				t.Fatalf("%v, want %q", tt.err, tt.want)
 			}
 		})
+	}
+}
+
+// TestAPIKeyAuthenticates: a new tenant's API key authenticates as that
+// tenant (its stored hash is HashSecret's), and a changed key does not.
+func TestAPIKeyAuthenticates(t *testing.T) {
+	e := newEnv(t, nil)
+	ten, key, err := e.svc.CreateTenant(t.Context(), "beta", "Beta", auth.Meta{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ten.APIKeyHash, auth.HashSecret(key)) {
+		t.Fatal("the stored hash is not HashSecret of the key")
+	}
+	p, err := e.svc.Authenticate(t.Context(), key)
+	if err != nil || p != (auth.Principal{Tenant: "beta"}) {
+		t.Fatalf("Authenticate = %+v, %v; want tenant beta", p, err)
+	}
+	if _, err := e.svc.Authenticate(t.Context(), key+"x"); auth.ErrorCode(err) != auth.CodeUnauthorized {
+		t.Fatalf("a changed key: %v, want unauthorized", err)
 	}
 }

@@ -30,8 +30,7 @@ func newAPIKey(tenant string) (key string, hash []byte) {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	key = apiKeyPrefix + tenant + "." + base64.RawURLEncoding.EncodeToString(b)
-	sum := sha256.Sum256([]byte(key))
-	return key, sum[:]
+	return key, HashSecret(key)
 }
 
 // HashSecret returns the SHA-256 of a high-entropy secret (API key, operator
