@@ -35,11 +35,11 @@ func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, 
 		networksDefault = "loopback, 127.0.0.0/8,::1/128"
 	}
 	fs := newFlags(sys, name, synopsis, description)
-	fs.StringVar(&f.addr, "addr", envOr(sys.Getenv, "127.0.0.1:8080", "WASMAUTH_ADDR"), "listen address (env WASMAUTH_ADDR)")
-	fs.StringVar(&f.data, "data", envOr(sys.Getenv, "./data", "WASMAUTH_DATA_DIR"), "data folder: Badger store and compile cache (env WASMAUTH_DATA_DIR)")
+	fs.StringVar(&f.addr, "addr", envOr(sys.Getenv, server.DefaultAddr, "WASMAUTH_ADDR"), "listen address (env WASMAUTH_ADDR)")
+	fs.StringVar(&f.data, "data", envOr(sys.Getenv, server.DefaultDataDir, "WASMAUTH_DATA_DIR"), "data folder: Badger store and compile cache (env WASMAUTH_DATA_DIR)")
 	fs.StringVar(&f.baseURL, "base-url", envOr(sys.Getenv, "", "WASMAUTH_BASE_URL"), "public base URL, the token issuer's prefix (env WASMAUTH_BASE_URL; default http://{addr})")
 	fs.StringVar(&f.sqliteRoot, "sqlite-root", envOr(sys.Getenv, "", "WASMAUTH_SQLITE_ROOT"), "folder of tenants' legacy SQLite files (env WASMAUTH_SQLITE_ROOT; default {data}/legacy)")
-	fs.StringVar(&f.maxLimits, "max-limits", envOr(sys.Getenv, "", "WASMAUTH_MAX_LIMITS"), `operator maxima of tenants' script limits as JSON, e.g. '{"timeout_ms": 30000, "memory_mb": 512}' (env WASMAUTH_MAX_LIMITS; default 20 s, 256 MiB, 1e9 fuel, 100 queries, 10000 rows, 64 instances)`)
+	fs.StringVar(&f.maxLimits, "max-limits", envOr(sys.Getenv, "", "WASMAUTH_MAX_LIMITS"), `operator maxima of tenants' script limits as JSON, e.g. '{"timeout_ms": 30000, "memory_mb": 512}' (env WASMAUTH_MAX_LIMITS; default `+maxLimitsDefault()+`)`)
 	fs.StringVar(&f.legacyNetworks, "legacy-networks", envOr(sys.Getenv, "", "WASMAUTH_LEGACY_NETWORKS"), "comma-separated CIDR prefixes, e.g. 10.0.0.0/8,192.168.1.0/24: the only networks tenants' postgres and mysql connections may reach, checked on the resolved address at every dial; Unix sockets are always refused (env WASMAUTH_LEGACY_NETWORKS; default "+networksDefault+")")
 	fs.StringVar(&f.maxScriptVersions, "max-script-versions", envOr(sys.Getenv, "20", "WASMAUTH_MAX_SCRIPT_VERSIONS"), "module versions a tenant may store; more uploads are 409 quota_exceeded (env WASMAUTH_MAX_SCRIPT_VERSIONS)")
 	fs.StringVar(&f.maxScriptBytes, "max-script-bytes", envOr(sys.Getenv, "256MiB", "WASMAUTH_MAX_SCRIPT_BYTES"), "bytes of modules a tenant may store, e.g. 64MiB or 1GiB (env WASMAUTH_MAX_SCRIPT_BYTES)")

@@ -32,9 +32,9 @@ import (
 // Config is what the server needs to start. Zero fields take the defaults of
 // the contract.
 type Config struct {
-	// Addr is the listen address ("127.0.0.1:8080"; port 0 picks a free one).
+	// Addr is the listen address (DefaultAddr; port 0 picks a free one).
 	Addr string
-	// DataDir holds the Badger store and the compile cache ("./data").
+	// DataDir holds the Badger store and the compile cache (DefaultDataDir).
 	DataDir string
 	// BaseURL is the public URL ("http://{addr}").
 	BaseURL string
@@ -86,10 +86,10 @@ type Config struct {
 
 func (c *Config) fill() {
 	if c.Addr == "" {
-		c.Addr = "127.0.0.1:8080"
+		c.Addr = DefaultAddr
 	}
 	if c.DataDir == "" {
-		c.DataDir = "./data"
+		c.DataDir = DefaultDataDir
 	}
 	if c.SQLiteRoot == "" {
 		c.SQLiteRoot = filepath.Join(c.DataDir, "legacy")
