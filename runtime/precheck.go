@@ -84,14 +84,9 @@ func limits(r *wasmbin.Reader) (wasmbin.Limits, error) {
 // returns the module to compile: wasm itself, or a copy whose table section
 // caps each table's maximum at maxTableEntries (a table without a maximum
 // could otherwise be grown by table.grow to gigabytes, outside the memory
-// limit). Its errors are reasons for a ModuleError.
-func precheck(wasm []byte) ([]byte, error) {
-	out, _, err := precheckCost(wasm)
-	return out, err
-}
-
-// precheckCost is precheck that also returns the code's compile cost.
-func precheckCost(wasm []byte) ([]byte, codeCost, error) {
+// limit); and the code's estimated compile cost, which it checked against
+// the compile budget. Its errors are reasons for a ModuleError.
+func precheck(wasm []byte) ([]byte, codeCost, error) {
 	var cost codeCost
 	if err := wasmbin.CheckHeader(wasm); err != nil {
 		return nil, cost, err

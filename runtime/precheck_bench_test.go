@@ -16,7 +16,7 @@ func BenchmarkReadGoExample(b *testing.B) {
 		b.SetBytes(int64(len(wasm)))
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := precheck(wasm); err != nil {
+			if _, _, err := precheck(wasm); err != nil {
 				b.Fatal(err)
 			}
 		}

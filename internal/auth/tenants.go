@@ -30,8 +30,7 @@ func newAPIKey(tenant string) (key string, hash []byte) {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	key = apiKeyPrefix + tenant + "." + base64.RawURLEncoding.EncodeToString(b)
-	sum := sha256.Sum256([]byte(key))
-	return key, sum[:]
+	return key, HashSecret(key)
 }
 
 // HashSecret returns the SHA-256 of a high-entropy secret (API key, operator
@@ -85,12 +84,25 @@ func (s *Service) VerifyToken(ctx context.Context, bearer string) (Principal, er
 	return Principal{}, Errorf(CodeUnauthorized, "the token is not valid")
 }
 
-// Authorize checks that p may act on tenant ("" for operator-only routes).
-// Returns CodeForbidden.
+// Authorize checks that p may act on tenant: p is the operator or tenant's
+// own API key. Returns CodeForbidden.
 func (p Principal) Authorize(tenant string) error {
 	if p.Operator || (tenant != "" && p.Tenant == tenant) {
 		return nil
 	}
+	return errForbidden()
+}
+
+// AuthorizeOperator checks that p is the operator, for the routes no tenant
+// key may use. Returns CodeForbidden.
+func (p Principal) AuthorizeOperator() error {
+	if p.Operator {
+		return nil
+	}
+	return errForbidden()
+}
+
+func errForbidden() error {
 	return Errorf(CodeForbidden, "this key may not act on this resource")
 }
 

@@ -40,11 +40,11 @@ func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, 
 		networksDefault = "loopback, 127.0.0.0/8,::1/128"
 	}
 	fs := newFlags(sys, name, synopsis, description)
-	fs.StringVar(&f.addr, "addr", envOr(sys.Getenv, "127.0.0.1:8080", "WASMAUTH_ADDR"), "listen address (env WASMAUTH_ADDR)")
-	fs.StringVar(&f.data, "data", envOr(sys.Getenv, "./data", "WASMAUTH_DATA_DIR"), "data folder: Badger store and compile cache (env WASMAUTH_DATA_DIR)")
+	fs.StringVar(&f.addr, "addr", envOr(sys.Getenv, server.DefaultAddr, "WASMAUTH_ADDR"), "listen address (env WASMAUTH_ADDR)")
+	fs.StringVar(&f.data, "data", envOr(sys.Getenv, server.DefaultDataDir, "WASMAUTH_DATA_DIR"), "data folder: Badger store and compile cache (env WASMAUTH_DATA_DIR)")
 	fs.StringVar(&f.baseURL, "base-url", envOr(sys.Getenv, "", "WASMAUTH_BASE_URL"), "public base URL, the token issuer's prefix (env WASMAUTH_BASE_URL; default http://{addr})")
 	fs.StringVar(&f.sqliteRoot, "sqlite-root", envOr(sys.Getenv, "", "WASMAUTH_SQLITE_ROOT"), "folder of tenants' legacy SQLite files (env WASMAUTH_SQLITE_ROOT; default {data}/legacy)")
-	fs.StringVar(&f.maxLimits, "max-limits", envOr(sys.Getenv, "", "WASMAUTH_MAX_LIMITS"), `operator maxima of tenants' script limits as JSON, e.g. '{"timeout_ms": 30000, "memory_mb": 512}' (env WASMAUTH_MAX_LIMITS; default 20 s, 256 MiB, 1e9 fuel, 100 queries, 10000 rows, 64 instances)`)
+	fs.StringVar(&f.maxLimits, "max-limits", envOr(sys.Getenv, "", "WASMAUTH_MAX_LIMITS"), `operator maxima of tenants' script limits as JSON, e.g. '{"timeout_ms": 30000, "memory_mb": 512}' (env WASMAUTH_MAX_LIMITS; default `+maxLimitsDefault()+`)`)
 	fs.StringVar(&f.legacyNetworks, "legacy-networks", envOr(sys.Getenv, "", "WASMAUTH_LEGACY_NETWORKS"), "comma-separated CIDR prefixes, e.g. 10.0.0.0/8,192.168.1.0/24: the only networks tenants' postgres and mysql connections may reach, checked on the resolved address at every dial; Unix sockets are always refused (env WASMAUTH_LEGACY_NETWORKS; default "+networksDefault+")")
 	fs.StringVar(&f.trustedProxies, "trusted-proxies", envOr(sys.Getenv, "", "WASMAUTH_TRUSTED_PROXIES"), "comma-separated CIDR prefixes of reverse proxies, e.g. 10.0.0.5/32: only requests from them may name the client address in X-Forwarded-For or Forwarded (env WASMAUTH_TRUSTED_PROXIES; default none)")
 	fs.StringVar(&f.tlsCert, "tls-cert", envOr(sys.Getenv, "", "WASMAUTH_TLS_CERT"), "PEM certificate (chain) file: serve HTTPS, TLS 1.2 and later; needs --tls-key (env WASMAUTH_TLS_CERT)")

@@ -43,7 +43,7 @@ func principal(c *fiber.Ctx) auth.Principal {
 }
 
 func (s *Server) operatorOnly(c *fiber.Ctx) error {
-	if err := principal(c).Authorize(""); err != nil {
+	if err := principal(c).AuthorizeOperator(); err != nil {
 		return err
 	}
 	return c.Next()

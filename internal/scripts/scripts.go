@@ -195,7 +195,7 @@ func convert(res *runtime.Result, op string) *auth.ScriptResult {
 	}
 	now := time.Now().UTC()
 	for _, l := range res.Logs {
-		out.Logs = append(out.Logs, auth.LogEntry{Time: now, Level: levelName(l.Level), Op: op, Message: l.Message})
+		out.Logs = append(out.Logs, auth.LogEntry{Time: now, Level: l.Level.String(), Op: op, Message: l.Message})
 	}
 	if res.LogsDropped > 0 {
 		out.Logs = append(out.Logs, auth.LogEntry{
@@ -204,19 +204,6 @@ func convert(res *runtime.Result, op string) *auth.ScriptResult {
 		})
 	}
 	return out
-}
-
-func levelName(level int) string {
-	switch level {
-	case 0:
-		return "debug"
-	case 1:
-		return "info"
-	case 2:
-		return "warn"
-	default:
-		return "error"
-	}
 }
 
 // RuntimeLimits returns a tenant's (or the operator's) limits as the engine

@@ -34,9 +34,9 @@ import (
 // Config is what the server needs to start. Zero fields take the defaults of
 // the contract.
 type Config struct {
-	// Addr is the listen address ("127.0.0.1:8080"; port 0 picks a free one).
+	// Addr is the listen address (DefaultAddr; port 0 picks a free one).
 	Addr string
-	// DataDir holds the Badger store and the compile cache ("./data").
+	// DataDir holds the Badger store and the compile cache (DefaultDataDir).
 	DataDir string
 	// BaseURL is the public URL ("http://{addr}").
 	BaseURL string
@@ -97,10 +97,10 @@ type Config struct {
 
 func (c *Config) fill() {
 	if c.Addr == "" {
-		c.Addr = "127.0.0.1:8080"
+		c.Addr = DefaultAddr
 	}
 	if c.DataDir == "" {
-		c.DataDir = "./data"
+		c.DataDir = DefaultDataDir
 	}
 	if c.SQLiteRoot == "" {
 		c.SQLiteRoot = filepath.Join(c.DataDir, "legacy")
@@ -199,16 +199,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("starting the wasm engine: %w", err)
 	}
 	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot, cfg.LegacyNetworks, log)
-	limiter := ratelimit.New(map[string]ratelimit.Rule{
-		auth.LimitIdentifierAddress: {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitAddress:           {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitIdentifier:        {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitAccountAddress:    {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitAccount:           {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitRegistration:      {Limit: cfg.Registrations, Window: cfg.RegistrationWindow},
-		// Wrong operator tokens and tenant API keys, per client address.
-		auth.LimitToken: {Limit: 20, Window: time.Minute},
-	}, 1_000_000)
+	limiter := ratelimit.New(auth.LimitRules(auth.LimitBudgets{
+		LoginFailures:      cfg.LoginFailures,
+		LoginWindow:        cfg.LoginWindow,
+		Registrations:      cfg.Registrations,
+		RegistrationWindow: cfg.RegistrationWindow,
+	}), 1_000_000)
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
 	obs.WatchHasher(hasher)
