@@ -95,6 +95,11 @@ type User struct {
 	// LegacyID is the id in the legacy database; unique within the tenant.
 	LegacyID   string
 	MigratedAt time.Time
+	// Imported marks a user a drain or an import stored, until its first
+	// login; LegacyHash is its legacy password hash until then ("" when it
+	// has none the server or the module can verify). Never shown.
+	Imported   bool
+	LegacyHash string
 }
 
 // UserQuery selects a page of users.
@@ -131,6 +136,9 @@ type MigrationStats struct {
 	LegacyLoginsOK  int64
 	LegacyRejected  int64
 	LegacyErrors    int64
+	// UsersImported counts the users a drain or an import stored that have
+	// not logged in yet.
+	UsersImported int64
 }
 
 // LegacyOutcome is the result of one call of a tenant's module.

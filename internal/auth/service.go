@@ -50,6 +50,8 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 
+	drains *drains
+
 	migratingMu sync.Mutex
 	migrating   map[string]*keyLock // tenant+"\x00"+legacy id; see migrateUser
 }
@@ -115,6 +117,7 @@ func NewService(cfg Config, d Deps) *Service {
 		now:     d.Now,
 		observe: d.Observer,
 		timing:  newEqualizer(),
+		drains:  newDrains(),
 
 		migrating: map[string]*keyLock{},
 	}
@@ -127,6 +130,7 @@ func NewService(cfg Config, d Deps) *Service {
 
 // Close flushes pending audit events, log lines and rate limit changes.
 func (s *Service) Close() error {
+	s.drains.close()
 	s.events.Close()
 	s.stopLimitSaver()
 	return nil

@@ -159,8 +159,12 @@ func deleteOrder(txn *badger.Txn, tenant string, r *userRecord) error {
 	return txn.Delete(key(tenant, kindSourceOrder, r.Source, suffix))
 }
 
-// countUser adds delta to the counter of r's source.
+// countUser adds delta to the counter of r's source, and to the imported
+// users' when r is one.
 func countUser(st *statsRecord, r *userRecord, delta int64) {
+	if r.Imported {
+		st.UsersImported += delta
+	}
 	if auth.Source(r.Source) == auth.SourceLegacy {
 		st.UsersMigrated += delta
 		if delta > 0 && r.MigratedAt.After(st.LastMigratedAt) {
@@ -281,7 +285,7 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id string, fn func(*auth
 				return err
 			}
 		}
-		if prev.Source != next.Source {
+		if prev.Source != next.Source || prev.Imported != next.Imported {
 			err := addStats(txn, tenant, func(st *statsRecord) {
 				countUser(st, prev, -1)
 				countUser(st, next, 1)
@@ -466,6 +470,7 @@ func addShard(out *auth.MigrationStats, st *statsRecord) {
 	out.LegacyLoginsOK += st.LegacyLoginsOK
 	out.LegacyRejected += st.LegacyRejected
 	out.LegacyErrors += st.LegacyErrors
+	out.UsersImported += st.UsersImported
 	if st.LastMigratedAt.After(out.LastMigratedAt) {
 		out.LastMigratedAt = st.LastMigratedAt
 	}
