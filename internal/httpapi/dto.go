@@ -105,6 +105,8 @@ type migrationJSON struct {
 	UsersRegistered int64      `json:"users_registered"`
 	LastMigratedAt  *time.Time `json:"last_migrated_at"`
 	Legacy          legacyJSON `json:"legacy"`
+	Drain           *drainJSON `json:"drain"`
+	UsersImported   int64      `json:"users_imported"`
 }
 
 type legacyJSON struct {
@@ -122,6 +124,8 @@ func toMigration(m *auth.MigrationStatus) migrationJSON {
 		UsersRegistered: st.UsersRegistered,
 		LastMigratedAt:  optionalTime(st.LastMigratedAt),
 		Legacy:          legacyJSON{LoginsOK: st.LegacyLoginsOK, LoginsRejected: st.LegacyRejected, Errors: st.LegacyErrors},
+		Drain:           toDrain(m.Drain),
+		UsersImported:   st.UsersImported,
 	}
 }
 

@@ -42,6 +42,7 @@ type Metrics struct {
 	scriptCalls    *prometheus.CounterVec
 	scriptDuration *prometheus.HistogramVec
 	scriptFuel     *prometheus.HistogramVec
+	drain          *drainMetrics
 }
 
 var _ auth.Observer = (*Metrics)(nil)
@@ -88,6 +89,7 @@ func New() *Metrics {
 	for _, o := range loginOutcomes {
 		m.logins.WithLabelValues(o)
 	}
+	m.drain = newDrainMetrics(m.reg)
 	return m
 }
 
@@ -144,6 +146,7 @@ func (m *Metrics) ForgetTenant(tenant string) {
 	m.scriptCalls.DeletePartialMatch(l)
 	m.scriptDuration.DeletePartialMatch(l)
 	m.scriptFuel.DeletePartialMatch(l)
+	m.drain.forget(l)
 }
 
 // statusLabels holds the label of every HTTP status, so counting a request
