@@ -30,6 +30,7 @@
 //	sr␀{session id}␀{hash}            (empty)                     TTL: expiry + 24 h
 //	a␀{^time:8}{event id}             audit event JSON            newest first
 //	L␀{^time:8}{^seq:8}               log line JSON               newest first, capped
+//	dr␀                               drain job JSON              counts and cursor
 //
 // {x:8} is a big-endian uint64 that sorts like the time (^ inverts it, so
 // newer sorts first); {version:4} a big-endian uint32. Audit events and log
@@ -67,5 +68,7 @@
 // user, in a randomly chosen shard to keep concurrent registrations from
 // conflicting on one key. Each tenant-scoped write reads the tenant record,
 // so it conflicts with a concurrent UpdateTenant or DeleteTenant instead of
-// writing under a deleted tenant.
+// writing under a deleted tenant. ImportUsers writes a whole drain page —
+// its users, their counters and the drain job with its counts and cursor —
+// in one transaction, so a crash leaves either all of it or none.
 package badgerstore

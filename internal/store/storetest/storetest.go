@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ExportImport", testExportImport},
 		{"ImportRefusals", testImportRefusals},
 		{"RateLimits", testRateLimits},
+		{"ImportUsers", testImportUsers},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
