@@ -47,12 +47,19 @@ func (s *Service) loginImported(ctx context.Context, t *Tenant, u *User, pw stri
 	return s.issue(ctx, t, u)
 }
 
+// legacyVerifyTimeout bounds the wait for a slot of the legacy hash pool
+// and the hash itself; a hash that cannot finish within it is refused
+// before it starts.
+const legacyVerifyTimeout = 5 * time.Second
+
 // verifyImported checks pw against an imported user's legacy hash. A user
 // without a hash anyone can verify spends what a wrong password costs.
 func (s *Service) verifyImported(ctx context.Context, t *Tenant, u *User, pw string) (bool, error) {
 	if u.LegacyHash != "" && s.scripts != nil {
 		if s.scripts.CheckLegacyHash(u.LegacyHash) == nil {
-			ok, err := s.scripts.VerifyLegacyHash(ctx, t.ID, u.LegacyHash, pw)
+			vctx, cancel := context.WithTimeout(ctx, legacyVerifyTimeout)
+			defer cancel()
+			ok, err := s.scripts.VerifyLegacyHash(vctx, t.ID, u.LegacyHash, pw)
 			if err != nil && ctx.Err() == nil {
 				return false, &Error{Code: CodeOverloaded, Message: "the server is busy; try again shortly", RetryAfter: time.Second, Err: err}
 			}
