@@ -163,10 +163,17 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	add(measureStorm(ctx, s, b.NoisyClients, 2, 2*b.Window))
 	step("token refresh")
 	add(measureRefresh(ctx, s, s.slots, b.Window))
+	step(drainRow)
+	add(measureDrain(ctx, s, drainSmall, drainLarge))
+	step(importRow)
+	add(measureImport(ctx, s, importUsers))
+	step(importLoginRow)
+	add(measureImportedLogin(ctx, s, importedLogins))
 
 	// Keep the order.
 	order := []string{"local login vs raw argon2id", "first (migrating) login vs later login", "warm script call", "cold instance",
-		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", sleepingRow, "login storm", "token refresh"}
+		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", sleepingRow, "login storm", "token refresh",
+		drainRow, importRow, importLoginRow}
 	slices.SortStableFunc(rep.Rows, func(x, y Row) int { return rowIndex(order, x.Name) - rowIndex(order, y.Name) })
 
 	if err := s.stop(); err != nil {

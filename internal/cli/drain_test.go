@@ -2,14 +2,13 @@ package cli_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/cli"
+	"github.com/wasmauth/wasmauth/internal/testserver/modules"
 )
 
 // TestDrainAndImport drains the examples' SQLite database through the CLI,
@@ -38,11 +37,7 @@ func TestDrainAndImport(t *testing.T) {
 	if r := runCLI(t, env, "", "migration", "drain", "start"); r.code == 0 || !strings.Contains(r.stderr, "drain_unsupported") {
 		t.Fatalf("a drain without list_users: %s", r)
 	}
-	module, err := os.ReadFile(filepath.Join("..", "server", "testdata", "drain.wasm"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, env, "", "script", "push", writeFile(t, "drain.wasm", module))
+	mustRun(t, env, "", "script", "push", writeFile(t, "drain.wasm", modules.Drain))
 	mustRun(t, env, "", "connection", "set", "--driver", "sqlite", "--dsn", "legacy.db", "--config", "dialect=sqlite", "--config", "table=users", slowMachine)
 	r = mustRun(t, env, "", "migration", "drain", "start", "--page-size", "3", "--rate", "0")
 	if !strings.Contains(r.stdout, "running") {

@@ -12,6 +12,7 @@ import (
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/testserver"
+	"github.com/wasmauth/wasmauth/internal/testserver/modules"
 )
 
 // drainUsers is how many legacy users TestDrainSurvivesKill drains.
@@ -22,10 +23,7 @@ const drainUsers = 3000
 // resumes by itself and ends with every legacy user stored once and counted
 // once.
 func TestDrainSurvivesKill(t *testing.T) {
-	module, err := os.ReadFile(filepath.Join("..", "server", "testdata", "drain.wasm"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	module := modules.Drain
 	dataDir := t.TempDir()
 	const tenant = "killdrain"
 	seedLegacySQLite(t, filepath.Join(dataDir, "legacy", tenant, "legacy.db"), drainUsers)

@@ -12,13 +12,8 @@ import (
 
 	"github.com/wasmauth/wasmauth/internal/server"
 	"github.com/wasmauth/wasmauth/internal/testserver"
+	"github.com/wasmauth/wasmauth/internal/testserver/modules"
 )
-
-// drainModule exports list_users and verify_hash over the examples' table
-// (see testdata/drain.wat).
-//
-//go:embed testdata/drain.wasm
-var drainModule []byte
 
 // noListModule exports login and get_user only.
 //
@@ -130,7 +125,7 @@ func TestDrain(t *testing.T) {
 			}
 
 			ts.Must(ts.Do("POST", drainPath(tenant), testserver.OperatorToken, nil), 409, "drain without a module")
-			ts.Must(ts.Do("PUT", base+"/script", testserver.OperatorToken, drainModule), 201, "upload the drain module")
+			ts.Must(ts.Do("PUT", base+"/script", testserver.OperatorToken, modules.Drain), 201, "upload the drain module")
 			ts.Must(ts.Do("PUT", base+"/connection", testserver.OperatorToken, map[string]any{
 				"driver": l.Driver, "dsn": l.DSN, "config": l.Config,
 			}), 200, "set connection")
@@ -218,7 +213,7 @@ func TestDrainUnsupported(t *testing.T) {
 	}
 	ts.Must(ts.Do("GET", drainPath(tenant), key, nil), 404, "status of no drain")
 	ts.Must(ts.Do("DELETE", drainPath(tenant), key, nil), 204, "stopping no drain")
-	r = ts.Must(ts.Do("PUT", "/admin/v1/tenants/"+tenant+"/script", key, drainModule), 201, "upload the drain module")
+	r = ts.Must(ts.Do("PUT", "/admin/v1/tenants/"+tenant+"/script", key, modules.Drain), 201, "upload the drain module")
 	if !strings.Contains(string(r.Body), `"list_users"`) || !strings.Contains(string(r.Body), `"verify_hash"`) {
 		t.Fatalf("exports of the drain module: %s", r)
 	}

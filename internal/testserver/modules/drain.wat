@@ -13,7 +13,7 @@
 ;; ("cursor", "limit", "table", "driver", "password_hash", "password"),
 ;; which is enough for a test module, not for a real one.
 ;;
-;; Build (from internal/server/testdata):
+;; Build (from internal/testserver/modules):
 ;;   wat2wasm drain.wat -o drain.wasm
 ;;
 ;; Memory (12 pages):
