@@ -23,13 +23,6 @@ const (
 	importLoginRow = "first login of an imported bcrypt-10 user vs later login"
 )
 
-// The sizes of the rows of finishing a migration.
-const (
-	drainSmall, drainLarge = 100_000, 200_000 // legacy users drained
-	importUsers            = 100_000         // users of one import
-	importedLogins         = 20              // imported users logged in twice
-)
-
 // drainPage is the drain's page size in the bench: about 57 KiB of JSON a
 // page, under the 64 KiB output limit of a call.
 const drainPage = 300

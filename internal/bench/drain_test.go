@@ -17,15 +17,16 @@ func TestDrainRows(t *testing.T) {
 		t.Skip("set WASMAUTH_BENCH_DRAIN=1 to measure the drain, the import and imported users' first logins")
 	}
 	ctx := context.Background()
+	b := DefaultBudget()
 	s, err := startServer(ctx, t.TempDir(), password.DefaultParams, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.stop()
 	for _, m := range []func() (Row, error){
-		func() (Row, error) { return measureDrain(ctx, s, drainSmall, drainLarge) },
-		func() (Row, error) { return measureImport(ctx, s, importUsers) },
-		func() (Row, error) { return measureImportedLogin(ctx, s, importedLogins) },
+		func() (Row, error) { return measureDrain(ctx, s, b.DrainUsers/2, b.DrainUsers) },
+		func() (Row, error) { return measureImport(ctx, s, b.ImportUsers) },
+		func() (Row, error) { return measureImportedLogin(ctx, s, b.ImportedLogins) },
 	} {
 		row, err := m()
 		if err != nil {
