@@ -3,6 +3,7 @@ package badgerstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -113,6 +114,11 @@ func (s *Store) ImportUsers(ctx context.Context, tenant string, users []*auth.Us
 			out[i] = o
 			if o.Status != auth.ImportStored || dryRun {
 				continue
+			}
+			if ok, err := exists(txn, key(tenant, kindUser, rec.ID)); err != nil {
+				return err
+			} else if ok {
+				return fmt.Errorf("badgerstore: user id %q exists in tenant %q", rec.ID, tenant)
 			}
 			if err := claimIndexes(txn, tenant, rec.ID, nil, rec); err != nil {
 				return err
