@@ -218,3 +218,31 @@ func TestDrainUnsupported(t *testing.T) {
 		t.Fatalf("exports of the drain module: %s", r)
 	}
 }
+
+// TestDrainFails: a drain whose pages keep failing ends failed with the
+// module's error after three tries; once the cause is fixed, a POST
+// resumes it.
+func TestDrainFails(t *testing.T) {
+	ts := testserver.Start(t, server.Config{})
+	const tenant = "drainfail"
+	key := ts.CreateTenant(tenant)
+	base := "/admin/v1/tenants/" + tenant
+	l := ts.LegacyDB(t, "sqlite", tenant)
+	ts.Must(ts.Do("PUT", base+"/script", key, modules.Drain), 201, "upload the drain module")
+	ts.Must(ts.Do("PUT", base+"/connection", key, map[string]any{
+		"driver": l.Driver, "dsn": l.DSN, "config": map[string]any{"dialect": "sqlite", "table": "no_such_table"},
+	}), 200, "set a connection to a missing table")
+	ts.Must(ts.Do("POST", drainPath(tenant), key, nil), 202, "start the drain")
+	failed := waitDrain(t, ts, tenant, 30*time.Second, func(d map[string]any) bool { return d["state"] != "running" })
+	if failed["state"] != "failed" || failed["last_error"] == nil || num(failed, "pages") != 0 || failed["finished_at"] == nil {
+		t.Fatalf("a drain of a missing table: %v", failed)
+	}
+	ts.Must(ts.Do("PUT", base+"/connection", key, map[string]any{"driver": l.Driver, "dsn": l.DSN, "config": l.Config}), 200, "fix the connection")
+	ts.Must(ts.Do("POST", drainPath(tenant), key, map[string]any{"max_users_per_second": 0}), 202, "resume the drain")
+	done := waitDrain(t, ts, tenant, 30*time.Second, func(d map[string]any) bool { return d["state"] != "running" })
+	wantCounts(t, "resumed drain", done, map[string]int{"imported": 8, "without_password": 1, "unsupported_hash": 1, "pages": 1})
+	if done["state"] != "done" || done["last_error"] != nil {
+		t.Fatalf("resumed drain: %v", done)
+	}
+	ts.Must(ts.Do("POST", drainPath(tenant), key, map[string]any{"page_size": 0}), 400, "a page size of 0")
+}
