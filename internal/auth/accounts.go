@@ -286,7 +286,7 @@ func (s *Service) reject(ctx context.Context, t *Tenant, id string, m Meta, star
 }
 
 func (s *Service) loginLocal(ctx context.Context, t *Tenant, u *User, pw string, m Meta, start time.Time, limitKeys []string) (*TokenSet, error) {
-	if u.Imported {
+	if u.Imported && u.PasswordHash == "" {
 		return s.loginImported(ctx, t, u, pw, m, start, limitKeys)
 	}
 	acctKeys := accountKeys(t.ID, m.IP, accountOf(u))

@@ -97,7 +97,9 @@ type User struct {
 	MigratedAt time.Time
 	// Imported marks a user a drain or an import stored, until its first
 	// login; LegacyHash is its legacy password hash until then ("" when it
-	// has none the server or the module can verify). Never shown.
+	// has none the server or the module can verify). Never shown. Whatever
+	// gives such a user a password (a reset) clears both; a user with a
+	// PasswordHash is checked against it only.
 	Imported   bool
 	LegacyHash string
 }
