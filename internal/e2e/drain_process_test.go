@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -21,21 +22,41 @@ const drainUsers = 3000
 // TestDrainSurvivesKill kills the binary with SIGKILL in the middle of a
 // drain, starts it again on the same data, and checks that the drain
 // resumes by itself and ends with every legacy user stored once and counted
-// once.
+// once: over SQLite, PostgreSQL and MariaDB.
 func TestDrainSurvivesKill(t *testing.T) {
-	module := modules.Drain
+	// The test databases are on loopback, which the binary refuses by
+	// default.
+	t.Setenv("WASMAUTH_LEGACY_NETWORKS", "127.0.0.0/8,::1/128")
+	for _, driver := range []string{"sqlite", "postgres", "mysql"} {
+		t.Run(driver, func(t *testing.T) { drainKillResume(t, driver) })
+	}
+}
+
+func drainKillResume(t *testing.T, driver string) {
 	dataDir := t.TempDir()
-	const tenant = "killdrain"
-	seedLegacySQLite(t, filepath.Join(dataDir, "legacy", tenant, "legacy.db"), drainUsers)
+	tenant := "kill-" + driver
+	conn := map[string]any{"driver": "sqlite", "dsn": "legacy.db", "config": map[string]any{"dialect": "sqlite", "table": "users"}}
+	if driver == "sqlite" {
+		seedLegacySQLite(t, filepath.Join(dataDir, "legacy", tenant, "legacy.db"), drainUsers)
+	} else {
+		l := (&testserver.Server{}).LegacyDB(t, driver, tenant)
+		l.Exec(t, "DELETE FROM {table}")
+		for from := 1; from <= drainUsers; from += 500 {
+			var rows []string
+			for i := from; i < from+500 && i <= drainUsers; i++ {
+				rows = append(rows, fmt.Sprintf("(%d, 'u%d@example.com', 'u%d', '%s', TRUE, 'User %d')", i, i, i, drainHash, i))
+			}
+			l.Exec(t, "INSERT INTO {table} (id, email, username, password_hash, email_verified, name) VALUES "+strings.Join(rows, ", "))
+		}
+		conn = map[string]any{"driver": l.Driver, "dsn": l.DSN, "config": l.Config}
+	}
 
 	p := startBinary(t, dataDir)
 	e := p.env(t)
 	base := "/admin/v1/tenants/" + tenant
 	e.Must(e.Do("POST", "/admin/v1/tenants", testserver.OperatorToken, map[string]any{"id": tenant}), 201, "create tenant")
-	e.Must(e.Do("PUT", base+"/script", testserver.OperatorToken, module), 201, "upload the drain module")
-	e.Must(e.Do("PUT", base+"/connection", testserver.OperatorToken, map[string]any{
-		"driver": "sqlite", "dsn": "legacy.db", "config": map[string]any{"dialect": "sqlite", "table": "users"},
-	}), 200, "set connection")
+	e.Must(e.Do("PUT", base+"/script", testserver.OperatorToken, modules.Drain), 201, "upload the drain module")
+	e.Must(e.Do("PUT", base+"/connection", testserver.OperatorToken, conn), 200, "set connection")
 	e.Must(e.Do("POST", base+"/migration/drain", testserver.OperatorToken, map[string]any{"page_size": 50, "max_users_per_second": 1000}), 202, "start the drain")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -113,6 +134,9 @@ func TestDrainSurvivesKill(t *testing.T) {
 	}
 }
 
+// drainHash is the examples' bcrypt hash of alice's password.
+const drainHash = "$2a$10$buMM6L/J/0tkVGpVO9/Dsug6dqJBdjBIvc57z.t1nTiewHsoFMxSy"
+
 // seedLegacySQLite creates the examples' users table at file with n users,
 // all with the same bcrypt hash.
 func seedLegacySQLite(t *testing.T, file string, n int) {
@@ -138,7 +162,7 @@ func seedLegacySQLite(t *testing.T, file string, n int) {
 	}
 	for i := 1; i <= n; i++ {
 		_, err := tx.Exec("INSERT INTO users (id, email, username, password_hash, email_verified, name) VALUES (?, ?, ?, ?, 1, ?)",
-			i, fmt.Sprintf("u%d@example.com", i), fmt.Sprintf("u%d", i), "$2a$10$buMM6L/J/0tkVGpVO9/Dsug6dqJBdjBIvc57z.t1nTiewHsoFMxSy", fmt.Sprintf("User %d", i))
+			i, fmt.Sprintf("u%d@example.com", i), fmt.Sprintf("u%d", i), drainHash, fmt.Sprintf("User %d", i))
 		if err != nil {
 			t.Fatal(err)
 		}
