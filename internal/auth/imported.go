@@ -24,20 +24,7 @@ func (s *Service) loginImported(ctx context.Context, t *Tenant, u *User, pw stri
 	if !ok {
 		return nil, s.reject(ctx, t, u.ID, m, start, true, "wrong_password", slices.Concat(limitKeys, acctKeys)...)
 	}
-	hash, err := s.hasher.Hash(ctx, normalizePassword(pw))
-	if err != nil {
-		return nil, hashErr(err)
-	}
-	legacy := u.LegacyHash
-	u, err = s.store.UpdateUser(ctx, t.ID, u.ID, func(x *User) error {
-		if x.Imported && x.LegacyHash == legacy {
-			x.PasswordHash = hash
-			x.LegacyHash = ""
-			x.Imported = false
-			x.UpdatedAt = s.now().UTC()
-		}
-		return nil
-	})
+	u, err = s.finishImport(ctx, u, pw)
 	if err != nil {
 		return nil, err
 	}
@@ -45,6 +32,26 @@ func (s *Service) loginImported(ctx context.Context, t *Tenant, u *User, pw stri
 	s.audit(t.ID, EventLoginSucceeded, m, u.ID, map[string]any{"source": string(u.Source), "imported": true})
 	s.observe.Login(OutcomeLegacyMigrated)
 	return s.issue(ctx, t, u)
+}
+
+// finishImport gives an imported user pw, verified, as its password: its
+// legacy hash is replaced with the server's own, once, also under
+// concurrent first logins.
+func (s *Service) finishImport(ctx context.Context, u *User, pw string) (*User, error) {
+	hash, err := s.hasher.Hash(ctx, normalizePassword(pw))
+	if err != nil {
+		return nil, hashErr(err)
+	}
+	legacy := u.LegacyHash
+	return s.store.UpdateUser(ctx, u.Tenant, u.ID, func(x *User) error {
+		if x.Imported && x.PasswordHash == "" && x.LegacyHash == legacy {
+			x.PasswordHash = hash
+			x.LegacyHash = ""
+			x.Imported = false
+			x.UpdatedAt = s.now().UTC()
+		}
+		return nil
+	})
 }
 
 // legacyVerifyTimeout bounds the wait for a slot of the legacy hash pool

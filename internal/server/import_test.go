@@ -118,3 +118,24 @@ func TestImportLargeBody(t *testing.T) {
 	}
 	ts.Must(ts.Send("POST", path, other, "application/x-ndjson", body.Bytes()[:2<<20]), 403, "import with another tenant's key")
 }
+
+// TestImportedThenLazy: a user imported under an older email logs in with
+// the legacy database's current one; the module accepts the password, and
+// the imported user (same legacy id) takes it, without a second copy.
+func TestImportedThenLazy(t *testing.T) {
+	ts := testserver.Start(t, server.Config{})
+	const tenant = "implazy"
+	key := ts.CreateTenant(tenant)
+	l := ts.LegacyDB(t, "sqlite", tenant)
+	ts.Must(ts.Send("POST", "/admin/v1/tenants/"+tenant+"/users/import", key, "application/x-ndjson",
+		[]byte(`{"id": "1", "email": "alice-old@example.com", "username": "alice-old", "password_hash": "plain:unknown"}`+"\n")), 200, "import alice")
+	setUpMigration(t, ts, tenant, l)
+	r := ts.Must(ts.Login(tenant, "alice@example.com", testserver.SeedPassword("alice")), 200, "alice's lazy login")
+	if u := r.Obj("user"); u["legacy_id"] != "1" || u["email"] != "alice-old@example.com" {
+		t.Fatalf("alice: %v", u)
+	}
+	ts.Must(ts.Login(tenant, "alice-old", testserver.SeedPassword("alice")), 200, "alice's local login")
+	if st := migration(ts, tenant); num(st, "users_imported") != 0 || num(st, "users_total") != 1 {
+		t.Fatalf("migration status: %v", st)
+	}
+}
