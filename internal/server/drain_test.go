@@ -246,3 +246,30 @@ func TestDrainFails(t *testing.T) {
 	}
 	ts.Must(ts.Do("POST", drainPath(tenant), key, map[string]any{"page_size": 0}), 400, "a page size of 0")
 }
+
+// TestDrainDryRun counts without storing anybody.
+func TestDrainDryRun(t *testing.T) {
+	ts := testserver.Start(t, server.Config{})
+	const tenant = "drydrain"
+	key := ts.CreateTenant(tenant)
+	base := "/admin/v1/tenants/" + tenant
+	l := ts.LegacyDB(t, "sqlite", tenant)
+	ts.Must(ts.Do("PUT", base+"/script", key, modules.Drain), 201, "upload the drain module")
+	ts.Must(ts.Do("PUT", base+"/connection", key, map[string]any{"driver": l.Driver, "dsn": l.DSN, "config": l.Config}), 200, "set connection")
+	r := ts.Must(ts.Do("POST", drainPath(tenant), key, map[string]any{"dry_run": true, "page_size": 3}), 202, "start a dry run")
+	if r.JSON["dry_run"] != true {
+		t.Fatalf("dry run: %s", r)
+	}
+	done := waitDrain(t, ts, tenant, 30*time.Second, func(d map[string]any) bool { return d["state"] != "running" })
+	wantCounts(t, "dry run", done, map[string]int{"imported": 8, "without_password": 1, "unsupported_hash": 1, "pages": 3})
+	if st := migration(ts, tenant); num(st, "users_imported") != 0 || num(st, "users_total") != 0 {
+		t.Fatalf("a dry run stored users: %v", st)
+	}
+	// The real one after it starts from the first page.
+	ts.Must(ts.Do("POST", drainPath(tenant), key, map[string]any{"dry_run": false}), 202, "start the drain")
+	done = waitDrain(t, ts, tenant, 30*time.Second, func(d map[string]any) bool { return d["state"] != "running" })
+	wantCounts(t, "drain after a dry run", done, map[string]int{"imported": 8, "pages": 1})
+	if st := migration(ts, tenant); num(st, "users_imported") != 8 {
+		t.Fatalf("the drain after a dry run: %v", st)
+	}
+}
