@@ -267,13 +267,8 @@ func (s *Service) runDrain(ctx context.Context, tenant string, run *drainRun) {
 	var users int64
 	attempt := 0
 	for {
-		select {
-		case <-run.stop:
-			s.endDrain(tenant, DrainStopped, "")
-			return
-		case <-ctx.Done():
+		if ctx.Err() != nil {
 			return // still "running": it resumes after a restart
-		default:
 		}
 		job, t, err := s.drainState(ctx, tenant)
 		if err != nil {
@@ -283,7 +278,13 @@ func (s *Service) runDrain(ctx context.Context, tenant string, run *drainRun) {
 			return
 		}
 		if job.State != DrainRunning {
+			return // done with its last page, which a stop does not undo
+		}
+		select {
+		case <-run.stop:
+			s.endDrain(tenant, DrainStopped, "")
 			return
+		default:
 		}
 		n, err := s.drainPage(ctx, t, job)
 		if err != nil {
