@@ -41,6 +41,7 @@ const (
 	CodeRequestTimeout     Code = "request_timeout"
 	CodeQuotaExceeded      Code = "quota_exceeded"
 	CodeScriptActive       Code = "script_active"
+	CodeInvalidRedirectURI Code = "invalid_redirect_uri"
 )
 
 // Error is a domain error with a stable code and a message safe to show to

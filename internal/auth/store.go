@@ -121,6 +121,20 @@ type Store interface {
 	// LoadRateLimits returns every stored state whose Until is after now.
 	LoadRateLimits(ctx context.Context, now time.Time) ([]RateLimitState, error)
 
+	// CreateClient stores a new OpenID Connect client. Returns ErrNotFound
+	// for an unknown tenant.
+	CreateClient(ctx context.Context, c *Client) error
+	// GetClient returns a client. Returns ErrNotFound.
+	GetClient(ctx context.Context, tenant, id string) (*Client, error)
+	// ListClients returns the tenant's clients in creation order.
+	ListClients(ctx context.Context, tenant string) ([]*Client, error)
+	// UpdateClient applies fn to the stored client atomically and returns the
+	// result; fn may run more than once and its error is returned as is.
+	// Returns ErrNotFound.
+	UpdateClient(ctx context.Context, tenant, id string, fn func(*Client) error) (*Client, error)
+	// DeleteClient removes a client. Returns ErrNotFound.
+	DeleteClient(ctx context.Context, tenant, id string) error
+
 	// Backup writes a consistent copy of the whole store to w.
 	Backup(ctx context.Context, w io.Writer) error
 	// Restore loads a backup into an empty store.

@@ -41,6 +41,12 @@ func (s *Server) routes() {
 	ta.Delete("/users/:id", s.deleteUser)
 	ta.Get("/audit", s.listAudit)
 	ta.Get("/logs", s.listLogs)
+	ta.Post("/clients", s.createClient)
+	ta.Get("/clients", s.listClients)
+	ta.Get("/clients/:id", s.getClient)
+	ta.Put("/clients/:id", s.updateClient)
+	ta.Delete("/clients/:id", s.deleteClient)
+	ta.Post("/clients/:id/secret", s.rotateClientSecret)
 
 	pub := app.Group("/t/:tenant")
 	pub.Post("/register", s.register)
