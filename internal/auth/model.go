@@ -115,6 +115,14 @@ type Session struct {
 	// ExpiresAt is the absolute end of the session; refreshing never extends it.
 	ExpiresAt time.Time
 	RevokedAt time.Time
+	// ClientID is the OpenID Connect client the session was issued to; empty
+	// for a v1 login, whose refresh tokens only v1's refresh grant takes.
+	ClientID string
+	// Scopes are the scopes granted to ClientID.
+	Scopes []string
+	// AuthTime is when the user last entered a password for ClientID's
+	// session; zero for v1 logins, where it is CreatedAt.
+	AuthTime time.Time
 }
 
 // Active reports whether the session is usable at now.

@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	pub.Post("/password", s.changePassword)
 	pub.Get("/.well-known/openid-configuration", s.discovery)
 	pub.Get("/.well-known/jwks.json", s.jwks)
+	s.oidcRoutes(pub)
 }
 
 // Routes returns "METHOD path" for every route the app registered, with

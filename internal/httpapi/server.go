@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/oidc"
 )
 
 // Config holds the HTTP settings. Zero fields take the defaults.
@@ -30,6 +31,8 @@ type Config struct {
 	Observe func(method, route string, status int, d time.Duration)
 	// OpenAPI is the document served at /openapi.json (the embedded one).
 	OpenAPI []byte
+	// OIDC is the tenants' OpenID Provider; nil serves v1 only.
+	OIDC *oidc.Provider
 }
 
 // bodyLimitSlack is what Fiber reads beyond the largest body limit.

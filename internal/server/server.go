@@ -22,6 +22,7 @@ import (
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/httpapi"
 	"github.com/wasmauth/wasmauth/internal/metrics"
+	"github.com/wasmauth/wasmauth/internal/oidc"
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/ratelimit"
 	"github.com/wasmauth/wasmauth/internal/scripts"
@@ -230,6 +231,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ReadTimeout:  cfg.ReadTimeout,
 		WriteTimeout: cfg.WriteTimeout,
 		IdleTimeout:  cfg.IdleTimeout,
+		OIDC:         oidc.New(s.svc, log),
 	}, s.svc, log)
 	return s, nil
 }

@@ -172,6 +172,9 @@ type sessionRecord struct {
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	ClientID  string    `json:"client_id,omitempty"`
+	Scopes    []string  `json:"scopes,omitempty"`
+	AuthTime  time.Time `json:"auth_time,omitzero"`
 }
 
 func fromSession(s *auth.Session) *sessionRecord {
@@ -181,6 +184,9 @@ func fromSession(s *auth.Session) *sessionRecord {
 		CreatedAt: s.CreatedAt.UTC(),
 		ExpiresAt: s.ExpiresAt.UTC(),
 		RevokedAt: s.RevokedAt.UTC(),
+		ClientID:  s.ClientID,
+		Scopes:    s.Scopes,
+		AuthTime:  s.AuthTime.UTC(),
 	}
 }
 
@@ -192,6 +198,9 @@ func (r *sessionRecord) session(tenant string) *auth.Session {
 		CreatedAt: r.CreatedAt,
 		ExpiresAt: r.ExpiresAt,
 		RevokedAt: r.RevokedAt,
+		ClientID:  r.ClientID,
+		Scopes:    r.Scopes,
+		AuthTime:  r.AuthTime,
 	}
 }
 

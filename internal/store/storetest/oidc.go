@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 )
@@ -20,6 +21,9 @@ func RunOIDC(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		{"ClientIsolation", testClientIsolation},
 		{"ConcurrentClientUpdates", testConcurrentClientUpdates},
 		{"ClientBackup", testClientBackup},
+		{"AuthRequests", testAuthRequests},
+		{"ClientSessions", testClientSessions},
+		{"BrowserSessions", testBrowserSessions},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
@@ -181,4 +185,124 @@ func testClientBackup(t *testing.T, newStore NewStore) {
 	got, err := dst.GetClient(ctx, "a", "c-1")
 	wantErr(t, "GetClient after restore", err, nil)
 	same(t, "restored client", got, want)
+}
+
+func testAuthRequests(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	ctx := t.Context()
+	mustTenant(t, s, "a")
+	mustTenant(t, s, "b")
+	now := sessionClock()
+	maxAge := uint(300)
+	r := &auth.AuthRequest{
+		ID: "ar-1", Tenant: "a", ClientID: "c-1", RedirectURI: "https://app.example/cb", State: "st",
+		Nonce: "n", Scopes: []string{"openid", "email"}, ResponseType: "code", CodeChallenge: "ch",
+		CodeChallengeMethod: "S256", Prompt: []string{"login"}, MaxAge: &maxAge, LoginHint: "ann",
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+	}
+	wantErr(t, "CreateAuthRequest of an unknown tenant", s.CreateAuthRequest(ctx, &auth.AuthRequest{ID: "x", Tenant: "nope", ExpiresAt: now.Add(time.Hour)}), auth.ErrNotFound)
+	wantErr(t, "CreateAuthRequest", s.CreateAuthRequest(ctx, r), nil)
+	got, err := s.GetAuthRequest(ctx, "a", "ar-1")
+	wantErr(t, "GetAuthRequest", err, nil)
+	same(t, "GetAuthRequest", got, r)
+	_, err = s.GetAuthRequest(ctx, "b", "ar-1")
+	wantErr(t, "GetAuthRequest from another tenant", err, auth.ErrNotFound)
+
+	code := hash("code-1")
+	up, err := s.UpdateAuthRequest(ctx, "a", "ar-1", func(r *auth.AuthRequest) error {
+		r.UserID, r.AuthTime, r.CodeHash, r.CodeExpiresAt = "u-1", now, code, now.Add(time.Minute)
+		return nil
+	})
+	wantErr(t, "UpdateAuthRequest", err, nil)
+	byCode, err := s.AuthRequestByCode(ctx, "a", code)
+	wantErr(t, "AuthRequestByCode", err, nil)
+	same(t, "AuthRequestByCode", byCode, up)
+	_, err = s.AuthRequestByCode(ctx, "b", code)
+	wantErr(t, "AuthRequestByCode from another tenant", err, auth.ErrNotFound)
+	_, err = s.AuthRequestByCode(ctx, "a", hash("other"))
+	wantErr(t, "AuthRequestByCode(unknown)", err, auth.ErrNotFound)
+
+	// A new code replaces the old one in the index.
+	if _, err := s.UpdateAuthRequest(ctx, "a", "ar-1", func(r *auth.AuthRequest) error { r.CodeHash = hash("code-2"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.AuthRequestByCode(ctx, "a", code)
+	wantErr(t, "AuthRequestByCode(replaced code)", err, auth.ErrNotFound)
+
+	wantErr(t, "DeleteAuthRequest", s.DeleteAuthRequest(ctx, "a", "ar-1"), nil)
+	_, err = s.GetAuthRequest(ctx, "a", "ar-1")
+	wantErr(t, "GetAuthRequest after delete", err, auth.ErrNotFound)
+	_, err = s.AuthRequestByCode(ctx, "a", hash("code-2"))
+	wantErr(t, "AuthRequestByCode after delete", err, auth.ErrNotFound)
+	wantErr(t, "DeleteAuthRequest again", s.DeleteAuthRequest(ctx, "a", "ar-1"), auth.ErrNotFound)
+
+	// An expired request is gone at once, though the backend drops it later.
+	old := &auth.AuthRequest{ID: "ar-2", Tenant: "a", ClientID: "c", CodeHash: hash("code-3"), CreatedAt: now, ExpiresAt: time.Now().Add(50 * time.Millisecond)}
+	wantErr(t, "CreateAuthRequest(short)", s.CreateAuthRequest(ctx, old), nil)
+	time.Sleep(100 * time.Millisecond)
+	_, err = s.GetAuthRequest(ctx, "a", "ar-2")
+	wantErr(t, "GetAuthRequest(expired)", err, auth.ErrNotFound)
+	_, err = s.AuthRequestByCode(ctx, "a", hash("code-3"))
+	wantErr(t, "AuthRequestByCode(expired)", err, auth.ErrNotFound)
+}
+
+func testClientSessions(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	ctx := t.Context()
+	mustTenant(t, s, "a")
+	if err := s.CreateUser(ctx, newUser("a", "u-1", "ann@example.com", "ann")); err != nil {
+		t.Fatal(err)
+	}
+	now := sessionClock()
+	sess := &auth.Session{ID: "s-1", Tenant: "a", UserID: "u-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+		ClientID: "c-1", Scopes: []string{"openid", "offline_access"}, AuthTime: now.Add(-time.Minute)}
+	if err := s.CreateSession(ctx, sess, hash("r-1")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SessionByRefreshToken(ctx, "a", hash("r-1"))
+	wantErr(t, "SessionByRefreshToken", err, nil)
+	same(t, "SessionByRefreshToken", got, sess)
+	if _, err := s.RotateRefreshToken(ctx, "a", hash("r-1"), hash("r-2"), now); err != nil {
+		t.Fatal(err)
+	}
+	// Both the rotated and the current token still name the session.
+	for _, r := range []string{"r-1", "r-2"} {
+		got, err := s.SessionByRefreshToken(ctx, "a", hash(r))
+		wantErr(t, "SessionByRefreshToken("+r+")", err, nil)
+		if got.ClientID != "c-1" || len(got.Scopes) != 2 {
+			t.Fatalf("session of %s lost its client binding: %+v", r, got)
+		}
+	}
+	_, err = s.SessionByRefreshToken(ctx, "a", hash("nope"))
+	wantErr(t, "SessionByRefreshToken(unknown)", err, auth.ErrNotFound)
+}
+
+func testBrowserSessions(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	ctx := t.Context()
+	mustTenant(t, s, "a")
+	mustTenant(t, s, "b")
+	if err := s.CreateUser(ctx, newUser("a", "u-1", "ann@example.com", "ann")); err != nil {
+		t.Fatal(err)
+	}
+	now := sessionClock()
+	b := &auth.BrowserSession{IDHash: hash("b-1"), Tenant: "a", UserID: "u-1", AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	wantErr(t, "CreateBrowserSession", s.CreateBrowserSession(ctx, b), nil)
+	wantErr(t, "CreateBrowserSession of an unknown user",
+		s.CreateBrowserSession(ctx, &auth.BrowserSession{IDHash: hash("b-2"), Tenant: "a", UserID: "ghost", ExpiresAt: now.Add(time.Hour)}), auth.ErrNotFound)
+	got, err := s.GetBrowserSession(ctx, "a", hash("b-1"))
+	wantErr(t, "GetBrowserSession", err, nil)
+	same(t, "GetBrowserSession", got, b)
+	_, err = s.GetBrowserSession(ctx, "b", hash("b-1"))
+	wantErr(t, "GetBrowserSession from another tenant", err, auth.ErrNotFound)
+	wantErr(t, "DeleteBrowserSession", s.DeleteBrowserSession(ctx, "a", hash("b-1")), nil)
+	_, err = s.GetBrowserSession(ctx, "a", hash("b-1"))
+	wantErr(t, "GetBrowserSession after delete", err, auth.ErrNotFound)
+	wantErr(t, "DeleteBrowserSession again", s.DeleteBrowserSession(ctx, "a", hash("b-1")), nil)
+
+	short := &auth.BrowserSession{IDHash: hash("b-3"), Tenant: "a", UserID: "u-1", AuthTime: now, CreatedAt: now, ExpiresAt: time.Now().Add(50 * time.Millisecond)}
+	wantErr(t, "CreateBrowserSession(short)", s.CreateBrowserSession(ctx, short), nil)
+	time.Sleep(100 * time.Millisecond)
+	_, err = s.GetBrowserSession(ctx, "a", hash("b-3"))
+	wantErr(t, "GetBrowserSession(expired)", err, auth.ErrNotFound)
 }

@@ -1,0 +1,364 @@
+package oidc
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/pages"
+)
+
+// Cookies of the hosted pages, both with path /t/{tenant}/.
+const (
+	sessionCookie = "wasmauth_session"
+	csrfCookie    = "wasmauth_csrf"
+)
+
+// browserSessionTTL is the longest a browser session lives.
+const browserSessionTTL = 24 * time.Hour
+
+// maxFormBody bounds the hosted forms' bodies.
+const maxFormBody = 16 << 10
+
+// tenantHandler serves one tenant's OpenID Provider paths (below the
+// issuer's path): the library's endpoints and the hosted pages.
+type tenantHandler struct {
+	p      *Provider
+	op     *op.Provider
+	tenant string
+	issuer string
+}
+
+func (h *tenantHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case pathAuthorize:
+		h.op.ServeHTTP(&responseFixer{ResponseWriter: w, h: h, addIss: true, htmlErrors: true}, r)
+	case pathCallback:
+		h.callback(w, r)
+	case pathToken:
+		h.op.ServeHTTP(&responseFixer{ResponseWriter: w, h: h, basicChallenge: true}, r)
+	case pathLogout:
+		h.logout(w, r)
+	case pathLogout + "/confirm":
+		h.confirmLogout(w, r)
+	case pathSignIn:
+		if r.Method == http.MethodPost {
+			h.signInPost(w, r)
+		} else {
+			h.signInGet(w, r)
+		}
+	case pathSignedOut:
+		h.message(w, http.StatusOK, "Signed out", "You are signed out.")
+	default:
+		h.message(w, http.StatusNotFound, "Not found", "There is no page here.")
+	}
+}
+
+// tenantName is the tenant's display name.
+func (h *tenantHandler) tenantName(ctx context.Context) string {
+	if t, err := h.p.svc.Tenant(ctx, h.tenant); err == nil && t.Name != "" {
+		return t.Name
+	}
+	return h.tenant
+}
+
+func (h *tenantHandler) message(w http.ResponseWriter, status int, title, msg string) {
+	pages.Render(w, status, "message", pages.Page{Tenant: h.tenantName(context.Background()), Title: title, Message: msg})
+}
+
+// cookie returns a cookie of the hosted pages.
+func (h *tenantHandler) cookie(name, value string, maxAge time.Duration) *http.Cookie {
+	return &http.Cookie{
+		Name: name, Value: value, Path: "/t/" + h.tenant + "/",
+		MaxAge: int(maxAge / time.Second), HttpOnly: true, Secure: h.p.secure, SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// browserSession returns the live browser session of the request's cookie,
+// or nil. A session ends with its user, and when the user's record changed
+// after it began (a new password, for example).
+func (h *tenantHandler) browserSession(r *http.Request) *auth.BrowserSession {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" || len(c.Value) > 128 {
+		return nil
+	}
+	ctx := r.Context()
+	b, err := h.p.svc.Store().GetBrowserSession(ctx, h.tenant, auth.HashSecret(c.Value))
+	if err != nil {
+		return nil
+	}
+	u, err := h.p.svc.Store().GetUser(ctx, h.tenant, b.UserID)
+	if err != nil || u.UpdatedAt.After(b.CreatedAt) {
+		return nil
+	}
+	return b
+}
+
+// csrfToken returns the browser's CSRF token, setting a new cookie when it
+// has none.
+func (h *tenantHandler) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 && len(c.Value) <= 128 {
+		return c.Value
+	}
+	tok := randomID()
+	http.SetCookie(w, h.cookie(csrfCookie, tok, browserSessionTTL))
+	return tok
+}
+
+// checkCSRF reports whether the form's token matches the browser's cookie.
+func checkCSRF(r *http.Request) bool {
+	c, err := r.Cookie(csrfCookie)
+	field := r.PostFormValue("csrf")
+	return err == nil && c.Value != "" && field != "" &&
+		subtle.ConstantTimeCompare([]byte(c.Value), []byte(field)) == 1
+}
+
+// needsLogin reports whether the request asks for a password although the
+// browser has a session: prompt=login, or a max_age the session is past.
+func (h *tenantHandler) needsLogin(ar *auth.AuthRequest, b *auth.BrowserSession) bool {
+	if b == nil || slices.Contains(ar.Prompt, oidc.PromptLogin) {
+		return true
+	}
+	if ar.MaxAge != nil && h.p.svc.Now().Sub(b.AuthTime) > time.Duration(*ar.MaxAge)*time.Second {
+		return true
+	}
+	return false
+}
+
+// pendingRequest loads the authorization request named by the id field,
+// or answers with the error page.
+func (h *tenantHandler) pendingRequest(w http.ResponseWriter, r *http.Request, id string) *auth.AuthRequest {
+	ar, err := h.p.svc.Store().GetAuthRequest(r.Context(), h.tenant, id)
+	if err != nil || ar.CodeHash != nil {
+		h.message(w, http.StatusBadRequest, "Sign-in expired",
+			"This sign-in link is no longer valid. Go back to the app and sign in again.")
+		return nil
+	}
+	return ar
+}
+
+// signInGet shows the sign-in form, or, with a live browser session, goes
+// straight back to the app (single sign-on). prompt=none without a session
+// returns login_required to the app.
+func (h *tenantHandler) signInGet(w http.ResponseWriter, r *http.Request) {
+	ar := h.pendingRequest(w, r, r.URL.Query().Get("id"))
+	if ar == nil {
+		return
+	}
+	b := h.browserSession(r)
+	if !h.needsLogin(ar, b) {
+		h.complete(w, r, ar, b.UserID, b.AuthTime)
+		return
+	}
+	if slices.Contains(ar.Prompt, oidc.PromptNone) {
+		op.AuthRequestError(&responseFixer{ResponseWriter: w, h: h, addIss: true, htmlErrors: true}, r,
+			&authRequest{ar}, oidc.ErrLoginRequired(), h.op)
+		return
+	}
+	h.renderSignIn(w, r, http.StatusOK, ar.ID, ar.LoginHint, "")
+}
+
+func (h *tenantHandler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, id, identifier, msg string) {
+	pages.Render(w, status, "signin", pages.SignIn{
+		Page:   pages.Page{Tenant: h.tenantName(r.Context()), Title: "Sign in", Message: msg},
+		Action: h.issuer + pathSignIn, RequestID: id, CSRF: h.csrfToken(w, r), Identifier: identifier,
+	})
+}
+
+// signInPost checks the form's password with the v1 login rules, starts a
+// browser session and goes back to the app.
+func (h *tenantHandler) signInPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil || !checkCSRF(r) {
+		h.message(w, http.StatusForbidden, "Request refused",
+			"This form was not sent from this browser's sign-in page. Go back to the app and sign in again.")
+		return
+	}
+	ar := h.pendingRequest(w, r, r.PostFormValue("id"))
+	if ar == nil {
+		return
+	}
+	identifier := r.PostFormValue("identifier")
+	u, err := h.p.svc.SignIn(r.Context(), h.tenant, identifier, r.PostFormValue("password"), metaOf(r.Context()))
+	if err != nil {
+		status, msg := signInFailure(err)
+		if status == http.StatusInternalServerError {
+			h.p.log.Error("hosted sign-in failed", "tenant", h.tenant, "err", err)
+		}
+		h.renderSignIn(w, r, status, ar.ID, identifier, msg)
+		return
+	}
+	now := h.p.svc.Now()
+	id := randomID()
+	if err := h.p.svc.Store().CreateBrowserSession(r.Context(), &auth.BrowserSession{
+		IDHash: auth.HashSecret(id), Tenant: h.tenant, UserID: u.ID, AuthTime: now,
+		CreatedAt: now, ExpiresAt: now.Add(browserSessionTTL),
+	}); err != nil {
+		h.p.log.Error("storing a browser session", "tenant", h.tenant, "err", err)
+		h.message(w, http.StatusInternalServerError, "Something went wrong", "Sign-in is not available right now; try again later.")
+		return
+	}
+	http.SetCookie(w, h.cookie(sessionCookie, id, browserSessionTTL))
+	h.complete(w, r, ar, u.ID, now)
+}
+
+// signInFailure maps a login error to the page's status and message: one
+// message for an unknown user and a wrong password, and "try again later"
+// when the tenant's module or the server fails.
+func signInFailure(err error) (int, string) {
+	switch auth.ErrorCode(err) {
+	case auth.CodeInvalidCredentials:
+		return http.StatusUnauthorized, "Wrong email, username or password."
+	case auth.CodeInvalidRequest:
+		return http.StatusBadRequest, "Enter your email or username and your password."
+	case auth.CodeRateLimited:
+		return http.StatusTooManyRequests, "Too many attempts. Try again later."
+	case auth.CodeInternal:
+		return http.StatusInternalServerError, "Sign-in is not available right now. Try again later."
+	}
+	return http.StatusServiceUnavailable, "Sign-in is not available right now. Try again later."
+}
+
+// complete marks the request signed in and sends the browser to the
+// library's callback, which gives out the code.
+func (h *tenantHandler) complete(w http.ResponseWriter, r *http.Request, ar *auth.AuthRequest, userID string, authTime time.Time) {
+	_, err := h.p.svc.Store().UpdateAuthRequest(r.Context(), h.tenant, ar.ID, func(a *auth.AuthRequest) error {
+		if a.CodeHash != nil {
+			return errors.New("the request already has a code")
+		}
+		a.UserID, a.AuthTime = userID, authTime
+		return nil
+	})
+	if err != nil {
+		h.message(w, http.StatusBadRequest, "Sign-in expired", "This sign-in link is no longer valid. Go back to the app and sign in again.")
+		return
+	}
+	http.Redirect(w, r, h.issuer+pathCallback+"?id="+url.QueryEscape(ar.ID), http.StatusSeeOther)
+}
+
+// callback hands a signed-in request to the library, which redirects to the
+// app with the code, but only in the browser that signed in: a request id
+// seen elsewhere (it is in the sign-in page's URL) gives no code.
+func (h *tenantHandler) callback(w http.ResponseWriter, r *http.Request) {
+	ar, err := h.p.svc.Store().GetAuthRequest(r.Context(), h.tenant, r.URL.Query().Get("id"))
+	b := h.browserSession(r)
+	if err != nil || b == nil || ar.UserID == "" || ar.UserID != b.UserID {
+		h.message(w, http.StatusBadRequest, "Sign-in expired", "This sign-in link is no longer valid. Go back to the app and sign in again.")
+		return
+	}
+	h.op.ServeHTTP(&responseFixer{ResponseWriter: w, h: h, addIss: true, htmlErrors: true}, r)
+}
+
+// browserSessionKey carries the request's browser session to
+// TerminateSessionFromRequest.
+type browserSessionKey struct{}
+
+// logout runs the library's end_session with the browser's session in the
+// context.
+func (h *tenantHandler) logout(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if b := h.browserSession(r); b != nil {
+		ctx = context.WithValue(ctx, browserSessionKey{}, b)
+	}
+	h.op.ServeHTTP(&responseFixer{ResponseWriter: w, h: h, htmlErrors: true}, r.WithContext(ctx))
+}
+
+// TerminateSessionFromRequest ends the browser session when the
+// id_token_hint names its user, and returns where the library redirects:
+// the validated post_logout_redirect_uri (with state) or the signed-out
+// page. Without such a hint a live session is not ended here: the person
+// confirms on a page first (RP-Initiated Logout §2).
+func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSessionRequest) (string, error) {
+	b, _ := ctx.Value(browserSessionKey{}).(*auth.BrowserSession)
+	if b == nil {
+		return req.RedirectURI, nil
+	}
+	if req.IDTokenHintClaims == nil || req.UserID != b.UserID {
+		return s.issuer + pathLogout + "/confirm", nil
+	}
+	if err := s.store().DeleteBrowserSession(ctx, s.tenant, b.IDHash); err != nil {
+		return "", err
+	}
+	return req.RedirectURI, nil
+}
+
+// confirmLogout asks the person to confirm signing out, and on the form's
+// post (with its CSRF token) ends the browser session.
+func (h *tenantHandler) confirmLogout(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		pages.Render(w, http.StatusOK, "confirm", pages.Confirm{
+			Page:   pages.Page{Tenant: h.tenantName(r.Context()), Title: "Sign out?", Message: "An app asked to sign you out."},
+			Action: h.issuer + pathLogout + "/confirm", CSRF: h.csrfToken(w, r), Button: "Sign out",
+		})
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil || !checkCSRF(r) {
+		h.message(w, http.StatusForbidden, "Request refused", "This form was not sent from this browser's page.")
+		return
+	}
+	if b := h.browserSession(r); b != nil {
+		if err := h.p.svc.Store().DeleteBrowserSession(r.Context(), h.tenant, b.IDHash); err != nil {
+			h.message(w, http.StatusInternalServerError, "Something went wrong", "Try again later.")
+			return
+		}
+	}
+	http.SetCookie(w, h.cookie(sessionCookie, "", -time.Second))
+	http.Redirect(w, r, h.issuer+pathSignedOut, http.StatusSeeOther)
+}
+
+// responseFixer adjusts the library's answers to the contract: the
+// authorization response carries iss (RFC 9207), an error the library shows
+// instead of redirecting (unknown client, unregistered redirect_uri) is the
+// HTML error page, and a 401 from the token endpoint has WWW-Authenticate.
+type responseFixer struct {
+	http.ResponseWriter
+	h              *tenantHandler
+	addIss         bool
+	htmlErrors     bool
+	basicChallenge bool
+	swallow        bool // the library's plain-text error body is replaced
+}
+
+func (f *responseFixer) WriteHeader(status int) {
+	hdr := f.Header()
+	switch {
+	case f.addIss && (status == http.StatusFound || status == http.StatusSeeOther):
+		if loc := hdr.Get("Location"); loc != "" && !strings.HasPrefix(loc, f.h.issuer+"/") {
+			if u, err := url.Parse(loc); err == nil {
+				q := u.Query()
+				q.Set("iss", f.h.issuer)
+				u.RawQuery = q.Encode()
+				hdr.Set("Location", u.String())
+			}
+		}
+	case f.htmlErrors && status >= 400 && strings.HasPrefix(hdr.Get("Content-Type"), "text/plain"):
+		f.swallow = true
+		hdr.Del("Content-Length")
+		pages.Render(f.ResponseWriter, status, "message", pages.Page{
+			Tenant:  f.h.tenantName(context.Background()),
+			Title:   "Sign-in error",
+			Message: "This app's sign-in request is not valid (unknown app or redirect address). Contact the app's owner.",
+		})
+		return
+	case f.basicChallenge && status == http.StatusUnauthorized:
+		hdr.Set("WWW-Authenticate", `Basic realm="`+f.h.issuer+`"`)
+	}
+	f.ResponseWriter.WriteHeader(status)
+}
+
+func (f *responseFixer) Write(b []byte) (int, error) {
+	if f.swallow {
+		return len(b), nil
+	}
+	return f.ResponseWriter.Write(b)
+}
