@@ -1,0 +1,140 @@
+package oidc_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	examples "github.com/wasmauth/wasmauth/examples-wasm"
+	"github.com/wasmauth/wasmauth/internal/testserver"
+)
+
+// setUpLegacy gives the tenant the examples' SQLite legacy database and the
+// Go example module, and switches migration on.
+func (e *env) setUpLegacy(t *testing.T) {
+	t.Helper()
+	l := e.ts.LegacyDB(t, "sqlite", e.tenant)
+	base := "/admin/v1/tenants/" + e.tenant
+	e.ts.Must(e.ts.Do("PUT", base+"/script", e.key, examples.GoLegacy), 201, "upload script")
+	e.ts.Must(e.ts.Do("PUT", base+"/connection", e.key, map[string]any{"driver": l.Driver, "dsn": l.DSN, "config": l.Config}), 200, "set connection")
+	e.ts.Must(e.ts.Do("PUT", base+"/migration", e.key, map[string]any{"enabled": true}), 200, "enable migration")
+}
+
+func TestLegacyUserMigratesThroughThePage(t *testing.T) {
+	e := newEnv(t)
+	e.setUpLegacy(t)
+	app := newRP(t, e, e.clientID, e.secret)
+	verifier := oauth2.GenerateVerifier()
+	b := newBrowser(t)
+	start := b.get(app.conf.AuthCodeURL("s", gooidc.Nonce("n"), oauth2.S256ChallengeOption(verifier)))
+	q := codeOf(t, b.signIn(start, "alice@example.com", testserver.SeedPassword("alice")))
+	tok, err := app.conf.Exchange(t.Context(), q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt, err := app.verifier.Verify(t.Context(), tok.Extra("id_token").(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims struct {
+		Email    string `json:"email"`
+		Username string `json:"preferred_username"`
+	}
+	_ = idt.Claims(&claims)
+	if claims.Email != "alice@example.com" || claims.Username != "alice" {
+		t.Errorf("migrated user's claims: %+v", claims)
+	}
+	users := e.ts.Must(e.ts.Do("GET", "/admin/v1/tenants/acme/users?source=legacy", e.key, nil), 200, "list users")
+	if list, _ := users.JSON["users"].([]any); len(list) != 1 {
+		t.Fatalf("legacy users after the page's sign-in: %s", users.Body)
+	}
+
+	// A failing module (an unknown hash format) shows "try again later",
+	// not "wrong password".
+	p := b.signIn(b.get(app.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login"))),
+		"mallory@example.com", "hunter2")
+	if p.status != http.StatusServiceUnavailable || !strings.Contains(p.body, "Try again later") || strings.Contains(p.body, "Wrong") {
+		t.Errorf("module failure page: %d %s", p.status, p.body)
+	}
+}
+
+func TestLogout(t *testing.T) {
+	e := newEnv(t)
+	app := newRP(t, e, e.clientID, e.secret)
+	verifier := oauth2.GenerateVerifier()
+	q, b := e.authorize(t, app, verifier)
+	tok, err := app.conf.Exchange(t.Context(), q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hint := tok.Extra("id_token").(string)
+	sso := func(b *browser) bool {
+		p := b.get(app.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)))
+		return p.status == http.StatusFound
+	}
+	if !sso(b) {
+		t.Fatal("no single sign-on before logout")
+	}
+
+	// Without a hint: a confirmation page, and the session lives on.
+	p := b.get(e.issuer + "/logout?" + url.Values{"client_id": {e.clientID}, "post_logout_redirect_uri": {"https://app.example/bye"}}.Encode())
+	if p.status != 200 || !strings.Contains(p.body, "Sign out") || !strings.HasSuffix(p.url.Path, "/logout/confirm") {
+		t.Fatalf("logout without a hint: %d %s %s", p.status, p.url, p.body)
+	}
+	if !sso(b) {
+		t.Fatal("a logout link without a hint ended the session")
+	}
+	// An unregistered post_logout_redirect_uri is refused.
+	b.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	p = b.get(e.issuer + "/logout?" + url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {"https://evil.example/"}}.Encode())
+	if p.status < 400 || strings.Contains(p.location, "evil") {
+		t.Fatalf("unregistered post_logout_redirect_uri: %d %q", p.status, p.location)
+	}
+	// With the hint: the session ends, back to the app with state.
+	p = b.get(e.issuer + "/logout?" + url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {"https://app.example/bye"}, "state": {"xyz"}}.Encode())
+	if p.status != http.StatusFound || p.location != "https://app.example/bye?state=xyz" {
+		t.Fatalf("logout with a hint: %d %q %s", p.status, p.location, p.body)
+	}
+	b.http.CheckRedirect = newBrowser(t).http.CheckRedirect
+	if sso(b) {
+		t.Fatal("single sign-on after logout")
+	}
+}
+
+func TestConfirmedLogoutAndPasswordChange(t *testing.T) {
+	e := newEnv(t)
+	app := newRP(t, e, e.clientID, e.secret)
+	verifier := oauth2.GenerateVerifier()
+	sso := func(b *browser) bool {
+		return b.get(app.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier))).status == http.StatusFound
+	}
+	_, b := e.authorize(t, app, verifier)
+	confirm := b.get(e.issuer + "/logout")
+	form := formFields(confirm.body)
+	if p := newBrowser(t).post(e.issuer+"/logout/confirm", form); p.status != http.StatusForbidden {
+		t.Errorf("confirmation posted from another browser: %d", p.status)
+	}
+	if !sso(b) {
+		t.Fatal("a refused confirmation ended the session")
+	}
+	if p := b.post(e.issuer+"/logout/confirm", form); p.status != 200 || !strings.Contains(p.body, "signed out") {
+		t.Fatalf("confirmed logout: %d %s", p.status, p.body)
+	}
+	if sso(b) {
+		t.Fatal("single sign-on after a confirmed logout")
+	}
+
+	// A password change ends the browser session.
+	_, b = e.authorize(t, app, verifier)
+	login := e.ts.Must(e.ts.Login(e.tenant, e.email, userPassword), 200, "v1 login")
+	e.ts.Must(e.ts.Do("POST", "/t/acme/password", login.Str("access_token"), map[string]any{
+		"current_password": userPassword, "new_password": "another long passphrase 7",
+	}), 204, "change password")
+	if sso(b) {
+		t.Fatal("single sign-on after a password change")
+	}
+}
