@@ -69,10 +69,11 @@ func (s *Service) IDTokenKeys(ctx context.Context, tenant string) ([]token.Key, 
 	if err != nil {
 		return nil, err
 	}
+	k.CreatedAt = s.now().UTC()
 	t, err = s.store.UpdateTenant(ctx, tenant, func(t *Tenant) error {
 		if len(idTokenKeys(t)) == 0 {
 			// Appended: SigningKeys[0] keeps signing access tokens.
-			t.SigningKeys = append(t.SigningKeys, SigningKey{ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt})
+			t.SigningKeys = append(t.SigningKeys, fromTokenKey(k))
 		}
 		return nil
 	})

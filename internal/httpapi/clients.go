@@ -114,3 +114,22 @@ func (s *Server) rotateClientSecret(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"client_secret": secret})
 }
+
+// keyJSON is a signing key as the admin API shows it: never its private part.
+type keyJSON struct {
+	KID       string    `json:"kid"`
+	Alg       string    `json:"alg"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (s *Server) rotateKeys(c *fiber.Ctx) error {
+	t, err := s.svc.RotateKeys(c.UserContext(), tenantParam(c), adminMeta(c))
+	if err != nil {
+		return err
+	}
+	out := make([]keyJSON, len(t.SigningKeys))
+	for i, k := range t.SigningKeys {
+		out[i] = keyJSON{KID: k.ID, Alg: k.Algorithm, CreatedAt: k.CreatedAt}
+	}
+	return c.JSON(fiber.Map{"keys": out})
+}

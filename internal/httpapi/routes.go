@@ -47,6 +47,7 @@ func (s *Server) routes() {
 	ta.Put("/clients/:id", s.updateClient)
 	ta.Delete("/clients/:id", s.deleteClient)
 	ta.Post("/clients/:id/secret", s.rotateClientSecret)
+	ta.Post("/keys/rotate", s.rotateKeys)
 
 	pub := app.Group("/t/:tenant")
 	pub.Post("/register", s.register)

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 )
 
@@ -290,5 +289,4 @@ func TestV1RefreshKeepsWorking(t *testing.T) {
 	if p.status == 200 {
 		t.Fatalf("a confidential client's refresh token worked without its secret: %s", p.body)
 	}
-	_ = gooidc.ScopeOpenID
 }

@@ -105,7 +105,6 @@ func (p *Provider) provider(ctx context.Context, tenant string) (*op.Provider, e
 			op.NewEndpoint(pathAuthorize[1:]), op.NewEndpoint(pathToken[1:]), op.NewEndpoint(pathUserinfo[1:]),
 			op.NewEndpoint(pathRevoke[1:]), op.NewEndpoint(pathLogout[1:]), op.NewEndpoint(pathJWKS[1:])),
 		op.WithCrypto(newTokenCrypto(p.cryptoKey)),
-		op.WithLogger(p.log),
 	}
 	if !p.secure {
 		opts = append(opts, op.WithAllowInsecure())

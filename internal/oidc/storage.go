@@ -21,8 +21,6 @@ const (
 	authRequestTTL = 15 * time.Minute
 	// codeTTL is how long an authorization code works (the contract: ≤ 60 s).
 	codeTTL = 60 * time.Second
-	// idTokenTTL is the lifetime of ID tokens.
-	idTokenTTL = time.Hour
 )
 
 // errNotSupported answers the library's calls for features wasmauth does

@@ -64,7 +64,7 @@ func (c *client) LoginURL(id string) string { return c.loginURL + "?id=" + url.Q
 // AccessTokenType is "bearer": the library hands out the token storage
 // made, a v1 access token (see tokenCrypto).
 func (c *client) AccessTokenType() op.AccessTokenType { return op.AccessTokenTypeBearer }
-func (c *client) IDTokenLifetime() time.Duration      { return idTokenTTL }
+func (c *client) IDTokenLifetime() time.Duration      { return auth.IDTokenTTL }
 func (c *client) DevMode() bool                       { return false }
 func (c *client) RestrictAdditionalIdTokenScopes() func([]string) []string {
 	return func(s []string) []string { return s }
