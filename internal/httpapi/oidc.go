@@ -14,7 +14,7 @@ import (
 // that are not v1's: authorization, the hosted pages and logout. The token
 // endpoint and discovery are v1's paths; token and discovery hand them over.
 func (s *Server) oidcRoutes(pub fiber.Router) {
-	for _, p := range []string{"/authorize", "/signin", "/logout", "/logout/confirm"} {
+	for _, p := range []string{"/authorize", "/signin", "/signup", "/logout", "/logout/confirm"} {
 		pub.Get(p, s.oidcHandler)
 		pub.Post(p, s.oidcHandler)
 	}

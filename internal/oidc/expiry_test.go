@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/httpapi"
 	"github.com/wasmauth/wasmauth/internal/oidc"
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
@@ -60,7 +61,7 @@ func TestCodeExpiresAfter60s(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := oidc.New(svc, nil)
+	p := oidc.New(svc, nil, httpapi.StatusOf)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, err := p.Handler(r.Context(), "acme")
 		if err != nil {

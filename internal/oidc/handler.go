@@ -56,6 +56,12 @@ func (h *tenantHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			h.signInGet(w, r)
 		}
+	case pathSignUp:
+		if r.Method == http.MethodPost {
+			h.signUpPost(w, r)
+		} else {
+			h.signUpGet(w, r)
+		}
 	case pathSignedOut:
 		h.message(w, http.StatusOK, "Signed out", "You are signed out.")
 	default:
@@ -171,6 +177,7 @@ func (h *tenantHandler) renderSignIn(w http.ResponseWriter, r *http.Request, sta
 	pages.Render(w, status, "signin", pages.SignIn{
 		Page:   pages.Page{Tenant: h.tenantName(r.Context()), Title: "Sign in", Message: msg},
 		Action: h.issuer + pathSignIn, RequestID: id, CSRF: h.csrfToken(w, r), Identifier: identifier,
+		SignUpURL: h.issuer + pathSignUp + "?id=" + url.QueryEscape(id),
 	})
 }
 
@@ -190,42 +197,92 @@ func (h *tenantHandler) signInPost(w http.ResponseWriter, r *http.Request) {
 	identifier := r.PostFormValue("identifier")
 	u, err := h.p.svc.SignIn(r.Context(), h.tenant, identifier, r.PostFormValue("password"), metaOf(r.Context()))
 	if err != nil {
-		status, msg := signInFailure(err)
-		if status == http.StatusInternalServerError {
-			h.p.log.Error("hosted sign-in failed", "tenant", h.tenant, "err", err)
-		}
-		h.renderSignIn(w, r, status, ar.ID, identifier, msg)
+		h.fail(err, func(status int, msg string) { h.renderSignIn(w, r, status, ar.ID, identifier, msg) })
 		return
 	}
+	h.startSession(w, r, ar, u.ID)
+}
+
+// startSession starts a browser session for a user who has just entered
+// their password, and goes back to the app.
+func (h *tenantHandler) startSession(w http.ResponseWriter, r *http.Request, ar *auth.AuthRequest, userID string) {
 	now := h.p.svc.Now()
 	id := randomID()
 	if err := h.p.svc.Store().CreateBrowserSession(r.Context(), &auth.BrowserSession{
-		IDHash: auth.HashSecret(id), Tenant: h.tenant, UserID: u.ID, AuthTime: now,
+		IDHash: auth.HashSecret(id), Tenant: h.tenant, UserID: userID, AuthTime: now,
 		CreatedAt: now, ExpiresAt: now.Add(browserSessionTTL),
 	}); err != nil {
 		h.p.log.Error("storing a browser session", "tenant", h.tenant, "err", err)
-		h.message(w, http.StatusInternalServerError, "Something went wrong", "Sign-in is not available right now; try again later.")
+		h.message(w, http.StatusInternalServerError, "Something went wrong", "Sign-in is not available right now. Try again later.")
 		return
 	}
 	http.SetCookie(w, h.cookie(sessionCookie, id, browserSessionTTL))
-	h.complete(w, r, ar, u.ID, now)
+	h.complete(w, r, ar, userID, now)
 }
 
-// signInFailure maps a login error to the page's status and message: one
-// message for an unknown user and a wrong password, and "try again later"
-// when the tenant's module or the server fails.
-func signInFailure(err error) (int, string) {
+// signUpGet shows the registration form of a pending request.
+func (h *tenantHandler) signUpGet(w http.ResponseWriter, r *http.Request) {
+	if ar := h.pendingRequest(w, r, r.URL.Query().Get("id")); ar != nil {
+		h.renderSignUp(w, r, http.StatusOK, ar.ID, "", "", "")
+	}
+}
+
+func (h *tenantHandler) renderSignUp(w http.ResponseWriter, r *http.Request, status int, id, email, username, msg string) {
+	pages.Render(w, status, "signup", pages.SignUp{
+		Page:   pages.Page{Tenant: h.tenantName(r.Context()), Title: "Create an account", Message: msg},
+		Action: h.issuer + pathSignUp, RequestID: id, CSRF: h.csrfToken(w, r), Email: email, Username: username,
+		SignInURL: h.issuer + pathSignIn + "?id=" + url.QueryEscape(id),
+	})
+}
+
+// signUpPost registers a user with v1's /register rules (get_user while
+// migration is on), signs them in and goes back to the app.
+func (h *tenantHandler) signUpPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil || !checkCSRF(r) {
+		h.message(w, http.StatusForbidden, "Request refused",
+			"This form was not sent from this browser's page. Go back to the app and sign in again.")
+		return
+	}
+	ar := h.pendingRequest(w, r, r.PostFormValue("id"))
+	if ar == nil {
+		return
+	}
+	email, username := r.PostFormValue("email"), r.PostFormValue("username")
+	u, err := h.p.svc.Register(r.Context(), h.tenant, auth.RegisterInput{
+		Email: email, Username: username, Password: r.PostFormValue("password"),
+	}, metaOf(r.Context()))
+	if err != nil {
+		h.fail(err, func(status int, msg string) { h.renderSignUp(w, r, status, ar.ID, email, username, msg) })
+		return
+	}
+	h.startSession(w, r, ar, u.ID)
+}
+
+// failureMessage is the page's message for a failed sign-in or
+// registration: one for an unknown user and a wrong password, the service's
+// own for what the person can fix, and "try again later" when the tenant's
+// module or the server fails.
+func failureMessage(err error) string {
 	switch auth.ErrorCode(err) {
 	case auth.CodeInvalidCredentials:
-		return http.StatusUnauthorized, "Wrong email, username or password."
-	case auth.CodeInvalidRequest:
-		return http.StatusBadRequest, "Enter your email or username and your password."
+		return "Wrong email, username or password."
+	case auth.CodeInvalidRequest, auth.CodeWeakPassword, auth.CodeUserExists:
+		return auth.ErrorMessage(err)
 	case auth.CodeRateLimited:
-		return http.StatusTooManyRequests, "Too many attempts. Try again later."
-	case auth.CodeInternal:
-		return http.StatusInternalServerError, "Sign-in is not available right now. Try again later."
+		return "Too many attempts. Try again later."
 	}
-	return http.StatusServiceUnavailable, "Sign-in is not available right now. Try again later."
+	return "This is not available right now. Try again later."
+}
+
+// fail re-renders a form after err with the status the HTTP API gives err's
+// code (its one table) and failureMessage.
+func (h *tenantHandler) fail(err error, render func(status int, msg string)) {
+	code := auth.ErrorCode(err)
+	if code == auth.CodeInternal {
+		h.p.log.Error("hosted form failed", "tenant", h.tenant, "err", err)
+	}
+	render(h.p.statusOf(code), failureMessage(err))
 }
 
 // complete marks the request signed in and sends the browser to the

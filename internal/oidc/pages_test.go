@@ -3,6 +3,7 @@ package oidc_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -137,4 +138,51 @@ func TestConfirmedLogoutAndPasswordChange(t *testing.T) {
 	if sso(b) {
 		t.Fatal("single sign-on after a password change")
 	}
+}
+
+func TestRegistrationPage(t *testing.T) {
+	e := newEnv(t)
+	app := newRP(t, e, e.clientID, e.secret)
+	verifier := oauth2.GenerateVerifier()
+	b := newBrowser(t)
+	start := b.get(app.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)))
+	link := regexpFind(t, start.body, `href="([^"]*/signup\?id=[^"]*)"`)
+	form := b.get(strings.ReplaceAll(link, "&amp;", "&"))
+	if form.status != 200 || !strings.Contains(form.body, `<label for="email">`) {
+		t.Fatalf("registration page: %d %s", form.status, form.body)
+	}
+	post := func(b *browser, email, pw string, fields url.Values) *page {
+		f := url.Values{"id": {fields.Get("id")}, "csrf": {fields.Get("csrf")}, "email": {email}, "password": {pw}}
+		return b.post(form.url.String(), f)
+	}
+	fields := formFields(form.body)
+	if p := post(newBrowser(t), "bo@example.com", userPassword, fields); p.status != http.StatusForbidden {
+		t.Errorf("registration posted from another browser: %d", p.status)
+	}
+	if p := post(b, e.email, userPassword, fields); p.status != http.StatusConflict || !strings.Contains(p.body, "exists") {
+		t.Errorf("taken email: %d", p.status)
+	}
+	if p := post(b, "bo@example.com", "password", fields); p.status != http.StatusUnprocessableEntity {
+		t.Errorf("weak password: %d", p.status)
+	}
+	q := codeOf(t, post(b, "bo@example.com", userPassword, fields))
+	tok, err := app.conf.Exchange(t.Context(), q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := app.provider.UserInfo(t.Context(), oauth2.StaticTokenSource(tok))
+	if err != nil || info.Email != "bo@example.com" {
+		t.Fatalf("userinfo of the new user: %+v %v", info, err)
+	}
+	// The new user signs in with v1's JSON /login too.
+	e.ts.Must(e.ts.Login(e.tenant, "bo@example.com", userPassword), 200, "v1 login of the new user")
+}
+
+func regexpFind(t *testing.T, s, pattern string) string {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no %s in %s", pattern, s)
+	}
+	return m[1]
 }

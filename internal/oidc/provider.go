@@ -25,6 +25,7 @@ const (
 	pathLogout    = "/logout"
 	pathJWKS      = "/.well-known/jwks.json"
 	pathSignIn    = "/signin"
+	pathSignUp    = "/signup"
 	pathSignedOut = "/signed-out"
 )
 
@@ -45,9 +46,10 @@ func metaOf(ctx context.Context) auth.Meta {
 // Provider is the OpenID Provider of every tenant: one zitadel/oidc
 // provider per tenant, made on first use, whose issuer is the tenant's.
 type Provider struct {
-	svc    *auth.Service
-	log    *slog.Logger
-	secure bool // the base URL is https: cookies get Secure
+	svc      *auth.Service
+	log      *slog.Logger
+	statusOf func(auth.Code) int
+	secure   bool // the base URL is https: cookies get Secure
 	// cryptoKey encrypts authorization codes (the library's AES-GCM). A
 	// new one at each start only voids codes in flight, which live 60 s.
 	cryptoKey [32]byte
@@ -56,12 +58,14 @@ type Provider struct {
 	ops map[string]*op.Provider
 }
 
-// New returns the OpenID Provider of svc's tenants.
-func New(svc *auth.Service, log *slog.Logger) *Provider {
+// New returns the OpenID Provider of svc's tenants. statusOf is the HTTP
+// API's table from error codes to statuses, which the hosted pages answer
+// with too.
+func New(svc *auth.Service, log *slog.Logger, statusOf func(auth.Code) int) *Provider {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Provider{svc: svc, log: log, ops: map[string]*op.Provider{}}
+	p := &Provider{svc: svc, log: log, statusOf: statusOf, ops: map[string]*op.Provider{}}
 	p.secure = strings.HasPrefix(svc.Issuer(""), "https://")
 	if _, err := rand.Read(p.cryptoKey[:]); err != nil {
 		panic(err) // crypto/rand never fails on supported platforms

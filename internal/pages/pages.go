@@ -36,6 +36,20 @@ type SignIn struct {
 	CSRF string
 	// Identifier prefills the email or username field.
 	Identifier string
+	// SignUpURL links to the registration page.
+	SignUpURL string
+}
+
+// SignUp is the registration form.
+type SignUp struct {
+	Page
+	Action    string
+	RequestID string
+	CSRF      string
+	// Email and Username prefill the form after an error.
+	Email, Username string
+	// SignInURL links back to the sign-in page.
+	SignInURL string
 }
 
 // Confirm asks the person to confirm an action (signing out) with a form.
@@ -57,7 +71,7 @@ func SetHeaders(h http.Header) {
 	h.Set("X-Frame-Options", "DENY")
 }
 
-// Render writes the page name ("signin", "message" or "confirm") with data
+// Render writes the page name ("signin", "signup", "message" or "confirm") with data
 // and status.
 func Render(w http.ResponseWriter, status int, name string, data any) {
 	var buf bytes.Buffer

@@ -7,13 +7,15 @@ import (
 )
 
 func TestRenderEscapesAndSetsHeaders(t *testing.T) {
-	for _, name := range []string{"signin", "message", "confirm"} {
+	for _, name := range []string{"signin", "signup", "message", "confirm"} {
 		w := httptest.NewRecorder()
 		evil := `<script>alert(1)</script>`
 		var data any
 		switch name {
 		case "signin":
 			data = SignIn{Page: Page{Tenant: evil, Title: "Sign in", Message: evil}, Action: "/t/a/signin", RequestID: `"><x`, CSRF: "tok", Identifier: evil}
+		case "signup":
+			data = SignUp{Page: Page{Tenant: evil, Title: "Create an account", Message: evil}, Action: "/t/a/signup", RequestID: `"><x`, CSRF: "tok", Email: evil, SignInURL: "javascript:alert(1)"}
 		case "confirm":
 			data = Confirm{Page: Page{Tenant: evil, Title: "Sign out?"}, Action: "/t/a/logout/confirm", CSRF: "tok", Button: "Sign out"}
 		default:
@@ -21,7 +23,7 @@ func TestRenderEscapesAndSetsHeaders(t *testing.T) {
 		}
 		Render(w, 400, name, data)
 		body := w.Body.String()
-		if w.Code != 400 || strings.Contains(body, "<script") || strings.Contains(body, `"><x`) {
+		if w.Code != 400 || strings.Contains(body, "<script") || strings.Contains(body, `"><x`) || strings.Contains(body, "javascript:") {
 			t.Errorf("%s: status %d, unescaped input in %s", name, w.Code, body)
 		}
 		for h, want := range map[string]string{

@@ -231,7 +231,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ReadTimeout:  cfg.ReadTimeout,
 		WriteTimeout: cfg.WriteTimeout,
 		IdleTimeout:  cfg.IdleTimeout,
-		OIDC:         oidc.New(s.svc, log),
+		OIDC:         oidc.New(s.svc, log, httpapi.StatusOf),
 	}, s.svc, log)
 	return s, nil
 }
