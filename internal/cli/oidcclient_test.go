@@ -46,6 +46,9 @@ func TestOIDCClientCommands(t *testing.T) {
 	if r := runCLI(t, env, "", "client", "get", c.ClientID, "--tenant", "acme"); r.code == 0 {
 		t.Errorf("get after delete: %s", r)
 	}
+	if r := mustRun(t, env, "", "keys", "rotate", "--tenant", "acme"); !strings.Contains(r.stdout, "RS256") || !strings.Contains(r.stdout, "ES256") {
+		t.Errorf("keys rotate printed %q", r.stdout)
+	}
 	if r := runCLI(t, env, "", "client", "create", "--help"); r.code != 0 || !strings.Contains(r.stdout+r.stderr, "--redirect-uri") {
 		t.Errorf("client create --help: %s", r)
 	}

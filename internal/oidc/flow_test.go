@@ -253,6 +253,13 @@ func TestCodeFlowWithRelyingParty(t *testing.T) {
 	if p.status != 200 || !strings.Contains(p.body, `name="password"`) {
 		t.Fatalf("prompt=login: %d %s", p.status, p.location)
 	}
+	// max_age=0: the session is too old, the form again.
+	p = b.get(app.conf.AuthCodeURL(random(t), oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("max_age", "0")))
+	if p.status != 200 || !strings.Contains(p.body, `name="password"`) {
+		t.Fatalf("max_age=0: %d %s", p.status, p.location)
+	}
+	// A generous max_age keeps single sign-on.
+	codeOf(t, b.get(app.conf.AuthCodeURL(random(t), oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("max_age", "3600"))))
 	// prompt=none in a browser without a session: login_required.
 	state3 := random(t)
 	q = codeOf(t, newBrowser(t).get(app.conf.AuthCodeURL(state3, oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "none"))))
