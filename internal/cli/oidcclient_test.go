@@ -53,3 +53,18 @@ func TestOIDCClientCommands(t *testing.T) {
 		t.Errorf("client create --help: %s", r)
 	}
 }
+
+func TestOIDCClientHelp(t *testing.T) {
+	for _, cmd := range [][]string{
+		{"client"}, {"client", "create"}, {"client", "list"}, {"client", "get"}, {"client", "update"},
+		{"client", "delete"}, {"client", "rotate-secret"}, {"keys"}, {"keys", "rotate"},
+	} {
+		r := runCLI(t, nil, "", append(cmd, "--help")...)
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "Usage: wasmauth "+strings.Join(cmd, " ")) {
+			t.Errorf("%s --help: %s", strings.Join(cmd, " "), r)
+		}
+	}
+	if r := runCLI(t, nil, "", "client", "create", "--tenant", "acme", "--name", "x", "--type", "public"); r.code == 0 || !strings.Contains(r.stderr, "--redirect-uri is required") {
+		t.Errorf("create without --redirect-uri: %s", r)
+	}
+}
