@@ -20,6 +20,18 @@ type Tenant struct {
 	Connection *Connection
 	// MigrationEnabled switches lazy migration on.
 	MigrationEnabled bool
+	// Branding is how the hosted pages look; nil means the defaults.
+	Branding *Branding
+}
+
+// Branding is what a tenant's hosted pages show.
+type Branding struct {
+	// DisplayName replaces the tenant's name on the pages.
+	DisplayName string
+	// LogoURL is an https image shown above the form.
+	LogoURL string
+	// AccentColor is the buttons' colour, "#rrggbb".
+	AccentColor string
 }
 
 // SigningKey is a private key that signs a tenant's access tokens.

@@ -48,6 +48,8 @@ func (s *Server) routes() {
 	ta.Delete("/clients/:id", s.deleteClient)
 	ta.Post("/clients/:id/secret", s.rotateClientSecret)
 	ta.Post("/keys/rotate", s.rotateKeys)
+	ta.Put("/branding", s.putBranding)
+	ta.Get("/branding", s.getBranding)
 
 	pub := app.Group("/t/:tenant")
 	pub.Post("/register", s.register)

@@ -69,16 +69,27 @@ func (h *tenantHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// tenantName is the tenant's display name.
-func (h *tenantHandler) tenantName(ctx context.Context) string {
-	if t, err := h.p.svc.Tenant(ctx, h.tenant); err == nil && t.Name != "" {
-		return t.Name
+// page returns what every page shows: the tenant's name, or its branding.
+func (h *tenantHandler) page(ctx context.Context, title, msg string) pages.Page {
+	p := pages.Page{Tenant: h.tenant, Title: title, Message: msg}
+	t, err := h.p.svc.Tenant(ctx, h.tenant)
+	if err != nil {
+		return p
 	}
-	return h.tenant
+	if t.Name != "" {
+		p.Tenant = t.Name
+	}
+	if b := t.Branding; b != nil {
+		if b.DisplayName != "" {
+			p.Tenant = b.DisplayName
+		}
+		p.LogoURL, p.Accent = b.LogoURL, b.AccentColor
+	}
+	return p
 }
 
 func (h *tenantHandler) message(w http.ResponseWriter, status int, title, msg string) {
-	pages.Render(w, status, "message", pages.Page{Tenant: h.tenantName(context.Background()), Title: title, Message: msg})
+	pages.Render(w, status, "message", h.page(context.Background(), title, msg))
 }
 
 // cookie returns a cookie of the hosted pages.
@@ -175,7 +186,7 @@ func (h *tenantHandler) signInGet(w http.ResponseWriter, r *http.Request) {
 
 func (h *tenantHandler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, id, identifier, msg string) {
 	pages.Render(w, status, "signin", pages.SignIn{
-		Page:   pages.Page{Tenant: h.tenantName(r.Context()), Title: "Sign in", Message: msg},
+		Page:   h.page(r.Context(), "Sign in", msg),
 		Action: h.issuer + pathSignIn, RequestID: id, CSRF: h.csrfToken(w, r), Identifier: identifier,
 		SignUpURL: h.issuer + pathSignUp + "?id=" + url.QueryEscape(id),
 	})
@@ -229,7 +240,7 @@ func (h *tenantHandler) signUpGet(w http.ResponseWriter, r *http.Request) {
 
 func (h *tenantHandler) renderSignUp(w http.ResponseWriter, r *http.Request, status int, id, email, username, msg string) {
 	pages.Render(w, status, "signup", pages.SignUp{
-		Page:   pages.Page{Tenant: h.tenantName(r.Context()), Title: "Create an account", Message: msg},
+		Page:   h.page(r.Context(), "Create an account", msg),
 		Action: h.issuer + pathSignUp, RequestID: id, CSRF: h.csrfToken(w, r), Email: email, Username: username,
 		SignInURL: h.issuer + pathSignIn + "?id=" + url.QueryEscape(id),
 	})
@@ -353,7 +364,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 func (h *tenantHandler) confirmLogout(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		pages.Render(w, http.StatusOK, "confirm", pages.Confirm{
-			Page:   pages.Page{Tenant: h.tenantName(r.Context()), Title: "Sign out?", Message: "An app asked to sign you out."},
+			Page:   h.page(r.Context(), "Sign out?", "An app asked to sign you out."),
 			Action: h.issuer + pathLogout + "/confirm", CSRF: h.csrfToken(w, r), Button: "Sign out",
 		})
 		return
@@ -401,11 +412,8 @@ func (f *responseFixer) WriteHeader(status int) {
 	case f.htmlErrors && status >= 400 && strings.HasPrefix(hdr.Get("Content-Type"), "text/plain"):
 		f.swallow = true
 		hdr.Del("Content-Length")
-		pages.Render(f.ResponseWriter, status, "message", pages.Page{
-			Tenant:  f.h.tenantName(context.Background()),
-			Title:   "Sign-in error",
-			Message: "This app's sign-in request is not valid (unknown app or redirect address). Contact the app's owner.",
-		})
+		pages.Render(f.ResponseWriter, status, "message", f.h.page(context.Background(), "Sign-in error",
+			"This app's sign-in request is not valid (unknown app or redirect address). Contact the app's owner."))
 		return
 	case f.basicChallenge && status == http.StatusUnauthorized:
 		hdr.Set("WWW-Authenticate", `Basic realm="`+f.h.issuer+`"`)

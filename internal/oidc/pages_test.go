@@ -186,3 +186,41 @@ func regexpFind(t *testing.T, s, pattern string) string {
 	}
 	return m[1]
 }
+
+func TestBranding(t *testing.T) {
+	e := newEnv(t)
+	path := "/admin/v1/tenants/acme/branding"
+	for _, bad := range []map[string]any{
+		{"logo_url": "http://cdn.example/logo.png"},
+		{"logo_url": "javascript:alert(1)"},
+		{"logo_url": "https://cdn.example/a'b.png"},
+		{"accent_color": "red;background:url(x)"},
+		{"display_name": strings.Repeat("x", 201)},
+	} {
+		if r := e.ts.Do("PUT", path, e.key, bad); r.Status != 400 {
+			t.Errorf("branding %v: %s", bad, r)
+		}
+	}
+	e.ts.Must(e.ts.Do("PUT", path, e.key, map[string]any{
+		"display_name": "Acme Corp", "logo_url": "https://cdn.example/logo.png", "accent_color": "#aa3300",
+	}), 200, "set branding")
+	if r := e.ts.Must(e.ts.Do("GET", path, e.key, nil), 200, "get branding"); r.Str("accent_color") != "#aa3300" {
+		t.Errorf("branding = %s", r.Body)
+	}
+	app := newRP(t, e, e.clientID, e.secret)
+	p := newBrowser(t).get(app.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	for _, want := range []string{"Acme Corp", `src="https://cdn.example/logo.png"`, "background:#aa3300"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the branded page lacks %s", want)
+		}
+	}
+	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src https://cdn.example;") {
+		t.Errorf("CSP = %q, want img-src of the logo's origin", csp)
+	}
+	// Empty fields return to the defaults.
+	e.ts.Must(e.ts.Do("PUT", path, e.key, map[string]any{}), 200, "reset branding")
+	p = newBrowser(t).get(app.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	if strings.Contains(p.body, "Acme Corp") || strings.Contains(p.body, "<img") {
+		t.Errorf("branding reset left %s", p.body)
+	}
+}

@@ -1,6 +1,7 @@
 // Package pages renders the hosted pages of a tenant's OpenID Provider
-// (sign-in, error, sign-out) from html/template files embedded in the
-// binary. The pages need no JavaScript and no outside resources.
+// (sign-in, registration, error, sign-out) from html/template files
+// embedded in the binary. The pages need no JavaScript; the only outside
+// resource is the tenant's logo, when it has one.
 package pages
 
 import (
@@ -8,6 +9,7 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"net/url"
 )
 
 //go:embed templates/*.html
@@ -23,7 +25,14 @@ type Page struct {
 	Title string
 	// Message is a sentence under the heading (an error, for example).
 	Message string
+	// LogoURL is the tenant's https logo, shown above the heading.
+	LogoURL string
+	// Accent is the buttons' colour, "#rrggbb"; empty for the default.
+	Accent string
 }
+
+// logo returns the page's logo URL, for the Content-Security-Policy.
+func (p Page) logo() string { return p.LogoURL }
 
 // SignIn is the sign-in form.
 type SignIn struct {
@@ -61,10 +70,16 @@ type Confirm struct {
 }
 
 // SetHeaders sets the security headers of every page: no framing, no
-// scripts or outside resources, no sniffing, no referrer, no caching.
-func SetHeaders(h http.Header) {
+// scripts, no outside resources but the logo's origin (logoURL, when set),
+// no sniffing, no referrer, no caching. Forms may post to the server and be
+// redirected on to the app's redirect URI (https, or http on loopback).
+func SetHeaders(h http.Header, logoURL string) {
+	img := "'none'"
+	if u, err := url.Parse(logoURL); err == nil && u.Scheme == "https" && u.Host != "" {
+		img = "https://" + u.Host
+	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src "+img+"; form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
@@ -79,7 +94,11 @@ func Render(w http.ResponseWriter, status int, name string, data any) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	SetHeaders(w.Header())
+	var logo string
+	if p, ok := data.(interface{ logo() string }); ok {
+		logo = p.logo()
+	}
+	SetHeaders(w.Header(), logo)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -22,6 +22,13 @@ type tenantRecord struct {
 	ActiveScript     int               `json:"active_script,omitempty"`
 	Connection       *connectionRecord `json:"connection,omitempty"`
 	MigrationEnabled bool              `json:"migration_enabled,omitempty"`
+	Branding         *brandingRecord   `json:"branding,omitempty"`
+}
+
+type brandingRecord struct {
+	DisplayName string `json:"display_name,omitempty"`
+	LogoURL     string `json:"logo_url,omitempty"`
+	AccentColor string `json:"accent_color,omitempty"`
 }
 
 type signingKeyRec struct {
@@ -61,6 +68,9 @@ func fromTenant(t *auth.Tenant) *tenantRecord {
 			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt.UTC(),
 		})
 	}
+	if b := t.Branding; b != nil {
+		r.Branding = &brandingRecord{DisplayName: b.DisplayName, LogoURL: b.LogoURL, AccentColor: b.AccentColor}
+	}
 	if c := t.Connection; c != nil {
 		r.Connection = &connectionRecord{
 			Driver: c.Driver,
@@ -85,6 +95,9 @@ func (r *tenantRecord) tenant() *auth.Tenant {
 		t.SigningKeys = append(t.SigningKeys, auth.SigningKey{
 			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt,
 		})
+	}
+	if b := r.Branding; b != nil {
+		t.Branding = &auth.Branding{DisplayName: b.DisplayName, LogoURL: b.LogoURL, AccentColor: b.AccentColor}
 	}
 	if c := r.Connection; c != nil {
 		t.Connection = &auth.Connection{

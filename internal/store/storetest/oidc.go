@@ -24,6 +24,7 @@ func RunOIDC(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		{"AuthRequests", testAuthRequests},
 		{"ClientSessions", testClientSessions},
 		{"BrowserSessions", testBrowserSessions},
+		{"Branding", testBranding},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
@@ -305,4 +306,23 @@ func testBrowserSessions(t *testing.T, newStore NewStore) {
 	time.Sleep(100 * time.Millisecond)
 	_, err = s.GetBrowserSession(ctx, "a", hash("b-3"))
 	wantErr(t, "GetBrowserSession(expired)", err, auth.ErrNotFound)
+}
+
+func testBranding(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	ctx := t.Context()
+	mustTenant(t, s, "a")
+	want := &auth.Branding{DisplayName: "Acme", LogoURL: "https://cdn.example/logo.png", AccentColor: "#aa3300"}
+	if _, err := s.UpdateTenant(ctx, "a", func(tn *auth.Tenant) error { tn.Branding = want; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetTenant(ctx, "a")
+	wantErr(t, "GetTenant", err, nil)
+	same(t, "branding", got.Branding, want)
+	if _, err := s.UpdateTenant(ctx, "a", func(tn *auth.Tenant) error { tn.Branding = nil; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetTenant(ctx, "a"); got.Branding != nil {
+		t.Fatalf("branding after reset: %+v", got.Branding)
+	}
 }
