@@ -3,6 +3,7 @@ package oidc
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -41,11 +42,15 @@ type tenantHandler struct {
 func (h *tenantHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case pathAuthorize:
-		h.op.ServeHTTP(&responseFixer{ResponseWriter: w, h: h, addIss: true, htmlErrors: true}, r)
+		f := &responseFixer{ResponseWriter: w, h: h, addIss: true, htmlErrors: true}
+		h.op.ServeHTTP(f, r)
+		if f.status == http.StatusBadRequest || f.toApp {
+			h.p.observe.OIDCEvent("authorization", "refused")
+		}
 	case pathCallback:
 		h.callback(w, r)
 	case pathToken:
-		h.op.ServeHTTP(&responseFixer{ResponseWriter: w, h: h, basicChallenge: true}, r)
+		h.token(w, r)
 	case pathLogout:
 		h.logout(w, r)
 	case pathLogout + "/confirm":
@@ -173,14 +178,17 @@ func (h *tenantHandler) signInGet(w http.ResponseWriter, r *http.Request) {
 	}
 	b := h.browserSession(r)
 	if !h.needsLogin(ar, b) {
+		h.p.observe.OIDCEvent("authorization", "sso")
 		h.complete(w, r, ar, b.UserID, b.AuthTime)
 		return
 	}
 	if slices.Contains(ar.Prompt, oidc.PromptNone) {
+		h.p.observe.OIDCEvent("authorization", "login_required")
 		op.AuthRequestError(&responseFixer{ResponseWriter: w, h: h, addIss: true, htmlErrors: true}, r,
 			&authRequest{ar}, oidc.ErrLoginRequired(), h.op)
 		return
 	}
+	h.p.observe.OIDCEvent("authorization", "form")
 	h.renderSignIn(w, r, http.StatusOK, ar.ID, ar.LoginHint, "")
 }
 
@@ -207,6 +215,7 @@ func (h *tenantHandler) signInPost(w http.ResponseWriter, r *http.Request) {
 	}
 	identifier := r.PostFormValue("identifier")
 	u, err := h.p.svc.SignIn(r.Context(), h.tenant, identifier, r.PostFormValue("password"), metaOf(r.Context()))
+	h.p.observe.OIDCEvent("hosted_login", loginOutcome(err))
 	if err != nil {
 		h.fail(err, func(status int, msg string) { h.renderSignIn(w, r, status, ar.ID, identifier, msg) })
 		return
@@ -268,6 +277,45 @@ func (h *tenantHandler) signUpPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.startSession(w, r, ar, u.ID)
+}
+
+// loginOutcome is the metrics outcome of a hosted-form login.
+func loginOutcome(err error) string {
+	switch auth.ErrorCode(err) {
+	case "":
+		return "ok"
+	case auth.CodeInvalidCredentials, auth.CodeInvalidRequest:
+		return "rejected"
+	case auth.CodeRateLimited:
+		return "rate_limited"
+	}
+	return "unavailable"
+}
+
+// token runs the library's token endpoint and counts code exchanges by
+// their OAuth outcome.
+func (h *tenantHandler) token(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	_ = r.ParseForm() // the library reads r.Form; a bad body is its error to report
+	f := &responseFixer{ResponseWriter: w, h: h, basicChallenge: true}
+	h.op.ServeHTTP(f, r)
+	if r.PostForm.Get("grant_type") != "authorization_code" {
+		return
+	}
+	outcome := "ok"
+	if f.status >= 400 {
+		var e struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal(f.body, &e)
+		switch e.Error {
+		case "invalid_grant", "invalid_client", "invalid_request":
+			outcome = e.Error
+		default:
+			outcome = "error"
+		}
+	}
+	h.p.observe.OIDCEvent("code_exchange", outcome)
 }
 
 // failureMessage is the page's message for a failed sign-in or
@@ -395,13 +443,19 @@ type responseFixer struct {
 	htmlErrors     bool
 	basicChallenge bool
 	swallow        bool // the library's plain-text error body is replaced
+
+	status int    // the status written
+	toApp  bool   // a redirect to the app (not to a page of the issuer)
+	body   []byte // the start of an error body, for metrics
 }
 
 func (f *responseFixer) WriteHeader(status int) {
 	hdr := f.Header()
+	f.status = status
 	switch {
 	case f.addIss && (status == http.StatusFound || status == http.StatusSeeOther):
 		if loc := hdr.Get("Location"); loc != "" && !strings.HasPrefix(loc, f.h.issuer+"/") {
+			f.toApp = true
 			if u, err := url.Parse(loc); err == nil {
 				q := u.Query()
 				q.Set("iss", f.h.issuer)
@@ -422,8 +476,14 @@ func (f *responseFixer) WriteHeader(status int) {
 }
 
 func (f *responseFixer) Write(b []byte) (int, error) {
+	if f.status == 0 {
+		f.status = http.StatusOK
+	}
 	if f.swallow {
 		return len(b), nil
+	}
+	if f.status >= 400 && len(f.body) < 512 {
+		f.body = append(f.body, b[:min(len(b), 512-len(f.body))]...)
 	}
 	return f.ResponseWriter.Write(b)
 }

@@ -49,6 +49,7 @@ type Provider struct {
 	svc      *auth.Service
 	log      *slog.Logger
 	statusOf func(auth.Code) int
+	observe  Observer
 	secure   bool // the base URL is https: cookies get Secure
 	// cryptoKey encrypts authorization codes (the library's AES-GCM). A
 	// new one at each start only voids codes in flight, which live 60 s.
@@ -58,14 +59,28 @@ type Provider struct {
 	ops map[string]*op.Provider
 }
 
+// Observer counts the provider's events: authorization requests, code
+// exchanges and hosted-form logins, each by outcome. metrics.Metrics
+// implements it.
+type Observer interface {
+	OIDCEvent(event, outcome string)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) OIDCEvent(string, string) {}
+
 // New returns the OpenID Provider of svc's tenants. statusOf is the HTTP
 // API's table from error codes to statuses, which the hosted pages answer
-// with too.
-func New(svc *auth.Service, log *slog.Logger, statusOf func(auth.Code) int) *Provider {
+// with too; observe, when not nil, counts events.
+func New(svc *auth.Service, log *slog.Logger, statusOf func(auth.Code) int, observe Observer) *Provider {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	p := &Provider{svc: svc, log: log, statusOf: statusOf, ops: map[string]*op.Provider{}}
+	if observe == nil {
+		observe = nopObserver{}
+	}
+	p := &Provider{svc: svc, log: log, statusOf: statusOf, observe: observe, ops: map[string]*op.Provider{}}
 	p.secure = strings.HasPrefix(svc.Issuer(""), "https://")
 	if _, err := rand.Read(p.cryptoKey[:]); err != nil {
 		panic(err) // crypto/rand never fails on supported platforms

@@ -191,6 +191,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
 	obs.WatchHasher(hasher)
+	obs.OIDC() // the OpenID Provider's counters, at zero from the start
 	s.svc = auth.NewService(auth.Config{
 		BaseURL:           cfg.BaseURL,
 		OperatorTokenHash: opHash,
@@ -231,7 +232,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ReadTimeout:  cfg.ReadTimeout,
 		WriteTimeout: cfg.WriteTimeout,
 		IdleTimeout:  cfg.IdleTimeout,
-		OIDC:         oidc.New(s.svc, log, httpapi.StatusOf),
+		OIDC:         oidc.New(s.svc, log, httpapi.StatusOf, obs),
 	}, s.svc, log)
 	return s, nil
 }
