@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -288,5 +289,43 @@ func TestV1RefreshKeepsWorking(t *testing.T) {
 	p = e.tokenRequest(t, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok.RefreshToken}}, "", "")
 	if p.status == 200 {
 		t.Fatalf("a confidential client's refresh token worked without its secret: %s", p.body)
+	}
+}
+
+func TestConcurrentCodeExchange(t *testing.T) {
+	e := newEnv(t)
+	app := newRP(t, e, e.clientID, e.secret)
+	verifier := oauth2.GenerateVerifier()
+	for range 3 {
+		q, _ := e.authorize(t, app, verifier)
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "redirect_uri": {rpRedirect}, "code_verifier": {verifier}}
+		const n = 4
+		statuses := make(chan int, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				req, _ := http.NewRequest("POST", e.issuer+"/oauth/token", strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.SetBasicAuth(e.clientID, e.secret)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Errorf("token request: %v", err)
+					return
+				}
+				resp.Body.Close()
+				statuses <- resp.StatusCode
+			})
+		}
+		wg.Wait()
+		close(statuses)
+		ok := 0
+		for s := range statuses {
+			if s == 200 {
+				ok++
+			}
+		}
+		if ok > 1 {
+			t.Fatalf("%d of %d concurrent exchanges of one code succeeded", ok, n)
+		}
 	}
 }
