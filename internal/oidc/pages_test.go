@@ -138,6 +138,23 @@ func TestConfirmedLogoutAndPasswordChange(t *testing.T) {
 	if sso(b) {
 		t.Fatal("single sign-on after a password change")
 	}
+
+	// Deleting the user ends the browser session.
+	e.ts.Must(e.ts.Register(e.tenant, "cy@example.com", userPassword), 201, "register")
+	b = newBrowser(t)
+	codeOf(t, b.signIn(b.get(app.conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier))), "cy@example.com", userPassword))
+	if !sso(b) {
+		t.Fatal("no single sign-on for the new user")
+	}
+	users := e.ts.Must(e.ts.Do("GET", "/admin/v1/tenants/acme/users", e.key, nil), 200, "list users")
+	for _, u := range users.JSON["users"].([]any) {
+		if m := u.(map[string]any); m["email"] == "cy@example.com" {
+			e.ts.Must(e.ts.Do("DELETE", "/admin/v1/tenants/acme/users/"+m["id"].(string), e.key, nil), 204, "delete user")
+		}
+	}
+	if sso(b) {
+		t.Fatal("single sign-on after the user was deleted")
+	}
 }
 
 func TestRegistrationPage(t *testing.T) {
