@@ -16,6 +16,7 @@ import (
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
@@ -148,7 +149,7 @@ func TestBrowserSignIn(t *testing.T) {
 	})
 
 	t.Run("LegacyUser", func(t *testing.T) {
-		e.setUpLegacy(t)
+		e.setUpLegacy(t, examples.GoLegacy)
 		q := browserSignIn(t, ctx, app.conf.AuthCodeURL("st3", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")),
 			"bob", testserver.SeedPassword("bob"), got, nil)
 		tok, err := app.conf.Exchange(t.Context(), q.Get("code"), oauth2.VerifierOption(verifier))

@@ -15,19 +15,19 @@ import (
 )
 
 // setUpLegacy gives the tenant the examples' SQLite legacy database and the
-// Go example module, and switches migration on.
-func (e *env) setUpLegacy(t *testing.T) {
+// module (an example: they all behave alike), and switches migration on.
+func (e *env) setUpLegacy(t *testing.T, module []byte) {
 	t.Helper()
 	l := e.ts.LegacyDB(t, "sqlite", e.tenant)
 	base := "/admin/v1/tenants/" + e.tenant
-	e.ts.Must(e.ts.Do("PUT", base+"/script", e.key, examples.GoLegacy), 201, "upload script")
+	e.ts.Must(e.ts.Do("PUT", base+"/script", e.key, module), 201, "upload script")
 	e.ts.Must(e.ts.Do("PUT", base+"/connection", e.key, map[string]any{"driver": l.Driver, "dsn": l.DSN, "config": l.Config}), 200, "set connection")
 	e.ts.Must(e.ts.Do("PUT", base+"/migration", e.key, map[string]any{"enabled": true}), 200, "enable migration")
 }
 
 func TestLegacyUserMigratesThroughThePage(t *testing.T) {
 	e := newEnv(t)
-	e.setUpLegacy(t)
+	e.setUpLegacy(t, examples.CLegacy) // the small one; the browser test runs the Go one
 	app := newRP(t, e, e.clientID, e.secret)
 	verifier := oauth2.GenerateVerifier()
 	b := newBrowser(t)
