@@ -2,7 +2,10 @@ package oidc
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -399,7 +402,10 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 		return req.RedirectURI, nil
 	}
 	if req.IDTokenHintClaims == nil || req.UserID != b.UserID {
-		return s.issuer + pathLogout + "/confirm", nil
+		// The confirmation page sends the person on to the redirect the
+		// library validated; the MAC keeps the page from being an open
+		// redirect.
+		return s.issuer + pathLogout + "/confirm?" + url.Values{"to": {req.RedirectURI}, "mac": {s.p.mac(req.RedirectURI)}}.Encode(), nil
 	}
 	if err := s.store().DeleteBrowserSession(ctx, s.tenant, b.IDHash); err != nil {
 		return "", err
@@ -411,9 +417,15 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 // post (with its CSRF token) ends the browser session.
 func (h *tenantHandler) confirmLogout(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
+		q := r.URL.Query()
+		to, mac := q.Get("to"), q.Get("mac")
+		if !h.p.checkMAC(to, mac) {
+			to, mac = "", ""
+		}
 		pages.Render(w, http.StatusOK, "confirm", pages.Confirm{
 			Page:   h.page(r.Context(), "Sign out?", "An app asked to sign you out."),
 			Action: h.issuer + pathLogout + "/confirm", CSRF: h.csrfToken(w, r), Button: "Sign out",
+			To: to, MAC: mac,
 		})
 		return
 	}
@@ -422,6 +434,10 @@ func (h *tenantHandler) confirmLogout(w http.ResponseWriter, r *http.Request) {
 		h.message(w, http.StatusForbidden, "Request refused", "This form was not sent from this browser's page.")
 		return
 	}
+	next := h.issuer + pathSignedOut
+	if to := r.PostFormValue("to"); to != "" && h.p.checkMAC(to, r.PostFormValue("mac")) {
+		next = to
+	}
 	if b := h.browserSession(r); b != nil {
 		if err := h.p.svc.Store().DeleteBrowserSession(r.Context(), h.tenant, b.IDHash); err != nil {
 			h.message(w, http.StatusInternalServerError, "Something went wrong", "Try again later.")
@@ -429,7 +445,19 @@ func (h *tenantHandler) confirmLogout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(w, h.cookie(sessionCookie, "", -time.Second))
-	http.Redirect(w, r, h.issuer+pathSignedOut, http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// mac authenticates a value the server hands to the browser and takes
+// back (the confirmed logout's redirect), with the process's random key.
+func (p *Provider) mac(v string) string {
+	m := hmac.New(sha256.New, p.cryptoKey[:])
+	m.Write([]byte("logout-redirect\x00" + v))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (p *Provider) checkMAC(v, mac string) bool {
+	return v != "" && hmac.Equal([]byte(p.mac(v)), []byte(mac))
 }
 
 // responseFixer adjusts the library's answers to the contract: the

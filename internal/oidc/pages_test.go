@@ -89,6 +89,35 @@ func TestLogout(t *testing.T) {
 	if !sso(b) {
 		t.Fatal("a logout link without a hint ended the session")
 	}
+	confirmForm := formFields(p.body)
+	if confirmForm.Get("to") != "https://app.example/bye" {
+		t.Fatalf("the confirmation form does not carry the validated redirect: %v", confirmForm)
+	}
+	// A redirect changed in the form is not followed: the signed-out page.
+	stop := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	b.http.CheckRedirect = stop
+	tampered := url.Values{"csrf": {confirmForm.Get("csrf")}, "to": {"https://evil.example/"}, "mac": {confirmForm.Get("mac")}}
+	if p := b.post(e.issuer+"/logout/confirm", tampered); p.location != e.issuer+"/signed-out" {
+		t.Fatalf("confirmed logout with a changed redirect went to %q", p.location)
+	}
+	// Confirmed: back to the app.
+	q, b = e.authorize(t, app, verifier)
+	p = b.get(e.issuer + "/logout?" + url.Values{"client_id": {e.clientID}, "post_logout_redirect_uri": {"https://app.example/bye"}, "state": {"st"}}.Encode())
+	b.http.CheckRedirect = stop
+	if p := b.post(e.issuer+"/logout/confirm", formFields(p.body)); p.location != "https://app.example/bye?state=st" {
+		t.Fatalf("confirmed logout went to %q", p.location)
+	}
+	b.http.CheckRedirect = newBrowser(t).http.CheckRedirect
+	if sso(b) {
+		t.Fatal("single sign-on after a confirmed logout")
+	}
+	// A fresh session for the rest of the test.
+	q, b = e.authorize(t, app, verifier)
+	tok, err = app.conf.Exchange(t.Context(), q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hint = tok.Extra("id_token").(string)
 	// An unregistered post_logout_redirect_uri is refused.
 	b.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	p = b.get(e.issuer + "/logout?" + url.Values{"id_token_hint": {hint}, "post_logout_redirect_uri": {"https://evil.example/"}}.Encode())

@@ -67,6 +67,9 @@ type Confirm struct {
 	Action string
 	CSRF   string
 	Button string
+	// To and MAC are where to go next and its authentication, sent back
+	// with the form.
+	To, MAC string
 }
 
 // SetHeaders sets the security headers of every page: no framing, no
