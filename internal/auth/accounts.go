@@ -207,7 +207,7 @@ type TokenSet struct {
 // Returns CodeInvalidRequest, CodeInvalidCredentials, CodeRateLimited,
 // CodeOverloaded, CodeLegacyUnavailable and CodeMigrationConflict.
 func (s *Service) Login(ctx context.Context, tenant, identifier, pw string, m Meta) (*TokenSet, error) {
-	start := time.Now()
+	start := s.now()
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err
@@ -272,7 +272,7 @@ func (s *Service) loginLocal(ctx context.Context, t *Tenant, u *User, pw string,
 	if err != nil {
 		return nil, hashErr(err)
 	}
-	s.timing.observe(t.ID, false, time.Since(start))
+	s.timing.observe(ctx, t.ID, false, start)
 	if !ok {
 		return nil, s.reject(ctx, t, u.ID, m, start, false, "wrong_password", limitKeys...)
 	}

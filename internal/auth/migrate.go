@@ -19,7 +19,7 @@ func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw
 	}
 	if res.User == nil {
 		if res.Reason == "wrong_password" {
-			s.timing.observe(t.ID, true, time.Since(start))
+			s.timing.observe(ctx, t.ID, true, start)
 		}
 		s.countLegacy(t.ID, LegacyRejected)
 		reason := "legacy_rejected"
@@ -28,7 +28,7 @@ func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw
 		}
 		return nil, s.reject(ctx, t, id, m, start, true, reason, limitKeys...)
 	}
-	s.timing.observe(t.ID, true, time.Since(start))
+	s.timing.observe(ctx, t.ID, true, start)
 	u, err := s.migrateUser(ctx, t, res.User, pw, m)
 	if err != nil {
 		return nil, err

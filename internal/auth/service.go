@@ -59,6 +59,10 @@ type Deps struct {
 	Log      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// LegacyCeiling returns how long a migrating tenant's rejections take
+	// before its module has verified a legacy password; nil means
+	// DefaultLegacyCeiling. It is called on the first such rejection.
+	LegacyCeiling func() time.Duration
 }
 
 // NewService returns a Service. Call Close to flush its background writes.
@@ -94,7 +98,7 @@ func NewService(cfg Config, d Deps) *Service {
 		log:     d.Log,
 		now:     d.Now,
 		observe: d.Observer,
-		timing:  newEqualizer(),
+		timing:  newEqualizer(d.Store, d.Log, d.Now, d.Hasher, d.LegacyCeiling),
 
 		migrating: map[string]*keyLock{},
 	}
@@ -102,8 +106,9 @@ func NewService(cfg Config, d Deps) *Service {
 	return s
 }
 
-// Close flushes pending audit events and log lines.
+// Close flushes pending audit events, log lines and login timings.
 func (s *Service) Close() error {
+	s.timing.close()
 	s.events.Close()
 	return nil
 }

@@ -98,6 +98,12 @@ type Store interface {
 	// ListLogs returns the tenant's newest log lines, newest first.
 	ListLogs(ctx context.Context, tenant string, limit int) ([]LogEntry, error)
 
+	// GetLoginTiming returns what the tenant's login-time equalizer has
+	// learned. Returns ErrNotFound when nothing is stored.
+	GetLoginTiming(ctx context.Context, tenant string) (*LoginTiming, error)
+	// PutLoginTiming replaces it. Returns ErrNotFound for an unknown tenant.
+	PutLoginTiming(ctx context.Context, tenant string, lt *LoginTiming) error
+
 	// Backup writes a consistent copy of the whole store to w.
 	Backup(ctx context.Context, w io.Writer) error
 	// Restore loads a backup into an empty store.

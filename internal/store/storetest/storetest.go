@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		{"DeleteUser", testDeleteUser},
 		{"Audit", testAudit},
 		{"Logs", testLogs},
+		{"LoginTiming", testLoginTiming},
 		{"BackupRestore", testBackupRestore},
 	}
 	for _, g := range groups {
