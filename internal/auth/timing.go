@@ -296,7 +296,7 @@ func uncappedBin(d time.Duration) int {
 	if d <= binBase {
 		return 0
 	}
-	return int(math.Ceil(math.Log(float64(d)/float64(binBase))/math.Log(binRatio)))
+	return int(math.Ceil(math.Log(float64(d)/float64(binBase)) / math.Log(binRatio)))
 }
 
 // binUpper returns the upper bound of bin i.
@@ -354,7 +354,7 @@ func (h *costHistogram) restore(bins []TimingBin) {
 		}
 		// The stored bound is the bound of one of these bins, give or take
 		// rounding; one of another build's bins counts in the bin above it.
-		i := int(math.Ceil(math.Log(float64(max(sb.Upper, binBase))/float64(binBase))/math.Log(binRatio) - 1e-6))
+		i := int(math.Ceil(math.Log(float64(max(sb.Upper, binBase))/float64(binBase))/math.Log(binRatio) - 1e-3))
 		i = min(i, maxBin)
 		b := (*h)[i]
 		if b == nil {

@@ -178,7 +178,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Scripts:  s.scripts,
 		Observer: obs,
 		Log:      log,
+
+		LegacyCeiling: legacyCeiling,
 	})
+	go legacyCeiling() // measured now, so that the first rejection need not wait
 	// Reopen the tenants' legacy databases in the background: with many
 	// tenants, or some of their databases down, waiting here would delay the
 	// start by seconds each. A call that comes first opens its own.
