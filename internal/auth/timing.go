@@ -64,8 +64,9 @@ const (
 	// (bcrypt cost 12, Django's PBKDF2-SHA256 with 1,000,000 iterations, PHP's
 	// argon2id with 64 MiB and 4 passes) takes on a current server core.
 	DefaultLegacyCeiling = 300 * time.Millisecond
-	// maxDummyUnits bounds the dummy verifications of one rejection.
-	maxDummyUnits = 8
+	// maxDummyUnits bounds the dummy verifications of one rejection, so that
+	// a padding raised by a slow moment costs sleep rather than CPU.
+	maxDummyUnits = 4
 	// timingFlushDelay is how long new samples wait before they are written
 	// to the store, so that a burst of logins is one write per tenant.
 	timingFlushDelay = 5 * time.Second
@@ -159,21 +160,21 @@ func (e *equalizer) observe(ctx context.Context, tenant string, legacy bool, sta
 	e.markDirty(tenant)
 }
 
-// target returns how long a rejection of the tenant should take, and how
-// much of that is backed by measured verifications (and so may be padded
-// with dummy work).
-func (e *equalizer) target(ctx context.Context, tenant string, legacy bool) (pad, measured time.Duration) {
+// target returns how long a rejection of the tenant that started at start
+// should take, and how much of that is backed by measured verifications (and
+// so may be padded with dummy work).
+func (e *equalizer) target(ctx context.Context, tenant string, legacy bool, start time.Time) (pad, measured time.Duration) {
 	w := e.window(ctx, tenant)
 	unit := e.unit()
 	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	// An unknown user costs a dummy verification whatever the samples say.
-	local, _ := w.local.target(now)
+	local, _ := w.local.target(now, start)
 	pad = max(local, unit)
 	measured = pad
 	if legacy {
-		if l, ok := w.legacy.target(now); ok {
+		if l, ok := w.legacy.target(now, start); ok {
 			pad, measured = max(pad, l), max(measured, l)
 		} else {
 			pad = max(pad, e.ceiling())
@@ -185,7 +186,7 @@ func (e *equalizer) target(ctx context.Context, tenant string, legacy bool) (pad
 // pad delays a rejection until start+target, or until ctx ends: first with
 // dummy verifications up to the measured cost, then with sleep.
 func (e *equalizer) pad(ctx context.Context, tenant string, legacy bool, start time.Time) {
-	pad, measured := e.target(ctx, tenant, legacy)
+	pad, measured := e.target(ctx, tenant, legacy, start)
 	if unit := e.unit(); unit > 0 && e.dummy != nil {
 		for n := 0; n < maxDummyUnits && e.now().Sub(start)+unit <= measured && ctx.Err() == nil; n++ {
 			if err := e.dummy(ctx); err != nil {
@@ -271,19 +272,20 @@ type TimingBin struct {
 // The histogram of verifying logins. Bin i holds durations up to
 // binBase·binRatio^i; bins not hit within binRetention are dropped.
 //
-// A rejection is padded to the upper bound of the highest bin that was hit
-// at least minBinHits times within binRetention, or hit at all within
-// binRecent. That is the costliest hash format the tenant's logins have
-// shown, not a percentile of a window of recent logins: an attacker who
-// guesses at users with cheap hashes fills the low bins but does not empty
-// the high ones, and a format that few users have is covered as well as a
-// common one. A single slow outlier raises the padding for binRecent only.
+// A rejection is padded to the upper bound of the highest bin that, with the
+// bandBins-1 bins below it (a fifth of the duration), was hit at least minBinHits
+// times within binRetention. That is the costliest hash format the tenant's
+// logins have shown — the top of the distribution less its outliers, not a
+// percentile of a window of recent logins: an attacker who guesses at users
+// with cheap hashes fills the low bins but does not empty the high ones, and
+// a format that few users have is covered as well as a common one. A slow
+// moment raises the padding only if it puts minBinHits logins into one band.
 const (
 	binBase      = 100 * time.Microsecond
 	binRatio     = 1.05
+	bandBins     = 5
 	minBinHits   = 3
 	binRetention = 7 * 24 * time.Hour
-	binRecent    = 15 * time.Minute
 )
 
 // maxBin is the bin of maxPadding; longer durations are counted there.
@@ -304,7 +306,14 @@ func binUpper(i int) time.Duration {
 	return time.Duration(math.Ceil(float64(binBase) * math.Pow(binRatio, float64(i))))
 }
 
-type costHistogram map[int]*TimingBin
+type costHistogram map[int]*costBin
+
+// costBin is a bin and the time of its hit before Last, so that a request
+// can leave its own sample out.
+type costBin struct {
+	TimingBin
+	prev time.Time
+}
 
 func (h *costHistogram) add(d time.Duration, now time.Time) {
 	if *h == nil {
@@ -313,20 +322,36 @@ func (h *costHistogram) add(d time.Duration, now time.Time) {
 	i := binOf(d)
 	b := (*h)[i]
 	if b == nil || now.Sub(b.Last) > binRetention {
-		b = &TimingBin{Upper: binUpper(i)}
+		b = &costBin{TimingBin: TimingBin{Upper: binUpper(i)}}
 		(*h)[i] = b
 	}
 	b.Hits++
-	b.Last = now
+	b.prev, b.Last = b.Last, now
 }
 
-// target returns the padding the histogram vouches for; ok is false when no
-// bin does.
-func (h costHistogram) target(now time.Time) (d time.Duration, ok bool) {
-	for _, b := range h {
-		age := now.Sub(b.Last)
-		if (b.Hits >= minBinHits && age <= binRetention) || age <= binRecent {
-			d, ok = max(d, b.Upper), true
+// target returns the padding the histogram vouches for, leaving out the
+// latest hit of a bin when it came after start (it may be the sample of the
+// request being padded: a tenant's first verification is padded to the
+// ceiling too, like any rejection before it); ok is false when no bin
+// vouches for any.
+func (h costHistogram) target(now, start time.Time) (d time.Duration, ok bool) {
+	hits := make(map[int]int, len(h))
+	for i, b := range h {
+		n, last := b.Hits, b.Last
+		if !last.Before(start) {
+			n, last = n-1, b.prev
+		}
+		if n > 0 && now.Sub(last) <= binRetention {
+			hits[i] = n
+		}
+	}
+	for i := range hits {
+		band := 0
+		for j := i - bandBins + 1; j <= i; j++ {
+			band += hits[j]
+		}
+		if band >= minBinHits {
+			d, ok = max(d, h[i].Upper), true
 		}
 	}
 	return d, ok
@@ -337,7 +362,7 @@ func (h costHistogram) bins(now time.Time) []TimingBin {
 	var out []TimingBin
 	for i := range maxBin + 1 {
 		if b := h[i]; b != nil && now.Sub(b.Last) <= binRetention {
-			out = append(out, *b)
+			out = append(out, b.TimingBin)
 		}
 	}
 	return out
@@ -358,12 +383,12 @@ func (h *costHistogram) restore(bins []TimingBin) {
 		i = min(i, maxBin)
 		b := (*h)[i]
 		if b == nil {
-			b = &TimingBin{Upper: binUpper(i)}
+			b = &costBin{TimingBin: TimingBin{Upper: binUpper(i)}}
 			(*h)[i] = b
 		}
 		b.Hits += sb.Hits
 		if sb.Last.After(b.Last) {
-			b.Last = sb.Last
+			b.prev, b.Last = sb.Last, sb.Last
 		}
 	}
 }

@@ -68,11 +68,23 @@ func newRig(store *timingStore) *clockRig {
 
 func newTimingStore() *timingStore { return &timingStore{m: map[string]*LoginTiming{}} }
 
-// login records a verifying login that took d.
+// login records a verifying login that took d; the next request starts a
+// millisecond later.
 func (r *clockRig) login(tenant string, legacy bool, d time.Duration) {
 	start := r.now
 	r.now = r.now.Add(d)
 	r.observe(context.Background(), tenant, legacy, start)
+	r.now = r.now.Add(time.Millisecond)
+}
+
+// wrongPassword is a rejection that verified a hash in d, and returns how
+// long it took in all.
+func (r *clockRig) wrongPassword(tenant string, legacy bool, d time.Duration) time.Duration {
+	start := r.now
+	r.now = r.now.Add(d)
+	r.observe(context.Background(), tenant, legacy, start)
+	r.pad(context.Background(), tenant, legacy, start)
+	return r.now.Sub(start)
 }
 
 // reject pads a rejection whose own work took d and returns how long it took
@@ -104,19 +116,38 @@ func TestEqualizerBeforeAnyVerification(t *testing.T) {
 	if r.dummies != 0 {
 		t.Fatalf("%d dummy verifications up to an unmeasured ceiling, want none", r.dummies)
 	}
+	// The module's first verifications are rejections like those before
+	// them: a request's own sample does not lower its padding, and it takes
+	// minBinHits samples to vouch for a cost.
+	for i := range minBinHits {
+		if got := r.wrongPassword("legacy", true, 60*time.Millisecond); got != testCeiling {
+			t.Fatalf("wrong password %d took %v, want the ceiling %v", i+1, got, testCeiling)
+		}
+	}
+	if got := r.wrongPassword("legacy", true, 60*time.Millisecond); !within(got, 60*time.Millisecond) {
+		t.Fatalf("wrong password %d took %v, want 60 ms", minBinHits+1, got)
+	}
 }
 
 func TestEqualizerComesDownToMeasuredCost(t *testing.T) {
 	r := newRig(newTimingStore())
-	r.login("legacy", true, 60*time.Millisecond) // a bcrypt user's wrong password
+	// A bcrypt user's wrong passwords, a few per cent apart.
+	for _, d := range []time.Duration{58 * time.Millisecond, 60 * time.Millisecond, 57 * time.Millisecond} {
+		r.login("legacy", true, d)
+	}
 	got := r.reject("legacy", true, 2*time.Millisecond)
 	if !within(got, 60*time.Millisecond) {
-		t.Fatalf("unknown user took %v after a 60 ms verification, want 60 ms", got)
+		t.Fatalf("unknown user took %v after verifications of 57 to 60 ms, want 60 ms", got)
 	}
 	// Up to the measured cost the padding is dummy work (as many 10 ms
-	// verifications as fit after the 2 ms), then sleep.
-	if want := int((got - 2*time.Millisecond) / testUnit); r.dummies != want {
+	// verifications as fit after the 2 ms, at most maxDummyUnits), then
+	// sleep.
+	if want := min(maxDummyUnits, int((got-2*time.Millisecond)/testUnit)); r.dummies != want {
 		t.Fatalf("%d dummy verifications, want %d", r.dummies, want)
+	}
+	r.login("local", false, 25*time.Millisecond)
+	if got := r.reject("local", false, 2*time.Millisecond); got != testUnit || r.dummies != 0 {
+		t.Fatalf("local rejection of a 2 ms lookup: %v with %d dummy verifications, want %v and none beyond the minimum", got, r.dummies, testUnit)
 	}
 	// A rejection slower than the target is not padded.
 	if got := r.reject("legacy", true, 80*time.Millisecond); got != 80*time.Millisecond {
@@ -148,14 +179,19 @@ func TestEqualizerOutliersAndRetention(t *testing.T) {
 	for range 3 {
 		r.login("legacy", true, 60*time.Millisecond)
 	}
-	// One slow login (a loaded moment) raises the padding for binRecent.
-	r.login("legacy", true, 500*time.Millisecond)
-	if got := r.reject("legacy", true, 2*time.Millisecond); !within(got, 500*time.Millisecond) {
-		t.Fatalf("right after an outlier: %v, want 500 ms", got)
+	// Slow logins of a loaded moment, spread out, do not raise the padding.
+	for _, d := range []time.Duration{150, 200, 300, 500} {
+		r.login("legacy", true, d*time.Millisecond)
 	}
-	r.now = r.now.Add(binRecent + time.Second)
 	if got := r.reject("legacy", true, 2*time.Millisecond); !within(got, 60*time.Millisecond) {
-		t.Fatalf("after binRecent: %v, want 60 ms", got)
+		t.Fatalf("after scattered outliers: %v, want 60 ms", got)
+	}
+	// Three in one band do: a format that costs that much.
+	for range 2 {
+		r.login("legacy", true, 200*time.Millisecond)
+	}
+	if got := r.reject("legacy", true, 2*time.Millisecond); !within(got, 200*time.Millisecond) {
+		t.Fatalf("after three logins of 200 ms: %v, want 200 ms", got)
 	}
 	// After binRetention without verifications, back to the ceiling.
 	r.now = r.now.Add(binRetention)
@@ -166,8 +202,10 @@ func TestEqualizerOutliersAndRetention(t *testing.T) {
 
 func TestEqualizerTenantsAndKinds(t *testing.T) {
 	r := newRig(newTimingStore())
-	r.login("a", false, 40*time.Millisecond)
-	r.login("b", true, 90*time.Millisecond)
+	for range minBinHits {
+		r.login("a", false, 40*time.Millisecond)
+		r.login("b", true, 90*time.Millisecond)
+	}
 	if got := r.reject("a", false, time.Millisecond); !within(got, 40*time.Millisecond) {
 		t.Fatalf("tenant a local: %v, want 40 ms", got)
 	}
@@ -176,7 +214,9 @@ func TestEqualizerTenantsAndKinds(t *testing.T) {
 		t.Fatalf("tenant b local: %v, want %v", got, testUnit)
 	}
 	// ...and legacy ones take the greater of both.
-	r.login("b", false, 120*time.Millisecond)
+	for range minBinHits {
+		r.login("b", false, 120*time.Millisecond)
+	}
 	if got := r.reject("b", true, time.Millisecond); !within(got, 120*time.Millisecond) {
 		t.Fatalf("tenant b legacy: %v, want 120 ms", got)
 	}

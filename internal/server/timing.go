@@ -1,6 +1,7 @@
 package server
 
 import (
+	"math"
 	"sync"
 	"time"
 
@@ -18,17 +19,22 @@ var ceilingHashes = []string{
 }
 
 // legacyCeiling measures, once per process, the slowest of ceilingHashes'
-// verifications and adds a quarter for the module call and the query around
-// it: how long a migrating tenant's rejections take until its module has
-// verified a legacy password (auth.Deps.LegacyCeiling). Start measures it in
-// the background; a rejection that comes first waits for it, whichever user
-// it names.
+// verifications (the faster of two tries each, as other work on the machine
+// only slows them) and adds a quarter for the module call and the query
+// around it: how long a migrating tenant's rejections take until its module
+// has verified a legacy password (auth.Deps.LegacyCeiling). Start measures
+// it in the background; a rejection that comes first waits for it,
+// whichever user it names.
 var legacyCeiling = sync.OnceValue(func() time.Duration {
 	var slowest time.Duration
 	for _, h := range ceilingHashes {
-		t0 := time.Now()
-		legacyhash.Verify([]byte(h), []byte("not the password"))
-		slowest = max(slowest, time.Since(t0))
+		fastest := time.Duration(math.MaxInt64)
+		for range 2 {
+			t0 := time.Now()
+			_, _ = legacyhash.Verify([]byte(h), []byte("not the password"))
+			fastest = min(fastest, time.Since(t0))
+		}
+		slowest = max(slowest, fastest)
 	}
 	return slowest + slowest/4
 })
