@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasmauth/wasmauth/internal/password"
@@ -35,9 +36,13 @@ type equalizer struct {
 	// sleep waits for d or until ctx ends.
 	sleep func(ctx context.Context, d time.Duration)
 	// dummy costs one verification with the server's parameters (nil when
-	// there is no hasher); unit returns what it costs, measured once.
+	// there is no hasher); unit returns what it costs on an idle machine.
 	dummy func(ctx context.Context) error
 	unit  func() time.Duration
+	// unitOnce makes the first measurement of fastestDummy, which flushes
+	// lower with more.
+	unitOnce     sync.Once
+	fastestDummy atomic.Int64
 	// ceiling is the padding of a migrating tenant's rejections before its
 	// module has verified a legacy password.
 	ceiling func() time.Duration
@@ -64,9 +69,10 @@ const (
 	// (bcrypt cost 12, Django's PBKDF2-SHA256 with 1,000,000 iterations, PHP's
 	// argon2id with 64 MiB and 4 passes) takes on a current server core.
 	DefaultLegacyCeiling = 300 * time.Millisecond
-	// maxDummyUnits bounds the dummy verifications of one rejection, so that
-	// a padding raised by a slow moment costs sleep rather than CPU.
-	maxDummyUnits = 4
+	// maxDummyUnits bounds the dummy verifications of one rejection (at the
+	// default argon2id parameters, about the cost of bcrypt at cost 13), so
+	// that a padding raised by slow moments costs sleep beyond that.
+	maxDummyUnits = 16
 	// timingFlushDelay is how long new samples wait before they are written
 	// to the store, so that a burst of logins is one write per tenant.
 	timingFlushDelay = 5 * time.Second
@@ -88,24 +94,38 @@ func newEqualizer(store Store, log *slog.Logger, now func() time.Time, hasher *p
 	}
 	if hasher != nil {
 		e.dummy = func(ctx context.Context) error { return hasher.VerifyDummy(ctx, "dummy password") }
-		e.unit = sync.OnceValue(e.measureUnit)
+		e.unit = e.measuredUnit
 		go e.unit() // measured now, so that the first rejection need not wait
 	}
 	return e
 }
 
-// measureUnit times dummy verifications and returns the fastest: the cost of
-// one verification with the server's parameters on an idle slot.
-func (e *equalizer) measureUnit() time.Duration {
-	best := time.Duration(math.MaxInt64)
-	for range 2 {
-		t0 := time.Now()
-		if err := e.dummy(context.Background()); err != nil {
-			e.log.Warn("measuring a dummy password verification", "err", err)
-		}
-		best = min(best, time.Since(t0))
+// measuredUnit returns the fastest dummy verification timed so far: the
+// cost of one verification with the server's parameters when nothing else
+// competes for the CPU. The first call times two; each flush times one
+// more, so that a start on a busy machine is outgrown.
+func (e *equalizer) measuredUnit() time.Duration {
+	e.unitOnce.Do(func() {
+		e.timeDummy()
+		e.timeDummy()
+	})
+	return time.Duration(e.fastestDummy.Load())
+}
+
+// timeDummy times one dummy verification, on the real clock, and keeps it
+// if it is the fastest.
+func (e *equalizer) timeDummy() {
+	t0 := time.Now()
+	if err := e.dummy(context.Background()); err != nil {
+		return
 	}
-	return best
+	d := int64(time.Since(t0))
+	for {
+		old := e.fastestDummy.Load()
+		if old != 0 && old <= d || e.fastestDummy.CompareAndSwap(old, d) {
+			return
+		}
+	}
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) {
@@ -230,7 +250,11 @@ func (e *equalizer) flush() {
 		}
 	}
 	clear(e.dirty)
+	remeasure := !e.closed
 	e.mu.Unlock()
+	if remeasure && e.dummy != nil && e.fastestDummy.Load() != 0 {
+		e.timeDummy()
+	}
 	for tenant, lt := range batch {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err := e.store.PutLoginTiming(ctx, tenant, lt)
@@ -272,14 +296,16 @@ type TimingBin struct {
 // The histogram of verifying logins. Bin i holds durations up to
 // binBase·binRatio^i; bins not hit within binRetention are dropped.
 //
-// A rejection is padded to the upper bound of the highest bin that, with the
-// bandBins-1 bins below it (a fifth of the duration), was hit at least minBinHits
-// times within binRetention. That is the costliest hash format the tenant's
-// logins have shown — the top of the distribution less its outliers, not a
-// percentile of a window of recent logins: an attacker who guesses at users
-// with cheap hashes fills the low bins but does not empty the high ones, and
-// a format that few users have is covered as well as a common one. A slow
-// moment raises the padding only if it puts minBinHits logins into one band.
+// A rejection is padded to the upper bound of the highest bin that was hit
+// within binRetention and that, with the bandBins-1 bins above it (a fifth of
+// the duration), was hit at least minBinHits times. That is the cost of the
+// costliest hash format the tenant's logins have shown, near the fast edge of
+// its samples (where an attacker who compares the fastest of several tries
+// looks), and not a percentile of a window of recent logins: an attacker who
+// guesses at users with cheap hashes fills the low bins but does not empty
+// the high ones, and a format that few users have is covered as well as a
+// common one. A slow moment raises the padding only if it puts minBinHits
+// logins into one band.
 const (
 	binBase      = 100 * time.Microsecond
 	binRatio     = 1.05
@@ -347,7 +373,7 @@ func (h costHistogram) target(now, start time.Time) (d time.Duration, ok bool) {
 	}
 	for i := range hits {
 		band := 0
-		for j := i - bandBins + 1; j <= i; j++ {
+		for j := i; j < i+bandBins; j++ {
 			band += hits[j]
 		}
 		if band >= minBinHits {
