@@ -95,7 +95,7 @@ func newEqualizer(store Store, log *slog.Logger, now func() time.Time, hasher *p
 	if hasher != nil {
 		e.dummy = func(ctx context.Context) error { return hasher.VerifyDummy(ctx, "dummy password") }
 		e.unit = e.measuredUnit
-		go e.unit() // measured now, so that the first rejection need not wait
+		e.unit() // measured now, before the start's other work competes for the CPU
 	}
 	return e
 }
