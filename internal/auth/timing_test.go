@@ -302,3 +302,34 @@ func TestEqualizerUnitOutgrowsBusyStart(t *testing.T) {
 		t.Fatalf("unit after a flush on an idle machine %v, want less than 50 ms", u)
 	}
 }
+
+// TestEqualizerConcurrent observes, pads, flushes and forgets from many
+// goroutines at once, for the race detector.
+func TestEqualizerConcurrent(t *testing.T) {
+	store := newTimingStore()
+	e := newEqualizer(store, slog.New(slog.DiscardHandler), time.Now, nil, func() time.Duration { return time.Millisecond })
+	e.sleep = func(context.Context, time.Duration) {}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			ctx := context.Background()
+			tenant := []string{"a", "b"}[g%2]
+			for i := range 200 {
+				start := time.Now()
+				e.observe(ctx, tenant, i%2 == 0, start.Add(-time.Duration(i)*time.Microsecond))
+				e.pad(ctx, tenant, true, start)
+				switch i % 50 {
+				case 0:
+					e.flush()
+				case 49:
+					e.forget(tenant)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	e.close()
+	if store.puts == 0 {
+		t.Fatal("nothing was written")
+	}
+}
