@@ -20,8 +20,7 @@ import (
 // a password hash, local and legacy apart (see costHistogram). A rejection is
 // padded up to the costliest verification the histogram vouches for; a
 // tenant whose module has verified nothing yet is padded to a safe ceiling,
-// and one with no local verification to the measured cost of a dummy
-// argon2id verification. The histograms are written to the store in the
+// and no rejection takes less than a dummy argon2id verification. The histograms are written to the store in the
 // background and read back on a tenant's first login after a start.
 //
 // Up to the measured cost, padding is dummy argon2id work through the
@@ -39,8 +38,8 @@ type equalizer struct {
 	// there is no hasher); unit returns what it costs on an idle machine.
 	dummy func(ctx context.Context) error
 	unit  func() time.Duration
-	// unitOnce makes the first measurement of fastestDummy, which flushes
-	// lower with more.
+	// fastestDummy is the fastest dummy verification timed, in nanoseconds;
+	// unitOnce times the first two.
 	unitOnce     sync.Once
 	fastestDummy atomic.Int64
 	// ceiling is the padding of a migrating tenant's rejections before its
@@ -138,8 +137,9 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 }
 
 // window returns the tenant's histograms, reading them from the store on
-// the tenant's first use. A store error leaves them empty, which pads to the
-// ceiling: slow rather than fast.
+// the tenant's first use. After a store error (or a request gone) it returns
+// empty histograms for this once, which pad to the ceiling: slow rather
+// than fast; the next call reads again.
 func (e *equalizer) window(ctx context.Context, tenant string) *timingWindow {
 	e.mu.Lock()
 	w := e.tenants[tenant]
@@ -154,7 +154,10 @@ func (e *equalizer) window(ctx context.Context, tenant string) *timingWindow {
 		loaded.local.restore(lt.Local)
 		loaded.legacy.restore(lt.Legacy)
 	case !errors.Is(err, ErrNotFound):
-		e.log.Error("reading a tenant's login timing", "tenant", tenant, "err", err)
+		if ctx.Err() == nil {
+			e.log.Error("reading a tenant's login timing", "tenant", tenant, "err", err)
+		}
+		return loaded
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -333,3 +333,33 @@ func TestEqualizerConcurrent(t *testing.T) {
 		t.Fatal("nothing was written")
 	}
 }
+
+// failingStore fails reads until told otherwise.
+type failingStore struct {
+	*timingStore
+	fail bool
+}
+
+func (s *failingStore) GetLoginTiming(ctx context.Context, tenant string) (*LoginTiming, error) {
+	if s.fail {
+		return nil, context.Canceled
+	}
+	return s.timingStore.GetLoginTiming(ctx, tenant)
+}
+
+// TestEqualizerReadErrorIsNotCached: a failed read (a client gone during the
+// first login after a start) pads that rejection to the ceiling, and the
+// stored calibration is read again, not overwritten, later.
+func TestEqualizerReadErrorIsNotCached(t *testing.T) {
+	store := &failingStore{timingStore: newTimingStore(), fail: true}
+	store.m["legacy"] = &LoginTiming{Legacy: []TimingBin{{Upper: binUpper(binOf(60 * time.Millisecond)), Hits: 5, Last: time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)}}}
+	r := newRig(store.timingStore)
+	r.store = store
+	if got := r.reject("legacy", true, 2*time.Millisecond); got != testCeiling {
+		t.Fatalf("rejection after a failed read: %v, want the ceiling", got)
+	}
+	store.fail = false
+	if got := r.reject("legacy", true, 2*time.Millisecond); !within(got, 60*time.Millisecond) {
+		t.Fatalf("rejection after the store recovered: %v, want the stored 60 ms", got)
+	}
+}
