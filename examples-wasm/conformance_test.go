@@ -17,11 +17,12 @@ import (
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/host/legacydb"
+	"github.com/wasmauth/wasmauth/internal/testdb"
 	"github.com/wasmauth/wasmauth/runtime"
 )
 
-// The databases of the conformance test; override with WASMAUTH_TEST_POSTGRES_DSN and
-// WASMAUTH_TEST_MYSQL_DSN.
+// The databases of the conformance test, as their administrator; override with
+// WASMAUTH_TEST_POSTGRES_DSN and WASMAUTH_TEST_MYSQL_DSN.
 const (
 	defaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 	defaultMySQLDSN    = "root@tcp(127.0.0.1:3306)/test"
@@ -35,9 +36,10 @@ type conformanceCase struct {
 	password   string
 	config     map[string]string // merged over the backend's dialect and table
 
-	wantID     string // the user's id, "" for no user
-	wantReason string // with no user
-	wantKind   string // a failed call's runtime.CallError Kind, else ""
+	wantID       string // the user's id, "" for no user
+	wantReason   string // with no user
+	wantRejectID string // with no user: the account a rejection names (ABI v1.1), "" for none
+	wantKind     string // a failed call's runtime.CallError Kind, else ""
 }
 
 // conformanceCases is the shared table: every hash kind of the seed, right and wrong
@@ -49,19 +51,19 @@ func conformanceCases() []conformanceCase {
 		{name: "bcrypt 2a by email", op: runtime.OpLogin, identifier: "alice@example.com", password: "wonderland-42", wantID: "1"},
 		{name: "email in another case", op: runtime.OpLogin, identifier: "ALICE@Example.com", password: "wonderland-42", wantID: "1"},
 		{name: "by username", op: runtime.OpLogin, identifier: "alice", password: "wonderland-42", wantID: "1"},
-		{name: "bcrypt wrong password", op: runtime.OpLogin, identifier: "alice", password: "wonderland-43", wantReason: runtime.ReasonWrongPassword},
+		{name: "bcrypt wrong password", op: runtime.OpLogin, identifier: "alice", password: "wonderland-43", wantReason: runtime.ReasonWrongPassword, wantRejectID: "1"},
 		{name: "unknown user", op: runtime.OpLogin, identifier: "nobody@example.com", password: "x", wantReason: runtime.ReasonNotFound},
 		{name: "empty identifier", op: runtime.OpLogin, identifier: "", password: "x", wantReason: runtime.ReasonNotFound},
 		{name: "argon2id", op: runtime.OpLogin, identifier: "bob", password: "can-we-fix-it", wantID: "2"},
-		{name: "argon2id wrong password", op: runtime.OpLogin, identifier: "bob", password: "can-we-fix-It", wantReason: runtime.ReasonWrongPassword},
+		{name: "argon2id wrong password", op: runtime.OpLogin, identifier: "bob", password: "can-we-fix-It", wantReason: runtime.ReasonWrongPassword, wantRejectID: "2"},
 		{name: "phpass", op: runtime.OpLogin, identifier: "carol@example.com", password: "test12345", wantID: "3"},
-		{name: "phpass wrong password", op: runtime.OpLogin, identifier: "carol", password: "test1234", wantReason: runtime.ReasonWrongPassword},
+		{name: "phpass wrong password", op: runtime.OpLogin, identifier: "carol", password: "test1234", wantReason: runtime.ReasonWrongPassword, wantRejectID: "3"},
 		{name: "salted sha256 with JSON escapes", op: runtime.OpLogin, identifier: "dave", password: dave, wantID: "4"},
-		{name: "salted sha256 wrong password", op: runtime.OpLogin, identifier: "dave", password: dave + " ", wantReason: runtime.ReasonWrongPassword},
+		{name: "salted sha256 wrong password", op: runtime.OpLogin, identifier: "dave", password: dave + " ", wantReason: runtime.ReasonWrongPassword, wantRejectID: "4"},
 		{name: "bcrypt 2y, no email", op: runtime.OpLogin, identifier: "ERIN", password: "erin-password", wantID: "5"},
 		{name: "bcrypt 2b, mixed-case stored email", op: runtime.OpLogin, identifier: "francois.dupont@example.com", password: "bonjour-monde", wantID: "6"},
-		{name: "password in another case", op: runtime.OpLogin, identifier: "fdupont", password: "BONJOUR-MONDE", wantReason: runtime.ReasonWrongPassword},
-		{name: "no password hash", op: runtime.OpLogin, identifier: "ghost", password: "", wantReason: runtime.ReasonWrongPassword},
+		{name: "password in another case", op: runtime.OpLogin, identifier: "fdupont", password: "BONJOUR-MONDE", wantReason: runtime.ReasonWrongPassword, wantRejectID: "6"},
+		{name: "no password hash", op: runtime.OpLogin, identifier: "ghost", password: "", wantReason: runtime.ReasonWrongPassword, wantRejectID: "7"},
 		{name: "unknown hash format fails the script", op: runtime.OpLogin, identifier: "mallory", password: "hunter2", wantKind: runtime.KindScriptFailed},
 		{name: "SQL metacharacters are data", op: runtime.OpLogin, identifier: `x' OR '1'='1`, password: "x", wantReason: runtime.ReasonNotFound},
 		{name: "quotes and non-ASCII are data", op: runtime.OpLogin, identifier: `a"b\c é ü 😀`, password: "x", wantReason: runtime.ReasonNotFound},
@@ -139,7 +141,10 @@ func seedServer(t *testing.T, dialect, driver, env, fallback string) backend {
 		}
 	}
 	t.Cleanup(func() { admin.Exec("DROP TABLE " + table) })
-	db, err := legacydb.Open(ctx, legacydb.Config{Driver: dialect, DSN: dsn, Tenant: "examples"})
+	// The tenant reads the table through an account that may do nothing else.
+	reader := testdb.NewReader(t, dialect, admin, dsn)
+	reader.Grant(t, "SELECT ON "+table)
+	db, err := legacydb.Open(ctx, legacydb.Config{Driver: dialect, DSN: reader.DSN, Tenant: "examples", Networks: testdb.Loopback})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,6 +252,15 @@ func runCase(t *testing.T, engine *runtime.Engine, info runtime.ModuleInfo, b ba
 		}
 		if got.Reason != tc.wantReason {
 			t.Fatalf("reason %q, want %q", got.Reason, tc.wantReason)
+		}
+		var rejection struct {
+			ID *string `json:"id"`
+		}
+		if err := json.Unmarshal(res.Output, &rejection); err != nil {
+			t.Fatal(err)
+		}
+		if got := rejection.ID; (got == nil) != (tc.wantRejectID == "") || (got != nil && *got != tc.wantRejectID) {
+			t.Fatalf("rejection %s, want the id %q (none when empty)", res.Output, tc.wantRejectID)
 		}
 		return
 	}

@@ -93,7 +93,13 @@ type Call struct {
 	// yield, when set, gives up the call's execution slot while the guest
 	// waits in a host function, and returns how to take it back.
 	yield func() (resume func(context.Context) error)
+	// tenant names whose share of the legacy hash pool verify_password takes.
+	tenant string
 }
+
+// SetTenant names the tenant the call runs for: its verify_password hashes
+// take that tenant's share of the legacy hash pool.
+func (c *Call) SetTenant(tenant string) { c.tenant = tenant }
 
 // SetYield lets the embedding runtime lend the call's execution slot to
 // other calls while this one waits on its database or a password hash:
@@ -103,8 +109,10 @@ func (c *Call) SetYield(yield func() (resume func(context.Context) error)) {
 	c.yield = yield
 }
 
-// whileWaiting runs wait with the call's execution slot given up. It
-// returns an error when the slot could not be taken back within ctx.
+// whileWaiting runs wait with the call's execution slot given up, then
+// takes the slot back. When ctx ended during wait, it does not: the caller
+// ends the guest for its own time. It returns an error when ctx ended while
+// the slot was being taken back: the host was overloaded.
 func (c *Call) whileWaiting(ctx context.Context, wait func()) error {
 	if c.yield == nil {
 		wait()
@@ -112,7 +120,22 @@ func (c *Call) whileWaiting(ctx context.Context, wait func()) error {
 	}
 	resume := c.yield()
 	wait()
+	if ctx.Err() != nil {
+		return nil
+	}
 	return resume(ctx)
+}
+
+// endIfDone ends the guest when ctx has ended: with an overload
+// DeadlineError when waitErr (from whileWaiting, or from waiting for the
+// host's resources) is set, else with its own deadline.
+func endIfDone(ctx context.Context, fn string, waitErr error) {
+	if waitErr != nil {
+		panic(&DeadlineError{Func: fn, Err: waitErr, Overload: true})
+	}
+	if err := ctx.Err(); err != nil {
+		panic(&DeadlineError{Func: fn, Err: err})
+	}
 }
 
 // NewCall returns the state of a call with the given input JSON, database (nil

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wasmauth/wasmauth/host"
 	"github.com/wasmauth/wasmauth/host/legacydb"
+	"github.com/wasmauth/wasmauth/internal/testdb"
 )
 
 // server is a database server the db_query tests run against.
@@ -31,9 +32,10 @@ var servers = []server{
 	{"mariadb", "mysql", "mysql", "LEGACYDB_MYSQL_DSN", "root@tcp(127.0.0.1:3306)/test", "?", "SELECT SLEEP(10)"},
 }
 
-// open returns an admin handle and the tenant connection, skipping (or, with
-// CI=true, failing) when the server is not reachable.
-func (s server) open(t *testing.T) (*sql.DB, *legacydb.DB) {
+// open returns an admin handle and a function that opens the tenant connection,
+// which may read table and nothing else, skipping (or, with CI=true, failing) when
+// the server is not reachable.
+func (s server) open(t *testing.T) (*sql.DB, func(table string) *legacydb.DB) {
 	t.Helper()
 	dsn := s.dsn
 	if v := os.Getenv(s.env); v != "" {
@@ -53,18 +55,22 @@ func (s server) open(t *testing.T) (*sql.DB, *legacydb.DB) {
 		t.Skip(msg)
 	}
 	t.Cleanup(func() { admin.Close() })
-	db, err := legacydb.Open(context.Background(), legacydb.Config{Driver: s.driver, DSN: dsn, Tenant: "acme"})
-	if err != nil {
-		t.Fatal(err)
+	reader := testdb.NewReader(t, s.driver, admin, dsn)
+	return admin, func(table string) *legacydb.DB {
+		reader.Grant(t, "SELECT ON "+table)
+		db, err := legacydb.Open(context.Background(), legacydb.Config{Driver: s.driver, DSN: reader.DSN, Tenant: "acme", Networks: testdb.Loopback})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
 	}
-	t.Cleanup(func() { db.Close() })
-	return admin, db
 }
 
 func TestDBQueryServers(t *testing.T) {
 	for _, s := range servers {
 		t.Run(s.name, func(t *testing.T) {
-			admin, db := s.open(t)
+			admin, connect := s.open(t)
 			suffix := make([]byte, 4)
 			rand.Read(suffix)
 			table := "host_users_" + hex.EncodeToString(suffix)
@@ -77,6 +83,7 @@ func TestDBQueryServers(t *testing.T) {
 				}
 			}
 			t.Cleanup(func() { admin.Exec("DROP TABLE " + table) })
+			db := connect(table)
 
 			p := newProbe(t, db, host.Limits{}, host.Config{}, "")
 			n, resp := query(p, `{"sql": "SELECT id, email FROM `+table+` WHERE email = `+s.placeholder+`", "args": ["alice@example.com"]}`)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/wasmauth/wasmauth/internal/ident"
 )
 
 // Reasons a login may give for a rejection.
@@ -20,6 +22,9 @@ type Answer struct {
 	User *User
 	// Reason is "", ReasonNotFound or ReasonWrongPassword; always "" with a User.
 	Reason string
+	// ID is the legacy id of the account a rejection is about (ABI v1.1), or
+	// ""; always "" with a User, whose own ID says it.
+	ID string
 }
 
 // User is a legacy user as a guest returns it.
@@ -36,12 +41,16 @@ type User struct {
 // "user" either null or an object with a non-empty string "id" and a non-empty
 // "email" or "username"; "email_verified" a boolean, "name" a string,
 // "profile" an object (each optional, null as absent); an optional "reason"
-// of "not_found" or "wrong_password". Unknown fields are ignored. The error
-// says what is wrong, for a bad_output message.
+// of "not_found" or "wrong_password"; with "user" null, an optional "id", the
+// legacy id of the account rejected (ABI v1.1). Ids, emails, usernames and
+// profiles must also pass the rules of package ident that registration
+// applies (lengths, email syntax, no control characters). Unknown fields are
+// ignored. The error says what is wrong, for a bad_output message.
 func ParseAnswer(output []byte) (*Answer, error) {
 	var raw struct {
 		User   json.RawMessage `json:"user"`
 		Reason *string         `json:"reason"`
+		ID     json.RawMessage `json:"id"`
 	}
 	if err := decodeOne(output, &raw); err != nil {
 		return nil, fmt.Errorf("output is not a JSON object: %w", err)
@@ -58,8 +67,20 @@ func ParseAnswer(output []byte) (*Answer, error) {
 			return nil, fmt.Errorf("reason %q is not %q or %q", *raw.Reason, ReasonNotFound, ReasonWrongPassword)
 		}
 	}
+	hasID := len(raw.ID) > 0 && !bytes.Equal(raw.ID, []byte("null"))
 	if bytes.Equal(raw.User, []byte("null")) {
+		if hasID {
+			if err := json.Unmarshal(raw.ID, &ans.ID); err != nil {
+				return nil, errors.New(`"id" must be a string (the legacy id of the account rejected)`)
+			}
+			if err := ident.CheckLegacyID(ans.ID); err != nil {
+				return nil, fmt.Errorf(`"id": %w`, err)
+			}
+		}
 		return ans, nil
+	}
+	if hasID {
+		return nil, errors.New(`"id" goes with "user": null only; a user's id is "user.id"`)
 	}
 	var u struct {
 		ID            json.RawMessage `json:"id"`
@@ -82,6 +103,9 @@ func ParseAnswer(output []byte) (*Answer, error) {
 	if user.ID == "" {
 		return nil, errors.New(`"user.id" is empty`)
 	}
+	if err := ident.CheckLegacyID(user.ID); err != nil {
+		return nil, fmt.Errorf(`"user.id": %w`, err)
+	}
 	if u.Email != nil {
 		user.Email = *u.Email
 	}
@@ -90,6 +114,16 @@ func ParseAnswer(output []byte) (*Answer, error) {
 	}
 	if user.Email == "" && user.Username == "" {
 		return nil, errors.New(`"user" needs a non-empty "email" or "username"`)
+	}
+	if user.Email != "" {
+		if err := ident.CheckEmail(ident.Normalize(user.Email)); err != nil {
+			return nil, fmt.Errorf(`"user.email": %w`, err)
+		}
+	}
+	if user.Username != "" {
+		if err := ident.CheckUsername(ident.Normalize(user.Username)); err != nil {
+			return nil, fmt.Errorf(`"user.username": %w`, err)
+		}
 	}
 	if u.EmailVerified != nil {
 		user.EmailVerified = *u.EmailVerified
@@ -100,6 +134,9 @@ func ParseAnswer(output []byte) (*Answer, error) {
 	if len(u.Profile) > 0 && !bytes.Equal(u.Profile, []byte("null")) {
 		if err := json.Unmarshal(u.Profile, &user.Profile); err != nil || user.Profile == nil {
 			return nil, errors.New(`"user.profile" must be an object`)
+		}
+		if err := ident.CheckProfile(user.Profile); err != nil {
+			return nil, fmt.Errorf(`"user.profile": %w`, err)
 		}
 	}
 	ans.User = user

@@ -90,31 +90,17 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 		return res, err
 	}
 
-	admitted, err := e.admit.acquire(ctx, req.Tenant)
+	admitted, err := e.admitted(ctx, req.Tenant, hc)
 	if err != nil {
 		e.release(inst, true)
-		return res, callErrorf(KindDeadline, "no execution slot within the deadline (the server runs other calls)")
+		return res, overloadf("no execution slot within the deadline (the server runs other calls)")
 	}
-	// While the guest waits on its database or a hash it needs no CPU: the
-	// slot goes to other calls and is taken back before the guest resumes.
-	hc.SetYield(func() func(context.Context) error {
-		admitted()
-		return func(ctx context.Context) error {
-			r, err := e.admit.acquire(ctx, req.Tenant)
-			if err != nil {
-				admitted = func() {}
-				return err
-			}
-			admitted = r
-			return nil
-		}
-	})
 	unbind := inst.binding.Bind(ctx, hc)
 	inst.memLimit.bytes.Store(lim.Memory)
 	inst.memLimit.refused.Store(false)
 	used, err := inst.run(host.WithCall(ctx, hc), inst.ops[req.Op], lim.Fuel)
 	unbind()
-	admitted()
+	admitted.release()
 	res.FuelUsed = used
 
 	keep := false
@@ -155,6 +141,36 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 	return res, err
 }
 
+// slot is a call's execution slot, given back while the guest waits in a
+// host call and taken back before it resumes.
+type slot struct {
+	release func()
+}
+
+// admitted takes an execution slot for a call of tenant and lets hc lend it
+// to other calls while the guest waits on its database, a hash or a sleep.
+func (e *Engine) admitted(ctx context.Context, tenant string, hc *host.Call) (*slot, error) {
+	r, err := e.admit.acquire(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	s := &slot{release: r}
+	hc.SetTenant(tenant)
+	hc.SetYield(func() func(context.Context) error {
+		s.release()
+		return func(ctx context.Context) error {
+			r, err := e.admit.acquire(ctx, tenant)
+			if err != nil {
+				s.release = func() {}
+				return err
+			}
+			s.release = r
+			return nil
+		}
+	})
+	return s, nil
+}
+
 // answer checks the output of a call that returned 0.
 func (e *Engine) answer(res *Result, hc *host.Call, op string) error {
 	out, ok := hc.Output()
@@ -187,6 +203,8 @@ func (e *Engine) translate(ctx context.Context, err error, remaining int64, what
 	var dl *host.DeadlineError
 	var dr *drainedError
 	switch {
+	case errors.As(err, &dl) && dl.Overload:
+		return overloadf("%s: the call ran out of time waiting for the server in %s", what, dl.Func)
 	case errors.As(err, &dl):
 		return callErrorf(KindDeadline, "%s: the call ran out of time in %s", what, dl.Func)
 	case errors.As(err, &dr):

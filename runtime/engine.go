@@ -102,7 +102,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		rc = rc.WithCompilationCache(c)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	if err := host.Instantiate(ctx, rt, host.Config{Acquire: cfg.AcquireHash}); err != nil {
+	if err := host.Instantiate(ctx, rt, host.Config{LegacyHashes: cfg.LegacyHashes, LegacyHashMemory: cfg.LegacyHashMemory}); err != nil {
 		_ = rt.Close(ctx)
 		return nil, err
 	}

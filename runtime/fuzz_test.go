@@ -50,6 +50,7 @@ func FuzzParseAnswer(f *testing.F) {
 	for _, s := range []string{
 		`{"user": null}`,
 		`{"user": null, "reason": "wrong_password"}`,
+		`{"user": null, "reason": "wrong_password", "id": "1"}`,
 		`{"user": {"id": "1", "email": "a@example.com", "email_verified": true, "name": "A", "profile": {"k": [1]}}}`,
 		`{"user": {"id": 1, "email": "a@example.com"}}`,
 		`{"user": {"id": "1"}}`,
@@ -63,11 +64,13 @@ func FuzzParseAnswer(f *testing.F) {
 			return
 		}
 		if u := ans.User; u != nil {
-			if u.ID == "" || (u.Email == "" && u.Username == "") || ans.Reason != "" {
+			if u.ID == "" || (u.Email == "" && u.Username == "") || ans.Reason != "" || ans.ID != "" {
 				t.Fatalf("accepted %q as %+v", out, u)
 			}
 		} else if ans.Reason != "" && ans.Reason != runtime.ReasonNotFound && ans.Reason != runtime.ReasonWrongPassword {
 			t.Fatalf("accepted reason %q", ans.Reason)
+		} else if len(ans.ID) > 256 {
+			t.Fatalf("accepted an id of %d bytes", len(ans.ID))
 		}
 	})
 }

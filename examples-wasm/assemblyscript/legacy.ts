@@ -6,7 +6,7 @@
 //   ./node_modules/.bin/asc legacy.ts --outFile legacy.wasm --optimize --runtime incremental
 
 import {
-  answer, digest, ERROR, Failure, J_NUMBER, J_STRING, log, query, readInput, User, verifyPassword, WARN,
+  answer, digest, ERROR, Failure, J_NUMBER, J_STRING, log, query, readInput, reject, User, verifyPassword, WARN,
 } from "./wasmauth";
 
 export function login(): i32 {
@@ -60,7 +60,7 @@ function handle(isLogin: bool): Failure | null {
     const ok = checkPassword(user.id, row[5].str(), input.password);
     if (ok == MALFORMED) return new Failure(0, "user " + user.id + ": malformed sha256 hash");
     if (ok < 0) return new Failure(ok, "verify_password for user " + user.id + " failed");
-    if (ok == 0) return answered(answer(null, "wrong_password"));
+    if (ok == 0) return answered(reject("wrong_password", user.id));
   }
   return answered(answer(user, ""));
 }

@@ -316,7 +316,28 @@ export function answer(user: User | null, reason: string): i32 {
     out += ",\"profile\":{}}";
   }
   if (reason.length > 0) out += ",\"reason\":" + jsonString(reason);
-  out += "}";
+  return setOutput(out + "}");
+}
+
+/** The longest legacy id a rejection may carry, in bytes. */
+export const MAX_ID: i32 = 256;
+
+/**
+ * Sets this call's output to no user with a reason ("" for none) and the legacy id of the
+ * account the identifier named (ABI v1.1): give the id on a wrong password, so that the
+ * host counts failures per account whatever spelling of the identifier was typed. An
+ * empty id, or one longer than MAX_ID bytes, is left out. Returns 0 or a status.
+ */
+export function reject(reason: string, id: string): i32 {
+  let out = "{\"user\":null";
+  if (reason.length > 0) out += ",\"reason\":" + jsonString(reason);
+  const n = String.UTF8.byteLength(id);
+  if (n > 0 && n <= MAX_ID) out += ",\"id\":" + jsonString(id);
+  return setOutput(out + "}");
+}
+
+/** setOutput hands the answer JSON to the host. Returns 0 or a status. */
+function setOutput(out: string): i32 {
   const b = String.UTF8.encode(out);
   return host_output_set(changetype<usize>(b), b.byteLength);
 }

@@ -35,18 +35,10 @@ static int32_t fail_status(const char *why, int32_t status) {
     return fail(why, num + i, strlen(num + i));
 }
 
-/* answer_none answers {"user": null} with an optional reason. */
-static int32_t answer_none(const char *reason) {
-    wa_buf out = {0};
-    wa_buf_puts(&out, "{\"user\":null");
-    if (reason) {
-        wa_buf_puts(&out, ",\"reason\":\"");
-        wa_buf_puts(&out, reason);
-        wa_buf_putc(&out, '"');
-    }
-    wa_buf_putc(&out, '}');
-    int32_t st = wa_output(&out);
-    wa_buf_free(&out);
+/* answer_none answers {"user": null} with an optional reason and the account's id
+ * (id_n 0 for none). */
+static int32_t answer_none(const char *reason, const char *id, size_t id_n) {
+    int32_t st = wa_reject(reason, id, id_n);
     return st == 0 ? 0 : fail_status("output_set", st);
 }
 
@@ -101,7 +93,7 @@ static int check_sha256(const char *hash, size_t n, const wa_buf *pw) {
 static int32_t run(int is_login) {
     int32_t rc = 1;
     wa_buf in = {0}, ident = {0}, pw = {0}, table = {0}, dialect = {0}, req = {0}, resp = {0}, tmp = {0},
-           out = {0};
+           id = {0}, out = {0};
     wa_json input, config, v, rows, row, col;
     int32_t st = wa_read_input(&in);
     if (st != 0) {
@@ -125,7 +117,7 @@ static int32_t run(int is_login) {
     if (is_login && wa_json_member(input, "password", &v)) wa_json_string(v, &pw);
     const char *not_found = is_login ? "not_found" : NULL;
     if (ident.n == 0) {
-        rc = answer_none(not_found);
+        rc = answer_none(not_found, NULL, 0);
         goto done;
     }
     int pg = dialect.n == 8 && memcmp(dialect.p, "postgres", 8) == 0;
@@ -161,7 +153,7 @@ static int32_t run(int is_login) {
         goto done;
     }
     if (!wa_json_member(res, "rows", &rows) || !wa_json_index(rows, 0, &row)) {
-        rc = answer_none(not_found);
+        rc = answer_none(not_found, NULL, 0);
         goto done;
     }
 
@@ -172,15 +164,12 @@ static int32_t run(int is_login) {
         goto done;
     }
     if (wa_json_is_number(col)) {
-        wa_buf_putc(&out, '"');
-        wa_buf_put(&out, col.p, col.n);
-        wa_buf_putc(&out, '"');
-    } else if (wa_json_string(col, &tmp) && tmp.n > 0) {
-        wa_buf_put_json_string(&out, tmp.p, tmp.n);
-    } else {
+        wa_buf_put(&id, col.p, col.n);
+    } else if (!wa_json_string(col, &id) || id.n == 0) {
         rc = fail("user row has no usable id", NULL, 0);
         goto done;
     }
+    wa_buf_put_json_string(&out, id.p, id.n);
     static const char *const names[] = {NULL, "email", "username", NULL, "name"};
     for (int i = 1; i <= 4; i++) {
         if (!wa_json_index(row, (size_t)i, &col)) {
@@ -214,7 +203,7 @@ static int32_t run(int is_login) {
         }
         if (ok < 0) goto done; /* already logged */
         if (!ok) {
-            rc = answer_none("wrong_password");
+            rc = answer_none("wrong_password", id.p, id.n);
             goto done;
         }
     }
@@ -232,6 +221,7 @@ done:
     wa_buf_free(&req);
     wa_buf_free(&resp);
     wa_buf_free(&tmp);
+    wa_buf_free(&id);
     wa_buf_free(&out);
     return rc;
 }

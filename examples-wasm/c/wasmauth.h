@@ -2,8 +2,8 @@
  * wasmauth.h - the guest side of the wasmauth ABI for tenant modules in C.
  *
  * A single header: the host function imports of the "wasmauth" module, a growable byte
- * buffer, a small JSON reader (enough to read the call's input and db_query responses)
- * and JSON string writing. Everything is static; include it in one translation unit.
+ * buffer, a small JSON reader (enough to read the call's input and db_query responses),
+ * JSON string writing and rejections (wa_reject). Everything is static; include it in one translation unit.
  *
  * Build a reactor with wasi-libc (see legacy.c):
  *   clang --target=wasm32-wasi -mexec-model=reactor -O2 ... -o legacy.wasm legacy.c
@@ -338,6 +338,30 @@ static int32_t wa_read_input(wa_buf *in) {
 static int32_t wa_output(const wa_buf *json) {
     if (json->oom) return WA_ERR_NOMEM;
     return wa_host_output_set(json->p, (int32_t)json->n);
+}
+
+/* WA_MAX_ID is the longest legacy id a rejection may carry, in bytes. */
+#define WA_MAX_ID 256
+
+/* wa_reject answers {"user": null} with a reason ("not_found", "wrong_password", or NULL
+ * for none) and, when id is 1 to WA_MAX_ID bytes, the account's legacy id (ABI v1.1):
+ * name the account on a wrong password, so that the host counts failures per account
+ * whatever spelling of the identifier was typed. Returns 0 or a status. */
+static int32_t wa_reject(const char *reason, const char *id, size_t id_n) {
+    wa_buf out = {0};
+    wa_buf_puts(&out, "{\"user\":null");
+    if (reason) {
+        wa_buf_puts(&out, ",\"reason\":");
+        wa_buf_put_json_string(&out, reason, strlen(reason));
+    }
+    if (id_n > 0 && id_n <= WA_MAX_ID) {
+        wa_buf_puts(&out, ",\"id\":");
+        wa_buf_put_json_string(&out, id, id_n);
+    }
+    wa_buf_putc(&out, '}');
+    int32_t st = wa_output(&out);
+    wa_buf_free(&out);
+    return st;
 }
 
 /* wa_log writes a NUL-terminated line to the tenant's log. */

@@ -64,7 +64,7 @@ fn handle(is_login: bool) -> Result<(), String> {
     let text = |v: &Json| v.as_str().unwrap_or("").to_string();
     let user = User { email: text(&row[1]), username: text(&row[2]), email_verified: row[3].truthy(), name: text(&row[4]), id };
     if is_login && !check_password(&user.id, row[5].as_str().unwrap_or(""), &input.password)? {
-        return answer(None, Some("wrong_password"));
+        return wasmauth::reject(Some("wrong_password"), &user.id).map_err(|e| format!("output_set: {}", e));
     }
     answer(Some(&user), None)
 }

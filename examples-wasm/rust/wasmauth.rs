@@ -143,6 +143,32 @@ pub fn answer(user: Option<&User>, reason: Option<&str>) -> Result<(), Error> {
         write_json_string(&mut out, r);
     }
     out.push('}');
+    set_output(&out)
+}
+
+/// The longest legacy id a rejection may carry, in bytes.
+pub const MAX_ID: usize = 256;
+
+/// Sets this call's output to no user with an optional reason and the legacy id of the
+/// account the identifier named (ABI v1.1): give the id on a wrong password, so that the
+/// host counts failures per account whatever spelling of the identifier was typed. An
+/// empty id, or one longer than MAX_ID bytes, is left out.
+pub fn reject(reason: Option<&str>, id: &str) -> Result<(), Error> {
+    let mut out = String::from("{\"user\":null");
+    if let Some(r) = reason {
+        out.push_str(",\"reason\":");
+        write_json_string(&mut out, r);
+    }
+    if !id.is_empty() && id.len() <= MAX_ID {
+        out.push_str(",\"id\":");
+        write_json_string(&mut out, id);
+    }
+    out.push('}');
+    set_output(&out)
+}
+
+/// set_output hands the answer JSON to the host.
+fn set_output(out: &str) -> Result<(), Error> {
     match unsafe { output_set(out.as_ptr(), out.len() as i32) } {
         0 => Ok(()),
         s => Err(Error::Status(s)),

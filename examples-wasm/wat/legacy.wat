@@ -22,7 +22,8 @@
 ;;   OUT    0x090000    the answer (at most the response + constants)
 ;;   PW     0x0D8000    the decoded password
 ;;   HASH   0x0E8000    the decoded password hash (also the decoded dialect, earlier)
-;;   DATA   0x128000    the decoded table name, then salt + password, or a log line
+;;   DATA   0x128000    the decoded table name, then salt + password, a log line, or a
+;;                      wrong-password answer
 ;;   DIG    0x178000    a raw digest; HEX 0x178100 its hex
 (module
   (import "wasmauth" "input_len" (func $input_len (result i32)))
@@ -137,6 +138,8 @@
   (data (i32.const 846) "verify_password failed")
   (global $M_OUTPUT i32 (i32.const 868)) (global $M_OUTPUT_LEN i32 (i32.const 17))
   (data (i32.const 868) "output_set failed")
+  (global $OUT_ID i32 (i32.const 885)) (global $OUT_ID_LEN i32 (i32.const 6))
+  (data (i32.const 885) ",\"id\":")
 
   ;; ---- output and log ----
 
@@ -158,6 +161,18 @@
     (if (call $output_set (local.get $p) (local.get $n))
       (then (return (call $fail (global.get $M_OUTPUT) (global.get $M_OUTPUT_LEN)))))
     (i32.const 0))
+
+  ;; $answer_wrong answers a wrong password naming the account (ABI v1.1), built in DATA:
+  ;; OUT_WRONG with "id" added, the id's JSON string token [id, end) copied verbatim when
+  ;; it is at most 258 bytes (256 and the quotes; the host takes ids of up to 256 bytes).
+  (func $answer_wrong (param $id i32) (param $end i32) (result i32)
+    (global.set $w (global.get $DATA))
+    (call $emit (global.get $OUT_WRONG) (i32.sub (global.get $OUT_WRONG_LEN) (i32.const 1))) ;; all but the }
+    (if (i32.le_u (i32.sub (local.get $end) (local.get $id)) (i32.const 258)) (then
+      (call $emit (global.get $OUT_ID) (global.get $OUT_ID_LEN))
+      (call $emit (local.get $id) (i32.sub (local.get $end) (local.get $id)))))
+    (call $emit_byte (i32.const 0x7d))
+    (call $answer (global.get $DATA) (i32.sub (global.get $w) (global.get $DATA))))
 
   ;; ---- JSON scanning (spans [p, end) of host-written text) ----
 
@@ -478,7 +493,7 @@
     (local $n i32) (local $obj i32) (local $obj_end i32) (local $cfg i32) (local $cfg_end i32)
     (local $v i32) (local $tbl i32) (local $tbl_n i32) (local $pg i32) (local $id i32) (local $id_end i32)
     (local $resp_end i32) (local $rows i32) (local $row i32) (local $row_end i32)
-    (local $col i32) (local $c i32) (local $pwn i32) (local $hn i32) (local $ok i32)
+    (local $col i32) (local $c i32) (local $pwn i32) (local $hn i32) (local $ok i32) (local $uid_end i32)
 
     ;; the input: one JSON object in INPUT
     (local.set $n (call $input_len))
@@ -585,6 +600,8 @@
         (if (i32.eqz (call $is_text (local.get $col) (global.get $vend)))
           (then (return (call $fail (global.get $M_ID) (global.get $M_ID_LEN)))))
         (call $emit (local.get $col) (i32.sub (global.get $vend) (local.get $col)))))
+    ;; the id's JSON string token is OUT + OUT_USER_LEN .. $uid_end, for a wrong password
+    (local.set $uid_end (global.get $w))
     (local.set $n (i32.const 1))
     (loop $next
       (local.set $col (call $index (local.get $row) (local.get $row_end) (local.get $n)))
@@ -611,7 +628,7 @@
       (local.set $hn (call $decode (local.get $col) (global.get $vend) (global.get $HASH)))
       (if (i32.le_s (local.get $hn) (i32.const 0)) (then
         (call $log (i32.const 2) (global.get $M_NOHASH) (global.get $M_NOHASH_LEN))
-        (return (call $answer (global.get $OUT_WRONG) (global.get $OUT_WRONG_LEN)))))
+        (return (call $answer_wrong (i32.add (global.get $OUT) (global.get $OUT_USER_LEN)) (local.get $uid_end)))))
       (if (i32.and (i32.ge_u (local.get $hn) (global.get $S_SHA256P_LEN))
                    (call $memeq (global.get $HASH) (global.get $S_SHA256P) (global.get $S_SHA256P_LEN)))
         (then
@@ -622,7 +639,7 @@
           (if (i32.lt_s (local.get $ok) (i32.const 0))
             (then (return (call $fail (global.get $M_VERIFY) (global.get $M_VERIFY_LEN)))))))
       (if (i32.eqz (local.get $ok))
-        (then (return (call $answer (global.get $OUT_WRONG) (global.get $OUT_WRONG_LEN)))))))
+        (then (return (call $answer_wrong (i32.add (global.get $OUT) (global.get $OUT_USER_LEN)) (local.get $uid_end)))))))
     (call $answer (global.get $OUT) (i32.sub (global.get $w) (global.get $OUT))))
 
   (func (export "login") (result i32) (call $run (i32.const 1)))

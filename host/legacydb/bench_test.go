@@ -15,6 +15,7 @@ func BenchmarkQueryByEmail(b *testing.B) {
 			be := m.make(b)
 			table := uniqueTable(b, be, "bench")
 			exec(b, be, table, be.usersDDL...)
+			grant(b, be, "SELECT ON "+table)
 			tx, err := be.admin.Begin()
 			if err != nil {
 				b.Fatal(err)

@@ -94,8 +94,8 @@ func TestOpenFailures(t *testing.T) {
 		want string
 	}{
 		{"unknown driver", Config{Driver: "oracle", DSN: "x"}, "unknown driver"},
-		{"pg refused port", Config{Driver: "postgres", DSN: "postgres://alice:" + pw + "@127.0.0.1:1/test?sslmode=disable"}, "127.0.0.1"},
-		{"pg refused port kv", Config{Driver: "postgres", DSN: "host=127.0.0.1 port=1 user=alice password='" + pw + "' sslmode=disable"}, "127.0.0.1"},
+		{"pg refused port", Config{Driver: "postgres", DSN: "postgres://alice:" + pw + "@127.0.0.1:1/test?sslmode=disable", Networks: loopback}, ReasonUnreachable},
+		{"pg refused port kv", Config{Driver: "postgres", DSN: "host=127.0.0.1 port=1 user=alice password='" + pw + "' sslmode=disable", Networks: loopback}, ReasonUnreachable},
 		{"pg bad port", Config{Driver: "postgres", DSN: "postgres://alice:" + pw + "@127.0.0.1:notaport/test"}, "port"},
 		{"pg bad kv", Config{Driver: "postgres", DSN: "host=db password='" + pw}, "invalid postgres DSN"},
 		{"pg passfile", Config{Driver: "postgres", DSN: "host=127.0.0.1 passfile=/etc/passwd"}, "passfile"},
@@ -104,7 +104,7 @@ func TestOpenFailures(t *testing.T) {
 		{"pg sslkey", Config{Driver: "postgres", DSN: "host=127.0.0.1 sslkey=/etc/ssl/private/x.key sslcert=/etc/ssl/x.crt"}, "ssl"},
 		{"pg sslrootcert file", Config{Driver: "postgres", DSN: "host=127.0.0.1 sslmode=verify-full sslrootcert=/etc/passwd"}, "sslrootcert"},
 		{"pg options", Config{Driver: "postgres", DSN: "host=127.0.0.1 options='-c default_transaction_read_only=off'"}, "options"},
-		{"mysql refused port", Config{Driver: "mysql", DSN: "alice:" + pw + "@tcp(127.0.0.1:1)/test"}, "connect"},
+		{"mysql refused port", Config{Driver: "mysql", DSN: "alice:" + pw + "@tcp(127.0.0.1:1)/test", Networks: loopback}, ReasonUnreachable},
 		{"mysql bad dsn", Config{Driver: "mysql", DSN: "alice:" + pw + "@tcp(127.0.0.1:3306)/test?timeout=x"}, "timeout"},
 		{"mysql not a dsn", Config{Driver: "mysql", DSN: "alice:" + pw}, "DSN"},
 	}

@@ -29,11 +29,18 @@
 //     reach the server (a READ ONLY transaction does not stop them, and LOAD_FILE works for
 //     any user with the FILE privilege). LOAD DATA LOCAL is off (allowAllFiles is forced
 //     false).
+//   - The role is the boundary: a connection whose role can reach the database server's
+//     files or programs is refused, on every new pooled connection (so at Open too). In
+//     PostgreSQL, a session user that is a superuser or a member (directly or not) of a
+//     superuser role, pg_read_server_files, pg_write_server_files or
+//     pg_execute_server_program; in MySQL and MariaDB, an account whose SHOW GRANTS (with
+//     the roles enabled at login) holds SUPER, FILE or ALL PRIVILEGES on *.*.
 //   - PostgreSQL: requests naming the server-file functions (pg_read_file,
 //     pg_read_binary_file, pg_stat_file, pg_ls_*, pg_file_*, lo_import, lo_export) or dblink
 //     are refused; the read-only transaction stops every write, COPY and DO are not allowed
-//     first keywords. Anything else a function can do depends on the database role: give
-//     the tenant a least-privilege role.
+//     first keywords. This word list is a seat belt, not the boundary: a quoted Unicode
+//     identifier or a query built in a string (query_to_xml) gets past it, and only the
+//     role's lack of privilege then stops the call.
 //   - PostgreSQL DSN keys are limited to connection basics (no passfile, service,
 //     servicefile, sslcert, sslkey, sslpassword; sslrootcert only as "system"), a password
 //     not given in the DSN is not taken from PGPASSWORD or ~/.pgpass, and client
@@ -46,13 +53,18 @@
 //     PRAGMA, every write and DDL, and the functions load_extension, readfile, writefile,
 //     edit and fts3_tokenizer (VACUUM INTO is stopped too: it needs an ATTACH). Extension
 //     loading is also off by SQLite's default, and the driver offers no file functions.
-//   - Networks: when Config.Networks is set, postgres and mysql connections may only reach
-//     addresses inside it. The check runs in the dialer, on the address each socket is
-//     about to connect to after name resolution, for every new pooled connection (so a
-//     hostname that resolves, or later re-resolves, to 127.0.0.1 or 169.254.169.254 is
-//     refused as the literal address would be); Unix sockets and other networks are
-//     refused. A refused Open is a *ConnectError ("address 127.0.0.1 is not in the
-//     operator's allowed networks"), a refused reconnect an error response.
+//   - Networks: postgres and mysql connections are TCP only, and reach only addresses in
+//     Config.Networks or, when it is empty, any address but loopback, link-local (cloud
+//     metadata at 169.254.169.254), unspecified and multicast ones. The check runs in the
+//     dialer, on the address each socket is about to connect to after name resolution
+//     (IPv4-mapped addresses unmapped), before connect(2), for every new pooled connection:
+//     a hostname that resolves, or later re-resolves, to 127.0.0.1 or 169.254.169.254 is
+//     refused as the literal address would be. Unix sockets are refused.
+//   - Open tells nothing of the network behind the server: every failure short of the
+//     database's own answer (an address refused, a closed port, a timeout, another
+//     protocol answering) is the ConnectError reason ReasonUnreachable. The database's own
+//     answers (wrong password, unknown database) and a refused role are told, masked. A
+//     new pooled connection that fails later is an error response saying the same.
 //
 // # Limits
 //

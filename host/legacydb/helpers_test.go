@@ -13,12 +13,15 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql"
+	"github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
+
+	"github.com/wasmauth/wasmauth/internal/testdb"
 )
 
-// Test databases; override with LEGACYDB_POSTGRES_DSN and LEGACYDB_MYSQL_DSN.
+// Test databases, as an administrator; override with LEGACYDB_POSTGRES_DSN and
+// LEGACYDB_MYSQL_DSN. Tenants' connections use a least-privileged account the test makes.
 const (
 	defaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 	defaultMySQLDSN    = "root@tcp(127.0.0.1:3306)/test"
@@ -27,8 +30,10 @@ const (
 // backend is one database the tests run against.
 type backend struct {
 	name  string
-	cfg   Config  // opens the tenant's read-only connection
+	cfg   Config  // opens the tenant's read-only connection, as reader
 	admin *sql.DB // a writable handle for setting up tables
+	// reader is the tenant's least-privileged account (nil for sqlite).
+	reader *testdb.Reader
 	// ph returns the i-th (1-based) placeholder.
 	ph func(i int) string
 	// usersDDL creates a users table named %[1]s with an index on email.
@@ -70,13 +75,20 @@ func openAdmin(t testing.TB, driverName, kind, dsn, env string) *sql.DB {
 	return db
 }
 
+// loopback are the networks of the test databases, which tenants' connections must be
+// allowed to reach explicitly.
+var loopback = testdb.Loopback
+
 func postgresBackend(t testing.TB) backend {
 	dsn := envOr("LEGACYDB_POSTGRES_DSN", defaultPostgresDSN)
+	admin := openAdmin(t, "pgx", "postgres", dsn, "LEGACYDB_POSTGRES_DSN")
+	reader := testdb.NewReader(t, "postgres", admin, dsn)
 	return backend{
-		name:  "postgres",
-		cfg:   Config{Driver: "postgres", DSN: dsn, Tenant: "acme"},
-		admin: openAdmin(t, "pgx", "postgres", dsn, "LEGACYDB_POSTGRES_DSN"),
-		ph:    func(i int) string { return "$" + strconv.Itoa(i) },
+		name:   "postgres",
+		cfg:    Config{Driver: "postgres", DSN: reader.DSN, Tenant: "acme", Networks: loopback},
+		admin:  admin,
+		reader: reader,
+		ph:     func(i int) string { return "$" + strconv.Itoa(i) },
 		usersDDL: []string{
 			`CREATE TABLE %[1]s (id bigint PRIMARY KEY, email text NOT NULL, name varchar(100),
 				score double precision, balance numeric(12,2), active boolean, nickname text,
@@ -89,11 +101,21 @@ func postgresBackend(t testing.TB) backend {
 
 func mysqlBackend(t testing.TB) backend {
 	dsn := envOr("LEGACYDB_MYSQL_DSN", defaultMySQLDSN)
+	admin := openAdmin(t, "mysql", "mysql", dsn, "LEGACYDB_MYSQL_DSN")
+	reader := testdb.NewReader(t, "mysql", admin, dsn)
+	// MySQL lets an account use a database only once it has a privilege in it; here the
+	// test database is the tenant's, and tests read tables they have not granted.
+	mc, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader.Grant(t, "SELECT ON `"+mc.DBName+"`.*")
 	return backend{
-		name:  "mysql",
-		cfg:   Config{Driver: "mysql", DSN: dsn, Tenant: "acme"},
-		admin: openAdmin(t, "mysql", "mysql", dsn, "LEGACYDB_MYSQL_DSN"),
-		ph:    func(int) string { return "?" },
+		name:   "mysql",
+		cfg:    Config{Driver: "mysql", DSN: reader.DSN, Tenant: "acme", Networks: loopback},
+		admin:  admin,
+		reader: reader,
+		ph:     func(int) string { return "?" },
 		usersDDL: []string{
 			`CREATE TABLE %[1]s (id BIGINT PRIMARY KEY, email VARCHAR(191) NOT NULL, name VARCHAR(100),
 				score DOUBLE, balance DECIMAL(12,2), active BOOL, nickname TEXT,
@@ -172,11 +194,22 @@ func exec(t testing.TB, b backend, table string, stmts ...string) {
 	}
 }
 
-// usersTable creates a users table with two rows of every value type.
+// grant grants the tenant's account privileges (such as "SELECT ON users_1234"); SQLite
+// has no accounts.
+func grant(t testing.TB, b backend, privileges string) {
+	t.Helper()
+	if b.reader != nil {
+		b.reader.Grant(t, privileges)
+	}
+}
+
+// usersTable creates a users table with two rows of every value type, which the tenant
+// may read.
 func usersTable(t testing.TB, b backend) string {
 	t.Helper()
 	table := uniqueTable(t, b, "users")
 	exec(t, b, table, b.usersDDL...)
+	grant(t, b, "SELECT ON "+table)
 	q := "INSERT INTO " + table + " (id, email, name, score, balance, active, nickname, avatar, created_at, small) VALUES (" +
 		strings.Join([]string{b.ph(1), b.ph(2), b.ph(3), b.ph(4), b.ph(5), b.ph(6), b.ph(7), b.ph(8), b.ph(9), b.ph(10)}, ", ") + ")"
 	t1 := time.Date(2024, 1, 2, 3, 4, 5, 123456000, time.UTC)

@@ -8,6 +8,9 @@ import (
 	"net/netip"
 	"sync/atomic"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Defaults for Config and Limits.
@@ -37,12 +40,22 @@ var (
 	ErrClosed = errors.New("legacydb: connection closed")
 )
 
-// ConnectError is returned by Open when the settings are refused or the database cannot be
-// reached. Reason is safe to show the tenant: it never contains the DSN's password.
+// ConnectError is returned by Open when the settings or the role are refused or the
+// database cannot be reached. Reason is safe to show the tenant: it never contains the
+// DSN's password, and every failure below the database's own answer (an address refused,
+// a closed port, a timeout, something else answering) reads alike, ReasonUnreachable, so
+// Open tells nothing of the network behind the server.
 type ConnectError struct {
 	Driver string
 	Reason string
+	err    error
 }
+
+// ReasonUnreachable is the ConnectError.Reason of every network-level failure.
+const ReasonUnreachable = "could not connect to the database"
+
+// Unwrap returns the underlying error, which may name addresses: not for the tenant.
+func (e *ConnectError) Unwrap() error { return e.err }
 
 // Error returns the driver and the masked reason.
 func (e *ConnectError) Error() string {
@@ -69,8 +82,11 @@ type Config struct {
 	MaxIdleTime time.Duration
 	// Networks, when not empty, are the only networks a postgres or mysql connection may
 	// reach: every dial, of every pooled connection, checks the address it connects to
-	// (after name resolution) and refuses one outside them; Unix sockets and networks
-	// other than TCP are refused too. Empty allows any address. SQLite is unaffected.
+	// (after name resolution, IPv4-mapped addresses unmapped) and refuses one outside
+	// them. Empty means the default: any address but loopback (127.0.0.0/8, ::1),
+	// link-local (169.254.0.0/16, fe80::/10), unspecified (0.0.0.0/8, ::) and multicast
+	// ones. Either way Unix sockets and networks other than TCP are refused. SQLite is
+	// unaffected.
 	Networks []netip.Prefix
 }
 
@@ -154,9 +170,22 @@ func open(ctx context.Context, cfg Config, guard *dialGuard) (*DB, error) {
 	d.db.SetConnMaxLifetime(maxConnLifetime)
 	if err := d.ping(ctx); err != nil {
 		d.db.Close()
-		return nil, &ConnectError{Driver: cfg.Driver, Reason: d.mask(err.Error())}
+		return nil, &ConnectError{Driver: cfg.Driver, Reason: d.connectReason(err), err: err}
 	}
 	return d, nil
+}
+
+// connectReason is what the tenant is told of a failed connection: the database's own
+// answer (wrong password, unknown database) or a refused role, masked; for anything else,
+// ReasonUnreachable.
+func (d *DB) connectReason(err error) string {
+	var pe *pgconn.PgError
+	var me *mysql.MySQLError
+	var re *privilegeError
+	if d.driver == "sqlite" || errors.As(err, &pe) || errors.As(err, &me) || errors.As(err, &re) {
+		return d.mask(err.Error())
+	}
+	return ReasonUnreachable
 }
 
 // ping checks the database is reachable; for SQLite, that the file is a database.
@@ -203,7 +232,11 @@ func (d *DB) Query(ctx context.Context, request []byte, lim Limits) ([]byte, err
 
 	conn, err := d.db.Conn(qctx)
 	if err != nil {
-		return d.failure(ctx, err)
+		if ctx.Err() != nil || d.closed.Load() {
+			return d.failure(ctx, err)
+		}
+		// A new pooled connection failed: say no more than Open would.
+		return errorResponse(d.connectReason(err)), nil
 	}
 	defer conn.Close()
 	overBudget := func() bool { return false }

@@ -16,8 +16,9 @@ import (
 // openMySQL opens a go-sql-driver/mysql pool for a tenant's DSN. The DSN's own settings
 // are kept except those that would widen what a request can do: multiStatements and
 // allowAllFiles are forced off, and parseTime on (times come back as time.Time). Every
-// connection is dialled through guard and wrapped in a readBudgetConn, and the returned
-// prepare function arms its budget for each request.
+// connection is dialled through guard, refused when its account holds SUPER, FILE or ALL
+// PRIVILEGES, and wrapped in a readBudgetConn; the returned prepare function arms its
+// budget for each request.
 func openMySQL(dsn string, guard *dialGuard) (*sql.DB, *mysqlBudgets, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
@@ -83,7 +84,8 @@ func (b *mysqlBudgets) prepare(conn *sql.Conn, lim Limits) (func() bool, error) 
 	return rb.tripped.Load, nil
 }
 
-// mysqlConnector records, for each new driver connection, the connection it dialled.
+// mysqlConnector checks each new driver connection's account and records the connection
+// it dialled.
 type mysqlConnector struct {
 	driver.Connector
 	budgets *mysqlBudgets
@@ -98,6 +100,10 @@ func (c *mysqlConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if slot.conn == nil {
 		dc.Close()
 		return nil, errors.New("mysql connection was not dialled through the read budget")
+	}
+	if err := checkMySQLAccount(ctx, dc); err != nil {
+		dc.Close()
+		return nil, err
 	}
 	c.budgets.conns.Store(dc, slot.conn)
 	forget := func() { c.budgets.conns.Delete(dc) }

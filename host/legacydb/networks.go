@@ -42,16 +42,17 @@ func ParseNetworks(s string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// errNotAllowed marks a dial refused by the operator's allowed networks.
-var errNotAllowed = errors.New("not in the operator's allowed networks")
+// errNotAllowed marks a dial refused by the operator's allowed networks or, without them,
+// by the default rule.
+var errNotAllowed = errors.New("not an address tenants' databases may be at")
 
-// dialGuard dials a tenant's database connections, refusing addresses outside the
-// operator's allowed networks. The check runs in the dialer's Control hook, on the
-// address the socket is about to connect to, after name resolution: a hostname that
-// resolves (or later re-resolves) to a refused address is refused.
+// dialGuard dials a tenant's database connections over TCP only, refusing addresses the
+// operator does not allow. The check runs in the dialer's Control hook, on the address
+// the socket is about to connect to, after name resolution: a hostname that resolves (or
+// later re-resolves) to a refused address is refused, before connect(2).
 type dialGuard struct {
-	// allowed are the networks a connection may reach; empty allows any address and
-	// any network, Unix sockets included.
+	// allowed are the only networks a connection may reach; when empty, any address
+	// may be reached except those of the server itself and its link (see isLocal).
 	allowed []netip.Prefix
 }
 
@@ -74,19 +75,14 @@ func (g *dialGuard) dialer(timeout time.Duration) func(ctx context.Context, netw
 
 // dial dials addr on network, checking the address actually connected to.
 func (g *dialGuard) dial(ctx context.Context, network, addr string, timeout time.Duration) (net.Conn, error) {
-	if len(g.allowed) > 0 {
-		switch network {
-		case "tcp", "tcp4", "tcp6":
-		case "unix", "unixpacket", "unixgram":
-			return nil, fmt.Errorf("unix socket %s refused: only TCP connections to the operator's allowed networks are allowed", addr)
-		default:
-			return nil, fmt.Errorf("network %q refused: only TCP connections to the operator's allowed networks are allowed", network)
-		}
+	switch network {
+	case "tcp", "tcp4", "tcp6":
+	case "unix", "unixpacket", "unixgram":
+		return nil, fmt.Errorf("unix socket %s refused: %w", addr, errOnlyTCP)
+	default:
+		return nil, fmt.Errorf("network %q refused: %w", network, errOnlyTCP)
 	}
-	d := net.Dialer{Timeout: timeout}
-	if len(g.allowed) > 0 {
-		d.Control = g.control
-	}
+	d := net.Dialer{Timeout: timeout, Control: g.control}
 	c, err := d.DialContext(ctx, network, addr)
 	if err != nil {
 		// net.OpError's message would repeat the address; say it once, clearly.
@@ -98,6 +94,9 @@ func (g *dialGuard) dial(ctx context.Context, network, addr string, timeout time
 	}
 	return c, nil
 }
+
+// errOnlyTCP marks a dial refused for its network.
+var errOnlyTCP = fmt.Errorf("only TCP connections are allowed: %w", errNotAllowed)
 
 // notAllowedError is a refused address.
 type notAllowedError struct{ addr netip.Addr }
@@ -113,11 +112,11 @@ func (g *dialGuard) control(network, address string, _ syscall.RawConn) error {
 	switch network {
 	case "tcp4", "tcp6":
 	default:
-		return fmt.Errorf("network %q refused: only TCP connections to the operator's allowed networks are allowed", network)
+		return fmt.Errorf("network %q refused: %w", network, errOnlyTCP)
 	}
 	ap, err := netip.ParseAddrPort(address)
 	if err != nil {
-		return fmt.Errorf("refusing unparsable address %q: %v", address, err)
+		return fmt.Errorf("refusing unparsable address %q: %w", address, errNotAllowed)
 	}
 	a := ap.Addr().Unmap().WithZone("")
 	if !g.allows(a) {
@@ -126,10 +125,10 @@ func (g *dialGuard) control(network, address string, _ syscall.RawConn) error {
 	return nil
 }
 
-// allows reports whether a is in the allowed networks (always, when there are none).
+// allows reports whether a is in the allowed networks or, when there are none, not local.
 func (g *dialGuard) allows(a netip.Addr) bool {
 	if len(g.allowed) == 0 {
-		return true
+		return !isLocal(a)
 	}
 	for _, p := range g.allowed {
 		if p.Contains(a) {
@@ -137,4 +136,15 @@ func (g *dialGuard) allows(a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// thisNetwork is 0.0.0.0/8: connecting to 0.0.0.0 reaches the server itself.
+var thisNetwork = netip.MustParsePrefix("0.0.0.0/8")
+
+// isLocal reports whether a (unmapped) is an address the default rule refuses: loopback
+// (the server's own services), link-local (cloud metadata at 169.254.169.254, fe80::/10),
+// unspecified (which connects to the server itself) or multicast.
+func isLocal(a netip.Addr) bool {
+	return a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() || thisNetwork.Contains(a) ||
+		a.IsMulticast() || a.IsLinkLocalMulticast() || a.IsInterfaceLocalMulticast()
 }

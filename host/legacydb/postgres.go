@@ -25,14 +25,15 @@ var postgresAllowedKeys = []string{
 }
 
 // openPostgres opens a pgx pool for a tenant's DSN. Every connection (fallback hosts and
-// cancel requests included) is dialled through guard.
+// cancel requests included) is dialled through guard, and refused when its role reaches
+// the server's files or programs.
 func openPostgres(dsn string, guard *dialGuard) (*sql.DB, error) {
 	cfg, err := postgresConfig(dsn)
 	if err != nil {
 		return nil, err
 	}
 	cfg.DialFunc = guard.dialer(cfg.ConnectTimeout)
-	return stdlib.OpenDB(*cfg), nil
+	return stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(checkPostgresRole)), nil
 }
 
 // postgresConfig parses a tenant's DSN, refusing settings that reach the server's files or

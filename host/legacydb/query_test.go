@@ -83,9 +83,13 @@ func TestQueryWritesFail(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, b backend) {
 		table := usersTable(t, b)
 		other := uniqueTable(t, b, "created")
+		// A legacy application's account may write its tables: the guard and the
+		// read-only transaction, not the account, stop these.
+		grant(t, b, "ALL ON "+table)
 		if b.name == "postgres" {
 			exec(t, b, table, "CREATE SEQUENCE %[1]s_seq")
 			t.Cleanup(func() { b.admin.Exec("DROP SEQUENCE IF EXISTS " + table + "_seq") })
+			grant(t, b, "ALL ON SEQUENCE "+table+"_seq")
 		}
 		db := openTenant(t, b)
 		stmts := []string{

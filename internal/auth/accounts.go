@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,9 +59,10 @@ func (s *Service) migrationOn(t *Tenant) bool {
 	return s.scripts != nil && t.MigrationEnabled && t.ActiveScript > 0 && t.Connection != nil
 }
 
-// Register creates a local user. Returns CodeInvalidRequest, CodeWeakPassword,
-// CodeUserExists (taken locally or, while migration is on, in the legacy
-// database) and CodeLegacyUnavailable.
+// Register creates a local user. Returns CodeRateLimited (too many
+// registrations from the client's address), CodeInvalidRequest,
+// CodeWeakPassword, CodeUserExists (taken locally or, while migration is
+// on, in the legacy database) and CodeLegacyUnavailable.
 func (s *Service) Register(ctx context.Context, tenant string, in RegisterInput, m Meta) (*User, error) {
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
@@ -80,12 +82,23 @@ func (s *Service) Register(ctx context.Context, tenant string, in RegisterInput,
 			return nil, err
 		}
 	}
+	if err := validateProfile(in.Profile); err != nil {
+		return nil, err
+	}
 	if in.Password == "" {
 		return nil, Errorf(CodeInvalidRequest, "password is required")
 	}
 	pw, err := password.Validate(in.Password)
 	if err != nil {
 		return nil, policyErr(err)
+	}
+	// Every well-formed attempt counts, refused ones too: each costs store
+	// lookups and maybe module calls, and a 409 tells that an account
+	// exists. Malformed ones cost nothing and do not count.
+	if s.limiter != nil {
+		if wait, ok := s.limiter.Take(s.now(), LimitRegistration+":"+m.IP); !ok {
+			return nil, &Error{Code: CodeRateLimited, Message: "too many registrations from this address; try again later", RetryAfter: wait}
+		}
 	}
 	if err := s.checkLocalFree(ctx, tenant, email, username); err != nil {
 		return nil, err
@@ -220,19 +233,14 @@ func (s *Service) Login(ctx context.Context, tenant, identifier, pw string, m Me
 		return nil, s.reject(ctx, t, id, m, start, false, "too_long")
 	}
 	// Failures count per (identifier, address) — the key that blocks an
-	// attacker — and, with higher limits, per address and per identifier.
-	// The real user is not locked out from another address; a success
-	// resets the first key only.
-	limitKeys := []string{
-		"idip:" + tenant + ":" + m.IP + ":" + id,
-		"ip:" + tenant + ":" + m.IP,
-		"id:" + tenant + ":" + id,
-	}
-	if s.limiter != nil {
-		if wait, ok := s.limiter.Allow(s.now(), limitKeys...); !ok {
-			s.observe.Login(OutcomeRateLimited)
-			return nil, &Error{Code: CodeRateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
-		}
+	// attacker — and, with higher limits, per address and per identifier;
+	// once the account is known (see accountKeys), per (account, address)
+	// and per account too, so that spelling variants share one budget. The
+	// real user is not locked out from another address; a success resets
+	// the (identifier, address) and (account, address) keys only.
+	limitKeys := loginKeys(tenant, m.IP, id)
+	if err := s.loginBlocked(limitKeys...); err != nil {
+		return nil, err
 	}
 	u, err := s.store.FindUser(ctx, tenant, id)
 	switch {
@@ -256,11 +264,19 @@ func normalizePassword(pw string) string {
 	return norm.NFC.String(pw)
 }
 
+// loginBlocked returns CodeRateLimited, counted as such, when one of keys is
+// blocked.
+func (s *Service) loginBlocked(keys ...string) error {
+	err := s.blocked("too many failed logins; try again later", keys...)
+	if err != nil {
+		s.observe.Login(OutcomeRateLimited)
+	}
+	return err
+}
+
 // reject counts a failed login, pads its time and returns the one answer.
 func (s *Service) reject(ctx context.Context, t *Tenant, id string, m Meta, start time.Time, legacy bool, reason string, limitKeys ...string) error {
-	if s.limiter != nil && len(limitKeys) > 0 {
-		s.limiter.Fail(s.now(), limitKeys...)
-	}
+	s.fail(limitKeys...)
 	s.observe.Login(OutcomeRejected)
 	s.audit(t.ID, EventLoginFailed, m, id, map[string]any{"reason": reason})
 	s.timing.pad(ctx, t.ID, legacy || s.migrationOn(t), start)
@@ -268,20 +284,22 @@ func (s *Service) reject(ctx context.Context, t *Tenant, id string, m Meta, star
 }
 
 func (s *Service) loginLocal(ctx context.Context, t *Tenant, u *User, pw string, m Meta, start time.Time, limitKeys []string) (*TokenSet, error) {
+	acctKeys := accountKeys(t.ID, m.IP, accountOf(u))
+	if err := s.loginBlocked(acctKeys...); err != nil {
+		return nil, err
+	}
 	ok, rehash, err := s.hasher.Verify(ctx, u.PasswordHash, normalizePassword(pw))
 	if err != nil {
 		return nil, hashErr(err)
 	}
 	s.timing.observe(ctx, t.ID, false, start)
 	if !ok {
-		return nil, s.reject(ctx, t, u.ID, m, start, false, "wrong_password", limitKeys...)
+		return nil, s.reject(ctx, t, u.ID, m, start, false, "wrong_password", slices.Concat(limitKeys, acctKeys)...)
 	}
 	if rehash {
 		s.rehash(ctx, u, pw)
 	}
-	if s.limiter != nil {
-		s.limiter.Reset(limitKeys[0])
-	}
+	s.succeed(limitKeys[0], acctKeys[0])
 	s.audit(t.ID, EventLoginSucceeded, m, u.ID, map[string]any{"source": string(u.Source)})
 	s.observe.Login(OutcomeLocalOK)
 	return s.issue(ctx, t, u)

@@ -9,7 +9,8 @@ import (
 
 // UploadScript validates a module and stores it as the tenant's next version,
 // active unless activate is false. Returns CodeInvalidModule,
-// CodeModuleTooLarge, CodeTenantNotFound.
+// CodeModuleTooLarge, CodeTenantNotFound, and CodeQuotaExceeded when the
+// tenant would hold more modules than Config.ScriptQuota allows.
 func (s *Service) UploadScript(ctx context.Context, tenant string, module []byte, activate bool, m Meta) (*Script, error) {
 	if _, err := s.Tenant(ctx, tenant); err != nil {
 		return nil, err
@@ -28,11 +29,25 @@ func (s *Service) UploadScript(ctx context.Context, tenant string, module []byte
 		Exports:    info.Exports,
 		UploadedAt: s.now().UTC(),
 	}
-	if err := s.store.AddScript(ctx, sc, module, activate); err != nil {
+	q := s.cfg.ScriptQuota
+	if err := s.store.AddScript(ctx, sc, module, activate, q); err != nil {
+		if errors.Is(err, ErrQuotaExceeded) {
+			return nil, Wrap(err, CodeQuotaExceeded, fmt.Sprintf(
+				"a tenant may store %d module versions and %s of modules; delete unused versions first (DELETE /script/versions/{v})",
+				q.Versions, byteSize(q.Bytes)))
+		}
 		return nil, s.tenantErr(tenant, err)
 	}
 	s.audit(tenant, EventScriptUploaded, m, fmt.Sprint(sc.Version), map[string]any{"sha256": sc.SHA256, "size": sc.Size, "active": activate})
 	return sc, nil
+}
+
+// byteSize formats n as MiB when it is a whole number of them, else as bytes.
+func byteSize(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // tenantErr maps ErrNotFound to CodeTenantNotFound.
@@ -57,23 +72,51 @@ func (s *Service) Scripts(ctx context.Context, tenant string) ([]*Script, int, e
 // the version they started with. Returns CodeNotFound.
 func (s *Service) ActivateScript(ctx context.Context, tenant string, version int, m Meta) (*Script, error) {
 	sc, _, err := s.store.GetScript(ctx, tenant, version)
+	if err == nil {
+		// The store checks again that the version exists, in the update:
+		// it may have been deleted since.
+		_, err = s.store.UpdateTenant(ctx, tenant, func(t *Tenant) error {
+			t.ActiveScript = version
+			return nil
+		})
+	}
 	if errors.Is(err, ErrNotFound) {
-		if _, terr := s.Tenant(ctx, tenant); terr != nil {
-			return nil, terr
-		}
-		return nil, Errorf(CodeNotFound, "script version %d does not exist", version)
+		return nil, s.scriptNotFound(ctx, tenant, version)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.store.UpdateTenant(ctx, tenant, func(t *Tenant) error {
-		t.ActiveScript = version
-		return nil
-	}); err != nil {
-		return nil, s.tenantErr(tenant, err)
-	}
 	s.audit(tenant, EventScriptActivated, m, fmt.Sprint(version), nil)
 	return sc, nil
+}
+
+// scriptNotFound is the error for a version the store did not find:
+// CodeTenantNotFound when the tenant is missing, else CodeNotFound.
+func (s *Service) scriptNotFound(ctx context.Context, tenant string, version int) error {
+	if _, err := s.Tenant(ctx, tenant); err != nil {
+		return err
+	}
+	return Errorf(CodeNotFound, "script version %d does not exist", version)
+}
+
+// DeleteScript removes an inactive script version, and what the runtime
+// holds for it. Its number is not given out again. Returns CodeNotFound,
+// CodeTenantNotFound, and CodeScriptActive for the active version.
+func (s *Service) DeleteScript(ctx context.Context, tenant string, version int, m Meta) error {
+	err := s.store.DeleteScript(ctx, tenant, version)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return s.scriptNotFound(ctx, tenant, version)
+	case errors.Is(err, ErrScriptActive):
+		return Errorf(CodeScriptActive, "version %d is the active script; activate another version before deleting it", version)
+	case err != nil:
+		return err
+	}
+	if s.scripts != nil {
+		s.scripts.ForgetVersion(tenant, version)
+	}
+	s.audit(tenant, EventScriptDeleted, m, fmt.Sprint(version), nil)
+	return nil
 }
 
 // ScriptTest is a dry run of a tenant's module.

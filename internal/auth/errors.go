@@ -39,6 +39,9 @@ const (
 	CodeMethodNotAllowed   Code = "method_not_allowed"
 	CodeUnsupportedMedia   Code = "unsupported_media_type"
 	CodeRequestTimeout     Code = "request_timeout"
+	CodeHeadersTooLarge    Code = "headers_too_large"
+	CodeQuotaExceeded      Code = "quota_exceeded"
+	CodeScriptActive       Code = "script_active"
 )
 
 // Error is a domain error with a stable code and a message safe to show to
@@ -129,4 +132,9 @@ var (
 	ErrRefreshReused = errors.New("refresh token reused")
 	// ErrSessionEnded means the session was revoked or has expired.
 	ErrSessionEnded = errors.New("session ended")
+	// ErrQuotaExceeded means storing a module would take the tenant over
+	// its quota of module versions or bytes.
+	ErrQuotaExceeded = errors.New("quota exceeded")
+	// ErrScriptActive means the script version is the tenant's active one.
+	ErrScriptActive = errors.New("script version is active")
 )

@@ -13,6 +13,7 @@ const (
 	EventAPIKeyRotated      = "api_key_rotated"
 	EventScriptUploaded     = "script_uploaded"
 	EventScriptActivated    = "script_activated"
+	EventScriptDeleted      = "script_deleted"
 	EventConnectionSet      = "connection_set"
 	EventConnectionClosed   = "connection_closed"
 	EventMigrationEnabled   = "migration_enabled"
@@ -160,7 +161,24 @@ func (w *eventWriter) Close() {
 	<-w.done
 }
 
-// audit queues an audit event of a tenant.
+// maxAuditText is the most characters of an identifier an audit event
+// stores: a login with a 1 MB identifier must not store 1 MB.
+const maxAuditText = 256
+
+// cutText returns s cut to its first n characters.
+func cutText(s string, n int) string {
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}
+
+// audit queues an audit event of a tenant; the subject is cut to
+// maxAuditText characters.
 func (s *Service) audit(tenant, typ string, m Meta, subject string, detail map[string]any) {
 	actor := m.Actor
 	if actor == "" {
@@ -173,7 +191,7 @@ func (s *Service) audit(tenant, typ string, m Meta, subject string, detail map[s
 		Time:    s.now().UTC(),
 		Type:    typ,
 		Actor:   actor,
-		Subject: subject,
+		Subject: cutText(subject, maxAuditText),
 		IP:      m.IP,
 		Detail:  detail,
 	})

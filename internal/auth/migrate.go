@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,21 +23,40 @@ func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw
 			s.timing.observe(ctx, t.ID, true, start)
 		}
 		s.countLegacy(t.ID, LegacyRejected)
+		keys := limitKeys
+		if res.ID != "" {
+			// The module named the account (ABI v1.1): its budget counts
+			// this failure too, and once it is spent the answer is 429.
+			acctKeys := accountKeys(t.ID, m.IP, legacyAccount(res.ID))
+			keys = slices.Concat(limitKeys, acctKeys)
+			if err := s.loginBlocked(acctKeys...); err != nil {
+				s.fail(keys...)
+				return nil, err
+			}
+		}
 		reason := "legacy_rejected"
 		if res.Reason != "" {
 			reason = "legacy_" + res.Reason
 		}
-		return nil, s.reject(ctx, t, id, m, start, true, reason, limitKeys...)
+		return nil, s.reject(ctx, t, id, m, start, true, reason, keys...)
 	}
 	s.timing.observe(ctx, t.ID, true, start)
+	// A spent account budget refuses even the right password, so that
+	// guesses spread over spelling variants gain nothing.
+	acctKeys := accountKeys(t.ID, m.IP, legacyAccount(res.User.ID))
+	if err := s.loginBlocked(acctKeys...); err != nil {
+		return nil, err
+	}
 	u, err := s.migrateUser(ctx, t, res.User, pw, m)
 	if err != nil {
+		if ErrorCode(err) == CodeInvalidCredentials {
+			// Already migrated, and the password is not its local one.
+			s.fail(slices.Concat(limitKeys, acctKeys)...)
+		}
 		return nil, err
 	}
 	s.countLegacy(t.ID, LegacyOK)
-	if s.limiter != nil {
-		s.limiter.Reset(limitKeys[0])
-	}
+	s.succeed(limitKeys[0], acctKeys[0])
 	s.audit(t.ID, EventLoginSucceeded, m, u.ID, map[string]any{"source": string(SourceLegacy)})
 	s.observe.Login(OutcomeLegacyMigrated)
 	return s.issue(ctx, t, u)

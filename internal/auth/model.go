@@ -60,6 +60,14 @@ type Script struct {
 	UploadedAt time.Time
 }
 
+// ScriptQuota bounds the modules a tenant stores. A zero field is no bound.
+type ScriptQuota struct {
+	// Versions is the most versions stored at once.
+	Versions int
+	// Bytes is the most bytes of modules stored at once.
+	Bytes int64
+}
+
 // Source tells where a user came from.
 type Source string
 

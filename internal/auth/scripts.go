@@ -43,6 +43,9 @@ type ScriptResult struct {
 	User *LegacyUser
 	// Reason is the module's optional "not_found" or "wrong_password".
 	Reason string
+	// ID is the legacy id of the account a rejection is about, when the
+	// module names it (ABI v1.1); failures then count against that account.
+	ID string
 	// Output is the module's answer as it gave it.
 	Output   json.RawMessage
 	Logs     []LogEntry
@@ -86,4 +89,7 @@ type Scripts interface {
 	Disconnect(tenant string)
 	// Forget drops everything the runtime holds for a tenant.
 	Forget(tenant string)
+	// ForgetVersion drops what the runtime holds for a deleted version of a
+	// tenant's module.
+	ForgetVersion(tenant string, version int)
 }

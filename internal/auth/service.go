@@ -25,6 +25,13 @@ type Config struct {
 	SigningAlgorithm string
 	// OperatorTokenHash is the SHA-256 of the operator token.
 	OperatorTokenHash []byte
+	// ScriptQuota bounds each tenant's stored modules; zero fields take
+	// DefaultScriptQuota's.
+	ScriptQuota ScriptQuota
+	// AuditRetention and LogRetention are how long audit events and module
+	// log lines are kept (DefaultAuditRetention, DefaultLogRetention); see
+	// PruneEvents.
+	AuditRetention, LogRetention time.Duration
 }
 
 // Service implements wasmauth's use cases: tenant administration, local
@@ -35,6 +42,7 @@ type Service struct {
 	hasher  *password.Hasher
 	keys    *token.KeyCache
 	limiter *ratelimit.Limiter
+	saver   *limitSaver // writes the limiter's state; nil without a limiter
 	scripts Scripts
 	events  *eventWriter
 	observe Observer
@@ -76,6 +84,18 @@ func NewService(cfg Config, d Deps) *Service {
 	if cfg.SigningAlgorithm == "" {
 		cfg.SigningAlgorithm = "ES256"
 	}
+	if cfg.ScriptQuota.Versions <= 0 {
+		cfg.ScriptQuota.Versions = DefaultScriptQuota.Versions
+	}
+	if cfg.ScriptQuota.Bytes <= 0 {
+		cfg.ScriptQuota.Bytes = DefaultScriptQuota.Bytes
+	}
+	if cfg.AuditRetention <= 0 {
+		cfg.AuditRetention = DefaultAuditRetention
+	}
+	if cfg.LogRetention <= 0 {
+		cfg.LogRetention = DefaultLogRetention
+	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
@@ -103,13 +123,18 @@ func NewService(cfg Config, d Deps) *Service {
 		migrating: map[string]*keyLock{},
 	}
 	s.events = newEventWriter(d.Store, d.Log)
+	if s.limiter != nil {
+		s.startLimitSaver()
+	}
 	return s
 }
 
-// Close flushes pending audit events, log lines and login timings.
+// Close flushes pending audit events, log lines, rate limit changes and
+// login timings.
 func (s *Service) Close() error {
 	s.timing.close()
 	s.events.Close()
+	s.stopLimitSaver()
 	return nil
 }
 

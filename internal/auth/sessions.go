@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -184,7 +185,8 @@ func (s *Service) UserInfo(ctx context.Context, tenant, bearer string) (map[stri
 
 // ChangePassword sets a new password for the access token's user and revokes
 // the user's other sessions. Returns CodeUnauthorized,
-// CodeInvalidCredentials (wrong current password) and CodeWeakPassword.
+// CodeInvalidCredentials (wrong current password), CodeRateLimited and
+// CodeWeakPassword.
 func (s *Service) ChangePassword(ctx context.Context, tenant, bearer, current, next string, m Meta) error {
 	a, err := s.Authorize(ctx, tenant, bearer)
 	if err != nil {
@@ -193,13 +195,22 @@ func (s *Service) ChangePassword(ctx context.Context, tenant, bearer, current, n
 	if current == "" || next == "" {
 		return Errorf(CodeInvalidRequest, "current_password and new_password are required")
 	}
+	// A wrong current password counts as a wrong login of the account, so
+	// a stolen session cannot guess it faster than a login could.
+	acctKeys := accountKeys(tenant, m.IP, accountOf(a.User))
+	limitKeys := slices.Concat(acctKeys, []string{addressKey(tenant, m.IP)})
+	if err := s.blocked("too many wrong passwords; try again later", limitKeys...); err != nil {
+		return err
+	}
 	ok, _, err := s.hasher.Verify(ctx, a.User.PasswordHash, normalizePassword(current))
 	if err != nil {
 		return hashErr(err)
 	}
 	if !ok {
+		s.fail(limitKeys...)
 		return Errorf(CodeInvalidCredentials, "the current password is incorrect")
 	}
+	s.succeed(acctKeys[0])
 	pw, err := password.Validate(next)
 	if err != nil {
 		return policyErr(err)

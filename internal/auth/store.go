@@ -25,7 +25,8 @@ type Store interface {
 	ListTenants(ctx context.Context) ([]*Tenant, error)
 	// UpdateTenant applies fn to the stored tenant atomically and returns the
 	// result. fn may run more than once; an error from it aborts the update and
-	// is returned as is. Returns ErrNotFound.
+	// is returned as is. Returns ErrNotFound for an unknown tenant, and when fn
+	// sets ActiveScript to a version that is not stored.
 	UpdateTenant(ctx context.Context, id string, fn func(*Tenant) error) (*Tenant, error)
 	// DeleteTenant removes the tenant and all its records. Returns ErrNotFound.
 	DeleteTenant(ctx context.Context, id string) error
@@ -33,12 +34,20 @@ type Store interface {
 	// AddScript stores a module and its metadata as the tenant's next version,
 	// setting s.Version (1, 2, ...). When activate is true it also becomes the
 	// tenant's active script, in the same transaction. Returns ErrNotFound for
-	// an unknown tenant.
-	AddScript(ctx context.Context, s *Script, module []byte, activate bool) error
+	// an unknown tenant, and ErrQuotaExceeded when the tenant's versions, this
+	// one included, would be more than q allows; the check and the write are
+	// one atomic step, also under concurrent calls.
+	AddScript(ctx context.Context, s *Script, module []byte, activate bool, q ScriptQuota) error
 	// ListScripts returns the tenant's script versions, oldest first.
 	ListScripts(ctx context.Context, tenant string) ([]*Script, error)
 	// GetScript returns one version's metadata and module. Returns ErrNotFound.
 	GetScript(ctx context.Context, tenant string, version int) (*Script, []byte, error)
+	// DeleteScript removes one version's metadata and module; its number is
+	// not given out again. Returns ErrNotFound for an unknown tenant or
+	// version, and ErrScriptActive when it is the active version (checked
+	// atomically with the delete, so a concurrent UpdateTenant cannot make it
+	// active meanwhile).
+	DeleteScript(ctx context.Context, tenant string, version int) error
 
 	// CreateUser stores a new user and counts it in the tenant's stats
 	// (registered or migrated, by u.Source). Returns ErrEmailTaken,
@@ -93,10 +102,24 @@ type Store interface {
 	// ListAudit returns the tenant's events newest first, and the next cursor.
 	ListAudit(ctx context.Context, tenant string, limit int, cursor string) ([]*AuditEvent, string, error)
 
-	// AppendLogs stores lines of the tenant's script log; old lines expire.
+	// AppendLogs stores lines of the tenant's script log.
 	AppendLogs(ctx context.Context, tenant string, entries []LogEntry) error
 	// ListLogs returns the tenant's newest log lines, newest first.
 	ListLogs(ctx context.Context, tenant string, limit int) ([]LogEntry, error)
+
+	// DeleteAuditBefore removes every tenant's audit events whose Time is
+	// before t and returns how many it removed.
+	DeleteAuditBefore(ctx context.Context, t time.Time) (int, error)
+	// DeleteLogsBefore removes every tenant's log lines whose Time is before
+	// t and returns how many it removed.
+	DeleteLogsBefore(ctx context.Context, t time.Time) (int, error)
+	// SaveRateLimits stores the rate limiter's changed keys, in as few
+	// writes as it can. A state whose Until is zero or past is deleted;
+	// the others replace the key's state and may be dropped once Until
+	// passes.
+	SaveRateLimits(ctx context.Context, states []RateLimitState) error
+	// LoadRateLimits returns every stored state whose Until is after now.
+	LoadRateLimits(ctx context.Context, now time.Time) ([]RateLimitState, error)
 
 	// GetLoginTiming returns what the tenant's login-time equalizer has
 	// learned. Returns ErrNotFound when nothing is stored.

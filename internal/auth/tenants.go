@@ -41,9 +41,29 @@ func HashSecret(secret string) []byte {
 	return sum[:]
 }
 
-// Authenticate checks an admin bearer token. Returns CodeUnauthorized for a
-// missing or wrong token.
-func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, error) {
+// Authenticate checks an admin bearer token sent from m.IP. Wrong tokens
+// count per address under the limiter's LimitToken rule; past it, every token
+// from that address, right or wrong, is refused until the count decays.
+// Returns CodeUnauthorized for a missing or wrong token, CodeRateLimited.
+func (s *Service) Authenticate(ctx context.Context, bearer string, m Meta) (Principal, error) {
+	if bearer == "" {
+		return Principal{}, Errorf(CodeUnauthorized, "an operator token or tenant API key is required")
+	}
+	limitKey := LimitToken + ":" + m.IP
+	if err := s.blocked("too many wrong tokens; try again later", limitKey); err != nil {
+		return Principal{}, err
+	}
+	p, err := s.VerifyToken(ctx, bearer)
+	if ErrorCode(err) == CodeUnauthorized {
+		s.fail(limitKey)
+	}
+	return p, err
+}
+
+// VerifyToken checks an admin bearer token like Authenticate, but neither
+// consults nor counts the rate limit: for deciding how much of a request to
+// read before Authenticate runs. Returns CodeUnauthorized.
+func (s *Service) VerifyToken(ctx context.Context, bearer string) (Principal, error) {
 	if bearer == "" {
 		return Principal{}, Errorf(CodeUnauthorized, "an operator token or tenant API key is required")
 	}

@@ -157,6 +157,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	add(measureConcurrent(ctx, s, b.Concurrent))
 	step("noisy neighbour")
 	add(measureNoisy(ctx, s, 2, b.NoisyClients, 2*b.Window))
+	step(sleepingRow)
+	add(measureSleeping(ctx, s, 2, 3, 4, 2*b.Window))
 	step("token refresh")
 	add(measureRefresh(ctx, s, s.slots, b.Window))
 	step("enumeration gap")
@@ -164,7 +166,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 
 	// Keep the order.
 	order := []string{"local login vs raw argon2id", "first (migrating) login vs later login", "warm script call", "cold instance",
-		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", "token refresh",
+		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", sleepingRow, "token refresh",
 		"enumeration gap"}
 	slices.SortStableFunc(rep.Rows, func(x, y Row) int { return rowIndex(order, x.Name) - rowIndex(order, y.Name) })
 

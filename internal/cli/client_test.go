@@ -15,7 +15,7 @@ import (
 func TestHelp(t *testing.T) {
 	commands := [][]string{
 		{"tenant"}, {"tenant", "create"}, {"tenant", "list"}, {"tenant", "get"}, {"tenant", "delete"}, {"tenant", "rotate-key"},
-		{"script"}, {"script", "push"}, {"script", "list"}, {"script", "activate"}, {"script", "test"},
+		{"script"}, {"script", "push"}, {"script", "list"}, {"script", "activate"}, {"script", "delete"}, {"script", "test"},
 		{"connection"}, {"connection", "set"}, {"connection", "get"}, {"connection", "delete"},
 		{"migration"}, {"migration", "status"}, {"migration", "enable"}, {"migration", "disable"},
 		{"users"}, {"users", "list"}, {"users", "get"}, {"users", "delete"},
@@ -195,6 +195,21 @@ func TestScriptConnectionMigrationUsers(t *testing.T) {
 	}
 	if r := runCLI(t, env, "", "script", "activate", "9"); r.code != 1 || !strings.Contains(r.stderr, "not_found") {
 		t.Errorf("activate 9: %s", r)
+	}
+	if r := runCLI(t, env, "", "script", "delete", "2"); r.code != 1 || !strings.Contains(r.stderr, "script_active") {
+		t.Errorf("delete of the active version: %s", r)
+	}
+	if r := mustRun(t, env, "", "script", "delete", "1"); r.stdout != "Deleted version 1 of acme.\n" {
+		t.Errorf("script delete printed %q", r.stdout)
+	}
+	r = mustRun(t, env, "", "script", "list", "--json")
+	var listed struct {
+		Versions []struct {
+			Version int `json:"version"`
+		} `json:"versions"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &listed); err != nil || len(listed.Versions) != 1 || listed.Versions[0].Version != 2 {
+		t.Errorf("script list after deleting version 1: %s", r.stdout)
 	}
 	if r := runCLI(t, env, "", "script", "push", writeFile(t, "bad.wasm", []byte("not wasm"))); r.code != 1 || !strings.Contains(r.stderr, "invalid_module") {
 		t.Errorf("push of a non-module: %s", r)

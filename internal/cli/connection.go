@@ -96,6 +96,13 @@ never shows the DSN again. A sqlite DSN is a path inside the server's folder
 for the tenant ({sqlite root}/{tenant}/). --config k=v (repeatable) is handed
 to the module as input.config; values are strings.
 
+A postgres or mysql DSN must name a role that can read the legacy users
+table and nothing of the database server: the server refuses a PostgreSQL
+superuser or member of pg_read_server_files, pg_write_server_files or
+pg_execute_server_program, and a MySQL or MariaDB account with SUPER, FILE or
+ALL PRIVILEGES. Its address must be one the operator allows (by default, not
+loopback, link-local or a Unix socket).
+
 Prefer --dsn-stdin when the DSN holds a password: a --dsn on the command line
 is visible to other users of the machine.`)
 	tenant := tenantFlag(sys, fs)

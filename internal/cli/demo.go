@@ -24,7 +24,11 @@ Runs the server like "serve", with a ready tenant "demo": its legacy database
 is an embedded SQLite file of sample users (bcrypt, argon2id, phpass and
 salted SHA-256 hashes), its migration script is the Go example module, and
 migration is on. It prints curl commands that show a first login migrating a
-user. The operator token is WASMAUTH_ADMIN_TOKEN, or a fresh one per run.`)
+user. The operator token is WASMAUTH_ADMIN_TOKEN, or a fresh one per run.
+Unlike "serve", it lets tenants' postgres and mysql connections reach
+loopback (127.0.0.0/8, ::1) unless --legacy-networks says otherwise, so a
+database on the same machine can be tried; connect as a role that can only
+read the users table.`)
 	if err := parseArgs(args); err != nil {
 		return err
 	}

@@ -9,11 +9,14 @@ import (
 
 func TestServeLegacyNetworks(t *testing.T) {
 	tests := []struct {
-		name, flag, env string
-		want            string // the parsed list, or the error's start
-		wantErr         bool
+		name, cmd, flag, env string
+		want                 string // the parsed list, or the error's start
+		wantErr              bool
 	}{
 		{name: "none", want: "[]"},
+		{name: "empty", env: " ", want: "[]"},
+		{name: "demo", cmd: "demo", want: "[127.0.0.0/8 ::1/128]"},
+		{name: "demo flag", cmd: "demo", flag: "10.0.0.0/8", want: "[10.0.0.0/8]"},
 		{name: "flag", flag: "10.0.0.0/8,192.168.1.0/24", want: "[10.0.0.0/8 192.168.1.0/24]"},
 		{name: "env", env: "10.0.0.0/8", want: "[10.0.0.0/8]"},
 		{name: "flag over env", flag: "192.168.1.0/24", env: "10.0.0.0/8", want: "[192.168.1.0/24]"},
@@ -24,7 +27,11 @@ func TestServeLegacyNetworks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"WASMAUTH_LEGACY_NETWORKS": tt.env}
 			sys := IO{Getenv: func(k string) string { return env[k] }, Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{}}
-			f, parseArgs := bindServerFlags(sys, "serve", "serve", "")
+			cmd := tt.cmd
+			if cmd == "" {
+				cmd = "serve"
+			}
+			f, parseArgs := bindServerFlags(sys, cmd, cmd, "")
 			var args []string
 			if tt.flag != "" {
 				args = []string{"--legacy-networks", tt.flag}

@@ -32,6 +32,7 @@ Works with the tenant's API key or the operator token.`, []subcommand{
 		{"push", "upload a module as the next version (and activate it)", scriptPush},
 		{"list", "list the uploaded versions", scriptList},
 		{"activate", "make a version the active one", scriptActivate},
+		{"delete", "delete an inactive version, freeing its share of the quota", scriptDelete},
 		{"test", "run login or get_user once, migrating nothing", scriptTest},
 	}, args)
 }
@@ -150,6 +151,25 @@ Makes VERSION the tenant's active module; calls in flight finish on the old one.
 		fmt.Fprintf(sys.Stdout, "Version %d of %s is active (sha256 %s).\n", sc.Version, cell(*tenant), cell(sc.SHA256))
 		return nil
 	})
+}
+
+func scriptDelete(ctx context.Context, sys IO, args []string) error {
+	fs := newFlags(sys, "script delete", "script delete VERSION --tenant ID [flags]", `
+Deletes an inactive module version, freeing its place in the tenant's quota
+(20 versions and 256 MiB of modules unless the operator set others). The
+active version cannot be deleted: activate another one first. Version numbers
+are not given out again.`)
+	tenant := tenantFlag(sys, fs)
+	cf := bindClientFlags(sys, fs)
+	pos, err := parseTenantArgs(sys, fs, args, 1, tenant)
+	if err != nil {
+		return err
+	}
+	v, err := positiveInt("VERSION", pos[0])
+	if err != nil {
+		return err
+	}
+	return cf.delete(ctx, sys, tenantPath(*tenant, "script", "versions", strconv.Itoa(v)), fmt.Sprintf("Deleted version %d of %s.\n", v, cell(*tenant)))
 }
 
 func scriptTest(ctx context.Context, sys IO, args []string) error {

@@ -292,7 +292,8 @@ func TestLoginBadRequests(t *testing.T) {
 		{"wrong field type", "application/json", []byte(`{"identifier": 42, "password": "x"}`), 400, "invalid_request"},
 		{"trailing data", "application/json", []byte(`{"identifier": "a", "password": "b"} {}`), 400, "invalid_request"},
 		{"empty body", "application/json", nil, 400, "invalid_request"},
-		{"empty body without content type", "", nil, 400, "invalid_request"},
+		{"empty body without content type", "", nil, 415, "unsupported_media_type"},
+		{"JSON as text/plain", "text/plain", []byte(`{"identifier": "alice", "password": "x"}`), 415, "unsupported_media_type"},
 		{"missing password", "application/json", []byte(`{"identifier": "alice"}`), 400, "invalid_request"},
 		{"missing identifier", "application/json", []byte(`{"password": "correct horse"}`), 400, "invalid_request"},
 		{"over 1 MiB", "application/json", huge, 413, "body_too_large"},
@@ -337,9 +338,10 @@ func TestLoginRateLimit(t *testing.T) {
 	wantProblem(t, e.Login("acme", "alice@example.com", "correct horse"), 429, "rate_limited")
 	wantProblem(t, e.Login("acme", " ALICE@example.com ", "correct horse"), 429, "rate_limited")
 
-	// Other identifiers are not blocked: the same user by username, another
-	// user, the same email in another tenant.
-	e.login("acme", "alice", "correct horse")
+	// The account's other identifiers share its budget (v2: failures count
+	// per account too), so its username is blocked as well. Others are
+	// not: another user, the same email in another tenant.
+	wantProblem(t, e.Login("acme", "alice", "correct horse"), 429, "rate_limited")
 	e.login("acme", "bob@example.com", "correct horse")
 	e.login("other", "alice@example.com", "correct horse")
 

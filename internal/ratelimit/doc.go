@@ -15,6 +15,13 @@
 // key is blocked for longer than its Window at a time, so there is no
 // permanent lockout.
 //
+// Take is Allow and Fail in one step, for limits on attempts rather than
+// failures (registrations per address, for example).
+//
+// The limiter does no I/O. To survive a restart, a caller saves the keys
+// that Changes reports now and then (a batch per write, not a write per
+// failure) and, at start, hands them back to Restore.
+//
 // Memory is bounded: at most maxKeys keys are tracked, spread over shards.
 // When a shard is full, its entries that have fully decayed are dropped, and
 // if none has, the least recently failed key is evicted. An attacker who

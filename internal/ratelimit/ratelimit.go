@@ -133,8 +133,36 @@ func (l *Limiter) Fail(now time.Time, keys ...string) {
 		e.tat = max(e.tat, t) + r.interval
 		// Never block for longer than the window: tat-tolerance-t <= window.
 		e.tat = min(e.tat, t+r.tolerance+r.window)
+		s.changed(key, e.tat)
 		s.mu.Unlock()
 	}
+}
+
+// Take counts one event at now for key, if key is not blocked, in one step:
+// of concurrent callers no more than the rule allows get ok. When key is
+// blocked nothing is counted, ok is false and retryAfter says how long
+// until it is allowed again. Use it for limits on attempts rather than on
+// failures, such as registrations per address.
+func (l *Limiter) Take(now time.Time, key string) (retryAfter time.Duration, ok bool) {
+	r, s, ok := l.lookup(key)
+	if !ok {
+		return 0, true
+	}
+	t := now.UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.m[key]
+	if e != nil {
+		if w := e.tat - r.tolerance - t; w > 0 {
+			return time.Duration(w), false
+		}
+		s.touch(e)
+	} else {
+		e = s.insert(key, t)
+	}
+	e.tat = max(e.tat, t) + r.interval
+	s.changed(key, e.tat)
+	return 0, true
 }
 
 // Reset forgets keys, for example the identifier key after a successful
@@ -148,6 +176,7 @@ func (l *Limiter) Reset(keys ...string) {
 		s.mu.Lock()
 		if e := s.m[key]; e != nil {
 			s.remove(e)
+			s.changed(key, 0)
 		}
 		s.mu.Unlock()
 	}

@@ -19,12 +19,25 @@ type shard struct {
 	m    map[string]*entry
 	cap  int
 	head entry // sentinel: head.next is the oldest, head.prev the newest
+	// dirty holds the keys changed since the last Changes, with their new
+	// tat (0: reset); at most cap of them.
+	dirty map[string]int64
 }
 
 func (s *shard) init(capacity int) {
 	s.cap = max(capacity, 1)
 	s.m = make(map[string]*entry)
+	s.dirty = make(map[string]int64)
 	s.head.next, s.head.prev = &s.head, &s.head
+}
+
+// changed records key's new tat for Changes. When cap changes are pending
+// already, a new key's change is not recorded: the limiter itself stays
+// right, only its copy in the store lags.
+func (s *shard) changed(key string, tat int64) {
+	if _, ok := s.dirty[key]; ok || len(s.dirty) < s.cap {
+		s.dirty[key] = tat
+	}
 }
 
 // insert adds key, first dropping decayed entries from the old end of the

@@ -46,9 +46,9 @@ type scriptKey struct {
 var _ auth.Scripts = (*Manager)(nil)
 
 // New returns a Manager that runs modules on engine, loads module metadata
-// from store, confines SQLite connections to sqliteRoot/{tenant}/ and, when
-// networks is not empty, PostgreSQL and MySQL connections to those networks
-// (legacydb.Config.Networks).
+// from store, confines SQLite connections to sqliteRoot/{tenant}/ and
+// PostgreSQL and MySQL connections to networks, or when it is empty to
+// legacydb's default (legacydb.Config.Networks).
 func New(engine *runtime.Engine, store auth.Store, sqliteRoot string, networks []netip.Prefix) *Manager {
 	return &Manager{
 		engine:     engine,
@@ -140,8 +140,7 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 		}
 	}
 	res, err := m.engine.Call(ctx, req)
-	kind := runtime.ErrorKind(err)
-	opened, cool := m.breaker.record(key, kind == runtime.KindOutOfFuel || kind == runtime.KindDeadline)
+	opened, cool := m.breaker.record(key, exhausted(err))
 	out := convert(res, c.Op)
 	if opened {
 		out.Logs = append(out.Logs, auth.LogEntry{
@@ -166,6 +165,7 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 	}
 	if res.Answer != nil {
 		out.Reason = res.Answer.Reason
+		out.ID = res.Answer.ID
 		if u := res.Answer.User; u != nil {
 			out.User = &auth.LegacyUser{
 				ID: u.ID, Email: u.Email, Username: u.Username,
@@ -362,6 +362,22 @@ func (m *Manager) Forget(tenant string) {
 		}
 	}
 	m.mu.Unlock()
+}
+
+// ForgetVersion drops what is kept for a deleted version: its module hash,
+// its breaker state, and the tenant's idle instances of its module. The
+// compiled module, which other tenants or versions with the same bytes may
+// share, is closed by the engine's sweep once no instance uses it.
+func (m *Manager) ForgetVersion(tenant string, version int) {
+	key := scriptKey{tenant, version}
+	m.mu.Lock()
+	sha, ok := m.shas[key]
+	delete(m.shas, key)
+	m.mu.Unlock()
+	m.breaker.forgetKey(key)
+	if ok {
+		m.engine.EvictModule(tenant, sha)
+	}
 }
 
 // Close closes every legacy database.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
@@ -42,11 +44,21 @@ type Config struct {
 	SQLiteRoot string
 	// LegacyNetworks, when not empty, are the only networks tenants' postgres
 	// and mysql connections may reach (checked at dial time on the resolved
-	// address; Unix sockets refused). Empty allows any address.
+	// address; Unix sockets refused). Empty means the default: any address but
+	// loopback, link-local, unspecified and multicast ones.
 	LegacyNetworks []netip.Prefix
-	// AdminToken is the operator token; empty means the one generated on first
-	// start, whose hash is kept in the data folder.
+	// AdminToken is the operator token, at least MinAdminTokenLen characters;
+	// empty means the one generated on first start, whose hash is kept in the
+	// data folder.
 	AdminToken string
+	// TrustedProxies are the peers whose X-Forwarded-For or Forwarded header
+	// names the client address; none by default (see httpapi.ClientAddr).
+	TrustedProxies []netip.Prefix
+	// TLSCert and TLSKey, PEM files, make the server speak HTTPS (TLS 1.2
+	// and later) and the default BaseURL https://.
+	TLSCert, TLSKey string
+	// MetricsPublic serves /metrics without the operator token.
+	MetricsPublic bool
 	// Hash are the argon2id parameters for stored passwords.
 	Hash password.Params
 	// MaxConcurrentHashes bounds hashes at once (2 x GOMAXPROCS).
@@ -54,13 +66,26 @@ type Config struct {
 	// LoginFailures is how many failed logins per identifier and client
 	// address are allowed per LoginWindow; ten times as many per address, and
 	// a hundred times as many per identifier from all addresses together.
+	// The same limits apply per account (all spellings of its identifiers,
+	// and wrong current passwords at /password).
 	LoginFailures int
 	LoginWindow   time.Duration
+	// Registrations is how many registrations one client address may make
+	// per RegistrationWindow, over all tenants (20 per hour).
+	Registrations      int
+	RegistrationWindow time.Duration
 	// ShutdownTimeout bounds the wait for in-flight requests (10 s).
 	ShutdownTimeout time.Duration
 	// MaxLimits raises (or lowers) the operator's maxima of tenants' script
 	// limits; zero fields keep the runtime's defaults (runtime.DefaultMaxLimits).
 	MaxLimits auth.Limits
+	// ScriptQuota bounds each tenant's stored modules; zero fields take
+	// auth.DefaultScriptQuota's (20 versions, 256 MiB).
+	ScriptQuota auth.ScriptQuota
+	// AuditRetention and LogRetention are how long audit events and module
+	// log lines are kept (90 days, 7 days); older ones are deleted at start
+	// and then hourly.
+	AuditRetention, LogRetention time.Duration
 	// ReadTimeout, WriteTimeout and IdleTimeout bound slow clients; zero
 	// takes httpapi's defaults (15 s, 30 s, 60 s).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -88,6 +113,12 @@ func (c *Config) fill() {
 	}
 	if c.LoginWindow <= 0 {
 		c.LoginWindow = 15 * time.Minute
+	}
+	if c.Registrations <= 0 {
+		c.Registrations = 20
+	}
+	if c.RegistrationWindow <= 0 {
+		c.RegistrationWindow = time.Hour
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second
@@ -128,6 +159,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.SQLiteRoot, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the SQLite folder: %w", err)
 	}
+	if n := utf8.RuneCountInString(cfg.AdminToken); n > 0 && n < MinAdminTokenLen {
+		return nil, fmt.Errorf("WASMAUTH_ADMIN_TOKEN has %d characters; at least %d are required (for example: openssl rand -base64 32), or leave it unset to have one generated", n, MinAdminTokenLen)
+	}
+	tlsConfig, err := loadTLS(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, err
+	}
 	opHash, err := operatorTokenHash(cfg.DataDir, cfg.AdminToken, cfg.Stderr)
 	if err != nil {
 		return nil, err
@@ -136,7 +174,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	if cfg.BaseURL == "" {
+	if cfg.BaseURL == "" && tlsConfig != nil {
+		cfg.BaseURL = "https://" + ln.Addr().String()
+	} else if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
@@ -149,11 +189,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, ln: ln, store: st, log: log}
 	hasher := password.NewHasher(password.Config{Params: cfg.Hash, MaxConcurrent: cfg.MaxConcurrentHashes})
 	s.engine, err = runtime.New(ctx, runtime.Config{
-		Max:         scripts.RuntimeLimits(cfg.MaxLimits), // the engine fills zero fields from runtime.DefaultMaxLimits
-		CacheDir:    filepath.Join(cfg.DataDir, "compile-cache"),
-		Loader:      scripts.Loader(st),
-		AcquireHash: hasher.Acquire,
-		Logger:      log,
+		Max:      scripts.RuntimeLimits(cfg.MaxLimits), // the engine fills zero fields from runtime.DefaultMaxLimits
+		CacheDir: filepath.Join(cfg.DataDir, "compile-cache"),
+		Loader:   scripts.Loader(st),
+		Logger:   log,
 	})
 	if err != nil {
 		s.Close()
@@ -161,9 +200,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot, cfg.LegacyNetworks)
 	limiter := ratelimit.New(map[string]ratelimit.Rule{
-		"idip": {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
-		"ip":   {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
-		"id":   {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitIdentifierAddress: {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitAddress:           {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitIdentifier:        {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitAccountAddress:    {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitAccount:           {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
+		auth.LimitRegistration:      {Limit: cfg.Registrations, Window: cfg.RegistrationWindow},
+		// Wrong operator tokens and tenant API keys, per client address.
+		auth.LimitToken: {Limit: 20, Window: time.Minute},
 	}, 1_000_000)
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
@@ -171,6 +215,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.svc = auth.NewService(auth.Config{
 		BaseURL:           cfg.BaseURL,
 		OperatorTokenHash: opHash,
+		ScriptQuota:       cfg.ScriptQuota,
+		AuditRetention:    cfg.AuditRetention,
+		LogRetention:      cfg.LogRetention,
 	}, auth.Deps{
 		Store:    st,
 		Hasher:   hasher,
@@ -181,6 +228,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 
 		LegacyCeiling: legacyCeiling,
 	})
+	if err := s.svc.RestoreLimits(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("loading the rate limits: %w", err)
+	}
 	go legacyCeiling() // measured now, so that the first rejection need not wait
 	// Reopen the tenants' legacy databases in the background: with many
 	// tenants, or some of their databases down, waiting here would delay the
@@ -192,13 +243,21 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		defer s.background.Done()
 		s.svc.RestoreConnections(bg)
 	}()
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.pruneEvents(bg)
+	}()
 	s.http = httpapi.New(httpapi.Config{
-		Ready:        st.Ping,
-		Metrics:      adaptor.HTTPHandler(obs.Handler(log)),
-		Observe:      obs.ObserveHTTP,
-		ReadTimeout:  cfg.ReadTimeout,
-		WriteTimeout: cfg.WriteTimeout,
-		IdleTimeout:  cfg.IdleTimeout,
+		Ready:          st.Ping,
+		Metrics:        adaptor.HTTPHandler(obs.Handler(log)),
+		MetricsPublic:  cfg.MetricsPublic,
+		Observe:        obs.ObserveHTTP,
+		TrustedProxies: cfg.TrustedProxies,
+		TLS:            tlsConfig,
+		ReadTimeout:    cfg.ReadTimeout,
+		WriteTimeout:   cfg.WriteTimeout,
+		IdleTimeout:    cfg.IdleTimeout,
 	}, s.svc, log)
 	return s, nil
 }
@@ -260,6 +319,30 @@ func (s *Server) Close() error {
 		s.ln.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// MinAdminTokenLen is the fewest characters an operator-chosen token may
+// have.
+const MinAdminTokenLen = 32
+
+// loadTLS returns the TLS settings of a certificate and key (PEM files), or
+// nil when both are empty.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, errors.New("TLS needs both a certificate (--tls-cert) and a key (--tls-key)")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("loading the TLS certificate: %w", err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		NextProtos:   []string{"http/1.1"},
+	}, nil
 }
 
 // operatorTokenFile holds the SHA-256 (hex) of the generated operator token.

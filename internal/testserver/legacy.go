@@ -18,9 +18,11 @@ import (
 	_ "modernc.org/sqlite"
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
+	"github.com/wasmauth/wasmauth/internal/testdb"
 )
 
-// The real databases tests use; PostgreSQL and MariaDB run on CI machines.
+// The real databases tests use, as their administrator; PostgreSQL and MariaDB run on CI
+// machines. A tenant's DSN names a least-privileged account instead (LegacyDB.DSN).
 const (
 	PostgresDSN = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 	MySQLDSN    = "root@tcp(127.0.0.1:3306)/test"
@@ -31,8 +33,11 @@ const (
 type LegacyDB struct {
 	// Driver is the connection driver: postgres, mysql or sqlite.
 	Driver string
-	// DSN is what the tenant's connection uses.
+	// DSN is what the tenant's connection uses: for postgres and mysql, an account
+	// made for the test that may only read Table.
 	DSN string
+	// Reader is that account (nil for sqlite), for granting it more.
+	Reader *testdb.Reader
 	// Config is the script's config: dialect and table.
 	Config map[string]any
 	// Table is the table's unique name.
@@ -70,7 +75,8 @@ func NeedDatabase(t testing.TB, name, how string, err error) {
 // LegacyDB creates a users table with a unique name for tenant on driver
 // (postgres, mysql or sqlite) and seeds it with the examples' users. A
 // SQLite database is the file legacy.db in the tenant's folder under
-// SQLiteRoot. The table is dropped when the test ends.
+// SQLiteRoot. A PostgreSQL or MariaDB table is read through an account that
+// may read nothing else. The table and account are dropped when the test ends.
 func (s *Server) LegacyDB(t testing.TB, driver, tenant string) *LegacyDB {
 	t.Helper()
 	suffix := make([]byte, 4)
@@ -120,6 +126,11 @@ func (s *Server) LegacyDB(t testing.TB, driver, tenant string) *LegacyDB {
 	}
 	l.Exec(t, strings.Replace(schema, "CREATE TABLE users", "CREATE TABLE {table}", 1))
 	l.Exec(t, strings.Replace(examples.SeedSQL, "INSERT INTO users", "INSERT INTO {table}", 1))
+	if driver != "sqlite" {
+		l.Reader = testdb.NewReader(t, driver, db, dsn)
+		l.Reader.Grant(t, "SELECT ON "+l.Table)
+		l.DSN = l.Reader.DSN
+	}
 	l.Config = map[string]any{"dialect": driver, "table": l.Table}
 	return l
 }

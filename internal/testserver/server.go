@@ -10,6 +10,7 @@ import (
 
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/server"
+	"github.com/wasmauth/wasmauth/internal/testdb"
 )
 
 // OperatorToken is the operator token of every server Start runs, unless
@@ -40,8 +41,10 @@ type Server struct {
 
 // Start runs a server with cfg and stops it when the test ends. Empty
 // fields get test defaults: a new temporary data folder, a random port on
-// 127.0.0.1, OperatorToken and CheapHash (pass password.DefaultParams for
-// the real cost). Start returns once /healthz answers 200.
+// 127.0.0.1, OperatorToken, CheapHash (pass password.DefaultParams for the
+// real cost) and, when LegacyNetworks is nil, testdb.Loopback, where the test
+// databases are (pass an empty, non-nil list for the server's own default,
+// which refuses loopback). Start returns once /healthz answers 200.
 func Start(t testing.TB, cfg server.Config) *Server {
 	t.Helper()
 	if cfg.DataDir == "" {
@@ -55,6 +58,9 @@ func Start(t testing.TB, cfg server.Config) *Server {
 	}
 	if cfg.Hash == (password.Params{}) {
 		cfg.Hash = CheapHash
+	}
+	if cfg.LegacyNetworks == nil {
+		cfg.LegacyNetworks = testdb.Loopback
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.Start(ctx, cfg)

@@ -96,7 +96,7 @@ func handle(isLogin bool) error {
 			return err
 		}
 		if !ok {
-			return wasmauth.Answer(nil, wasmauth.ReasonWrongPassword)
+			return wasmauth.Reject(wasmauth.ReasonWrongPassword, id)
 		}
 	}
 	return wasmauth.Answer(user, "")

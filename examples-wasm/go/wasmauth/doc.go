@@ -10,7 +10,8 @@
 //
 // and exports login and get_user with //go:wasmexport. Each exported function reads its
 // input with ReadInput, may call Query, VerifyPassword and Digest, and answers once with
-// Answer; it returns 0 when it answered and anything else when the script itself failed.
+// Answer (or Reject, a rejection that names the account); it returns 0 when it answered
+// and anything else when the script itself failed.
 //
 // Nothing in this package keeps state between calls: the host may reuse an instance for
 // many calls, but a script must not rely on it.

@@ -65,9 +65,13 @@ const (
 	ReasonWrongPassword = "wrong_password"
 )
 
+// MaxID is the longest legacy id a rejection may carry, in bytes.
+const MaxID = 256
+
 type answer struct {
 	User   *User  `json:"user"`
 	Reason string `json:"reason,omitempty"`
+	ID     string `json:"id,omitempty"`
 }
 
 // Answer sets this call's output: user, or no user (nil) with an optional reason.
@@ -78,7 +82,23 @@ func Answer(user *User, reason string) error {
 		u.Profile = map[string]any{}
 		user = &u
 	}
-	out, err := json.Marshal(answer{User: user, Reason: reason})
+	return output(answer{User: user, Reason: reason})
+}
+
+// Reject answers no user with a reason and the legacy id of the account the
+// identifier named (ABI v1.1): give the id on a wrong password, so that the host counts
+// failures per account whatever spelling of the identifier was typed. An empty id, or
+// one longer than MaxID bytes, is left out.
+func Reject(reason, id string) error {
+	if len(id) > MaxID {
+		id = ""
+	}
+	return output(answer{Reason: reason, ID: id})
+}
+
+// output sets a as this call's output.
+func output(a answer) error {
+	out, err := json.Marshal(a)
 	if err != nil {
 		return fmt.Errorf("wasmauth: encoding answer: %w", err)
 	}

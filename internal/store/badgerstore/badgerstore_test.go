@@ -85,7 +85,7 @@ func TestReopen(t *testing.T) {
 		do   func() error
 	}{
 		{"CreateTenant", func() error { return s.CreateTenant(ctx, &auth.Tenant{ID: "acme", Name: "Acme"}) }},
-		{"AddScript", func() error { return s.AddScript(ctx, &auth.Script{Tenant: "acme"}, module, true) }},
+		{"AddScript", func() error { return s.AddScript(ctx, &auth.Script{Tenant: "acme"}, module, true, auth.ScriptQuota{}) }},
 		{"CreateUser", func() error {
 			return s.CreateUser(ctx, &auth.User{ID: "u-1", Tenant: "acme", Email: "one@example.com", Source: auth.SourceLegacy, LegacyID: "7"})
 		}},
@@ -186,7 +186,7 @@ func TestModuleTooLarge(t *testing.T) {
 	if err := s.CreateTenant(ctx, &auth.Tenant{ID: "acme"}); err != nil {
 		t.Fatal(err)
 	}
-	err := s.AddScript(ctx, &auth.Script{Tenant: "acme"}, make([]byte, badgerstore.MaxModuleSize+1), true)
+	err := s.AddScript(ctx, &auth.Script{Tenant: "acme"}, make([]byte, badgerstore.MaxModuleSize+1), true, auth.ScriptQuota{})
 	if err == nil {
 		t.Fatal("AddScript over MaxModuleSize: no error")
 	}

@@ -7,7 +7,10 @@
 // Every record of a tenant lives under the tenant's prefix "t␀{tenant}␀", so
 // DeleteTenant is one prefix drop and no key of one tenant is a prefix of
 // another's. Tenant records live apart, under "T␀", so listing tenants is
-// one short scan. "␀" is the byte 0x00; ids may not contain it. Under the
+// one short scan. The rate limiter's state lives under "R␀{limiter key}"
+// (Until in Unix nanoseconds, 8 bytes; TTL: Until), outside every tenant:
+// its keys name their tenant, and a deleted tenant's expire within a
+// window. "␀" is the byte 0x00; ids may not contain it. Under the
 // tenant prefix a key is "{kind}␀{parts}":
 //
 //	key (after t␀{tenant}␀)           value                       notes
@@ -26,11 +29,14 @@
 //	r␀{refresh token hash}            {session id, rotated}       TTL: expiry + 24 h
 //	sr␀{session id}␀{hash}            (empty)                     TTL: expiry + 24 h
 //	a␀{^time:8}{event id}             audit event JSON            newest first
-//	L␀{^time:8}{^seq:8}               log line JSON               newest first, TTL 7 days, capped
+//	L␀{^time:8}{^seq:8}               log line JSON               newest first, capped
 //	lt␀                               login timing JSON           histograms of verifying logins
 //
 // {x:8} is a big-endian uint64 that sorts like the time (^ inverts it, so
-// newer sorts first); {version:4} a big-endian uint32. The ListUsers and
+// newer sorts first); {version:4} a big-endian uint32. Audit events and log
+// lines past their retention are one range at the end of their kind's
+// prefix, which DeleteAuditBefore and DeleteLogsBefore delete (RATIONALE.md
+// says why not TTLs). The ListUsers and
 // ListAudit cursors are the base64url key suffix of the last item returned;
 // a page resumes strictly after it.
 //

@@ -136,14 +136,13 @@ func (s *Store) ListAudit(ctx context.Context, tenant string, limit int, cursor 
 }
 
 // AppendLogs stores lines of the tenant's script log, setting a zero Time to
-// now. Lines expire LogTTL after they are written, and a tenant keeps about
-// LogCap lines. Returns auth.ErrNotFound for an unknown tenant.
+// now. A tenant keeps about LogCap lines; DeleteLogsBefore removes old ones.
+// Returns auth.ErrNotFound for an unknown tenant.
 func (s *Store) AppendLogs(ctx context.Context, tenant string, entries []auth.LogEntry) error {
 	if len(entries) == 0 {
 		return nil
 	}
 	now := time.Now().UTC()
-	expires := now.Add(s.logTTL)
 	type kv struct{ k, v []byte }
 	kvs := make([]kv, 0, len(entries))
 	for _, e := range entries {
@@ -167,7 +166,7 @@ func (s *Store) AppendLogs(ctx context.Context, tenant string, entries []auth.Lo
 				return err
 			}
 			for _, e := range kvs[:n] {
-				if err := set(txn, e.k, e.v, expires); err != nil {
+				if err := set(txn, e.k, e.v, time.Time{}); err != nil {
 					return err
 				}
 			}

@@ -30,8 +30,9 @@ func moduleChunkKey(tenant, vp string, i int) []byte {
 // AddScript stores a module and its metadata as the tenant's next version and
 // sets s.Version, s.Tenant, and s.Size, s.SHA256 and s.UploadedAt when unset.
 // With activate it also becomes the active script in the same transaction.
-// Returns auth.ErrNotFound for an unknown tenant.
-func (s *Store) AddScript(ctx context.Context, sc *auth.Script, module []byte, activate bool) error {
+// Returns auth.ErrNotFound for an unknown tenant, and auth.ErrQuotaExceeded
+// when the tenant's versions, this one included, would be over q.
+func (s *Store) AddScript(ctx context.Context, sc *auth.Script, module []byte, activate bool, q auth.ScriptQuota) error {
 	if len(module) > MaxModuleSize {
 		return fmt.Errorf("badgerstore: module of %d bytes is over the %d byte limit", len(module), MaxModuleSize)
 	}
@@ -63,6 +64,9 @@ func (s *Store) AddScript(ctx context.Context, sc *auth.Script, module []byte, a
 			}
 			last = int(binary.BigEndian.Uint32([]byte(v)))
 		} else if !errors.Is(err, auth.ErrNotFound) {
+			return err
+		}
+		if err := checkQuota(txn, tenant, len(module), q); err != nil {
 			return err
 		}
 		version = last + 1

@@ -22,7 +22,6 @@ const MaxModuleSize = 16 << 20
 
 // Defaults of Options.
 const (
-	DefaultLogTTL     = 7 * 24 * time.Hour
 	DefaultLogCap     = 10000
 	DefaultGCInterval = 10 * time.Minute
 )
@@ -55,8 +54,6 @@ type Options struct {
 	// Logger receives Badger's warnings and errors; its info lines go to
 	// the debug level. Nil means slog.Default().
 	Logger *slog.Logger
-	// LogTTL is how long script log lines are kept. Zero means DefaultLogTTL.
-	LogTTL time.Duration
 	// LogCap is about the most script log lines kept per tenant: older lines
 	// are trimmed once a tenant holds more than LogCap plus a tenth. Zero
 	// means DefaultLogCap.
@@ -74,7 +71,6 @@ type Options struct {
 type Store struct {
 	db     *badger.DB
 	logger *slog.Logger
-	logTTL time.Duration
 	logCap int
 
 	// mu is held shared by every operation and exclusively by Close and by
@@ -148,14 +144,10 @@ func open(bo badger.Options, opts Options, logger *slog.Logger) (*Store, error) 
 	s := &Store{
 		db:          db,
 		logger:      logger,
-		logTTL:      opts.LogTTL,
 		logCap:      opts.LogCap,
 		logAppended: make(map[string]int),
 		stopGC:      make(chan struct{}),
 		gcDone:      make(chan struct{}),
-	}
-	if s.logTTL <= 0 {
-		s.logTTL = DefaultLogTTL
 	}
 	if s.logCap <= 0 {
 		s.logCap = DefaultLogCap

@@ -72,7 +72,8 @@ func (s *Store) ListTenants(ctx context.Context) ([]*auth.Tenant, error) {
 
 // UpdateTenant applies fn to the stored tenant atomically and returns the
 // result. fn may run more than once; its error aborts the update and is
-// returned as is. Returns auth.ErrNotFound.
+// returned as is. Returns auth.ErrNotFound for an unknown tenant, and when fn
+// sets ActiveScript to a version that is not stored.
 func (s *Store) UpdateTenant(ctx context.Context, id string, fn func(*auth.Tenant) error) (*auth.Tenant, error) {
 	var out *auth.Tenant
 	err := s.update(ctx, func(txn *badger.Txn) error {
@@ -80,11 +81,17 @@ func (s *Store) UpdateTenant(ctx context.Context, id string, fn func(*auth.Tenan
 		if err != nil {
 			return err
 		}
+		active := t.ActiveScript
 		if err := fn(t); err != nil {
 			return err
 		}
 		if t.ID != id {
 			return fmt.Errorf("badgerstore: tenant id cannot change (%q to %q)", id, t.ID)
+		}
+		if t.ActiveScript != active && t.ActiveScript != 0 {
+			if err := requireScript(txn, id, t.ActiveScript); err != nil {
+				return err
+			}
 		}
 		out = t
 		return setJSON(txn, tenantKey(id), fromTenant(t), time.Time{})

@@ -176,7 +176,7 @@ func testBackupRestore(t *testing.T, newStore NewStore) {
 	populate(t, src, "b", now)
 	module := bytes.Repeat([]byte("big module "), 100<<10) // 1.1 MB
 	mustTenant(t, src, "big")
-	if err := src.AddScript(ctx, &auth.Script{Tenant: "big"}, module, false); err != nil {
+	if err := src.AddScript(ctx, &auth.Script{Tenant: "big"}, module, false, auth.ScriptQuota{}); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
@@ -222,7 +222,7 @@ func testBackupRestore(t *testing.T, newStore NewStore) {
 		t.Fatalf("registered after restore and one create = %d, want 2", st.UsersRegistered)
 	}
 	sc := &auth.Script{Tenant: "b"}
-	if err := dst.AddScript(ctx, sc, []byte("v3"), false); err != nil || sc.Version != 3 {
+	if err := dst.AddScript(ctx, sc, []byte("v3"), false, auth.ScriptQuota{}); err != nil || sc.Version != 3 {
 		t.Fatalf("AddScript after restore: version %d, %v; want 3", sc.Version, err)
 	}
 	users, _, err := dst.ListUsers(ctx, "a", auth.UserQuery{})

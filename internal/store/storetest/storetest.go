@@ -24,6 +24,8 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store) {
 	}{
 		{"Tenants", testTenants},
 		{"Scripts", testScripts},
+		{"ScriptQuota", testScriptQuota},
+		{"DeleteScript", testDeleteScript},
 		{"Users", testUsers},
 		{"Uniqueness", testUniqueness},
 		{"ConcurrentUniqueness", testConcurrentUniqueness},
@@ -37,8 +39,10 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		{"DeleteUser", testDeleteUser},
 		{"Audit", testAudit},
 		{"Logs", testLogs},
+		{"Retention", testRetention},
 		{"LoginTiming", testLoginTiming},
 		{"BackupRestore", testBackupRestore},
+		{"RateLimits", testRateLimits},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })

@@ -19,7 +19,7 @@ func populate(t *testing.T, s auth.Store, tenant string, now time.Time) {
 	mustUser(t, s, legacyUser(tenant, "u-2", "two@example.com", "L-2", at(1)))
 	mustSession(t, s, tenant, "s-1", "u-1", now, tenant+"-t0")
 	for i, m := range []string{"first module", "second module"} {
-		if err := s.AddScript(ctx, &auth.Script{Tenant: tenant, Exports: []string{"login"}, UploadedAt: at(i)}, []byte(m), i == 1); err != nil {
+		if err := s.AddScript(ctx, &auth.Script{Tenant: tenant, Exports: []string{"login"}, UploadedAt: at(i)}, []byte(m), i == 1, auth.ScriptQuota{}); err != nil {
 			t.Fatalf("AddScript: %v", err)
 		}
 	}
@@ -213,7 +213,7 @@ func testDeleteTenant(t *testing.T, newStore NewStore) {
 			t.Fatalf("stats: %+v", st)
 		}
 		sc := &auth.Script{Tenant: "gone"}
-		if err := s.AddScript(ctx, sc, []byte("new"), false); err != nil || sc.Version != 1 {
+		if err := s.AddScript(ctx, sc, []byte("new"), false, auth.ScriptQuota{}); err != nil || sc.Version != 1 {
 			t.Fatalf("AddScript after recreate: version %d, %v; want 1", sc.Version, err)
 		}
 		mustUser(t, s, newUser("gone", "u-1", "one@example.com", "one"))

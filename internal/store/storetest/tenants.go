@@ -140,7 +140,7 @@ func testScripts(t *testing.T, newStore NewStore) {
 	}
 	for i, u := range uploads {
 		sc := &auth.Script{Tenant: "acme", Exports: []string{"get_user", "login"}, UploadedAt: at(i)}
-		if err := s.AddScript(ctx, sc, u.module, u.activate); err != nil {
+		if err := s.AddScript(ctx, sc, u.module, u.activate, auth.ScriptQuota{}); err != nil {
 			t.Fatalf("AddScript %d: %v", i, err)
 		}
 		if sc.Version != i+1 {
@@ -194,7 +194,7 @@ func testScripts(t *testing.T, newStore NewStore) {
 		})
 	}
 	t.Run("UnknownTenant", func(t *testing.T) {
-		err := s.AddScript(ctx, &auth.Script{Tenant: "nope"}, []byte("x"), true)
+		err := s.AddScript(ctx, &auth.Script{Tenant: "nope"}, []byte("x"), true, auth.ScriptQuota{})
 		wantErr(t, "AddScript", err, auth.ErrNotFound)
 		_, err = s.ListScripts(ctx, "nope")
 		wantErr(t, "ListScripts", err, auth.ErrNotFound)
@@ -205,7 +205,7 @@ func testScripts(t *testing.T, newStore NewStore) {
 			module[i] = byte(i * 7)
 		}
 		sc := &auth.Script{Tenant: "acme", Exports: []string{"login"}}
-		if err := s.AddScript(ctx, sc, module, true); err != nil {
+		if err := s.AddScript(ctx, sc, module, true, auth.ScriptQuota{}); err != nil {
 			t.Fatalf("AddScript 16 MiB: %v", err)
 		}
 		_, got, err := s.GetScript(ctx, "acme", sc.Version)
@@ -222,7 +222,7 @@ func testScripts(t *testing.T, newStore NewStore) {
 		versions := make([]int, n)
 		errs := runConcurrently(n, func(i int) error {
 			sc := &auth.Script{Tenant: "race"}
-			err := s.AddScript(ctx, sc, []byte{byte(i)}, i%2 == 0)
+			err := s.AddScript(ctx, sc, []byte{byte(i)}, i%2 == 0, auth.ScriptQuota{})
 			versions[i] = sc.Version
 			return err
 		})

@@ -1,0 +1,167 @@
+package server_test
+
+import (
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/wasmauth/wasmauth/host/legacydb"
+	"github.com/wasmauth/wasmauth/internal/server"
+	"github.com/wasmauth/wasmauth/internal/testserver"
+)
+
+// putConnection sets a tenant's connection and returns the answer.
+func putConnection(ts *testserver.Server, key, tenant, driver, dsn string, config map[string]any) *testserver.Response {
+	return ts.Do("PUT", "/admin/v1/tenants/"+tenant+"/connection", key,
+		map[string]any{"driver": driver, "dsn": dsn, "config": config})
+}
+
+// mustFailConnection checks r is 422 connection_failed with a detail containing want.
+func mustFailConnection(t *testing.T, r *testserver.Response, want string) {
+	t.Helper()
+	if r.Status != 422 || r.ProblemCode() != "connection_failed" {
+		t.Fatalf("PUT /connection = %s, want 422 connection_failed", r)
+	}
+	if d := r.Str("detail"); !strings.Contains(d, want) {
+		t.Fatalf("detail %q, want it to contain %q", d, want)
+	}
+}
+
+// TestLegacyEgressDefault checks, on a server without --legacy-networks, that a tenant's
+// DSN cannot reach the server's own databases, by address, name, IPv6 or IPv4-mapped
+// address or Unix socket, nor cloud metadata: each is 422 connection_failed, read like
+// any network failure.
+func TestLegacyEgressDefault(t *testing.T) {
+	ts := testserver.Start(t, server.Config{LegacyNetworks: []netip.Prefix{}})
+	key := ts.CreateTenant("acme")
+	for _, tt := range []struct {
+		driver string
+		dsns   func(dsn string) []string
+	}{
+		{"postgres", func(dsn string) []string {
+			return []string{
+				dsn,
+				strings.Replace(dsn, "127.0.0.1", "localhost", 1),
+				strings.Replace(dsn, "127.0.0.1", "[::1]", 1),
+				strings.Replace(dsn, "127.0.0.1", "[::ffff:127.0.0.1]", 1),
+				"host=169.254.169.254 user=u dbname=test connect_timeout=1",
+				"host=/var/run/postgresql user=postgres dbname=test sslmode=disable",
+			}
+		}},
+		{"mysql", func(dsn string) []string {
+			return []string{
+				dsn,
+				strings.Replace(dsn, "127.0.0.1", "localhost", 1),
+				strings.Replace(dsn, "127.0.0.1", "[::1]", 1),
+				strings.Replace(dsn, "127.0.0.1", "[::ffff:127.0.0.1]", 1),
+				"u@tcp(169.254.169.254:3306)/test?timeout=1s",
+				"root@unix(/run/mysqld/mysqld.sock)/test",
+			}
+		}},
+	} {
+		t.Run(tt.driver, func(t *testing.T) {
+			legacy := ts.LegacyDB(t, tt.driver, "acme")
+			for _, dsn := range tt.dsns(legacy.DSN) {
+				t.Run(legacydb.MaskDSN(tt.driver, dsn), func(t *testing.T) {
+					r := putConnection(ts, key, "acme", tt.driver, dsn, legacy.Config)
+					mustFailConnection(t, r, tt.driver+" connection failed: "+legacydb.ReasonUnreachable)
+				})
+			}
+		})
+	}
+}
+
+// TestLegacyRoles checks, with loopback allowed, that PUT /connection refuses a role that
+// reaches the database server's files (which the word list alone does not stop: see
+// legacydb's TestPostgresBypassesDenied), saying why, and accepts a least-privileged one
+// that then migrates users.
+func TestLegacyRoles(t *testing.T) {
+	ts := testserver.Start(t, server.Config{})
+	for _, tt := range []struct {
+		driver, admin, adminRefused string
+		privileges                  []string // granted to the tenant's account, each refused
+		want                        []string
+	}{
+		{"postgres", testserver.PostgresDSN, `role "postgres" is a superuser`,
+			[]string{"pg_read_server_files", "pg_write_server_files", "pg_execute_server_program"},
+			[]string{"is a member of pg_read_server_files", "is a member of pg_write_server_files", "is a member of pg_execute_server_program"}},
+		{"mysql", testserver.MySQLDSN, "the account has ALL PRIVILEGES on *.*",
+			[]string{"FILE ON *.*", "SUPER ON *.*"},
+			[]string{"the account has FILE on *.*", "the account has SUPER on *.*"}},
+	} {
+		t.Run(tt.driver, func(t *testing.T) {
+			tenant := "roles-" + tt.driver
+			key := ts.CreateTenant(tenant)
+			t.Run("administrator", func(t *testing.T) {
+				legacy := ts.LegacyDB(t, tt.driver, tenant)
+				mustFailConnection(t, putConnection(ts, key, tenant, tt.driver, tt.admin, legacy.Config), tt.adminRefused)
+			})
+			for i, p := range tt.privileges {
+				t.Run(p, func(t *testing.T) {
+					legacy := ts.LegacyDB(t, tt.driver, tenant)
+					legacy.Reader.Grant(t, p)
+					mustFailConnection(t, putConnection(ts, key, tenant, tt.driver, legacy.DSN, legacy.Config), tt.want[i])
+				})
+			}
+			t.Run("least privilege", func(t *testing.T) {
+				legacy := ts.LegacyDB(t, tt.driver, tenant)
+				setUpMigration(t, ts, tenant, legacy)
+				r := ts.Must(ts.Login(tenant, "alice@example.com", testserver.SeedPassword("alice")), 200, "first login")
+				if u := r.Obj("user"); u["source"] != "legacy" {
+					t.Fatalf("alice was not migrated: %v", u)
+				}
+			})
+		})
+	}
+}
+
+// TestConnectionFailuresReadAlike checks PUT /connection is no port scanner: a closed
+// port, a port where another protocol answers and an address not allowed give the same
+// answer.
+func TestConnectionFailuresReadAlike(t *testing.T) {
+	ts := testserver.Start(t, server.Config{})
+	key := ts.CreateTenant("acme")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"))
+			c.Close()
+		}
+	}()
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedAddr := closed.Addr().String()
+	closed.Close()
+	for _, tt := range []struct {
+		driver string
+		dsn    func(addr string) string
+	}{
+		{"postgres", func(addr string) string { return "postgres://u:pw@" + addr + "/test?sslmode=disable" }},
+		{"mysql", func(addr string) string { return "u:pw@tcp(" + addr + ")/test" }},
+	} {
+		t.Run(tt.driver, func(t *testing.T) {
+			var details []string
+			for _, addr := range []string{closedAddr, ln.Addr().String(), "10.255.255.1:5432"} {
+				r := putConnection(ts, key, "acme", tt.driver, tt.dsn(addr), map[string]any{"dialect": tt.driver, "table": "users"})
+				mustFailConnection(t, r, legacydb.ReasonUnreachable)
+				details = append(details, r.Str("detail"))
+			}
+			for _, d := range details[1:] {
+				if d != details[0] {
+					t.Fatalf("details differ: %q", details)
+				}
+			}
+		})
+	}
+}
