@@ -207,11 +207,14 @@ func (e *equalizer) target(ctx context.Context, tenant string, legacy bool, star
 }
 
 // pad delays a rejection until start+target, or until ctx ends: first with
-// dummy verifications up to the measured cost, then with sleep.
+// as many dummy verifications as fit into the measured cost on an idle
+// machine, then with sleep. The count is fixed before the first one, so
+// that on a busy machine they take longer, as a real verification would.
 func (e *equalizer) pad(ctx context.Context, tenant string, legacy bool, start time.Time) {
 	pad, measured := e.target(ctx, tenant, legacy, start)
 	if unit := e.unit(); unit > 0 && e.dummy != nil {
-		for n := 0; n < maxDummyUnits && e.now().Sub(start)+unit <= measured && ctx.Err() == nil; n++ {
+		n := min(int((measured-e.now().Sub(start))/unit), maxDummyUnits)
+		for ; n > 0 && ctx.Err() == nil; n-- {
 			if err := e.dummy(ctx); err != nil {
 				break // no hash slot in time: the rest is sleep
 			}

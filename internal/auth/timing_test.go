@@ -147,9 +147,21 @@ func TestEqualizerComesDownToMeasuredCost(t *testing.T) {
 	if want := min(maxDummyUnits, int((got-2*time.Millisecond)/testUnit)); r.dummies != want {
 		t.Fatalf("%d dummy verifications, want %d", r.dummies, want)
 	}
+	idle, idleTook := r.dummies, got
 	r.login("local", false, 25*time.Millisecond)
 	if got := r.reject("local", false, 2*time.Millisecond); got != testUnit || r.dummies != 0 {
 		t.Fatalf("local rejection of a 2 ms lookup: %v with %d dummy verifications, want %v and none beyond the minimum", got, r.dummies, testUnit)
+	}
+	// On a machine three times busier, the dummy verifications take three
+	// times longer, as the real ones do: the padding does not stop at the
+	// idle target.
+	r.dummy = func(context.Context) error {
+		r.dummies++
+		r.now = r.now.Add(3 * testUnit)
+		return nil
+	}
+	if got, want := r.reject("legacy", true, 2*time.Millisecond), 2*time.Millisecond+time.Duration(3*idle)*testUnit; got != want {
+		t.Fatalf("unknown user on a busy machine took %v, want %v: %d dummy verifications three times slower (idle: %v)", got, want, idle, idleTook)
 	}
 	// A rejection slower than the target is not padded.
 	if got := r.reject("legacy", true, 80*time.Millisecond); got != 80*time.Millisecond {

@@ -87,8 +87,8 @@ func TestEnumerationFromFirstRequest(t *testing.T) {
 
 // checkEnumeration alternates unknown users and wrong passwords of known,
 // unknown first. The fastest of each kind must be within enumerationBound;
-// a miss is measured once more, since a busy machine's noise seldom strikes
-// twice. With firstLogin (the tenant's first login since the start), that
+// a miss is measured again, at most three times in all, since a leak shows
+// in every round and a busy machine's noise seldom in three. With firstLogin (the tenant's first login since the start), that
 // first login must not be faster than a wrong password either: it is the one
 // an equalizer without a calibration gets wrong.
 func checkEnumeration(t *testing.T, ts *testserver.Server, tenant, known string, firstLogin bool) {
@@ -98,14 +98,13 @@ func checkEnumeration(t *testing.T, ts *testserver.Server, tenant, known string,
 	if firstLogin && first < minW-enumerationBound(minW) {
 		t.Fatalf("the first login, an unknown user, took %v; a wrong password %v: users can be enumerated", first, minW)
 	}
-	if (minU - minW).Abs() < enumerationBound(minW) {
-		return
-	}
-	_, unknown, wrong = measureEnumeration(t, ts, tenant, known, false)
-	minU, minW = fastest(unknown), fastest(wrong)
-	t.Logf("again: fastest unknown %v, wrong password %v", minU.Round(100*time.Microsecond), minW.Round(100*time.Microsecond))
-	if (minU - minW).Abs() >= enumerationBound(minW) {
-		t.Fatalf("fastest unknown user %v, fastest wrong password %v: users can be enumerated", minU, minW)
+	for round := 2; (minU - minW).Abs() >= enumerationBound(minW); round++ {
+		if round > 3 {
+			t.Fatalf("fastest unknown user %v, fastest wrong password %v in three rounds: users can be enumerated", minU, minW)
+		}
+		_, unknown, wrong = measureEnumeration(t, ts, tenant, known, false)
+		minU, minW = fastest(unknown), fastest(wrong)
+		t.Logf("round %d: fastest unknown %v, wrong password %v", round, minU.Round(100*time.Microsecond), minW.Round(100*time.Microsecond))
 	}
 }
 
