@@ -88,14 +88,17 @@ func TestEnumerationFromFirstRequest(t *testing.T) {
 // checkEnumeration alternates unknown users and wrong passwords of known,
 // unknown first. The fastest of each kind must be within enumerationBound;
 // a miss is measured again, at most three times in all, since a leak shows
-// in every round and a busy machine's noise seldom in three. With firstLogin (the tenant's first login since the start), that
-// first login must not be faster than a wrong password either: it is the one
-// an equalizer without a calibration gets wrong.
+// in every round and a busy machine's noise seldom in three. With
+// firstLogin (the tenant's first login since the start), that first login
+// must not take less than half a wrong password either: it is the one an
+// equalizer without a calibration gets wrong, by far (a dummy argon2id
+// verification instead of zed's bcrypt); the coarse bound leaves room for
+// the load to drift between the calibration and the measurement.
 func checkEnumeration(t *testing.T, ts *testserver.Server, tenant, known string, firstLogin bool) {
 	first, unknown, wrong := measureEnumeration(t, ts, tenant, known, true)
 	minU, minW := fastest(unknown), fastest(wrong)
 	t.Logf("first login (unknown user) %v; fastest unknown %v, wrong password %v", first.Round(100*time.Microsecond), minU.Round(100*time.Microsecond), minW.Round(100*time.Microsecond))
-	if firstLogin && first < minW-enumerationBound(minW) {
+	if firstLogin && first < minW/2 {
 		t.Fatalf("the first login, an unknown user, took %v; a wrong password %v: users can be enumerated", first, minW)
 	}
 	for round := 2; (minU - minW).Abs() >= enumerationBound(minW); round++ {
