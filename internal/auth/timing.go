@@ -69,9 +69,10 @@ const (
 	// argon2id with 64 MiB and 4 passes) takes on a current server core.
 	DefaultLegacyCeiling = 300 * time.Millisecond
 	// maxDummyUnits bounds the dummy verifications of one rejection (at the
-	// default argon2id parameters, about the cost of bcrypt at cost 13), so
-	// that a padding raised by slow moments costs sleep beyond that.
-	maxDummyUnits = 16
+	// default argon2id parameters, about the cost of bcrypt at cost 12, the
+	// costliest common default), so that a padding raised by a busy hour
+	// costs sleep, not CPU, beyond that.
+	maxDummyUnits = 8
 	// timingFlushDelay is how long new samples wait before they are written
 	// to the store, so that a burst of logins is one write per tenant.
 	timingFlushDelay = 5 * time.Second
