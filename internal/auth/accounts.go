@@ -221,7 +221,7 @@ type TokenSet struct {
 // Returns CodeInvalidRequest, CodeInvalidCredentials, CodeRateLimited,
 // CodeOverloaded, CodeLegacyUnavailable and CodeMigrationConflict.
 func (s *Service) Login(ctx context.Context, tenant, identifier, pw string, m Meta) (*TokenSet, error) {
-	start := time.Now()
+	start := s.now()
 	ctx = password.WithTenant(ctx, tenant)
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
@@ -294,7 +294,7 @@ func (s *Service) loginLocal(ctx context.Context, t *Tenant, u *User, pw string,
 	if err != nil {
 		return nil, hashErr(err)
 	}
-	s.timing.observe(t.ID, false, time.Since(start))
+	s.timing.observe(ctx, t.ID, false, start)
 	if !ok {
 		return nil, s.reject(ctx, t, u.ID, m, start, false, "wrong_password", slices.Concat(limitKeys, acctKeys)...)
 	}

@@ -137,4 +137,10 @@ type Store interface {
 	// use by other calls meanwhile; a failed Import leaves part of the
 	// records stored.
 	Import(ctx context.Context, records iter.Seq2[*BackupRecord, error]) error
+
+	// GetLoginTiming returns what the tenant's login-time equalizer has
+	// learned. Returns ErrNotFound when nothing is stored.
+	GetLoginTiming(ctx context.Context, tenant string) (*LoginTiming, error)
+	// PutLoginTiming replaces it. Returns ErrNotFound for an unknown tenant.
+	PutLoginTiming(ctx context.Context, tenant string, lt *LoginTiming) error
 }

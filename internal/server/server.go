@@ -221,11 +221,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Scripts:  s.scripts,
 		Observer: obs,
 		Log:      log,
+
+		LegacyCeiling: legacyCeiling,
 	})
 	if err := s.svc.RestoreLimits(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("loading the rate limits: %w", err)
 	}
+	go legacyCeiling() // measured now, so that the first rejection need not wait
 	// Reopen the tenants' legacy databases in the background: with many
 	// tenants, or some of their databases down, waiting here would delay the
 	// start by seconds each. A call that comes first opens its own.
@@ -260,6 +263,9 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // BaseURL returns the server's public URL.
 func (s *Server) BaseURL() string { return s.cfg.BaseURL }
+
+// Store returns the server's store, for tests that check what was written.
+func (s *Server) Store() auth.Store { return s.store }
 
 // Service returns the auth service, for the demo set-up and tests.
 func (s *Server) Service() *auth.Service { return s.svc }

@@ -30,6 +30,7 @@
 //	sr␀{session id}␀{hash}            (empty)                     TTL: expiry + 24 h
 //	a␀{^time:8}{event id}             audit event JSON            newest first
 //	L␀{^time:8}{^seq:8}               log line JSON               newest first, capped
+//	lt␀                               login timing JSON           histograms of verifying logins
 //
 // {x:8} is a big-endian uint64 that sorts like the time (^ inverts it, so
 // newer sorts first); {version:4} a big-endian uint32. Audit events and log
