@@ -97,7 +97,7 @@ func (s *Service) Register(ctx context.Context, tenant string, in RegisterInput,
 	// lookups and maybe module calls, and a 409 tells that an account
 	// exists. Malformed ones cost nothing and do not count.
 	if s.limiter != nil {
-		if wait, ok := s.limiter.Take(s.now(), LimitRegistration+":"+m.IP); !ok {
+		if wait, ok := s.limiter.Take(s.now(), registrationKey(m.IP)); !ok {
 			return nil, &Error{Code: CodeRateLimited, Message: "too many registrations from this address; try again later", RetryAfter: wait}
 		}
 	}
