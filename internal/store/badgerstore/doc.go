@@ -65,7 +65,8 @@
 // registrations of one email exactly one commits. The counters behind
 // MigrationStats are updated in the transaction that creates or deletes the
 // user, in a randomly chosen shard to keep concurrent registrations from
-// conflicting on one key. Each tenant-scoped write reads the tenant record,
+// conflicting on one key; so are the hourly migration counters behind
+// MigrationHistory (history.go). Each tenant-scoped write reads the tenant record,
 // so it conflicts with a concurrent UpdateTenant or DeleteTenant instead of
 // writing under a deleted tenant.
 package badgerstore
