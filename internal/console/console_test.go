@@ -328,7 +328,7 @@ func TestConsole(t *testing.T) {
 		if s := b.get("/console/tenants/acme/users?q=bob").must(t, 200, "search"); !strings.Contains(s.body, "bob@example.com") {
 			t.Fatalf("search by username did not find bob:\n%s", s.body)
 		}
-		view := b.get("/console/tenants/acme/users/" + m[1]).must(t, 200, "user")
+		view := b.get("/console/tenants/acme/users/"+m[1]).must(t, 200, "user")
 		b.follow(b.post("/console/tenants/acme/users/"+m[1]+"/delete", url.Values{"csrf": {view.csrf(t)}})).must(t, 200, "delete user")
 		ts.Must(ts.Do("GET", base+"/users/"+m[1], key, nil), 404, "deleted user")
 		audit := b.get("/console/tenants/acme/audit").must(t, 200, "audit")
