@@ -55,7 +55,7 @@ func newChart(title string, buckets []auth.MigrationBucket, from time.Time, step
 		ch.Total += v
 	}
 	w := (chartW - chartLeft) / float64(n)
-	format, every := "Jan 2", n/6
+	format, every := "Jan 2", max(1, n/4)
 	if step < 24*time.Hour {
 		format = "Jan 2 15:00"
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -87,6 +88,15 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // parsePages parses each page with the base layout.
 func parsePages() map[string]*template.Template {
 	funcs := template.FuncMap{
+		"bytes": func(n int) string {
+			switch {
+			case n >= 1<<20:
+				return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+			case n >= 1<<10:
+				return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+			}
+			return fmt.Sprintf("%d B", n)
+		},
 		"drivers": func() []string { return []string{"postgres", "mysql", "sqlite"} },
 		"time": func(t time.Time) string {
 			if t.IsZero() {

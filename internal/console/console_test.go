@@ -315,7 +315,7 @@ func TestConsole(t *testing.T) {
 		if api["users_migrated"] != 2.0 {
 			t.Fatalf("users_migrated = %v, want 2", api["users_migrated"])
 		}
-		if !strings.Contains(p.body, "Migrated users per hour, last 72 hours (UTC) — 2 in all") {
+		if !strings.Contains(p.body, "Migrated users per hour, today and the two days before (UTC) — 2 in all") {
 			t.Fatalf("the chart does not show the two migrations:\n%s", p.body)
 		}
 
@@ -382,7 +382,7 @@ func TestConsole(t *testing.T) {
 		if !strings.Contains(d.field(t, "test-logs"), "unknown hash format") {
 			t.Fatalf("failing dry run's logs:\n%s", d.body)
 		}
-		if logs := b.get("/console/tenants/acme/logs").must(t, 200, "logs"); !strings.Contains(logs.body, "<td>test</td>") {
+		if logs := b.get("/console/tenants/acme/logs").must(t, 200, "logs"); !strings.Contains(logs.body, `data-label="Operation">test</td>`) {
 			t.Fatalf("logs page has no dry-run lines:\n%s", logs.body)
 		}
 	})

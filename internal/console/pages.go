@@ -154,10 +154,12 @@ type overviewData struct {
 	Days       *chart
 }
 
-// Chart spans: per hour for chartHours, per day for chartDays before them.
+// Chart spans: per hour for today and chartHourDays days before; per day
+// before them, from the first migration, for chartMinDays to chartDays.
 const (
-	chartHours = 72
-	chartDays  = 90
+	chartHourDays = 2
+	chartDays     = 90
+	chartMinDays  = 14
 )
 
 func (c *Console) overviewPage(q *request) (*view, error) {
@@ -166,18 +168,23 @@ func (c *Console) overviewPage(q *request) (*view, error) {
 		return nil, err
 	}
 	now := c.opt.Now().UTC()
-	thisHour := now.Truncate(time.Hour)
-	hoursFrom := thisHour.Add(-(chartHours - 1) * time.Hour)
-	daysTo := hoursFrom.Truncate(24 * time.Hour) // days start at 00:00 UTC
-	daysFrom := daysTo.Add(-chartDays * 24 * time.Hour)
-	buckets, ok, err := c.svc.MigrationHistory(q.r.Context(), q.tenant, daysFrom)
+	day := 24 * time.Hour
+	// Per hour from 00:00 UTC chartHourDays days ago, so that the days
+	// before line up with it.
+	daysTo := now.Truncate(day).Add(-chartHourDays * day)
+	hours := int(now.Sub(daysTo)/time.Hour) + 1
+	buckets, ok, err := c.svc.MigrationHistory(q.r.Context(), q.tenant, daysTo.Add(-chartDays*day))
 	if err != nil {
 		return nil, err
 	}
 	d := &overviewData{Status: st, Total: st.Stats.UsersMigrated + st.Stats.UsersRegistered, HasHistory: ok}
 	if ok {
-		d.Hours = newChart("Migrated users per hour, last 72 hours (UTC)", buckets, hoursFrom, time.Hour, chartHours)
-		d.Days = newChart("Migrated users per day, the 90 days before (UTC)", buckets, daysFrom, 24*time.Hour, chartDays)
+		d.Hours = newChart("Migrated users per hour, today and the two days before (UTC)", buckets, daysTo, time.Hour, hours)
+		// Per day from the first day with migrations, when it is older.
+		if len(buckets) > 0 && buckets[0].Start.Before(daysTo) {
+			n := max(int(daysTo.Sub(buckets[0].Start.Truncate(day))/day), chartMinDays)
+			d.Days = newChart("Migrated users per day before that (UTC)", buckets, daysTo.Add(-time.Duration(n)*day), day, n)
+		}
 	}
 	v := q.view("Tenant "+q.tenant, nil)
 	v.Section = "overview"
