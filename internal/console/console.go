@@ -193,7 +193,7 @@ func metaOf(r *http.Request) auth.Meta {
 // signedIn returns the request's live session, or nil. A tenant's session
 // ends when its key was rotated or the tenant deleted.
 func (c *Console) signedIn(w http.ResponseWriter, r *http.Request) *request {
-	ck, err := r.Cookie(sessionCookie)
+	ck, err := r.Cookie(SessionCookie)
 	if err != nil {
 		return nil
 	}
@@ -294,4 +294,26 @@ var notices = map[string]string{
 	"tested":     "The database answered.",
 	"closed":     "Connection closed; migration is off.",
 	"user":       "User deleted.",
+}
+
+// ModuleUpload reports whether a request head is a module upload
+// (POST /console/tenants/{tenant}/scripts) of a live session that may see
+// the tenant: the server then reads a body as large as a module, plus the
+// form's overhead, instead of its JSON limit. It is called before the body
+// is read; the handler checks everything again.
+func (c *Console) ModuleUpload(method, uri, cookie string) bool {
+	if method != http.MethodPost || cookie == "" {
+		return false
+	}
+	p, _, _ := strings.Cut(uri, "?")
+	rest, ok := strings.CutPrefix(p, "/console/tenants/")
+	if !ok {
+		return false
+	}
+	tenant, ok := strings.CutSuffix(rest, "/scripts")
+	if !ok || tenant == "" || strings.Contains(tenant, "/") {
+		return false
+	}
+	sess := c.sessions.get(cookie, c.opt.Now())
+	return sess != nil && sess.principal.Authorize(tenant) == nil
 }

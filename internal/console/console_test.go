@@ -373,6 +373,16 @@ func TestConsole(t *testing.T) {
 		if !strings.Contains(d.body, "invalid_request") {
 			t.Fatalf("bad op page:\n%s", d.body)
 		}
+		// A module over the server's JSON body limit (the Go example, 3 MiB)
+		// uploads from a session that may upload there, and from no other.
+		stranger := newBrowser(t, ts.Base)
+		stranger.upload("/console/tenants/acme/scripts", url.Values{"csrf": {csrf}}, "module", examples.GoLegacy).must(t, 413, "a large upload without a session")
+		b.upload("/console/tenants/other/scripts", url.Values{"csrf": {csrf}}, "module", examples.GoLegacy).must(t, 413, "a large upload to another tenant")
+		b.upload("/console/tenants/acme/scripts", url.Values{"csrf": {csrf}}, "module", examples.GoLegacy).must(t, 303, "a large upload")
+		if n := len(ts.Must(ts.Do("GET", "/admin/v1/tenants/acme/script", key, nil), 200, "scripts").Object(t)["versions"].([]any)); n != 2 {
+			t.Fatalf("%d versions after the large upload, want 2", n)
+		}
+
 		// A failing call: its kind, and its log lines on the page and in the log.
 		d = b.post("/console/tenants/acme/scripts/test", url.Values{"csrf": {csrf}, "op": {"login"}, "identifier": {"mallory@example.com"},
 			"password": {"hunter2"}}).must(t, 200, "failing dry run")

@@ -100,13 +100,13 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	id := c.sessions.create(p, auth.HashSecret(token), c.opt.Now())
 	setCookie(w, r, preCookie, "", -1)
-	setCookie(w, r, sessionCookie, id, int(maxLifetime/time.Second))
+	setCookie(w, r, SessionCookie, id, int(maxLifetime/time.Second))
 	http.Redirect(w, r, "/console/", http.StatusSeeOther)
 }
 
 func (c *Console) signOut(q *request) {
 	c.sessions.end(q.sid)
-	setCookie(q.w, q.r, sessionCookie, "", -1)
+	setCookie(q.w, q.r, SessionCookie, "", -1)
 	http.Redirect(q.w, q.r, "/console/", http.StatusSeeOther)
 }
 

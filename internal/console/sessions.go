@@ -24,7 +24,8 @@ const (
 
 // Cookie names. The session cookie is scoped to /console.
 const (
-	sessionCookie = "wasmauth_console"
+	// SessionCookie holds the session id; ModuleUpload reads it.
+	SessionCookie = "wasmauth_console"
 	// preCookie carries the sign-in form's CSRF token before a session
 	// exists (against login CSRF).
 	preCookie = "wasmauth_console_pre"
