@@ -8,8 +8,10 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,13 +141,18 @@ type view struct {
 
 // viewError is an error as the API would answer it.
 type viewError struct {
-	Status  int
-	Code    auth.Code
-	Message string
+	Status     int
+	Code       auth.Code
+	Message    string
+	RetryAfter time.Duration
 }
 
-// render writes page name with v and status.
+// render writes page name with v and status, and the Retry-After of a
+// 429 or 503 as the API sets it.
 func (c *Console) render(w http.ResponseWriter, status int, name string, v *view) {
+	if v.Error != nil && v.Error.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(v.Error.RetryAfter.Seconds()))))
+	}
 	var buf bytes.Buffer
 	if err := c.pages[name].Execute(&buf, v); err != nil {
 		c.opt.Log.Error("console: rendering a page", "page", name, "err", err)
@@ -170,7 +177,15 @@ func (c *Console) errorView(err error) *viewError {
 	if c.opt.Status != nil {
 		status = c.opt.Status(code)
 	}
-	return &viewError{Status: status, Code: code, Message: msg}
+	e := &viewError{Status: status, Code: code, Message: msg}
+	var ae *auth.Error
+	if errors.As(err, &ae) {
+		e.RetryAfter = ae.RetryAfter
+	}
+	if e.RetryAfter <= 0 && (code == auth.CodeRateLimited || code == auth.CodeOverloaded) {
+		e.RetryAfter = time.Second // as the API answers them
+	}
+	return e
 }
 
 // request is one request of a signed-in administrator.
@@ -225,8 +240,14 @@ func (c *Console) handler(fn func(*request)) http.HandlerFunc {
 			return
 		}
 		if r.Method == http.MethodPost {
+			// The body is in memory already (fasthttp read it): keep the
+			// form there too, and leave no temporary files behind.
 			r.Body = http.MaxBytesReader(w, r.Body, c.opt.MaxModuleSize+1<<20)
-			if err := r.ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+			err := r.ParseMultipartForm(c.opt.MaxModuleSize + 1<<20)
+			if r.MultipartForm != nil {
+				defer r.MultipartForm.RemoveAll()
+			}
+			if err != nil && !errors.Is(err, http.ErrNotMultipart) {
 				c.render(w, http.StatusBadRequest, "error", q.view("Bad request", &viewError{
 					Status: http.StatusBadRequest, Code: auth.CodeInvalidRequest, Message: "the form could not be read"}))
 				return

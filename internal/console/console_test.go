@@ -203,13 +203,13 @@ func TestConsole(t *testing.T) {
 		// From another address, so the other subtests keep their budget.
 		wb := newBrowser(t, ts.Base)
 		wb.hc.Transport = testserver.HTTPClient("127.0.0.9").Transport
-		status := 0
-		for i := 0; i < 40 && status != 429; i++ {
+		var last *page
+		for i := 0; i < 40 && (last == nil || last.status != 429); i++ {
 			form := wb.get("/console/")
-			status = wb.post("/console/signin", url.Values{"csrf": {form.csrf(t)}, "token": {"wak_acme.wrong"}}).status
+			last = wb.post("/console/signin", url.Values{"csrf": {form.csrf(t)}, "token": {"wak_acme.wrong"}})
 		}
-		if status != 429 {
-			t.Fatalf("40 wrong keys from one address: last status %d, want 429", status)
+		if last.status != 429 || last.header.Get("Retry-After") == "" {
+			t.Fatalf("40 wrong keys from one address: last status %d, Retry-After %q, want 429 with one", last.status, last.header.Get("Retry-After"))
 		}
 		// The API shares the count: the right key is refused from there too.
 		req, _ := http.NewRequest("GET", ts.Base+"/admin/v1/tenants/acme/migration", nil)
@@ -438,6 +438,18 @@ func TestConsole(t *testing.T) {
 		wb.get("/console/tenants/other").must(t, 303, "after the key was rotated")
 	})
 
+	t.Run("Labels", func(t *testing.T) {
+		checkLabels(t, signInPage, "sign-in page")
+		for _, path := range []string{"", "/scripts", "/connection", "/users", "/logs", "/audit"} {
+			p := b.get("/console/tenants/acme" + path).must(t, 200, "page "+path)
+			checkHeaders(t, p, "page "+path)
+			checkLabels(t, p, "page "+path)
+			if !strings.Contains(p.body, `<meta name="viewport" content="width=device-width, initial-scale=1">`) {
+				t.Errorf("page %s has no viewport", path)
+			}
+		}
+	})
+
 	t.Run("SignOut", func(t *testing.T) {
 		cookies := b.hc.Jar.Cookies(mustURL(t, ts.Base+"/console/"))
 		csrf := b.get("/console/tenants/acme").csrf(t)
@@ -448,6 +460,26 @@ func TestConsole(t *testing.T) {
 		replay.hc.Jar.SetCookies(mustURL(t, ts.Base+"/console/"), cookies)
 		replay.get("/console/tenants/acme").must(t, 303, "the old cookie replayed")
 	})
+}
+
+var (
+	controlRE = regexp.MustCompile(`<(input|select|textarea)\b[^>]*>`)
+	idRE      = regexp.MustCompile(`\bid="([^"]+)"`)
+)
+
+// checkLabels fails the test unless every form control of the page but
+// hidden fields has a <label for> of its id.
+func checkLabels(t *testing.T, p *page, what string) {
+	t.Helper()
+	for _, c := range controlRE.FindAllString(p.body, -1) {
+		if strings.Contains(c, `type="hidden"`) {
+			continue
+		}
+		m := idRE.FindStringSubmatch(c)
+		if m == nil || !strings.Contains(p.body, `<label for="`+m[1]+`">`) {
+			t.Errorf("%s: control without a label: %s", what, c)
+		}
+	}
 }
 
 func mustURL(t testing.TB, s string) *url.URL {

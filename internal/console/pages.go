@@ -95,7 +95,8 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimSpace(r.PostFormValue("token"))
 	p, err := c.svc.Authenticate(r.Context(), token, metaOf(r))
 	if err != nil {
-		c.signInForm(w, r, c.errorView(err).Status, c.errorView(err))
+		e := c.errorView(err)
+		c.signInForm(w, r, e.Status, e)
 		return
 	}
 	id := c.sessions.create(p, auth.HashSecret(token), c.opt.Now())
