@@ -77,6 +77,11 @@ func (c *Console) Fiber(meta func(*fiber.Ctx) auth.Meta) fiber.Handler {
 			return fc.Next()
 		}
 		fc.Locals(metaKey{}, meta(fc))
+		// The adaptor adds the console's headers to those already set;
+		// the console sets these itself.
+		for _, k := range securityHeaderNames {
+			fc.Response().Header.Del(k)
+		}
 		return h(fc)
 	}
 }

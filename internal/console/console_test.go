@@ -163,8 +163,8 @@ func checkHeaders(t *testing.T, p *page, what string) {
 		"Referrer-Policy":        "no-referrer",
 		"Cache-Control":          "no-store",
 	} {
-		if got := p.header.Get(k); got != want {
-			t.Errorf("%s: %s = %q, want %q", what, k, got, want)
+		if got := p.header.Values(k); len(got) != 1 || got[0] != want {
+			t.Errorf("%s: %s = %q, want %q once", what, k, got, want)
 		}
 	}
 	csp := p.header.Get("Content-Security-Policy")

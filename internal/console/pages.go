@@ -346,8 +346,8 @@ func (c *Console) connectionPage(q *request) (*view, error) {
 	}
 	d := &connectionData{Conn: conn, Config: "{}", Driver: "postgres"}
 	if conn != nil {
-		b, _ := json.MarshalIndent(conn.Config, "", "  ")
 		if conn.Config != nil {
+			b, _ := json.MarshalIndent(conn.Config, "", "  ")
 			d.Config = string(b)
 		}
 		d.Limits, d.Driver = conn.Limits, conn.Driver

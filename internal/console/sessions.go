@@ -130,6 +130,9 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAg
 	})
 }
 
+// securityHeaderNames are the headers securityHeaders sets.
+var securityHeaderNames = []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Cache-Control", "X-Frame-Options"}
+
 // securityHeaders are on every console answer. The pages load only their
 // own stylesheet; forms post only to the console; no page may be framed.
 func securityHeaders(h http.Header) {
