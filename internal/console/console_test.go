@@ -441,7 +441,7 @@ func TestConsole(t *testing.T) {
 	t.Run("Labels", func(t *testing.T) {
 		checkLabels(t, signInPage, "sign-in page")
 		for _, path := range []string{"", "/scripts", "/connection", "/users", "/logs", "/audit"} {
-			p := b.get("/console/tenants/acme" + path).must(t, 200, "page "+path)
+			p := b.get("/console/tenants/acme"+path).must(t, 200, "page "+path)
 			checkHeaders(t, p, "page "+path)
 			checkLabels(t, p, "page "+path)
 			if !strings.Contains(p.body, `<meta name="viewport" content="width=device-width, initial-scale=1">`) {
