@@ -25,6 +25,7 @@ func (c *Console) routes() {
 
 	t := "/console/tenants/{tenant}"
 	m.HandleFunc("GET "+t, c.handler(c.overview))
+	m.HandleFunc("GET "+t+"/{$}", c.handler(c.overview))
 	m.HandleFunc("POST "+t+"/migration", c.handler(c.setMigration))
 	m.HandleFunc("GET "+t+"/scripts", c.handler(c.scripts))
 	m.HandleFunc("POST "+t+"/scripts", c.handler(c.uploadScript))
