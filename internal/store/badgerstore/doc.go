@@ -21,6 +21,7 @@
 //	o␀{created_at:8}{user id}         (empty)                     creation order
 //	os␀{source}␀{created_at:8}{id}    (empty)                     creation order per source
 //	c␀{shard:1}                       counters JSON               8 shards, summed on read
+//	mh␀{hour:8}␀{shard:1}             migrations that hour:8      8 shards, summed on read
 //	sv␀                               last script version:4
 //	sm␀{version:4}                    script metadata JSON
 //	sb␀{version:4}{chunk:4}           module, 512 KiB pieces      value log when ≥ 64 KiB
