@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -41,17 +40,4 @@ func (s *Service) MigrationHistory(ctx context.Context, tenant string, since tim
 	}
 	b, err := hs.MigrationHistory(ctx, tenant, since)
 	return b, true, s.tenantErr(tenant, err)
-}
-
-// FindUser returns the user whose email or username is identifier (as a
-// login would find it). Returns CodeNotFound.
-func (s *Service) FindUser(ctx context.Context, tenant, identifier string) (*User, error) {
-	if _, err := s.Tenant(ctx, tenant); err != nil {
-		return nil, err
-	}
-	u, err := s.store.FindUser(ctx, tenant, NormalizeIdentifier(identifier))
-	if errors.Is(err, ErrNotFound) {
-		return nil, Errorf(CodeNotFound, "no user has this email or username")
-	}
-	return u, err
 }
