@@ -79,7 +79,10 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 		if err := setOrder(txn, tenant, rec); err != nil {
 			return err
 		}
-		return addStats(txn, tenant, func(st *statsRecord) { countUser(st, rec, 1) })
+		if err := addStats(txn, tenant, func(st *statsRecord) { countUser(st, rec, 1) }); err != nil {
+			return err
+		}
+		return countMigration(txn, tenant, rec)
 	})
 }
 
