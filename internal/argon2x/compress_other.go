@@ -1,0 +1,6 @@
+package argon2x
+
+// implementations lists the compression functions this CPU supports.
+func implementations() []impl {
+	return []impl{{"generic", compressGeneric}}
+}
