@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -172,4 +173,36 @@ func TestPoolAllocs(t *testing.T) {
 			t.Errorf("pool %v: five hashes of %d KiB allocated %d bytes, want %d..%d", tc.pool != nil, memory, got, tc.min, tc.max)
 		}
 	}
+}
+
+// TestCompress compares each compression function with the portable one on
+// random blocks, with and without xor.
+func TestCompress(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, impl := range implementations()[1:] {
+		for n := range 200 {
+			var x, y, out, want block
+			for i := range x {
+				x[i], y[i], out[i] = rng.Uint64(), rng.Uint64(), rng.Uint64()
+			}
+			want = out
+			xor := n%2 == 1
+			compressGeneric(&want, &x, &y, xor)
+			impl.f(&out, &x, &y, xor)
+			if out != want {
+				t.Fatalf("%s: compress(xor=%v) differs from the portable version", impl.name, xor)
+			}
+		}
+	}
+}
+
+// TestDispatch checks that compress is the fastest implementation the CPU
+// supports.
+func TestDispatch(t *testing.T) {
+	impls := implementations()
+	best := impls[len(impls)-1]
+	if reflect.ValueOf(compress).Pointer() != reflect.ValueOf(best.f).Pointer() {
+		t.Errorf("compress is not %s", best.name)
+	}
+	t.Logf("compress is %s", best.name)
 }

@@ -1,3 +1,5 @@
+//go:build !amd64 || purego
+
 package argon2x
 
 // implementations lists the compression functions this CPU supports.
