@@ -85,13 +85,19 @@ func TestEqualXCrypto(t *testing.T) {
 	})
 }
 
-// FuzzEqualXCrypto checks that IDKey and Key return what x/crypto returns.
+// FuzzEqualXCrypto checks that IDKey and Key return what x/crypto returns,
+// with every compression function this CPU supports.
 func FuzzEqualXCrypto(f *testing.F) {
 	f.Add([]byte("password"), []byte("somesalt"), uint8(1), uint16(64), uint8(1), uint8(32))
 	f.Add([]byte{}, []byte{}, uint8(3), uint16(300), uint8(4), uint8(100))
 	pool := NewPool(1)
+	saved := compress
+	defer func() { compress = saved }()
 	f.Fuzz(func(t *testing.T, password, salt []byte, time uint8, memory uint16, threads uint8, keyLen uint8) {
-		checkEqual(t, pool, password, salt, 1+uint32(time%4), uint32(memory%2048), 1+threads%8, 4+uint32(keyLen))
+		for _, impl := range implementations() {
+			compress = impl.f
+			checkEqual(t, pool, password, salt, 1+uint32(time%4), uint32(memory%2048), 1+threads%8, 4+uint32(keyLen))
+		}
 	})
 }
 

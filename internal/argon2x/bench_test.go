@@ -9,7 +9,7 @@ import (
 
 // BenchmarkIDKey measures argon2id at the server's parameters (m = 19 MiB,
 // t = 2, p = 1) for x/crypto and for each compression function this CPU
-// supports, in one run. Besides ns/op it reports hashes/s and the process CPU
+// supports with a Pool, and for the default one without, in one run. Besides ns/op it reports hashes/s and the process CPU
 // time per hash (cpu-ms/op), which a loaded machine does not inflate the way
 // it inflates wall time. Run it with a fixed count, e.g. -benchtime 40x.
 func BenchmarkIDKey(b *testing.B) {
@@ -39,6 +39,10 @@ func BenchmarkIDKey(b *testing.B) {
 			run(b, func() { pool.IDKey(password, salt, iterations, memory, threads, keyLen) })
 		})
 	}
+	compress = saved
+	b.Run("default-nopool", func(b *testing.B) {
+		run(b, func() { IDKey(password, salt, iterations, memory, threads, keyLen) })
+	})
 }
 
 // BenchmarkCompress measures one block compression of each implementation.
