@@ -25,8 +25,11 @@ func (b *block) toBytes(p *[1024]byte) {
 
 // compress sets out to G(x, y), or XORs G(x, y) into out when xor is set
 // (RFC 9106, 3.5). out may alias neither x nor y. It is the fastest
-// implementation the CPU supports, chosen at start-up.
-var compress = compressGeneric
+// implementation the CPU supports, the last of implementations.
+var compress = func() func(out, x, y *block, xor bool) {
+	impls := implementations()
+	return impls[len(impls)-1].f
+}()
 
 // rowIndex and columnIndex list the words that permutation P mixes: the 16
 // words of a row, and the 16 words of a column of 2-word registers.

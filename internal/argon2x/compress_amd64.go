@@ -14,16 +14,8 @@ func compressAVX512(out, x, y *block, xor bool)
 // subsets compressAVX512 uses.
 var hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL && cpu.X86.HasAVX512BW
 
-func init() {
-	switch {
-	case hasAVX512:
-		compress = compressAVX512
-	case cpu.X86.HasAVX2:
-		compress = compressAVX2
-	}
-}
-
-// implementations lists the compression functions this CPU supports.
+// implementations lists the compression functions this CPU supports,
+// slowest first.
 func implementations() []impl {
 	impls := []impl{{"generic", compressGeneric}}
 	if cpu.X86.HasAVX2 {

@@ -2,7 +2,8 @@
 
 package argon2x
 
-// implementations lists the compression functions this CPU supports.
+// implementations lists the compression functions this CPU supports,
+// slowest first.
 func implementations() []impl {
 	return []impl{{"generic", compressGeneric}}
 }
