@@ -38,8 +38,10 @@ func Key(password, salt []byte, time, memory uint32, threads uint8, keyLen uint3
 
 // Pool keeps the block memory of finished hashes for the next ones. It holds
 // at most the number of buffers given to NewPool, so size it by the number of
-// hashes that may run at once. A nil *Pool is valid and keeps nothing. A Pool
-// is safe for concurrent use.
+// hashes that may run at once: the memory it keeps is then the peak those
+// hashes reach anyway, and it keeps it for its lifetime. Like x/crypto, it
+// does not wipe the memory of a finished hash; the next hash overwrites it. A
+// nil *Pool is valid and keeps nothing. A Pool is safe for concurrent use.
 type Pool struct {
 	free chan []block
 }
