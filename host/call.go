@@ -2,18 +2,40 @@ package host
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
 )
 
+// Level is the level of a log line, as the ABI's log function numbers it.
+type Level int
+
 // Log levels of the ABI's log function.
 const (
-	LevelDebug = 0
-	LevelInfo  = 1
-	LevelWarn  = 2
-	LevelError = 3
+	LevelDebug Level = 0
+	LevelInfo  Level = 1
+	LevelWarn  Level = 2
+	LevelError Level = 3
 )
+
+// String returns the level's name: "debug", "info", "warn" or "error".
+func (l Level) String() string {
+	switch l {
+	case LevelDebug:
+		return "debug"
+	case LevelInfo:
+		return "info"
+	case LevelWarn:
+		return "warn"
+	case LevelError:
+		return "error"
+	}
+	return "level(" + strconv.Itoa(int(l)) + ")"
+}
+
+// valid reports whether l is one of the ABI's levels.
+func (l Level) valid() bool { return l >= LevelDebug && l <= LevelError }
 
 // Default per-call limits, as in the ABI.
 const (
@@ -66,7 +88,7 @@ func (l Limits) withDefaults() Limits {
 
 // LogLine is one line a guest logged, through log or its stdout and stderr.
 type LogLine struct {
-	Level   int    `json:"level"`
+	Level   Level  `json:"level"`
 	Message string `json:"message"`
 }
 
@@ -170,8 +192,8 @@ func (c *Call) Queries() int {
 
 // Log adds a line to the call's log, as the guest's log function does: an
 // invalid level or a line beyond the limit is dropped, a long line is cut.
-func (c *Call) Log(level int, msg string) {
-	if level < LevelDebug || level > LevelError {
+func (c *Call) Log(level Level, msg string) {
+	if !level.valid() {
 		return
 	}
 	c.mu.Lock()
@@ -191,7 +213,7 @@ func (c *Call) AppendLogs(lines []LogLine, dropped int) {
 }
 
 // addLocked appends one line, cut to the line limit, or counts it as dropped.
-func (c *Call) addLocked(level int, msg []byte) {
+func (c *Call) addLocked(level Level, msg []byte) {
 	if len(c.logs) >= c.limits.MaxLogLines {
 		c.dropped++
 		return

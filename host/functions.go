@@ -105,8 +105,8 @@ func (f *functions) outputSet(ctx context.Context, mod api.Module, stack []uint6
 // log is log(level, ptr, len).
 func (f *functions) log(ctx context.Context, mod api.Module, stack []uint64) {
 	c := callOf(ctx)
-	level, ptr, n := int32(stack[0]), uint32(stack[1]), uint32(stack[2])
-	if level < LevelDebug || level > LevelError {
+	level, ptr, n := Level(int32(stack[0])), uint32(stack[1]), uint32(stack[2])
+	if !level.valid() {
 		return
 	}
 	v, ok := view(mod, ptr, n)
@@ -117,7 +117,7 @@ func (f *functions) log(ctx context.Context, mod api.Module, stack []uint64) {
 		v = v[:c.limits.MaxLogLine]
 	}
 	c.mu.Lock()
-	c.addLocked(int(level), v) // addLocked copies through cleanLine
+	c.addLocked(level, v) // addLocked copies through cleanLine
 	c.mu.Unlock()
 }
 

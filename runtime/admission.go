@@ -35,6 +35,43 @@ func (a *admission) acquire(ctx context.Context, tenant string) (release func(),
 	return a.pool.Acquire(ctx, tenant, 0)
 }
 
+// slot is a call's execution slot. The guest's goroutine gives it back
+// with Release while the guest waits in a host call and takes it back with
+// Reacquire before the guest resumes; Call releases it for good at the end.
+type slot struct {
+	a       *admission
+	tenant  string
+	release func() // nil while the slot is not held
+}
+
+// take waits for a slot for tenant within ctx.
+func (a *admission) take(ctx context.Context, tenant string) (*slot, error) {
+	s := &slot{a: a, tenant: tenant}
+	if err := s.Reacquire(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Release gives the slot back. Releasing a slot not held does nothing.
+func (s *slot) Release() {
+	if s.release != nil {
+		s.release()
+		s.release = nil
+	}
+}
+
+// Reacquire waits for the slot within ctx, after Release. When ctx ends
+// first it returns ctx's error, and the slot stays released.
+func (s *slot) Reacquire(ctx context.Context) error {
+	r, err := s.a.acquire(ctx, s.tenant)
+	if err != nil {
+		return err
+	}
+	s.release = r
+	return nil
+}
+
 // stats returns the calls executing and waiting.
 func (a *admission) stats() (running, waiting int) {
 	return a.pool.Stats()

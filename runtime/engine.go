@@ -244,7 +244,7 @@ func (e *Engine) runFlight(sha string, wasm []byte, f *flight) {
 
 // build checks, meters, compiles and validates one module.
 func (e *Engine) build(sha string, wasm []byte) (*compiled, error) {
-	checked, err := precheck(wasm)
+	checked, _, err := precheck(wasm)
 	if err != nil {
 		return nil, &ModuleError{Reason: err.Error()}
 	}

@@ -197,7 +197,7 @@ func (e *Engine) newInstance(ctx context.Context, t *tenantPool, c *compiled, li
 	if err != nil {
 		return nil, nil, overloadf("no execution slot for a new instance within the deadline (the server runs other calls)")
 	}
-	defer func() { admitted.release() }()
+	defer admitted.Release()
 	inst := &instance{c: c, tenant: t, binding: &host.Binding{}, stack: make([]uint64, 1), memLimit: &memoryLimit{}}
 	inst.memLimit.bytes.Store(lim.Memory)
 	ictx := host.WithCall(ctx, initCall)

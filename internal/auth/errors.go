@@ -39,6 +39,7 @@ const (
 	CodeMethodNotAllowed   Code = "method_not_allowed"
 	CodeUnsupportedMedia   Code = "unsupported_media_type"
 	CodeRequestTimeout     Code = "request_timeout"
+	CodeHeadersTooLarge    Code = "headers_too_large"
 	CodeQuotaExceeded      Code = "quota_exceeded"
 	CodeScriptActive       Code = "script_active"
 	CodeInvalidRedirectURI Code = "invalid_redirect_uri"
@@ -137,4 +138,6 @@ var (
 	ErrQuotaExceeded = errors.New("quota exceeded")
 	// ErrScriptActive means the script version is the tenant's active one.
 	ErrScriptActive = errors.New("script version is active")
+	// ErrStoreNotEmpty means Import was given a store that holds data.
+	ErrStoreNotEmpty = errors.New("the store is not empty: a backup is restored only into an empty store")
 )

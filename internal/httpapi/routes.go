@@ -2,20 +2,26 @@ package httpapi
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/wasmauth/wasmauth/internal/console"
 )
 
 // routes registers every route of the contract. Route lists the routes for
 // the OpenAPI check.
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.withRequestID, s.withMetrics, s.withRecover, s.withAccessLog)
+	app.Use(s.withEdge, s.withRequestID, s.withMetrics, s.withRecover, s.withAccessLog)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	if s.cfg.Metrics != nil {
+	if s.cfg.Metrics != nil && s.cfg.MetricsPublic {
 		app.Get("/metrics", s.cfg.Metrics)
+	} else if s.cfg.Metrics != nil {
+		app.Get("/metrics", s.withAdminAuth, s.operatorOnly, s.cfg.Metrics)
 	}
 	app.Get("/openapi.json", s.openapi)
+	s.console = console.New(s.svc, console.Options{Status: StatusOf, MaxModuleSize: int64(s.cfg.MaxModuleSize), Log: s.log})
+	app.Use("/console", s.console.Fiber(meta))
 
 	admin := app.Group("/admin/v1", s.withAdminAuth)
 	admin.Get("/backup", s.operatorOnly, s.backup)

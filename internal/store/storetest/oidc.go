@@ -167,25 +167,67 @@ func testConcurrentClientUpdates(t *testing.T, newStore NewStore) {
 	}
 }
 
+// testClientBackup checks that a backup carries what the OpenID Provider
+// needs after a restore (clients with their secret hashes and order, the
+// tenant's branding, a client session's binding) and leaves out what is
+// ephemeral (authorization requests and browser sessions).
 func testClientBackup(t *testing.T, newStore NewStore) {
 	src := newStore(t)
 	ctx := t.Context()
+	now := sessionClock()
 	mustTenant(t, src, "a")
-	want := newClient("a", "c-1", 1)
-	if err := src.CreateClient(ctx, want); err != nil {
+	branding := &auth.Branding{DisplayName: "Acme", LogoURL: "https://cdn.example/logo.png", AccentColor: "#aa3300"}
+	if _, err := src.UpdateTenant(ctx, "a", func(tn *auth.Tenant) error { tn.Branding = branding; return nil }); err != nil {
 		t.Fatal(err)
 	}
+	want := newClient("a", "c-2", 1)
+	public := newClient("a", "c-1", 2)
+	public.Type, public.SecretHash = auth.ClientPublic, nil
+	for _, c := range []*auth.Client{want, public} {
+		if err := src.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustUser(t, src, newUser("a", "u-1", "ann@example.com", "ann"))
+	sess := &auth.Session{ID: "s-1", Tenant: "a", UserID: "u-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+		ClientID: "c-2", Scopes: []string{"openid", "offline_access"}, AuthTime: now.Add(-time.Minute)}
+	if err := src.CreateSession(ctx, sess, hash("r-1")); err != nil {
+		t.Fatal(err)
+	}
+	ar := &auth.AuthRequest{ID: "ar-1", Tenant: "a", ClientID: "c-2", RedirectURI: "https://app.example/cb",
+		ResponseType: "code", CreatedAt: now, ExpiresAt: time.Now().Add(time.Hour)}
+	wantErr(t, "CreateAuthRequest", src.CreateAuthRequest(ctx, ar), nil)
+	bs := &auth.BrowserSession{IDHash: hash("b-1"), Tenant: "a", UserID: "u-1", AuthTime: now, CreatedAt: now, ExpiresAt: time.Now().Add(time.Hour)}
+	wantErr(t, "CreateBrowserSession", src.CreateBrowserSession(ctx, bs), nil)
+
 	var buf bytes.Buffer
-	if err := src.Backup(ctx, &buf); err != nil {
+	if err := auth.WriteBackup(ctx, src, &buf, now); err != nil {
 		t.Fatal(err)
 	}
 	dst := newStore(t)
-	if err := dst.Restore(ctx, &buf); err != nil {
+	if err := auth.RestoreBackup(ctx, dst, &buf); err != nil {
 		t.Fatal(err)
 	}
-	got, err := dst.GetClient(ctx, "a", "c-1")
+	got, err := dst.GetClient(ctx, "a", "c-2")
 	wantErr(t, "GetClient after restore", err, nil)
 	same(t, "restored client", got, want)
+	if !got.CheckSecret("secret of c-2") {
+		t.Error("the restored client's secret does not match")
+	}
+	list, err := dst.ListClients(ctx, "a")
+	if err != nil || len(list) != 2 || list[0].ID != "c-2" || list[1].ID != "c-1" {
+		t.Fatalf("ListClients after restore: %v, %v; want c-2, c-1 (creation order)", list, err)
+	}
+	tn, err := dst.GetTenant(ctx, "a")
+	wantErr(t, "GetTenant after restore", err, nil)
+	same(t, "restored branding", tn.Branding, branding)
+	gs, err := dst.SessionByRefreshToken(ctx, "a", hash("r-1"))
+	wantErr(t, "SessionByRefreshToken after restore", err, nil)
+	same(t, "restored client session", gs, sess)
+	_, err = dst.GetAuthRequest(ctx, "a", "ar-1")
+	wantErr(t, "GetAuthRequest after restore (not carried)", err, auth.ErrNotFound)
+	_, err = dst.GetBrowserSession(ctx, "a", hash("b-1"))
+	wantErr(t, "GetBrowserSession after restore (not carried)", err, auth.ErrNotFound)
 }
 
 func testAuthRequests(t *testing.T, newStore NewStore) {

@@ -16,8 +16,8 @@ import (
 type NewStore func(t *testing.T) auth.Store
 
 // Run runs the conformance suite against stores made by newStore, one fresh
-// store per subtest (backup and restore use two).
-func Run(t *testing.T, newStore func(t *testing.T) auth.Store) {
+// store per subtest (export and import use several).
+func Run(t *testing.T, newStore NewStore) {
 	groups := []struct {
 		name string
 		run  func(*testing.T, NewStore)
@@ -40,7 +40,9 @@ func Run(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		{"Audit", testAudit},
 		{"Logs", testLogs},
 		{"Retention", testRetention},
-		{"BackupRestore", testBackupRestore},
+		{"ExportImport", testExportImport},
+		{"ImportRefusals", testImportRefusals},
+		{"LoginTiming", testLoginTiming},
 		{"RateLimits", testRateLimits},
 	}
 	for _, g := range groups {
