@@ -25,16 +25,29 @@ func (s *Server) oidcRoutes(pub fiber.Router) {
 // oidcHandler passes the request to the tenant's OpenID Provider, a
 // net/http handler, through Fiber's adaptor, with the request's auth.Meta
 // (client address as the proxy rules read it, request id) in its context.
+// A POST (the hosted pages' forms, /authorize and /logout by form, the
+// token endpoint) must be form-encoded.
 func (s *Server) oidcHandler(c *fiber.Ctx) error {
 	if s.cfg.OIDC == nil {
 		return auth.Errorf(auth.CodeNotFound, "the OpenID Provider is not enabled")
+	}
+	if c.Method() == fiber.MethodPost {
+		if err := checkMediaType(c, mediaForm); err != nil {
+			return err
+		}
 	}
 	h, err := s.cfg.OIDC.Handler(c.UserContext(), tenantParam(c))
 	if err != nil {
 		return err
 	}
 	c.Locals(oidc.MetaKey, meta(c))
-	return adaptor.HTTPHandler(h)(c)
+	err = adaptor.HTTPHandler(h)(c)
+	// The adaptor adds the handler's headers to those withEdge set, and
+	// the hosted pages set the same ones: keep one of each.
+	c.Response().Header.Del(fiber.HeaderXContentTypeOptions)
+	c.Response().Header.Del(fiber.HeaderReferrerPolicy)
+	setSecurityHeaders(c)
+	return err
 }
 
 // isOIDCGrant reports whether a token request is the OpenID Provider's: an

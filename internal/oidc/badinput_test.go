@@ -329,3 +329,26 @@ func TestConcurrentCodeExchange(t *testing.T) {
 		}
 	}
 }
+
+// TestFormPostsNeedFormEncoding checks that the form posts of the hosted
+// pages, /authorize, /logout and the code grant refuse other bodies with 415
+// before anything reads them, as the contract's edge rules say.
+func TestFormPostsNeedFormEncoding(t *testing.T) {
+	e := newEnv(t)
+	for _, path := range []string{"/authorize", "/signin", "/signup", "/logout", "/logout/confirm", "/oauth/token"} {
+		for _, ct := range []string{"application/json", "text/plain", ""} {
+			req, _ := http.NewRequest("POST", e.issuer+path, strings.NewReader(`{"grant_type":"authorization_code"}`))
+			if ct != "" {
+				req.Header.Set("Content-Type", ct)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnsupportedMediaType {
+				t.Errorf("POST %s with Content-Type %q: %d, want 415", path, ct, resp.StatusCode)
+			}
+		}
+	}
+}

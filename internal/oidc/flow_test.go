@@ -181,8 +181,8 @@ func TestCodeFlowWithRelyingParty(t *testing.T) {
 	state, nonce, verifier := random(t), random(t), oauth2.GenerateVerifier()
 	start := b.get(app.conf.AuthCodeURL(state, gooidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)))
 	for _, h := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Cache-Control"} {
-		if start.header.Get(h) == "" {
-			t.Errorf("the sign-in page has no %s header", h)
+		if v := start.header.Values(h); len(v) != 1 || v[0] == "" {
+			t.Errorf("the sign-in page's %s headers: %q, want one", h, v)
 		}
 	}
 	if csp := start.header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
