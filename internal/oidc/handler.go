@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/pages"
+	"github.com/wasmauth/wasmauth/internal/webui"
 )
 
 // Cookies of the hosted pages, both with path /t/{tenant}/.
@@ -142,9 +142,7 @@ func (h *tenantHandler) csrfToken(w http.ResponseWriter, r *http.Request) string
 // checkCSRF reports whether the form's token matches the browser's cookie.
 func checkCSRF(r *http.Request) bool {
 	c, err := r.Cookie(csrfCookie)
-	field := r.PostFormValue("csrf")
-	return err == nil && c.Value != "" && field != "" &&
-		subtle.ConstantTimeCompare([]byte(c.Value), []byte(field)) == 1
+	return err == nil && webui.CheckCSRF(r, c.Value)
 }
 
 // needsLogin reports whether the request asks for a password although the

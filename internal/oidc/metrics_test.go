@@ -6,13 +6,15 @@ import (
 	"testing"
 
 	"golang.org/x/oauth2"
+
+	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 func TestMetrics(t *testing.T) {
 	e := newEnv(t)
 	app := newRP(t, e, e.clientID, e.secret)
 	scrape := func() string {
-		return string(e.ts.Must(e.ts.Do("GET", "/metrics", "", nil), 200, "metrics").Body)
+		return string(e.ts.Must(e.ts.Do("GET", "/metrics", testserver.OperatorToken, nil), 200, "metrics").Body)
 	}
 	if s := scrape(); !strings.Contains(s, `wasmauth_oidc_events_total{event="code_exchange",outcome="ok"} 0`) {
 		t.Fatalf("the counters are not exported at zero:\n%s", grep(s, "oidc"))

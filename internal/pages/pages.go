@@ -10,6 +10,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+
+	"github.com/wasmauth/wasmauth/internal/webui"
 )
 
 //go:embed templates/*.html
@@ -82,11 +84,7 @@ func SetHeaders(h http.Header, logoURL string) {
 		img = "https://" + u.Host
 	}
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src "+img+"; form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Frame-Options", "DENY")
+	webui.SetHeaders(h, "default-src 'none'; style-src 'unsafe-inline'; img-src "+img+"; form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'")
 }
 
 // Render writes the page name ("signin", "signup", "message" or "confirm") with data
