@@ -2,6 +2,7 @@ package legacyhash
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -14,7 +15,7 @@ func fuzzLimits() *limits {
 }
 
 func FuzzVerify(f *testing.F) {
-	for _, v := range knownAnswers {
+	for _, v := range slices.Concat(knownAnswers, formatAnswers) {
 		f.Add([]byte(v.hash), []byte(v.password))
 	}
 	f.Add([]byte("$5$rounds=10$roundstoolow$yfvwcWrQ8l/K0DAWyuPMDNHpIVlTQebY9l/gL972bIC"), []byte("the minimum number is still observed"))
