@@ -151,3 +151,32 @@ func TestDrupalLongPasswordNeverMatches(t *testing.T) {
 		t.Fatalf("513 bytes: %v, %v; want false, nil", ok, err)
 	}
 }
+
+// TestNewFormatsCapsBoundaries: the limits the package documentation
+// states for the new formats, each side of the cap.
+func TestNewFormatsCapsBoundaries(t *testing.T) {
+	firebase := func(memCost string) string {
+		return "$firebase-scrypt$rounds=8,mem_cost=" + memCost + "$" + costSalt16 + "$Bw==$" + costSum32 + "$" + costSum32
+	}
+	pw20 := strings.Repeat("p", 20)
+	for _, c := range []struct {
+		name, hash, password string
+		ok                   bool
+	}{
+		{"drupal7 2^22, 47-byte password", "$S$K" + strings.Repeat("a", 51), strings.Repeat("p", 47), true},
+		{"drupal7 2^22, 48-byte password", "$S$K" + strings.Repeat("a", 51), strings.Repeat("p", 48), false},
+		{"drupal7 2^23", "$S$L" + strings.Repeat("a", 51), "pw", false},
+		{"firebase mem_cost 18", firebase("18"), pw20, true},
+		{"firebase mem_cost 19", firebase("19"), pw20, false},
+		{"aspnet v3 SHA512 3,000,000", aspnetBlob(1, 2, 3_000_000, 16, 32), pw20, true},
+		{"aspnet v3 SHA512 3,100,000", aspnetBlob(1, 2, 3_100_000, 16, 32), pw20, false},
+		{"$wp$ cost 14", "$wp$2y$14$abcdefghijklmnopqrstuuWG29KuyeAicPCJODk1zjyGvyQUU2awu", pw20, true},
+		{"django-scrypt N=2^18 r=8", "scrypt$262144$salt$8$1$" + costSum32, pw20, true},
+		{"django-scrypt N=2^19 r=8", "scrypt$524288$salt$8$1$" + costSum32, pw20, false},
+	} {
+		_, err := Estimate([]byte(c.hash), []byte(c.password))
+		if (err == nil) != c.ok || err != nil && !errors.Is(err, ErrTooExpensive) {
+			t.Errorf("%s: Estimate: %v, want accepted %v", c.name, err, c.ok)
+		}
+	}
+}
