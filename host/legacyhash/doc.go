@@ -110,8 +110,9 @@
 // on the development machine while other work shared its 2 vCPUs (load
 // average 7 to 15): the measured times run 1 to 8 times the estimates and
 // vary that much between runs, since the estimates reuse the idle unit
-// costs above, which no new format changes. Measure again on an idle
-// machine before trusting a ratio.
+// costs above, which no new format changes (passlib's scrypt ln = 15, an
+// old entry, measured 6.7 times its estimate in the same conditions).
+// Measure again on an idle machine before trusting a ratio.
 //
 //	format                                          estimate   measured, busy (two runs)
 //	django-scrypt  N = 2^14, r = 8, p = 1 (16 MiB)     43 ms     107, 234 ms
