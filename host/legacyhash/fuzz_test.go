@@ -22,6 +22,12 @@ func FuzzVerify(f *testing.F) {
 	f.Add([]byte("$argon2id$v=19$m=99999999999999999999999,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
 	f.Add([]byte("$scrypt$ln=200,r=8,p=1$$AAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
 	f.Add([]byte("pbkdf2_sha256$1$$"), []byte{0})
+	f.Add([]byte("$firebase-scrypt$rounds=8,mem_cost=62$AA$Bw==$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
+	f.Add([]byte("scrypt$4$s$1$1$AAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
+	f.Add([]byte("AQAAAAIAAAPoAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
+	f.Add([]byte("{ssha}AAAAAAAAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
+	f.Add([]byte("{CRYPT}$6$rounds=1000$s$"), []byte("x"))
+	f.Add([]byte("U$S$7aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), []byte("x"))
 	l := fuzzLimits()
 	f.Fuzz(func(t *testing.T, hash, password []byte) {
 		ok, err := l.verify(hash, password)
