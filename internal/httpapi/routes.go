@@ -40,6 +40,7 @@ func (s *Server) routes() {
 	ta.Put("/connection", s.putConnection)
 	ta.Get("/connection", s.getConnection)
 	ta.Delete("/connection", s.deleteConnection)
+	ta.Patch("/connection", s.patchConnection)
 	ta.Put("/migration", s.putMigration)
 	ta.Get("/migration", s.getMigration)
 	ta.Get("/users", s.listUsers)
