@@ -278,7 +278,11 @@ echo "all passed"
 func (l initLang) readme() string {
 	var users strings.Builder
 	for _, u := range examples.SeedUsers() {
-		fmt.Fprintf(&users, "| %s | `%s` | %s |\n", u.Username, strings.ReplaceAll(u.Password, "|", `\|`), u.HashKind)
+		pw := "(none)"
+		if u.Password != "" {
+			pw = "`" + strings.ReplaceAll(u.Password, "|", `\|`) + "`"
+		}
+		fmt.Fprintf(&users, "| %s | %s | %s |\n", u.Username, pw, u.HashKind)
 	}
 	files := slices.Sorted(func(yield func(string) bool) {
 		for n := range l.files {

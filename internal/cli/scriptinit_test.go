@@ -114,6 +114,16 @@ func TestScriptInitBuilds(t *testing.T) {
 			if out := mk("test", "WASMAUTH="+bin); !strings.Contains(out, "all passed") {
 				t.Fatalf("make test in the %s project:\n%s", lang, out)
 			}
+			if _, err := exec.LookPath("sqlite3"); lang == "wat" && err == nil {
+				// The seed target rebuilds the sample database the tests pass on.
+				if err := os.Remove(filepath.Join(dir, "testdata", "legacy.db")); err != nil {
+					t.Fatal(err)
+				}
+				mk("seed")
+				if out := mk("test", "WASMAUTH="+bin); !strings.Contains(out, "all passed") {
+					t.Fatalf("make test on the database of make seed:\n%s", out)
+				}
+			}
 		})
 	}
 }

@@ -110,15 +110,15 @@ users of the machine.`)
 	m := scripts.New(engine, st, sqliteRoot, nets, log)
 	defer m.Close()
 	if err := m.CheckLimits(conn.Limits); err != nil {
-		return fmt.Errorf("--limits: %w", err)
+		return fmt.Errorf("--limits: %w", brief(err))
 	}
 	info, err := m.Validate(ctx, module)
 	if err != nil {
-		return fmt.Errorf("%s: %w", pos[0], err)
+		return fmt.Errorf("%s: %w", pos[0], brief(err))
 	}
 	st.script = &auth.Script{Tenant: *tenant, Version: 1, SHA256: info.SHA256, Size: info.Size, Exports: info.Exports}
 	if err := m.Connect(ctx, *tenant, conn); err != nil {
-		return err
+		return brief(err)
 	}
 	call := auth.ScriptCall{
 		Tenant:  &auth.Tenant{ID: *tenant, Connection: conn, ActiveScript: 1},
@@ -150,6 +150,16 @@ users of the machine.`)
 		return err
 	}
 	return printScriptTest(sys.Stdout, *op, out, raw, *asJSON)
+}
+
+// brief returns an *auth.Error as its code and message, without the
+// underlying error that repeats the message; other errors as they are.
+func brief(err error) error {
+	var ae *auth.Error
+	if errors.As(err, &ae) {
+		return fmt.Errorf("%s: %s", ae.Code, ae.Message)
+	}
+	return err
 }
 
 // usageError reports a wrong use of the flags with the usage.
