@@ -154,7 +154,11 @@ Build with make, try with make test or "wasmauth script run", upload with
 			return err
 		}
 	}
-	fmt.Fprintf(sys.Stdout, "Wrote a %s module project to %s (%d files).\nNext: cd %s && make && make test\n", l.name, dir, len(names), dir)
+	next := "make && make test"
+	if dir != "." {
+		next = "cd " + dir + " && " + next
+	}
+	fmt.Fprintf(sys.Stdout, "Wrote a %s module project to %s (%d files).\nNext: %s\n", l.name, dir, len(names), next)
 	return nil
 }
 
