@@ -19,6 +19,7 @@ type BackupRecord struct {
 	Tenant    *Tenant
 	Counters  *TenantCounters
 	Script    *ScriptVersion
+	Client    *Client
 	User      *User
 	Session   *SessionBackup
 	Audit     *AuditEvent

@@ -297,7 +297,7 @@ func (s *Service) runDrain(ctx context.Context, tenant string, run *drainRun) {
 				return
 			}
 			s.log.Warn("a drain page failed; trying again", "tenant", tenant, "attempt", attempt, "err", err)
-			if !sleepCtx(ctx, run.stop, time.Duration(attempt)*time.Second) && ctx.Err() != nil {
+			if !sleepOrStop(ctx, run.stop, time.Duration(attempt)*time.Second) && ctx.Err() != nil {
 				return
 			}
 			continue
@@ -306,14 +306,14 @@ func (s *Service) runDrain(ctx context.Context, tenant string, run *drainRun) {
 		users += int64(n)
 		if job.MaxUsersPerSecond > 0 {
 			due := time.Duration(float64(users) / float64(job.MaxUsersPerSecond) * float64(time.Second))
-			sleepCtx(ctx, run.stop, due-time.Since(start))
+			sleepOrStop(ctx, run.stop, due-time.Since(start))
 		}
 	}
 }
 
-// sleepCtx sleeps for d, or less when ctx ends or stop closes; it reports
+// sleepOrStop sleeps for d, or less when ctx ends or stop closes; it reports
 // whether it slept the whole time.
-func sleepCtx(ctx context.Context, stop chan struct{}, d time.Duration) bool {
+func sleepOrStop(ctx context.Context, stop chan struct{}, d time.Duration) bool {
 	if d <= 0 {
 		return true
 	}

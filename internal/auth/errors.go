@@ -44,6 +44,7 @@ const (
 	CodeScriptActive       Code = "script_active"
 	CodeDrainRunning       Code = "drain_running"
 	CodeDrainUnsupported   Code = "drain_unsupported"
+	CodeInvalidRedirectURI Code = "invalid_redirect_uri"
 )
 
 // Error is a domain error with a stable code and a message safe to show to

@@ -20,7 +20,7 @@ func (s *Service) loginImported(ctx context.Context, t *Tenant, u *User, pw stri
 	if err != nil {
 		return nil, err
 	}
-	s.timing.observe(t.ID, true, time.Since(start))
+	s.timing.observe(ctx, t.ID, true, start)
 	if !ok {
 		return nil, s.reject(ctx, t, u.ID, m, start, true, "wrong_password", slices.Concat(limitKeys, acctKeys)...)
 	}

@@ -218,3 +218,7 @@ func (s *Service) RestoreLimits(ctx context.Context) error {
 	s.limiter.Restore(now, saved)
 	return nil
 }
+
+// registrationKey is the key of a client address's registrations, over all
+// tenants.
+func registrationKey(ip string) string { return LimitRegistration + ":" + ip }

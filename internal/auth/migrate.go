@@ -20,9 +20,9 @@ func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw
 	}
 	if res.User == nil {
 		if res.Reason == "wrong_password" {
-			s.timing.observe(t.ID, true, time.Since(start))
+			s.timing.observe(ctx, t.ID, true, start)
 		}
-		s.countLegacy(t.ID, LegacyRejected)
+		s.countLegacy(t.ID, rejectionOutcome(res.Reason))
 		keys := limitKeys
 		if res.ID != "" {
 			// The module named the account (ABI v1.1): its budget counts
@@ -40,7 +40,7 @@ func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw
 		}
 		return nil, s.reject(ctx, t, id, m, start, true, reason, keys...)
 	}
-	s.timing.observe(t.ID, true, time.Since(start))
+	s.timing.observe(ctx, t.ID, true, start)
 	// A spent account budget refuses even the right password, so that
 	// guesses spread over spelling variants gain nothing.
 	acctKeys := accountKeys(t.ID, m.IP, legacyAccount(res.User.ID))
@@ -60,6 +60,17 @@ func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw
 	s.audit(t.ID, EventLoginSucceeded, m, u.ID, map[string]any{"source": string(SourceLegacy)})
 	s.observe.Login(OutcomeLegacyMigrated)
 	return s.issue(ctx, t, u)
+}
+
+// rejectionOutcome is the counter of a module's rejection with reason.
+func rejectionOutcome(reason string) LegacyOutcome {
+	switch reason {
+	case "inactive":
+		return LegacyInactive
+	case "locked":
+		return LegacyLocked
+	}
+	return LegacyRejected
 }
 
 // migrateUser stores a user the tenant's module accepted. Concurrent first

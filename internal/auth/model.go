@@ -20,6 +20,18 @@ type Tenant struct {
 	Connection *Connection
 	// MigrationEnabled switches lazy migration on.
 	MigrationEnabled bool
+	// Branding is how the hosted pages look; nil means the defaults.
+	Branding *Branding
+}
+
+// Branding is what a tenant's hosted pages show.
+type Branding struct {
+	// DisplayName replaces the tenant's name on the pages.
+	DisplayName string
+	// LogoURL is an https image shown above the form.
+	LogoURL string
+	// AccentColor is the buttons' colour, "#rrggbb".
+	AccentColor string
 }
 
 // SigningKey is a private key that signs a tenant's access tokens.
@@ -122,6 +134,14 @@ type Session struct {
 	// ExpiresAt is the absolute end of the session; refreshing never extends it.
 	ExpiresAt time.Time
 	RevokedAt time.Time
+	// ClientID is the OpenID Connect client the session was issued to; empty
+	// for a v1 login, whose refresh tokens only v1's refresh grant takes.
+	ClientID string
+	// Scopes are the scopes granted to ClientID.
+	Scopes []string
+	// AuthTime is when the user last entered a password for ClientID's
+	// session; zero for v1 logins, where it is CreatedAt.
+	AuthTime time.Time
 }
 
 // Active reports whether the session is usable at now.
@@ -141,16 +161,23 @@ type MigrationStats struct {
 	// UsersImported counts the users a drain or an import stored that have
 	// not logged in yet.
 	UsersImported int64
+	// LegacyInactive and LegacyLocked count the rejections whose reason was
+	// "inactive" or "locked"; LegacyRejected includes them.
+	LegacyInactive int64
+	LegacyLocked   int64
 }
 
 // LegacyOutcome is the result of one call of a tenant's module.
 type LegacyOutcome int
 
-// The legacy outcomes counted in MigrationStats.
+// The legacy outcomes counted in MigrationStats. LegacyInactive and
+// LegacyLocked are rejections, counted both as such and on their own.
 const (
 	LegacyOK LegacyOutcome = iota + 1
 	LegacyRejected
 	LegacyError
+	LegacyInactive
+	LegacyLocked
 )
 
 // AuditEvent is one entry of a tenant's audit trail.

@@ -69,6 +69,10 @@ type Deps struct {
 	Log      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// LegacyCeiling returns how long a migrating tenant's rejections take
+	// before its module has verified a legacy password; nil means
+	// DefaultLegacyCeiling. It is called on the first such rejection.
+	LegacyCeiling func() time.Duration
 }
 
 // NewService returns a Service. Call Close to flush its background writes.
@@ -116,7 +120,7 @@ func NewService(cfg Config, d Deps) *Service {
 		log:     d.Log,
 		now:     d.Now,
 		observe: d.Observer,
-		timing:  newEqualizer(),
+		timing:  newEqualizer(d.Store, d.Log, d.Now, d.Hasher, d.LegacyCeiling),
 		drains:  newDrains(),
 
 		migrating: map[string]*keyLock{},
@@ -128,9 +132,11 @@ func NewService(cfg Config, d Deps) *Service {
 	return s
 }
 
-// Close flushes pending audit events, log lines and rate limit changes.
+// Close flushes pending audit events, log lines, rate limit changes and
+// login timings.
 func (s *Service) Close() error {
 	s.drains.close()
+	s.timing.close()
 	s.events.Close()
 	s.stopLimitSaver()
 	return nil

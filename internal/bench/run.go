@@ -177,11 +177,13 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	add(measureImport(ctx, s, b.ImportUsers))
 	step(importLoginRow)
 	add(measureImportedLogin(ctx, s, b.ImportedLogins))
+	step("enumeration gap")
+	add(measureEnumerationGap(ctx, filepath.Join(work, "enumeration"), opts.Hash, opts.HashSlots, opts.LegacyModule, moduleLabel(opts.LegacyModule)))
 
 	// Keep the order.
 	order := []string{"local login vs raw argon2id", "first (migrating) login vs later login", "warm script call", "cold instance",
 		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", sleepingRow, "login storm", "token refresh",
-		drainRow, importRow, importLoginRow}
+		"enumeration gap", drainRow, importRow, importLoginRow}
 	slices.SortStableFunc(rep.Rows, func(x, y Row) int { return rowIndex(order, x.Name) - rowIndex(order, y.Name) })
 
 	if err := s.stop(); err != nil {

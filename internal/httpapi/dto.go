@@ -113,6 +113,8 @@ type legacyJSON struct {
 	LoginsOK       int64 `json:"logins_ok"`
 	LoginsRejected int64 `json:"logins_rejected"`
 	Errors         int64 `json:"errors"`
+	LoginsInactive int64 `json:"logins_inactive"` // rejected as "inactive", within logins_rejected
+	LoginsLocked   int64 `json:"logins_locked"`   // rejected as "locked", within logins_rejected
 }
 
 func toMigration(m *auth.MigrationStatus) migrationJSON {
@@ -123,9 +125,10 @@ func toMigration(m *auth.MigrationStatus) migrationJSON {
 		UsersMigrated:   st.UsersMigrated,
 		UsersRegistered: st.UsersRegistered,
 		LastMigratedAt:  optionalTime(st.LastMigratedAt),
-		Legacy:          legacyJSON{LoginsOK: st.LegacyLoginsOK, LoginsRejected: st.LegacyRejected, Errors: st.LegacyErrors},
-		Drain:           toDrain(m.Drain),
-		UsersImported:   st.UsersImported,
+		Legacy: legacyJSON{LoginsOK: st.LegacyLoginsOK, LoginsRejected: st.LegacyRejected, Errors: st.LegacyErrors,
+			LoginsInactive: st.LegacyInactive, LoginsLocked: st.LegacyLocked},
+		Drain:         toDrain(m.Drain),
+		UsersImported: st.UsersImported,
 	}
 }
 

@@ -46,6 +46,7 @@ var statusOf = map[auth.Code]int{
 	auth.CodeScriptActive:       http.StatusConflict,
 	auth.CodeDrainRunning:       http.StatusConflict,
 	auth.CodeDrainUnsupported:   http.StatusConflict,
+	auth.CodeInvalidRedirectURI: http.StatusUnprocessableEntity,
 }
 
 // StatusOf returns the HTTP status of an error code (500 for unknown codes).

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/wasmauth/wasmauth/internal/console"
 )
 
 // routes registers every route of the contract. Route lists the routes for
@@ -18,6 +20,8 @@ func (s *Server) routes() {
 		app.Get("/metrics", s.withAdminAuth, s.operatorOnly, s.cfg.Metrics)
 	}
 	app.Get("/openapi.json", s.openapi)
+	s.console = console.New(s.svc, console.Options{Status: StatusOf, MaxModuleSize: int64(s.cfg.MaxModuleSize), Log: s.log})
+	app.Use("/console", s.console.Fiber(meta))
 
 	admin := app.Group("/admin/v1", s.withAdminAuth)
 	admin.Get("/backup", s.operatorOnly, s.backup)
@@ -36,6 +40,7 @@ func (s *Server) routes() {
 	ta.Put("/connection", s.putConnection)
 	ta.Get("/connection", s.getConnection)
 	ta.Delete("/connection", s.deleteConnection)
+	ta.Patch("/connection", s.patchConnection)
 	ta.Put("/migration", s.putMigration)
 	ta.Get("/migration", s.getMigration)
 	ta.Post("/migration/drain", s.startDrain)
@@ -47,6 +52,15 @@ func (s *Server) routes() {
 	ta.Delete("/users/:id", s.deleteUser)
 	ta.Get("/audit", s.listAudit)
 	ta.Get("/logs", s.listLogs)
+	ta.Post("/clients", s.createClient)
+	ta.Get("/clients", s.listClients)
+	ta.Get("/clients/:id", s.getClient)
+	ta.Put("/clients/:id", s.updateClient)
+	ta.Delete("/clients/:id", s.deleteClient)
+	ta.Post("/clients/:id/secret", s.rotateClientSecret)
+	ta.Post("/keys/rotate", s.rotateKeys)
+	ta.Put("/branding", s.putBranding)
+	ta.Get("/branding", s.getBranding)
 
 	pub := app.Group("/t/:tenant")
 	pub.Post("/register", s.register)
@@ -58,6 +72,7 @@ func (s *Server) routes() {
 	pub.Post("/password", s.changePassword)
 	pub.Get("/.well-known/openid-configuration", s.discovery)
 	pub.Get("/.well-known/jwks.json", s.jwks)
+	s.oidcRoutes(pub)
 }
 
 // Routes returns "METHOD path" for every route the app registered, with

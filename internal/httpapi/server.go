@@ -14,6 +14,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/console"
+	"github.com/wasmauth/wasmauth/internal/oidc"
 )
 
 // Config holds the HTTP settings. Zero fields take the defaults.
@@ -40,6 +42,8 @@ type Config struct {
 	Observe func(method, route string, status int, d time.Duration)
 	// OpenAPI is the document served at /openapi.json (the embedded one).
 	OpenAPI []byte
+	// OIDC is the tenants' OpenID Provider; nil serves v1 only.
+	OIDC *oidc.Provider
 }
 
 // Server is the HTTP API of one wasmauth process.
@@ -51,6 +55,8 @@ type Server struct {
 	// uploads holds the heads of the module uploads being read or answered
 	// (see upload).
 	uploads sync.Map
+	// console serves /console/ (see routes).
+	console *console.Console
 }
 
 // New builds the Fiber app with every route of the contract.

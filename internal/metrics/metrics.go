@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,6 +44,9 @@ type Metrics struct {
 	scriptDuration *prometheus.HistogramVec
 	scriptFuel     *prometheus.HistogramVec
 	drain          *drainMetrics
+
+	oidcOnce sync.Once // registers oidc on first use (oidc.go)
+	oidc     *prometheus.CounterVec
 }
 
 var _ auth.Observer = (*Metrics)(nil)

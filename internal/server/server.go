@@ -24,6 +24,7 @@ import (
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/httpapi"
 	"github.com/wasmauth/wasmauth/internal/metrics"
+	"github.com/wasmauth/wasmauth/internal/oidc"
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/ratelimit"
 	"github.com/wasmauth/wasmauth/internal/scripts"
@@ -208,6 +209,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
 	obs.WatchHasher(hasher)
+	obs.OIDC() // the OpenID Provider's counters, at zero from the start
 	s.svc = auth.NewService(auth.Config{
 		BaseURL:           cfg.BaseURL,
 		OperatorTokenHash: opHash,
@@ -221,11 +223,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Scripts:  s.scripts,
 		Observer: obs,
 		Log:      log,
+
+		LegacyCeiling: legacyCeiling,
 	})
 	if err := s.svc.RestoreLimits(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("loading the rate limits: %w", err)
 	}
+	go legacyCeiling() // measured now, so that the first rejection need not wait
 	// Reopen the tenants' legacy databases in the background: with many
 	// tenants, or some of their databases down, waiting here would delay the
 	// start by seconds each. A call that comes first opens its own.
@@ -260,6 +265,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ReadTimeout:    cfg.ReadTimeout,
 		WriteTimeout:   cfg.WriteTimeout,
 		IdleTimeout:    cfg.IdleTimeout,
+		OIDC:           oidc.New(s.svc, log, httpapi.StatusOf, obs),
 	}, s.svc, log)
 	return s, nil
 }
@@ -269,6 +275,9 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // BaseURL returns the server's public URL.
 func (s *Server) BaseURL() string { return s.cfg.BaseURL }
+
+// Store returns the server's store, for tests that check what was written.
+func (s *Server) Store() auth.Store { return s.store }
 
 // Service returns the auth service, for the demo set-up and tests.
 func (s *Server) Service() *auth.Service { return s.svc }

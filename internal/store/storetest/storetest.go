@@ -42,6 +42,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"Retention", testRetention},
 		{"ExportImport", testExportImport},
 		{"ImportRefusals", testImportRefusals},
+		{"LoginTiming", testLoginTiming},
 		{"RateLimits", testRateLimits},
 		{"ImportUsers", testImportUsers},
 	}
