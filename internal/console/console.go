@@ -72,7 +72,7 @@ func New(svc *auth.Service, opt Options) *Console {
 // app.Use("/console", ...); meta gives each request's client address and
 // request id as the API sees them (rate limits and audit use them).
 func (c *Console) Fiber(meta func(*fiber.Ctx) auth.Meta) fiber.Handler {
-	h := adaptor.HTTPHandler(c)
+	h := adaptor.HTTPHandler(webui.Detach(c))
 	return func(fc *fiber.Ctx) error {
 		if p := fc.Path(); p != "/console" && !strings.HasPrefix(p, "/console/") {
 			return fc.Next()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/oidc"
+	"github.com/wasmauth/wasmauth/internal/webui"
 )
 
 // oidcRoutes registers the OpenID Provider's paths of contract v2 (OIDC.md)
@@ -41,7 +42,7 @@ func (s *Server) oidcHandler(c *fiber.Ctx) error {
 		return err
 	}
 	c.Locals(oidc.MetaKey, meta(c))
-	err = adaptor.HTTPHandler(h)(c)
+	err = adaptor.HTTPHandler(webui.Detach(h))(c)
 	// The adaptor adds the handler's headers to those withEdge set, and
 	// the hosted pages set the same ones: keep one of each.
 	c.Response().Header.Del(fiber.HeaderXContentTypeOptions)
