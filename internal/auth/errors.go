@@ -92,6 +92,8 @@ func ErrorCode(err error) Code {
 		return CodeTenantExists
 	case errors.Is(err, ErrEmailTaken), errors.Is(err, ErrUsernameTaken):
 		return CodeUserExists
+	case errors.Is(err, ErrUnavailable):
+		return CodeServiceUnavailable
 	}
 	return CodeInternal
 }
@@ -110,6 +112,8 @@ func ErrorMessage(err error) string {
 		return "a tenant with this id exists"
 	case CodeUserExists:
 		return "a user with this email or username exists"
+	case CodeServiceUnavailable:
+		return "the store is not available; try again later"
 	}
 	return "internal error"
 }
@@ -136,4 +140,7 @@ var (
 	ErrQuotaExceeded = errors.New("quota exceeded")
 	// ErrScriptActive means the script version is the tenant's active one.
 	ErrScriptActive = errors.New("script version is active")
+	// ErrUnavailable means the store cannot be reached now (its database
+	// is down or refuses connections); the call may succeed later.
+	ErrUnavailable = errors.New("store unavailable")
 )

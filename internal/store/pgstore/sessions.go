@@ -1,0 +1,159 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wasmauth/wasmauth/internal/auth"
+)
+
+// CreateSession stores a session with its first refresh token's hash, in one
+// statement. It fills in CreatedAt when zero. Returns auth.ErrNotFound for
+// an unknown tenant or user (the foreign key to users says so).
+func (s *Store) CreateSession(ctx context.Context, sess *auth.Session, refreshHash []byte) error {
+	switch {
+	case !validID(sess.ID):
+		return fmt.Errorf("pgstore: invalid session id %q", sess.ID)
+	case !validID(sess.UserID):
+		return fmt.Errorf("pgstore: invalid user id %q", sess.UserID)
+	case len(refreshHash) == 0:
+		return errors.New("pgstore: empty refresh token hash")
+	case sess.ExpiresAt.IsZero():
+		return errors.New("pgstore: session has no expiry")
+	case !validID(sess.Tenant):
+		return auth.ErrNotFound
+	}
+	if sess.CreatedAt.IsZero() {
+		sess.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+	}
+	_, err := s.pool.Exec(ctx, `WITH s AS (
+		INSERT INTO sessions (tenant_id, id, user_id, created_at, expires_at, revoked_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING tenant_id, id)
+	INSERT INTO refresh_tokens (tenant_id, hash, session_id) SELECT tenant_id, $7, id FROM s`,
+		sess.Tenant, sess.ID, sess.UserID, sess.CreatedAt.UTC(), sess.ExpiresAt.UTC(), tstz(sess.RevokedAt), refreshHash)
+	return mapErr(err)
+}
+
+const sessionColumns = "id, user_id, created_at, expires_at, revoked_at"
+
+func scanSession(row pgx.Row, tenant string, extra ...any) (*auth.Session, error) {
+	sess := &auth.Session{Tenant: tenant}
+	var revoked *time.Time
+	dest := append([]any{&sess.ID, &sess.UserID, &sess.CreatedAt, &sess.ExpiresAt, &revoked}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, auth.ErrNotFound
+		}
+		return nil, mapErr(err)
+	}
+	sess.CreatedAt, sess.ExpiresAt, sess.RevokedAt = sess.CreatedAt.UTC(), sess.ExpiresAt.UTC(), orZero(revoked)
+	return sess, nil
+}
+
+// GetSession returns a session. Returns auth.ErrNotFound.
+func (s *Store) GetSession(ctx context.Context, tenant, id string) (*auth.Session, error) {
+	if !validID(tenant) || !validID(id) {
+		return nil, auth.ErrNotFound
+	}
+	sess, err := scanSession(s.pool.QueryRow(ctx, "SELECT "+sessionColumns+" FROM sessions WHERE tenant_id = $1 AND id = $2", tenant, id), tenant)
+	if err != nil {
+		return nil, fmt.Errorf("session %q: %w", id, err)
+	}
+	return sess, nil
+}
+
+// RotateRefreshToken exchanges the refresh token with hash oldHash for one
+// with newHash and returns the session. The token's and the session's rows
+// are locked first, so of concurrent rotations of one token exactly one
+// finds it unrotated; the others see it rotated, which is reuse. Returns
+// auth.ErrNotFound for an unknown token, auth.ErrSessionEnded for a revoked
+// or expired session, and auth.ErrRefreshReused for a token already
+// rotated, after revoking its session (returned too, for the audit).
+func (s *Store) RotateRefreshToken(ctx context.Context, tenant string, oldHash, newHash []byte, now time.Time) (*auth.Session, error) {
+	if len(newHash) == 0 {
+		return nil, errors.New("pgstore: empty refresh token hash")
+	}
+	if !validID(tenant) || len(oldHash) == 0 {
+		return nil, auth.ErrNotFound
+	}
+	var (
+		out    *auth.Session
+		reused bool
+	)
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var rotated bool
+		sess, err := scanSession(tx.QueryRow(ctx, `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.revoked_at, r.rotated
+			FROM refresh_tokens r JOIN sessions s ON s.tenant_id = r.tenant_id AND s.id = r.session_id
+			WHERE r.tenant_id = $1 AND r.hash = $2 FOR UPDATE`, tenant, oldHash), tenant, &rotated)
+		if err != nil {
+			return fmt.Errorf("refresh token: %w", err)
+		}
+		out, reused = sess, rotated
+		if rotated {
+			if sess.RevokedAt.IsZero() {
+				sess.RevokedAt = now.UTC()
+				_, err := tx.Exec(ctx, "UPDATE sessions SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2", tenant, sess.ID, sess.RevokedAt)
+				return err
+			}
+			return nil
+		}
+		if !sess.Active(now) {
+			return auth.ErrSessionEnded
+		}
+		b := &pgx.Batch{}
+		b.Queue("UPDATE refresh_tokens SET rotated = true WHERE tenant_id = $1 AND hash = $2", tenant, oldHash)
+		b.Queue("INSERT INTO refresh_tokens (tenant_id, hash, session_id) VALUES ($1, $2, $3)", tenant, newHash, sess.ID)
+		return tx.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if reused {
+		return out, auth.ErrRefreshReused
+	}
+	return out, nil
+}
+
+// RevokeRefreshToken revokes the session of a refresh token. An unknown
+// token is not an error.
+func (s *Store) RevokeRefreshToken(ctx context.Context, tenant string, hash []byte, now time.Time) error {
+	if !validID(tenant) || len(hash) == 0 {
+		return nil
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE sessions s SET revoked_at = $3 FROM refresh_tokens r
+		WHERE r.tenant_id = $1 AND r.hash = $2 AND s.tenant_id = r.tenant_id AND s.id = r.session_id
+		AND s.revoked_at IS NULL`, tenant, hash, now.UTC())
+	return mapErr(err)
+}
+
+// RevokeSession revokes one session; an already revoked one keeps its time.
+// Returns auth.ErrNotFound.
+func (s *Store) RevokeSession(ctx context.Context, tenant, id string, now time.Time) error {
+	if !validID(tenant) || !validID(id) {
+		return auth.ErrNotFound
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE sessions SET revoked_at = coalesce(revoked_at, $3)
+		WHERE tenant_id = $1 AND id = $2`, tenant, id, now.UTC())
+	if err != nil {
+		return mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("session %q: %w", id, auth.ErrNotFound)
+	}
+	return nil
+}
+
+// RevokeUserSessions revokes every session of the user except keep (which
+// may be empty), in one statement.
+func (s *Store) RevokeUserSessions(ctx context.Context, tenant, userID, keep string, now time.Time) error {
+	if !validID(tenant) || !validID(userID) || !validText(keep) {
+		return nil
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE sessions SET revoked_at = $4
+		WHERE tenant_id = $1 AND user_id = $2 AND id <> $3 AND revoked_at IS NULL`, tenant, userID, keep, now.UTC())
+	return mapErr(err)
+}
