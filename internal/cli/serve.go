@@ -19,6 +19,8 @@ type serverFlags struct {
 	addr, data, baseURL, sqliteRoot, logLevel, maxLimits, legacyNetworks string
 	// defaultNetworks replace an empty --legacy-networks (for the demo: loopback).
 	defaultNetworks []netip.Prefix
+	// store is "badger" or a postgres:// URL.
+	store string
 	// Quotas and retention; see retentionConfig.
 	maxScriptVersions, maxScriptBytes, auditRetention, logRetention string
 }
@@ -37,6 +39,7 @@ func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, 
 	fs := newFlags(sys, name, synopsis, description)
 	fs.StringVar(&f.addr, "addr", envOr(sys.Getenv, "127.0.0.1:8080", "WASMAUTH_ADDR"), "listen address (env WASMAUTH_ADDR)")
 	fs.StringVar(&f.data, "data", envOr(sys.Getenv, "./data", "WASMAUTH_DATA_DIR"), "data folder: Badger store and compile cache (env WASMAUTH_DATA_DIR)")
+	fs.StringVar(&f.store, "store", envOr(sys.Getenv, "badger", "WASMAUTH_STORE"), "where users, tenants and sessions live: badger (embedded, in --data) or a postgres:// URL that any number of servers may share (env WASMAUTH_STORE)")
 	fs.StringVar(&f.baseURL, "base-url", envOr(sys.Getenv, "", "WASMAUTH_BASE_URL"), "public base URL, the token issuer's prefix (env WASMAUTH_BASE_URL; default http://{addr})")
 	fs.StringVar(&f.sqliteRoot, "sqlite-root", envOr(sys.Getenv, "", "WASMAUTH_SQLITE_ROOT"), "folder of tenants' legacy SQLite files (env WASMAUTH_SQLITE_ROOT; default {data}/legacy)")
 	fs.StringVar(&f.maxLimits, "max-limits", envOr(sys.Getenv, "", "WASMAUTH_MAX_LIMITS"), `operator maxima of tenants' script limits as JSON, e.g. '{"timeout_ms": 30000, "memory_mb": 512}' (env WASMAUTH_MAX_LIMITS; default 20 s, 256 MiB, 1e9 fuel, 100 queries, 10000 rows, 64 instances)`)
@@ -73,6 +76,7 @@ func (f *serverFlags) config(sys IO) (server.Config, error) {
 	cfg := server.Config{
 		Addr:           f.addr,
 		DataDir:        f.data,
+		Store:          f.store,
 		BaseURL:        strings.TrimRight(f.baseURL, "/"),
 		SQLiteRoot:     f.sqliteRoot,
 		LegacyNetworks: legacyNetworks,

@@ -25,7 +25,6 @@ import (
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/ratelimit"
 	"github.com/wasmauth/wasmauth/internal/scripts"
-	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
 	"github.com/wasmauth/wasmauth/runtime"
 )
 
@@ -36,6 +35,10 @@ type Config struct {
 	Addr string
 	// DataDir holds the Badger store and the compile cache ("./data").
 	DataDir string
+	// Store is StoreBadger (the default: Badger in DataDir) or the
+	// postgres:// URL of a PostgreSQL database, which any number of
+	// servers may share.
+	Store string
 	// BaseURL is the public URL ("http://{addr}").
 	BaseURL string
 	// SQLiteRoot holds tenants' legacy SQLite files ("{data}/legacy").
@@ -124,7 +127,7 @@ func (c *Config) fill() {
 type Server struct {
 	cfg     Config
 	ln      net.Listener
-	store   *badgerstore.Store
+	store   auth.Store
 	engine  *runtime.Engine
 	scripts *scripts.Manager
 	svc     *auth.Service
@@ -161,7 +164,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
-	st, err := badgerstore.Open(filepath.Join(cfg.DataDir, "badger"), badgerstore.Options{Logger: log})
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("opening the store: %w", err)

@@ -237,6 +237,16 @@ func mapErr(err error) error {
 	if err == nil {
 		return nil
 	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	// A refused connection may carry the server's reason as a PgError
+	// (too many clients, the database not accepting connections): it is
+	// still the database being unavailable.
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("pgstore: %w: %w", auth.ErrUnavailable, err)
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
@@ -250,17 +260,11 @@ func mapErr(err error) error {
 			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", pe.Code == "3D000":
 			return fmt.Errorf("pgstore: %w: %w", auth.ErrUnavailable, err)
 		}
-		return fmt.Errorf("pgstore: %w", err)
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	var (
-		ce *pgconn.ConnectError
-		ne net.Error
-	)
-	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.EOF) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || pgconn.SafeToRetry(err) || isClosedConn(err) {
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		pgconn.SafeToRetry(err) || isClosedConn(err) {
 		return fmt.Errorf("pgstore: %w: %w", auth.ErrUnavailable, err)
 	}
 	return err

@@ -1,0 +1,92 @@
+package server_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wasmauth/wasmauth/internal/server"
+	"github.com/wasmauth/wasmauth/internal/testdb"
+	"github.com/wasmauth/wasmauth/internal/testserver"
+)
+
+// postgresStore returns the URL of a scratch PostgreSQL database for a
+// server, and an admin connection to the server it is on.
+func postgresStore(t *testing.T) (string, *pgx.Conn) {
+	t.Helper()
+	dsn := testdb.ScratchPostgres(t, "wasmauth_servertest", func(err error) {
+		testserver.NeedDatabase(t, "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 or set WASMAUTH_TEST_POSTGRES", err)
+	})
+	admin, err := pgx.Connect(t.Context(), testdb.PostgresAdminDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close(context.Background()) })
+	return dsn, admin
+}
+
+// TestPostgresStoreOutage runs a server on PostgreSQL, takes its database
+// away (no new connections, its sessions terminated) and brings it back:
+// meanwhile /readyz and the API answer 503, never 500, and afterwards the
+// server answers again by itself.
+func TestPostgresStoreOutage(t *testing.T) {
+	dsn, admin := postgresStore(t)
+	u, _ := url.Parse(dsn)
+	db := strings.TrimPrefix(u.Path, "/")
+	ts := testserver.Start(t, server.Config{Store: dsn})
+	key := ts.CreateTenant("acme")
+	ts.Must(ts.Register("acme", "ann@example.com", "correct horse battery"), 201, "register")
+	ts.Must(ts.Login("acme", "ann@example.com", "correct horse battery"), 200, "login")
+	ts.Must(ts.Do("GET", "/readyz", "", nil), 200, "readyz")
+
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := admin.Exec(t.Context(), sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	exec("ALTER DATABASE " + db + " ALLOW_CONNECTIONS false")
+	exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db + "' AND pid <> pg_backend_pid()")
+
+	requests := []struct {
+		name                string
+		method, path, token string
+		body                any
+	}{
+		{"readyz", "GET", "/readyz", "", nil},
+		{"login", "POST", "/t/acme/login", "", map[string]any{"identifier": "ann@example.com", "password": "correct horse battery"}},
+		{"register", "POST", "/t/acme/register", "", map[string]any{"email": "bob@example.com", "password": "correct horse battery"}},
+		{"tenant", "GET", "/admin/v1/tenants/acme", key, nil},
+		{"users", "GET", "/admin/v1/tenants/acme/users", key, nil},
+	}
+	for _, rq := range requests {
+		r := ts.Do(rq.method, rq.path, rq.token, rq.body)
+		if r.Status != 503 {
+			t.Errorf("%s with the database away: %s, want 503", rq.name, r)
+		}
+	}
+
+	exec("ALTER DATABASE " + db + " ALLOW_CONNECTIONS true")
+	deadline := time.Now().Add(10 * time.Second)
+	for ts.Do("GET", "/readyz", "", nil).Status != 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("not ready 10 s after the database came back")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ts.Must(ts.Login("acme", "ann@example.com", "correct horse battery"), 200, "login after the outage")
+	ts.Must(ts.Register("acme", "bob@example.com", "correct horse battery"), 201, "register after the outage")
+}
+
+// TestUnknownStore refuses to start on a store setting it does not know,
+// without echoing a password.
+func TestUnknownStore(t *testing.T) {
+	_, err := server.Start(t.Context(), server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Store: "mysql://root:secret@127.0.0.1/x"})
+	if err == nil || !strings.Contains(err.Error(), "unknown store") || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("Start with a mysql store: %v", err)
+	}
+}

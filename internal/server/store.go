@@ -1,0 +1,39 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+
+	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
+	"github.com/wasmauth/wasmauth/internal/store/pgstore"
+)
+
+// StoreBadger is the Store setting of the embedded Badger store in the data
+// folder, the default.
+const StoreBadger = "badger"
+
+// openStore opens the store cfg.Store names: Badger in the data folder, or
+// PostgreSQL at a postgres:// (or postgresql://) URL.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (auth.Store, error) {
+	switch {
+	case cfg.Store == "" || cfg.Store == StoreBadger:
+		return badgerstore.Open(filepath.Join(cfg.DataDir, "badger"), badgerstore.Options{Logger: log})
+	case strings.HasPrefix(cfg.Store, "postgres://"), strings.HasPrefix(cfg.Store, "postgresql://"):
+		return pgstore.Open(ctx, cfg.Store, pgstore.Options{Logger: log})
+	}
+	return nil, fmt.Errorf("unknown store %q: want %q or a postgres:// URL", redactURL(cfg.Store), StoreBadger)
+}
+
+// redactURL hides the password of a store URL in messages.
+func redactURL(s string) string {
+	if i := strings.Index(s, "@"); i >= 0 {
+		if j := strings.Index(s, "://"); j >= 0 && j < i {
+			return s[:j+3] + "…" + s[i:]
+		}
+	}
+	return s
+}
