@@ -67,12 +67,14 @@ func (s *Store) GetSession(ctx context.Context, tenant, id string) (*auth.Sessio
 }
 
 // RotateRefreshToken exchanges the refresh token with hash oldHash for one
-// with newHash and returns the session. The token's and the session's rows
-// are locked first, so of concurrent rotations of one token exactly one
-// finds it unrotated; the others see it rotated, which is reuse. Returns
-// auth.ErrNotFound for an unknown token, auth.ErrSessionEnded for a revoked
-// or expired session, and auth.ErrRefreshReused for a token already
-// rotated, after revoking its session (returned too, for the audit).
+// with newHash and returns the session, in one statement (one round trip).
+// The statement locks the token's and the session's rows first; a
+// concurrent rotation of the same token waits, then reads the rows as the
+// winner left them, finds the token rotated and revokes the session. So of
+// concurrent rotations exactly one succeeds. Returns auth.ErrNotFound for
+// an unknown token, auth.ErrSessionEnded for a revoked or expired session,
+// and auth.ErrRefreshReused for a token already rotated, after revoking its
+// session (returned too, for the audit).
 func (s *Store) RotateRefreshToken(ctx context.Context, tenant string, oldHash, newHash []byte, now time.Time) (*auth.Session, error) {
 	if len(newHash) == 0 {
 		return nil, errors.New("pgstore: empty refresh token hash")
@@ -80,42 +82,37 @@ func (s *Store) RotateRefreshToken(ctx context.Context, tenant string, oldHash, 
 	if !validID(tenant) || len(oldHash) == 0 {
 		return nil, auth.ErrNotFound
 	}
-	var (
-		out    *auth.Session
-		reused bool
+	var reused, rotated bool
+	sess, err := scanSession(s.pool.QueryRow(ctx, `WITH cur AS (
+		SELECT s.id, s.user_id, s.created_at, s.expires_at, s.revoked_at, r.rotated
+		FROM refresh_tokens r JOIN sessions s ON s.tenant_id = r.tenant_id AND s.id = r.session_id
+		WHERE r.tenant_id = $1 AND r.hash = $2
+		FOR UPDATE
+	), rot AS (
+		UPDATE refresh_tokens r SET rotated = true FROM cur
+		WHERE r.tenant_id = $1 AND r.hash = $2
+			AND NOT cur.rotated AND cur.revoked_at IS NULL AND cur.expires_at > $4
+		RETURNING r.session_id
+	), ins AS (
+		INSERT INTO refresh_tokens (tenant_id, hash, session_id) SELECT $1, $3, session_id FROM rot
+	), rev AS (
+		UPDATE sessions s SET revoked_at = $4 FROM cur
+		WHERE cur.rotated AND cur.revoked_at IS NULL AND s.tenant_id = $1 AND s.id = cur.id
 	)
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		var rotated bool
-		sess, err := scanSession(tx.QueryRow(ctx, `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.revoked_at, r.rotated
-			FROM refresh_tokens r JOIN sessions s ON s.tenant_id = r.tenant_id AND s.id = r.session_id
-			WHERE r.tenant_id = $1 AND r.hash = $2 FOR UPDATE`, tenant, oldHash), tenant, &rotated)
-		if err != nil {
-			return fmt.Errorf("refresh token: %w", err)
+	SELECT id, user_id, created_at, expires_at, revoked_at, rotated, EXISTS (SELECT 1 FROM rot) FROM cur`,
+		tenant, oldHash, newHash, now.UTC()), tenant, &reused, &rotated)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("refresh token: %w", err)
+	case reused:
+		if sess.RevokedAt.IsZero() {
+			sess.RevokedAt = now.UTC()
 		}
-		out, reused = sess, rotated
-		if rotated {
-			if sess.RevokedAt.IsZero() {
-				sess.RevokedAt = now.UTC()
-				_, err := tx.Exec(ctx, "UPDATE sessions SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2", tenant, sess.ID, sess.RevokedAt)
-				return err
-			}
-			return nil
-		}
-		if !sess.Active(now) {
-			return auth.ErrSessionEnded
-		}
-		b := &pgx.Batch{}
-		b.Queue("UPDATE refresh_tokens SET rotated = true WHERE tenant_id = $1 AND hash = $2", tenant, oldHash)
-		b.Queue("INSERT INTO refresh_tokens (tenant_id, hash, session_id) VALUES ($1, $2, $3)", tenant, newHash, sess.ID)
-		return tx.SendBatch(ctx, b).Close()
-	})
-	if err != nil {
-		return nil, err
+		return sess, auth.ErrRefreshReused
+	case !rotated:
+		return nil, auth.ErrSessionEnded
 	}
-	if reused {
-		return out, auth.ErrRefreshReused
-	}
-	return out, nil
+	return sess, nil
 }
 
 // RevokeRefreshToken revokes the session of a refresh token. An unknown
