@@ -56,6 +56,9 @@ type Options struct {
 	// LogCap is about the most script log lines kept per tenant. Zero
 	// means DefaultLogCap.
 	LogCap int
+	// Tracer, when set, sees every statement the store sends (for metrics,
+	// or to count round trips).
+	Tracer pgx.QueryTracer
 }
 
 // Store is an auth.Store kept in PostgreSQL. Any number of processes may
@@ -86,6 +89,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
+	cfg.ConnConfig.Tracer = opts.Tracer
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
