@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +26,7 @@ type Manager struct {
 
 	mu       sync.RWMutex
 	dbs      map[string]*legacydb.DB // by tenant
+	opened   map[string]string       // connKey of each tenant's pool
 	shas     map[scriptKey]string    // module hash by tenant and version; versions never change
 	attempts map[string]time.Time    // last reconnection attempt by tenant
 	breaker  *breaker
@@ -56,6 +58,7 @@ func New(engine *runtime.Engine, store auth.Store, sqliteRoot string, networks [
 		sqliteRoot: sqliteRoot,
 		networks:   networks,
 		dbs:        map[string]*legacydb.DB{},
+		opened:     map[string]string{},
 		shas:       map[scriptKey]string{},
 		attempts:   map[string]time.Time{},
 		breaker:    newBreaker(time.Now),
@@ -281,15 +284,22 @@ func (m *Manager) sha(ctx context.Context, tenant string, version int) (string, 
 	return sha, nil
 }
 
-// dbFor returns the tenant's pool. A tenant with a connection but no pool
-// (its database was down when the server started) gets a new attempt to open
+// dbFor returns the tenant's pool, if it was opened for the tenant's
+// current connection: another server sharing the store may have set or
+// deleted the connection, and t is read from the store for each request. A
+// tenant with a connection but no such pool (its database was down when
+// the server started, or the connection changed) gets a new attempt to open
 // it, at most every reconnectEvery; once open, database/sql reconnects by
 // itself.
 func (m *Manager) dbFor(ctx context.Context, t *auth.Tenant) *legacydb.DB {
+	if t.Connection == nil {
+		return nil
+	}
+	want := connKey(t.Connection)
 	m.mu.RLock()
-	db := m.dbs[t.ID]
+	db, current := m.dbs[t.ID], m.opened[t.ID] == want
 	m.mu.RUnlock()
-	if db != nil || t.Connection == nil {
+	if db != nil && current {
 		return db
 	}
 	m.mu.Lock()
@@ -306,7 +316,15 @@ func (m *Manager) dbFor(ctx context.Context, t *auth.Tenant) *legacydb.DB {
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	if m.opened[t.ID] != want {
+		return nil
+	}
 	return m.dbs[t.ID]
+}
+
+// connKey identifies what a tenant's pool was opened with.
+func connKey(c *auth.Connection) string {
+	return c.Driver + "\x00" + c.DSN + "\x00" + strconv.Itoa(c.Limits.Instances)
 }
 
 // Connect opens and pings a tenant's legacy database and, when that works,
@@ -330,6 +348,7 @@ func (m *Manager) Connect(ctx context.Context, tenant string, c *auth.Connection
 	m.mu.Lock()
 	old := m.dbs[tenant]
 	m.dbs[tenant] = db
+	m.opened[tenant] = connKey(c)
 	delete(m.attempts, tenant)
 	m.mu.Unlock()
 	if old != nil {
@@ -344,6 +363,7 @@ func (m *Manager) Disconnect(tenant string) {
 	m.mu.Lock()
 	db := m.dbs[tenant]
 	delete(m.dbs, tenant)
+	delete(m.opened, tenant)
 	delete(m.attempts, tenant)
 	m.mu.Unlock()
 	if db != nil {

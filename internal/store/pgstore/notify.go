@@ -2,23 +2,77 @@ package pgstore
 
 import (
 	"context"
-
-	"github.com/jackc/pgx/v5"
+	"errors"
+	"time"
 )
 
-// tenantChannel is the channel a change of a tenant's record is announced
-// on, with the tenant id as payload, so that every node can drop what it
-// keeps of the tenant.
-const tenantChannel = "wasmauth_tenant"
+// deletedChannel carries the id of each deleted tenant; a trigger on
+// tenants sends it when the deleting transaction commits.
+const deletedChannel = "wasmauth_tenant_deleted"
 
-// notify announces a change of tenant's record.
-func (s *Store) notify(ctx context.Context, tenant string) error {
-	_, err := s.pool.Exec(ctx, "SELECT pg_notify($1, $2)", tenantChannel, tenant)
-	return mapErr(err)
+// Timing of Watch.
+const (
+	// watchCheck is how long Watch waits for a notification before it
+	// checks that its connection still works: a connection lost without a
+	// word (a dropped network path) is noticed within this time.
+	watchCheck = 30 * time.Second
+	// watchRetry spaces the attempts to listen again after a failure.
+	watchRetry = time.Second
+)
+
+// Watch calls deleted with the id of every tenant deleted through any store
+// sharing the database, until ctx ends. Notifications sent while Watch was
+// not listening (its connection was lost) are gone: after listening again
+// it calls resync, so the caller can check what it keeps against the store.
+func (s *Store) Watch(ctx context.Context, deleted func(tenant string), resync func()) {
+	first := true
+	for ctx.Err() == nil {
+		err := s.listen(ctx, deleted, func() {
+			if !first {
+				resync()
+			}
+			first = false
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		s.logger.Warn("pgstore: listening for tenant deletions failed; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(watchRetry):
+		}
+	}
 }
 
-// notifyTx announces a change of tenant's record when tx commits.
-func (s *Store) notifyTx(ctx context.Context, tx pgx.Tx, tenant string) error {
-	_, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", tenantChannel, tenant)
-	return err
+// listen holds one connection out of the pool, listens on it and calls
+// deleted for each notification until the connection fails or ctx ends.
+// listening runs once the connection listens.
+func (s *Store) listen(ctx context.Context, deleted func(string), listening func()) error {
+	pc, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	conn := pc.Hijack()
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+deletedChannel); err != nil {
+		return err
+	}
+	listening()
+	for {
+		wctx, cancel := context.WithTimeout(ctx, watchCheck)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case err == nil:
+			deleted(n.Payload)
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded):
+			if err := conn.Ping(ctx); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+	}
 }

@@ -113,10 +113,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *auth.Tenant) error {
 		return err
 	}
 	_, err = s.pool.Exec(ctx, "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", args...)
-	if err != nil {
-		return mapErr(err)
-	}
-	return s.notify(ctx, t.ID)
+	return mapErr(err)
 }
 
 // GetTenant returns a tenant. Returns auth.ErrNotFound.
@@ -179,7 +176,7 @@ func (s *Store) UpdateTenant(ctx context.Context, id string, fn func(*auth.Tenan
 			return err
 		}
 		out = t
-		return s.notifyTx(ctx, tx, id)
+		return nil
 	})
 	if err != nil {
 		return nil, unwrapFn(err)
@@ -202,22 +199,20 @@ func unwrapFn(err error) error {
 	return err
 }
 
-// DeleteTenant removes the tenant and, by cascade, all its records. Returns
-// auth.ErrNotFound.
+// DeleteTenant removes the tenant and, by cascade, all its records; a
+// trigger announces it to every store's Watch. Returns auth.ErrNotFound.
 func (s *Store) DeleteTenant(ctx context.Context, id string) error {
 	if !validID(id) {
 		return auth.ErrNotFound
 	}
-	return s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "DELETE FROM tenants WHERE id = $1", id)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("tenant %q: %w", id, auth.ErrNotFound)
-		}
-		return s.notifyTx(ctx, tx, id)
-	})
+	tag, err := s.pool.Exec(ctx, "DELETE FROM tenants WHERE id = $1", id)
+	if err != nil {
+		return mapErr(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("tenant %q: %w", id, auth.ErrNotFound)
+	}
+	return nil
 }
 
 // AddScript stores a module as the tenant's next version and sets
@@ -277,10 +272,8 @@ func (s *Store) AddScript(ctx context.Context, sc *auth.Script, module []byte, a
 			return err
 		}
 		if activate {
-			if _, err := tx.Exec(ctx, "UPDATE tenants SET active_script = $2 WHERE id = $1", sc.Tenant, version); err != nil {
-				return err
-			}
-			return s.notifyTx(ctx, tx, sc.Tenant)
+			_, err := tx.Exec(ctx, "UPDATE tenants SET active_script = $2 WHERE id = $1", sc.Tenant, version)
+			return err
 		}
 		return nil
 	})

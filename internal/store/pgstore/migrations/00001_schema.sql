@@ -126,6 +126,19 @@ CREATE TABLE rate_limits (
 );
 CREATE INDEX rate_limits_until ON rate_limits (until);
 
+-- Every server sharing the database drops what it keeps of a deleted
+-- tenant when it hears of it (pgstore.Store.Watch).
+-- +goose StatementBegin
+CREATE FUNCTION notify_tenant_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('wasmauth_tenant_deleted', OLD.id);
+    RETURN NULL;
+END $$;
+-- +goose StatementEnd
+CREATE TRIGGER tenants_deleted AFTER DELETE ON tenants
+    FOR EACH ROW EXECUTE FUNCTION notify_tenant_deleted();
+
 -- +goose Down
 DROP TABLE rate_limits, script_logs, audit, refresh_tokens, sessions,
     tenant_stats, users, scripts, tenants CASCADE;
+DROP FUNCTION notify_tenant_deleted;
