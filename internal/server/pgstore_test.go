@@ -90,3 +90,27 @@ func TestUnknownStore(t *testing.T) {
 		t.Fatalf("Start with a mysql store: %v", err)
 	}
 }
+
+// TestPostgresConnectionChangeAcrossNodes: two servers share one store; a
+// connection set through one is the one the other uses on its next login,
+// though the other had a pool open on the previous connection.
+func TestPostgresConnectionChangeAcrossNodes(t *testing.T) {
+	dsn, _ := postgresStore(t)
+	a := testserver.Start(t, server.Config{Store: dsn})
+	b := testserver.Start(t, server.Config{Store: dsn})
+	a.CreateTenant("acme")
+	first := a.LegacyDB(t, "postgres", "acme")
+	second := a.LegacyDB(t, "postgres", "acme")
+	second.Exec(t, "DELETE FROM {table} WHERE username = 'carol'")
+	setUpMigration(t, a, "acme", first)
+	b.Must(b.Login("acme", "bob", testserver.SeedPassword("bob")), 200, "first login of bob on b, through the first connection")
+
+	a.Must(a.Do("PUT", "/admin/v1/tenants/acme/connection", testserver.OperatorToken, map[string]any{
+		"driver": second.Driver, "dsn": second.DSN, "config": second.Config,
+	}), 200, "set the second connection on a")
+	r := b.Login("acme", "carol@example.com", testserver.SeedPassword("carol"))
+	if r.Status != 401 {
+		t.Fatalf("carol, who is only in the first database, on b after a switched to the second: %s, want 401", r)
+	}
+	b.Must(b.Login("acme", "erin", testserver.SeedPassword("erin")), 200, "first login of erin on b, through the second connection")
+}

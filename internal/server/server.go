@@ -227,6 +227,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		defer s.background.Done()
 		s.pruneEvents(bg)
 	}()
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.watchTenants(bg)
+	}()
 	s.http = httpapi.New(httpapi.Config{
 		Ready:        st.Ping,
 		Metrics:      adaptor.HTTPHandler(obs.Handler(log)),

@@ -37,3 +37,30 @@ func redactURL(s string) string {
 	}
 	return s
 }
+
+// tenantWatcher is a store that several servers share, which announces
+// tenant deletions (pgstore.Store).
+type tenantWatcher interface {
+	Watch(ctx context.Context, deleted func(tenant string), resync func())
+}
+
+// watchTenants drops what this server keeps of tenants that other servers
+// delete, until ctx ends. After a lost connection, when deletions may have
+// been missed, it drops what it keeps of every tenant, so that nothing of a
+// tenant deleted and created again meanwhile survives.
+func (s *Server) watchTenants(ctx context.Context) {
+	w, ok := s.store.(tenantWatcher)
+	if !ok {
+		return
+	}
+	w.Watch(ctx, s.svc.ForgetTenant, func() {
+		tenants, err := s.store.ListTenants(ctx)
+		if err != nil {
+			s.log.Warn("listing tenants to resynchronise failed", "err", err)
+			return
+		}
+		for _, t := range tenants {
+			s.svc.ForgetTenant(t.ID)
+		}
+	})
+}
