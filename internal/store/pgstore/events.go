@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -249,8 +250,10 @@ func (s *Store) DeleteLogsBefore(ctx context.Context, t time.Time) (int, error) 
 const maxRateLimitKey = 4096
 
 // SaveRateLimits stores the states in one round trip: states whose Until
-// has passed are deleted, the others replace the key's state. Passed
-// states of other keys are swept too.
+// has passed are deleted, the others replace the key's state. Keys are
+// written in sorted order, so that concurrent saves by several servers lock
+// rows in one order; a deadlock that happens anyway is retried. Passed
+// states of other keys go in the store's periodic sweep.
 func (s *Store) SaveRateLimits(ctx context.Context, states []auth.RateLimitState) error {
 	now := time.Now()
 	last := make(map[string]int, len(states)) // the last state of each key wins
@@ -259,23 +262,30 @@ func (s *Store) SaveRateLimits(ctx context.Context, states []auth.RateLimitState
 			last[st.Key] = i
 		}
 	}
+	sorted := make([]string, 0, len(last))
+	for k := range last {
+		sorted = append(sorted, k)
+	}
+	slices.Sort(sorted)
 	var (
 		keys, gone [][]byte
 		until      []int64
 	)
-	for k, i := range last {
-		if states[i].Until.After(now) {
+	for _, k := range sorted {
+		if st := states[last[k]]; st.Until.After(now) {
 			keys = append(keys, []byte(k))
-			until = append(until, states[i].Until.UnixNano())
+			until = append(until, st.Until.UnixNano())
 		} else {
 			gone = append(gone, []byte(k))
 		}
 	}
-	b := &pgx.Batch{}
-	b.Queue("DELETE FROM rate_limits WHERE key = ANY($1) OR until <= $2", gone, now.UnixNano())
-	b.Queue(`INSERT INTO rate_limits (key, until) SELECT * FROM unnest($1::bytea[], $2::bigint[])
-		ON CONFLICT (key) DO UPDATE SET until = EXCLUDED.until`, keys, until)
-	return mapErr(s.pool.SendBatch(ctx, b).Close())
+	return retry(func() error {
+		b := &pgx.Batch{}
+		b.Queue("DELETE FROM rate_limits WHERE key = ANY($1)", gone)
+		b.Queue(`INSERT INTO rate_limits (key, until) SELECT * FROM unnest($1::bytea[], $2::bigint[])
+			ON CONFLICT (key) DO UPDATE SET until = EXCLUDED.until`, keys, until)
+		return s.pool.SendBatch(ctx, b).Close()
+	})
 }
 
 // LoadRateLimits returns the stored states whose Until is after now.

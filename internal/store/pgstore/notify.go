@@ -21,10 +21,19 @@ const (
 )
 
 // Watch calls deleted with the id of every tenant deleted through any store
-// sharing the database, until ctx ends. Notifications sent while Watch was
+// sharing the database, until ctx ends or the store is closed. Notifications sent while Watch was
 // not listening (its connection was lost) are gone: after listening again
 // it calls resync, so the caller can check what it keeps against the store.
 func (s *Store) Watch(ctx context.Context, deleted func(tenant string), resync func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	first := true
 	for ctx.Err() == nil {
 		err := s.listen(ctx, deleted, func() {

@@ -134,3 +134,38 @@ func TestNewerSchema(t *testing.T) {
 		t.Fatalf("Open on a newer schema: %v", err)
 	}
 }
+
+// TestLogCap keeps about LogCap lines per tenant, the newest.
+func TestLogCap(t *testing.T) {
+	dsn := scratch(t)
+	st, err := pgstore.Open(t.Context(), dsn, pgstore.Options{Logger: slog.New(slog.DiscardHandler), LogCap: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := t.Context()
+	if err := st.CreateTenant(ctx, &auth.Tenant{ID: "acme"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 30 {
+		if err := st.AppendLogs(ctx, "acme", []auth.LogEntry{{Level: "info", Message: fmt.Sprint(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM script_logs").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n > 11 {
+		t.Fatalf("%d log lines stored with a cap of 10", n)
+	}
+	logs, err := st.ListLogs(ctx, "acme", 1)
+	if err != nil || len(logs) != 1 || logs[0].Message != "29" {
+		t.Fatalf("newest line after trimming: %v, %v", logs, err)
+	}
+}

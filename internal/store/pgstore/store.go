@@ -24,9 +24,6 @@ import (
 	"github.com/wasmauth/wasmauth/internal/auth"
 )
 
-// MaxModuleSize is the largest module AddScript accepts, as in badgerstore.
-const MaxModuleSize = 16 << 20
-
 // DefaultLogCap is about the most script log lines kept per tenant.
 const DefaultLogCap = 10000
 
@@ -215,8 +212,15 @@ func (s *Store) sweepLoop() {
 // inTx runs fn in a transaction and commits it, running it again when
 // PostgreSQL reports a deadlock or a serialization failure.
 func (s *Store) inTx(ctx context.Context, fn func(pgx.Tx) error) error {
+	return retry(func() error { return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, fn) })
+}
+
+// retry runs fn again, after a short random pause, while it fails with a
+// deadlock or a serialization failure, at most maxAttempts times. It
+// returns fn's callback errors as they are and maps the others.
+func retry(fn func() error) error {
 	for attempt := 1; ; attempt++ {
-		err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{}, fn)
+		err := fn()
 		var fe fnError
 		if errors.As(err, &fe) {
 			return err
@@ -281,7 +285,7 @@ func isClosedConn(err error) bool {
 	return strings.Contains(msg, "conn closed") || strings.Contains(msg, "closed pool")
 }
 
-// takenBy maps the unique constraints of users to their errors.
+// takenBy maps unique constraints to the errors of their violation.
 var takenBy = map[string]error{
 	"tenants_pkey":        auth.ErrTenantExists,
 	"users_legacy_id_key": auth.ErrLegacyIDTaken,

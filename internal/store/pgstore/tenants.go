@@ -223,9 +223,6 @@ func (s *Store) DeleteTenant(ctx context.Context, id string) error {
 // checking q. Returns auth.ErrNotFound for an unknown tenant and
 // auth.ErrQuotaExceeded when the versions, this one included, would be over q.
 func (s *Store) AddScript(ctx context.Context, sc *auth.Script, module []byte, activate bool, q auth.ScriptQuota) error {
-	if len(module) > MaxModuleSize {
-		return fmt.Errorf("pgstore: module of %d bytes is over the %d byte limit", len(module), MaxModuleSize)
-	}
 	if !validID(sc.Tenant) {
 		return auth.ErrNotFound
 	}
