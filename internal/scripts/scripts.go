@@ -29,7 +29,10 @@ type Manager struct {
 	opened   map[string]string       // connKey of each tenant's pool
 	shas     map[scriptKey]string    // module hash by tenant and version; versions never change
 	attempts map[string]time.Time    // last reconnection attempt by tenant
-	breaker  *breaker
+	// connecting holds, by tenant, a channel closed when the opening of its
+	// pool under way ends; concurrent calls wait for it.
+	connecting map[string]chan struct{}
+	breaker    *breaker
 }
 
 // reconnectEvery spaces the attempts to open a tenant's database that could
@@ -61,6 +64,7 @@ func New(engine *runtime.Engine, store auth.Store, sqliteRoot string, networks [
 		opened:     map[string]string{},
 		shas:       map[scriptKey]string{},
 		attempts:   map[string]time.Time{},
+		connecting: map[string]chan struct{}{},
 		breaker:    newBreaker(time.Now),
 	}
 }
@@ -289,37 +293,56 @@ func (m *Manager) sha(ctx context.Context, tenant string, version int) (string, 
 // deleted the connection, and t is read from the store for each request. A
 // tenant with a connection but no such pool (its database was down when
 // the server started, or the connection changed) gets a new attempt to open
-// it, at most every reconnectEvery; once open, database/sql reconnects by
-// itself.
+// it, at most every reconnectEvery; calls that come meanwhile wait for it.
+// Once open, database/sql reconnects by itself.
 func (m *Manager) dbFor(ctx context.Context, t *auth.Tenant) *legacydb.DB {
 	if t.Connection == nil {
 		return nil
 	}
 	want := connKey(t.Connection)
-	m.mu.RLock()
-	db, current := m.dbs[t.ID], m.opened[t.ID] == want
-	m.mu.RUnlock()
-	if db != nil && current {
+	if db := m.pool(t.ID, want); db != nil {
 		return db
 	}
 	m.mu.Lock()
+	if wait, ok := m.connecting[t.ID]; ok {
+		m.mu.Unlock()
+		select {
+		case <-wait:
+			return m.pool(t.ID, want)
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	if last, ok := m.attempts[t.ID]; ok && time.Since(last) < reconnectEvery {
 		m.mu.Unlock()
 		return nil
 	}
 	m.attempts[t.ID] = time.Now()
+	wait := make(chan struct{})
+	m.connecting[t.ID] = wait
 	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		delete(m.connecting, t.ID)
+		m.mu.Unlock()
+		close(wait)
+	}()
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := m.Connect(cctx, t.ID, t.Connection); err != nil {
 		return nil
 	}
+	return m.pool(t.ID, want)
+}
+
+// pool returns the tenant's pool if it was opened with connKey want.
+func (m *Manager) pool(tenant, want string) *legacydb.DB {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if m.opened[t.ID] != want {
+	if m.opened[tenant] != want {
 		return nil
 	}
-	return m.dbs[t.ID]
+	return m.dbs[tenant]
 }
 
 // connKey identifies what a tenant's pool was opened with.

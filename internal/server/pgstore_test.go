@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,4 +114,73 @@ func TestPostgresConnectionChangeAcrossNodes(t *testing.T) {
 		t.Fatalf("carol, who is only in the first database, on b after a switched to the second: %s, want 401", r)
 	}
 	b.Must(b.Login("acme", "erin", testserver.SeedPassword("erin")), 200, "first login of erin on b, through the second connection")
+}
+
+// refresh exchanges a refresh token at ts.
+func refresh(ts *testserver.Server, tenant, rt string) *testserver.Response {
+	ts.T.Helper()
+	return ts.Do("POST", "/t/"+tenant+"/oauth/token", "", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
+}
+
+// TestPostgresRefreshReuseAcrossNodes: a refresh token rotated on one
+// server and presented again on another is reuse: the session is revoked
+// on both.
+func TestPostgresRefreshReuseAcrossNodes(t *testing.T) {
+	dsn, _ := postgresStore(t)
+	a := testserver.Start(t, server.Config{Store: dsn})
+	b := testserver.Start(t, server.Config{Store: dsn})
+	a.CreateTenant("acme")
+	a.Must(a.Register("acme", "ann@example.com", "correct horse battery"), 201, "register on a")
+	r0 := b.Must(b.Login("acme", "ann@example.com", "correct horse battery"), 200, "login on b").Str("refresh_token")
+	r1 := a.Must(refresh(a, "acme", r0), 200, "refresh on a").Str("refresh_token")
+	for _, c := range []struct {
+		what string
+		r    *testserver.Response
+	}{
+		{"the rotated token again, on b", refresh(b, "acme", r0)},
+		{"the current token on a, after the reuse on b", refresh(a, "acme", r1)},
+	} {
+		if c.r.Status != 400 || c.r.Str("error") != "invalid_grant" {
+			t.Fatalf("%s: %s, want 400 invalid_grant", c.what, c.r)
+		}
+	}
+}
+
+// TestPostgresConcurrentFirstLogins: 20 concurrent first logins of one
+// legacy user, spread over three servers sharing a store, all succeed and
+// make one local user.
+func TestPostgresConcurrentFirstLogins(t *testing.T) {
+	dsn, _ := postgresStore(t)
+	nodes := []*testserver.Server{
+		testserver.Start(t, server.Config{Store: dsn}),
+		testserver.Start(t, server.Config{Store: dsn}),
+		testserver.Start(t, server.Config{Store: dsn}),
+	}
+	a := nodes[0]
+	a.CreateTenant("acme")
+	setUpMigration(t, a, "acme", a.LegacyDB(t, "postgres", "acme"))
+	const n = 20
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := nodes[i%len(nodes)].Try("POST", "/t/acme/login", "", map[string]any{
+				"identifier": "alice@example.com", "password": testserver.SeedPassword("alice"),
+			})
+			if err == nil {
+				statuses[i] = r.Status
+			}
+		}()
+	}
+	wg.Wait()
+	for i, s := range statuses {
+		if s != 200 {
+			t.Fatalf("login %d on node %d: status %d, want 200 (all: %v)", i, i%len(nodes), s, statuses)
+		}
+	}
+	if st := migration(a, "acme"); num(st, "users_migrated") != 1 || num(st, "users_total") != 1 {
+		t.Fatalf("after %d concurrent first logins over %d nodes: %v, want one user", n, len(nodes), st)
+	}
 }
