@@ -41,6 +41,9 @@ const (
 	sessionGrace = 24 * time.Hour
 	// sweepInterval is how often expired sessions and rate limits are removed.
 	sweepInterval = 10 * time.Minute
+	// connectTimeout bounds opening a connection when the URL does not
+	// (connect_timeout).
+	connectTimeout = 5 * time.Second
 )
 
 //go:embed migrations/*.sql
@@ -87,6 +90,10 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("pgstore: %w", err)
 	}
 	cfg.ConnConfig.Tracer = opts.Tracer
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// An unreachable database is a quick 503, not a hung request.
+		cfg.ConnConfig.ConnectTimeout = connectTimeout
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("pgstore: %w", err)
