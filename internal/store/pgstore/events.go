@@ -116,9 +116,16 @@ func (s *Store) ListAudit(ctx context.Context, tenant string, limit int, cursor 
 	if err := s.requireTenant(ctx, tenant); err != nil {
 		return nil, "", err
 	}
-	rows, err := s.pool.Query(ctx, `SELECT id, time, type, actor, subject, ip, detail FROM audit
-		WHERE tenant_id = $1 AND ($2 = '' OR time < $3 OR (time = $3 AND id > $2))
-		ORDER BY time DESC, id LIMIT $4`, tenant, afterID, before, limit+1)
+	// The cursor's condition is in the statement only when used; "time <=
+	// cursor" bounds the index scan, the rest drops the few rows at that
+	// instant already listed.
+	where, args := "tenant_id = $1", []any{tenant, limit + 1}
+	if afterID != "" {
+		args = append(args, before, afterID)
+		where += " AND time <= $3 AND (time < $3 OR id > $4)"
+	}
+	rows, err := s.pool.Query(ctx, "SELECT id, time, type, actor, subject, ip, detail FROM audit WHERE "+where+
+		" ORDER BY time DESC, id LIMIT $2", args...)
 	if err != nil {
 		return nil, "", mapErr(err)
 	}

@@ -321,9 +321,18 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q auth.UserQuery) 
 	if err := s.requireTenant(ctx, tenant); err != nil {
 		return nil, "", err
 	}
-	rows, err := s.pool.Query(ctx, "SELECT "+userColumns+` FROM users
-		WHERE tenant_id = $1 AND ($2 = '' OR source = $2) AND ($3 = '' OR (created_at, id) > ($4, $3))
-		ORDER BY created_at, id LIMIT $5`, tenant, string(q.Source), afterID, after, limit+1)
+	// Each filter is in the statement only when used, so that the index
+	// scan starts at the cursor instead of filtering from the first user.
+	where, args := "tenant_id = $1", []any{tenant, limit + 1}
+	if q.Source != "" {
+		args = append(args, string(q.Source))
+		where += fmt.Sprintf(" AND source = $%d", len(args))
+	}
+	if afterID != "" {
+		args = append(args, after, afterID)
+		where += fmt.Sprintf(" AND (created_at, id) > ($%d, $%d)", len(args)-1, len(args))
+	}
+	rows, err := s.pool.Query(ctx, "SELECT "+userColumns+" FROM users WHERE "+where+" ORDER BY created_at, id LIMIT $2", args...)
 	if err != nil {
 		return nil, "", mapErr(err)
 	}
