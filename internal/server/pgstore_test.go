@@ -184,3 +184,12 @@ func TestPostgresConcurrentFirstLogins(t *testing.T) {
 		t.Fatalf("after %d concurrent first logins over %d nodes: %v, want one user", n, len(nodes), st)
 	}
 }
+
+// TestPostgresStoreDown: a server whose database refuses connections does
+// not start, and says the store is unavailable.
+func TestPostgresStoreDown(t *testing.T) {
+	_, err := server.Start(t.Context(), server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Store: "postgres://postgres@127.0.0.1:1/none"})
+	if err == nil || !strings.Contains(err.Error(), "store unavailable") {
+		t.Fatalf("Start on a closed port: %v", err)
+	}
+}

@@ -86,3 +86,20 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestWatchEndsWithStore: Watch returns when its store is closed.
+func TestWatchEndsWithStore(t *testing.T) {
+	st := open(t, scratch(t))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		st.Watch(context.Background(), func(string) {}, func() {})
+	}()
+	time.Sleep(100 * time.Millisecond)
+	st.Close()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Watch still running 10 s after Close")
+	}
+}
