@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	examples "github.com/wasmauth/wasmauth/examples-wasm"
+
 	"github.com/wasmauth/wasmauth/internal/server"
 	"github.com/wasmauth/wasmauth/internal/testdb"
 	"github.com/wasmauth/wasmauth/internal/testserver"
@@ -192,4 +194,19 @@ func TestPostgresStoreDown(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "store unavailable") {
 		t.Fatalf("Start on a closed port: %v", err)
 	}
+}
+
+// TestPostgresScriptActivationAcrossNodes: a module activated through one
+// server is the one another server runs on its next login. The C example
+// knows no trivial@example.com; the trivial module lets it in with any
+// password.
+func TestPostgresScriptActivationAcrossNodes(t *testing.T) {
+	dsn, _ := postgresStore(t)
+	a := testserver.Start(t, server.Config{Store: dsn})
+	b := testserver.Start(t, server.Config{Store: dsn})
+	a.CreateTenant("acme")
+	setUpMigration(t, a, "acme", a.LegacyDB(t, "postgres", "acme"))
+	b.Must(b.Login("acme", "trivial@example.com", "any password at all"), 401, "login on b under the C example")
+	a.Must(a.Do("PUT", "/admin/v1/tenants/acme/script", testserver.OperatorToken, examples.WATTrivial), 201, "activate the trivial module on a")
+	b.Must(b.Login("acme", "trivial@example.com", "any password at all"), 200, "the next login on b, under the trivial module")
 }
