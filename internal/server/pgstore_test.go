@@ -162,7 +162,7 @@ func TestPostgresConcurrentFirstLogins(t *testing.T) {
 	a.CreateTenant("acme")
 	setUpMigration(t, a, "acme", a.LegacyDB(t, "postgres", "acme"))
 	const n = 20
-	statuses := make([]int, n)
+	statuses, bodies := make([]int, n), make([]string, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Add(1)
@@ -172,14 +172,14 @@ func TestPostgresConcurrentFirstLogins(t *testing.T) {
 				"identifier": "alice@example.com", "password": testserver.SeedPassword("alice"),
 			})
 			if err == nil {
-				statuses[i] = r.Status
+				statuses[i], bodies[i] = r.Status, string(r.Body)
 			}
 		}()
 	}
 	wg.Wait()
 	for i, s := range statuses {
 		if s != 200 {
-			t.Fatalf("login %d on node %d: status %d, want 200 (all: %v)", i, i%len(nodes), s, statuses)
+			t.Fatalf("login %d on node %d: status %d %s, want 200 (all: %v)", i, i%len(nodes), s, bodies[i], statuses)
 		}
 	}
 	if st := migration(a, "acme"); num(st, "users_migrated") != 1 || num(st, "users_total") != 1 {

@@ -164,7 +164,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
-	st, err := openStore(ctx, cfg, log)
+	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("opening the store: %w", err)

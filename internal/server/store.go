@@ -16,9 +16,14 @@ import (
 // folder, the default.
 const StoreBadger = "badger"
 
-// openStore opens the store cfg.Store names: Badger in the data folder, or
-// PostgreSQL at a postgres:// (or postgresql://) URL.
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (auth.Store, error) {
+// OpenStore opens the store cfg.Store names, as Start does: Badger in the
+// data folder, or PostgreSQL at a postgres:// (or postgresql://) URL. Tools
+// and tests use it on a stopped server's configuration.
+func OpenStore(ctx context.Context, cfg Config) (auth.Store, error) {
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	switch {
 	case cfg.Store == "" || cfg.Store == StoreBadger:
 		return badgerstore.Open(filepath.Join(cfg.DataDir, "badger"), badgerstore.Options{Logger: log})
