@@ -2,18 +2,40 @@ package host
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
 )
 
+// Level is the level of a log line, as the ABI's log function numbers it.
+type Level int
+
 // Log levels of the ABI's log function.
 const (
-	LevelDebug = 0
-	LevelInfo  = 1
-	LevelWarn  = 2
-	LevelError = 3
+	LevelDebug Level = 0
+	LevelInfo  Level = 1
+	LevelWarn  Level = 2
+	LevelError Level = 3
 )
+
+// String returns the level's name: "debug", "info", "warn" or "error".
+func (l Level) String() string {
+	switch l {
+	case LevelDebug:
+		return "debug"
+	case LevelInfo:
+		return "info"
+	case LevelWarn:
+		return "warn"
+	case LevelError:
+		return "error"
+	}
+	return "level(" + strconv.Itoa(int(l)) + ")"
+}
+
+// valid reports whether l is one of the ABI's levels.
+func (l Level) valid() bool { return l >= LevelDebug && l <= LevelError }
 
 // Default per-call limits, as in the ABI.
 const (
@@ -66,7 +88,7 @@ func (l Limits) withDefaults() Limits {
 
 // LogLine is one line a guest logged, through log or its stdout and stderr.
 type LogLine struct {
-	Level   int    `json:"level"`
+	Level   Level  `json:"level"`
 	Message string `json:"message"`
 }
 
@@ -93,7 +115,13 @@ type Call struct {
 	// yield, when set, gives up the call's execution slot while the guest
 	// waits in a host function, and returns how to take it back.
 	yield func() (resume func(context.Context) error)
+	// tenant names whose share of the legacy hash pool verify_password takes.
+	tenant string
 }
+
+// SetTenant names the tenant the call runs for: its verify_password hashes
+// take that tenant's share of the legacy hash pool.
+func (c *Call) SetTenant(tenant string) { c.tenant = tenant }
 
 // SetYield lets the embedding runtime lend the call's execution slot to
 // other calls while this one waits on its database or a password hash:
@@ -103,8 +131,10 @@ func (c *Call) SetYield(yield func() (resume func(context.Context) error)) {
 	c.yield = yield
 }
 
-// whileWaiting runs wait with the call's execution slot given up. It
-// returns an error when the slot could not be taken back within ctx.
+// whileWaiting runs wait with the call's execution slot given up, then
+// takes the slot back. When ctx ended during wait, it does not: the caller
+// ends the guest for its own time. It returns an error when ctx ended while
+// the slot was being taken back: the host was overloaded.
 func (c *Call) whileWaiting(ctx context.Context, wait func()) error {
 	if c.yield == nil {
 		wait()
@@ -112,7 +142,22 @@ func (c *Call) whileWaiting(ctx context.Context, wait func()) error {
 	}
 	resume := c.yield()
 	wait()
+	if ctx.Err() != nil {
+		return nil
+	}
 	return resume(ctx)
+}
+
+// endIfDone ends the guest when ctx has ended: with an overload
+// DeadlineError when waitErr (from whileWaiting, or from waiting for the
+// host's resources) is set, else with its own deadline.
+func endIfDone(ctx context.Context, fn string, waitErr error) {
+	if waitErr != nil {
+		panic(&DeadlineError{Func: fn, Err: waitErr, Overload: true})
+	}
+	if err := ctx.Err(); err != nil {
+		panic(&DeadlineError{Func: fn, Err: err})
+	}
 }
 
 // NewCall returns the state of a call with the given input JSON, database (nil
@@ -147,8 +192,8 @@ func (c *Call) Queries() int {
 
 // Log adds a line to the call's log, as the guest's log function does: an
 // invalid level or a line beyond the limit is dropped, a long line is cut.
-func (c *Call) Log(level int, msg string) {
-	if level < LevelDebug || level > LevelError {
+func (c *Call) Log(level Level, msg string) {
+	if !level.valid() {
 		return
 	}
 	c.mu.Lock()
@@ -168,7 +213,7 @@ func (c *Call) AppendLogs(lines []LogLine, dropped int) {
 }
 
 // addLocked appends one line, cut to the line limit, or counts it as dropped.
-func (c *Call) addLocked(level int, msg []byte) {
+func (c *Call) addLocked(level Level, msg []byte) {
 	if len(c.logs) >= c.limits.MaxLogLines {
 		c.dropped++
 		return

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	"github.com/tetratelabs/wazero/api"
@@ -20,7 +21,7 @@ import (
 // memory before touching it, copies bytes in and out (no slice of guest memory
 // outlives the function) and writes its i32 result to stack[0].
 type functions struct {
-	acquire func(ctx context.Context) (release func(), err error)
+	hashes *hashPool
 }
 
 // callOf returns the call of ctx; a missing call is a runtime bug and traps.
@@ -104,8 +105,8 @@ func (f *functions) outputSet(ctx context.Context, mod api.Module, stack []uint6
 // log is log(level, ptr, len).
 func (f *functions) log(ctx context.Context, mod api.Module, stack []uint64) {
 	c := callOf(ctx)
-	level, ptr, n := int32(stack[0]), uint32(stack[1]), uint32(stack[2])
-	if level < LevelDebug || level > LevelError {
+	level, ptr, n := Level(int32(stack[0])), uint32(stack[1]), uint32(stack[2])
+	if !level.valid() {
 		return
 	}
 	v, ok := view(mod, ptr, n)
@@ -116,7 +117,7 @@ func (f *functions) log(ctx context.Context, mod api.Module, stack []uint64) {
 		v = v[:c.limits.MaxLogLine]
 	}
 	c.mu.Lock()
-	c.addLocked(int(level), v) // addLocked copies through cleanLine
+	c.addLocked(level, v) // addLocked copies through cleanLine
 	c.mu.Unlock()
 }
 
@@ -151,9 +152,7 @@ func (f *functions) dbQuery(ctx context.Context, mod api.Module, stack []uint64)
 	werr := c.whileWaiting(ctx, func() {
 		resp, err = c.db.Query(ctx, req, legacydb.Limits{MaxRows: c.limits.MaxRows, MaxBytes: c.limits.MaxResponse})
 	})
-	if werr != nil || ctx.Err() != nil {
-		panic(&DeadlineError{Func: "db_query", Err: cmp.Or(ctx.Err(), werr)})
-	}
+	endIfDone(ctx, "db_query", werr)
 	switch {
 	case errors.Is(err, legacydb.ErrTooLarge):
 		setResult(stack, StatusTooLarge)
@@ -207,40 +206,55 @@ func (f *functions) verifyPassword(ctx context.Context, mod api.Module, stack []
 	hash := append([]byte(nil), hashView...)
 	pw := append([]byte(nil), pwView...)
 
+	// Refuse up front what the caps, or the call's remaining time, cannot
+	// fit: bcrypt, scrypt and argon2 cannot be stopped once they run.
+	cost, err := legacyhash.Estimate(hash, pw)
+	if err == nil {
+		if deadline, ok := ctx.Deadline(); ok && cost.Time > time.Until(deadline) {
+			c.Log(LevelWarn, fmt.Sprintf("verify_password: the hash would take about %v, more than the %v left of the call", cost.Time.Round(time.Millisecond), time.Until(deadline).Round(time.Millisecond)))
+			err = legacyhash.ErrTooExpensive
+		} else if !f.hashes.pool.Fits(cost.Memory) {
+			err = legacyhash.ErrTooExpensive
+		}
+	}
+	if err != nil {
+		if errors.Is(err, legacyhash.ErrTooExpensive) {
+			setResult(stack, StatusTooLarge)
+		} else {
+			setResult(stack, StatusUnknownHash)
+		}
+		return
+	}
+
 	type result struct {
 		ok  bool
 		err error
 	}
 	var r result
-	var failed error
+	var overload error
 	werr := c.whileWaiting(ctx, func() {
-		release := func() {}
-		if f.acquire != nil {
-			rel, err := f.acquire(ctx)
-			if err != nil {
-				failed = cmp.Or(ctx.Err(), err)
-				return
+		release, err := f.hashes.acquire(ctx, c.tenant, cost)
+		if err != nil {
+			if ctx.Err() == nil {
+				overload = err
 			}
-			release = rel
+			return
 		}
 		done := make(chan result, 1)
 		go func() {
-			// The hash keeps its slot until it finishes, even when the call
-			// has already ended, so the global bound on concurrent hashes
-			// holds.
+			// The hash keeps its slot and memory until it really ends, even
+			// after its call has: the pool's bounds hold. The schemes that
+			// can be stopped stop with the call.
 			defer release()
-			ok, err := legacyhash.Verify(hash, pw)
+			ok, err := legacyhash.VerifyContext(ctx, hash, pw)
 			done <- result{ok, err}
 		}()
 		select {
 		case r = <-done:
 		case <-ctx.Done():
-			failed = ctx.Err()
 		}
 	})
-	if failed = cmp.Or(failed, werr); failed != nil {
-		panic(&DeadlineError{Func: "verify_password", Err: failed})
-	}
+	endIfDone(ctx, "verify_password", cmp.Or(overload, werr))
 	switch {
 	case errors.Is(r.err, legacyhash.ErrTooExpensive):
 		setResult(stack, StatusTooLarge)

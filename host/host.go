@@ -37,11 +37,14 @@ type Database interface {
 
 // Config configures the host modules.
 type Config struct {
-	// Acquire, when set, is called before each password verification to take a
-	// hashing slot; the returned release is called when the hash is done. It
-	// lets the server bound concurrent hashes globally. An error (the context
-	// ended) fails the call as a deadline.
-	Acquire func(ctx context.Context) (release func(), err error)
+	// LegacyHashes bounds the verify_password hashes running at once, in a
+	// pool of their own (not the server's hashing of local passwords);
+	// default GOMAXPROCS. One tenant may hold half of them (at least one).
+	LegacyHashes int
+	// LegacyHashMemory bounds the working memory (argon2, scrypt) of those
+	// hashes together; default twice legacyhash.MaxMemory. One tenant may
+	// hold half of it.
+	LegacyHashMemory int64
 }
 
 // Instantiate instantiates, on r, the host modules a guest may import: the
@@ -50,7 +53,7 @@ type Config struct {
 // Binding.ModuleConfig. The host functions find their call's state with
 // CallFrom on the context the guest export was called with.
 func Instantiate(ctx context.Context, r wazero.Runtime, cfg Config) error {
-	f := &functions{acquire: cfg.Acquire}
+	f := &functions{hashes: newHashPool(cfg)}
 	i32 := api.ValueTypeI32
 	b := r.NewHostModuleBuilder(ModuleName)
 	for _, d := range []struct {
@@ -104,6 +107,10 @@ func (e *AbortError) Error() string { return "abort: " + e.Message }
 type DeadlineError struct {
 	Func string // the host function that was interrupted
 	Err  error  // context.DeadlineExceeded or context.Canceled
+	// Overload is true when the time ran out while the call waited for the
+	// host — its execution slot back, or a slot of the legacy hash pool —
+	// rather than in its own work (its sleep, its database, its hash).
+	Overload bool
 }
 
 func (e *DeadlineError) Error() string {

@@ -63,7 +63,8 @@ func (w streamWriter) Write(p []byte) (int, error) {
 
 // nanosleep sleeps ns nanoseconds, or until the bound call's context ends; then
 // it ends the guest with a DeadlineError, so a guest cannot sleep past its
-// deadline (fuel does not count time spent asleep).
+// deadline (fuel does not count time spent asleep). A sleeping guest gives
+// its execution slot to other calls meanwhile.
 func (b *Binding) nanosleep(ns int64) {
 	cur := b.cur.Load()
 	if cur == nil {
@@ -80,9 +81,11 @@ func (b *Binding) nanosleep(ns int64) {
 	}
 	t := time.NewTimer(time.Duration(ns))
 	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-cur.ctx.Done():
-		panic(&DeadlineError{Func: "poll_oneoff", Err: cur.ctx.Err()})
-	}
+	werr := cur.call.whileWaiting(cur.ctx, func() {
+		select {
+		case <-t.C:
+		case <-cur.ctx.Done():
+		}
+	})
+	endIfDone(cur.ctx, "poll_oneoff", werr)
 }

@@ -2,7 +2,8 @@ package runtime
 
 import (
 	"context"
-	"sync"
+
+	"github.com/wasmauth/wasmauth/internal/fairshare"
 )
 
 // admission bounds the guest calls executing at once, engine-wide and per
@@ -13,98 +14,65 @@ import (
 // tenant's login — for seconds. Admission keeps the executing calls at most
 // Config.MaxRunning (GOMAXPROCS by default) and one tenant's at most
 // Config.MaxRunningPerTenant (half of that by default), so one tenant never
-// takes every P; waiting calls are admitted first come, first served among
-// those whose tenant is under its share.
+// takes every P. A guest waiting in a host call (its database, a password
+// hash, a sleep) gives its slot back meanwhile (host.Call.SetYield).
+//
+// Waiting calls queue first come, first served per tenant; across tenants
+// the tenant that has executed least recently goes first (fairshare), so a
+// light tenant's call waits for the next slot to free, however many busy
+// tenants have calls queued.
 type admission struct {
-	mu        sync.Mutex
-	total     int // slots; 0 disables admission
-	perTenant int
-	running   int
-	byTenant  map[string]int
-	waiting   []*admissionWaiter // in arrival order
-}
-
-type admissionWaiter struct {
-	tenant  string
-	ready   chan struct{} // closed when granted
-	granted bool
+	pool *fairshare.Pool
 }
 
 func newAdmission(total, perTenant int) *admission {
-	return &admission{total: total, perTenant: perTenant, byTenant: map[string]int{}}
+	return &admission{pool: fairshare.New(fairshare.Config{Slots: total, PerTenant: perTenant})}
 }
 
-// acquire waits for a slot for tenant within ctx and returns its release.
+// acquire waits for a slot for tenant within ctx and returns its release,
+// which may be called more than once.
 func (a *admission) acquire(ctx context.Context, tenant string) (release func(), err error) {
-	if a.total <= 0 {
-		return func() {}, nil
+	return a.pool.Acquire(ctx, tenant, 0)
+}
+
+// slot is a call's execution slot. The guest's goroutine gives it back
+// with Release while the guest waits in a host call and takes it back with
+// Reacquire before the guest resumes; Call releases it for good at the end.
+type slot struct {
+	a       *admission
+	tenant  string
+	release func() // nil while the slot is not held
+}
+
+// take waits for a slot for tenant within ctx.
+func (a *admission) take(ctx context.Context, tenant string) (*slot, error) {
+	s := &slot{a: a, tenant: tenant}
+	if err := s.Reacquire(ctx); err != nil {
+		return nil, err
 	}
-	a.mu.Lock()
-	if a.running < a.total && a.byTenant[tenant] < a.perTenant {
-		a.grantLocked(tenant)
-		a.mu.Unlock()
-		return a.releaser(tenant), nil
-	}
-	w := &admissionWaiter{tenant: tenant, ready: make(chan struct{})}
-	a.waiting = append(a.waiting, w)
-	a.mu.Unlock()
-	select {
-	case <-w.ready:
-		return a.releaser(tenant), nil
-	case <-ctx.Done():
-		a.mu.Lock()
-		if w.granted {
-			a.mu.Unlock()
-			a.releaser(tenant)()
-			return nil, ctx.Err()
-		}
-		for i, x := range a.waiting {
-			if x == w {
-				a.waiting = append(a.waiting[:i], a.waiting[i+1:]...)
-				break
-			}
-		}
-		a.mu.Unlock()
-		return nil, ctx.Err()
+	return s, nil
+}
+
+// Release gives the slot back. Releasing a slot not held does nothing.
+func (s *slot) Release() {
+	if s.release != nil {
+		s.release()
+		s.release = nil
 	}
 }
 
-func (a *admission) grantLocked(tenant string) {
-	a.running++
-	a.byTenant[tenant]++
-}
-
-// releaser returns the release of one slot of tenant; calling it twice is a
-// no-op.
-func (a *admission) releaser(tenant string) func() {
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			a.mu.Lock()
-			defer a.mu.Unlock()
-			a.running--
-			if a.byTenant[tenant]--; a.byTenant[tenant] <= 0 {
-				delete(a.byTenant, tenant)
-			}
-			// Admit the earliest waiters whose tenant is under its share.
-			for i := 0; i < len(a.waiting) && a.running < a.total; {
-				w := a.waiting[i]
-				if a.byTenant[w.tenant] >= a.perTenant {
-					i++
-					continue
-				}
-				a.waiting = append(a.waiting[:i], a.waiting[i+1:]...)
-				a.grantLocked(w.tenant)
-				w.granted = true
-				close(w.ready)
-			}
-		})
+// Reacquire waits for the slot within ctx, after Release. When ctx ends
+// first it returns ctx's error, and the slot stays released.
+func (s *slot) Reacquire(ctx context.Context) error {
+	r, err := s.a.acquire(ctx, s.tenant)
+	if err != nil {
+		return err
 	}
+	s.release = r
+	return nil
 }
 
 // stats returns the calls executing and waiting.
 func (a *admission) stats() (running, waiting int) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.running, len(a.waiting)
+	return a.pool.Stats()
 }

@@ -55,3 +55,37 @@ func TestAdmission(t *testing.T) {
 		}
 	}
 }
+
+// TestSlotReleaseReacquire covers a call's slot as a guest waiting in a host
+// call uses it: released, lent to another call, taken back.
+func TestSlotReleaseReacquire(t *testing.T) {
+	ctx := context.Background()
+	a := newAdmission(1, 1)
+	s, err := a.take(ctx, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Release()
+	other, err := a.take(ctx, "b")
+	if err != nil {
+		t.Fatalf("the released slot was not lent: %v", err)
+	}
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	if err := s.Reacquire(short); err == nil {
+		t.Fatal("took the slot back while another call held it")
+	}
+	s.Release() // not held after a failed Reacquire: a no-op
+	if running, _ := a.stats(); running != 1 {
+		t.Fatalf("running %d, want 1 (the other call)", running)
+	}
+	other.Release()
+	if err := s.Reacquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Release()
+	s.Release() // twice is a no-op
+	if running, waiting := a.stats(); running != 0 || waiting != 0 {
+		t.Fatalf("running %d, waiting %d after every release", running, waiting)
+	}
+}

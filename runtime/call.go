@@ -90,84 +90,50 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 		return res, err
 	}
 
-	admitted, err := e.admit.acquire(ctx, req.Tenant)
+	admitted, err := e.admitted(ctx, req.Tenant, hc)
 	if err != nil {
 		e.release(inst, true)
-		return res, callErrorf(KindDeadline, "no execution slot within the deadline (the server runs other calls)")
+		return res, overloadf("no execution slot within the deadline (the server runs other calls)")
 	}
-	// While the guest waits on its database or a hash it needs no CPU: the
-	// slot goes to other calls and is taken back before the guest resumes.
-	hc.SetYield(func() func(context.Context) error {
-		admitted()
-		return func(ctx context.Context) error {
-			r, err := e.admit.acquire(ctx, req.Tenant)
-			if err != nil {
-				admitted = func() {}
-				return err
-			}
-			admitted = r
-			return nil
-		}
-	})
 	unbind := inst.binding.Bind(ctx, hc)
 	inst.memLimit.bytes.Store(lim.Memory)
 	inst.memLimit.refused.Store(false)
 	used, err := inst.run(host.WithCall(ctx, hc), inst.ops[req.Op], lim.Fuel)
 	unbind()
-	admitted()
+	admitted.Release()
 	res.FuelUsed = used
 
-	keep := false
-	switch {
-	case err != nil && !isExit0(err):
-		err = e.translate(ctx, err, inst.remaining(), req.Op)
-	case err == nil && int32(inst.stack[0]) != 0:
-		err = callErrorf(KindScriptFailed, "%s returned %d", req.Op, int32(inst.stack[0]))
-		keep = true
-	default: // returned 0, or exited with code 0 (the instance is closed then)
-		keep = err == nil
-		err = e.answer(res, hc, req.Op)
-		keep = keep && err == nil
+	end := ending{
+		op:         req.Op,
+		exited:     isExit0(err),
+		ret:        int32(inst.stack[0]),
+		memRefused: inst.memLimit.refused.Load(),
+		memSize:    int64(inst.mem.Size()),
+		memLimit:   lim.Memory,
 	}
-	if inst.memLimit.refused.Load() {
-		// memory.grow past the limit failed (the guest saw -1): the call
-		// fails for that, whatever the guest did next, unless it ran out
-		// of time or fuel.
-		keep = false
-		if k := ErrorKind(err); k != KindDeadline && k != KindOutOfFuel {
-			what := "the module then answered"
-			if err != nil {
-				what = "then " + err.Error()
-			}
-			err = callErrorf(KindLimit, "memory limit of %d MiB reached: memory.grow was refused, %s", lim.Memory>>20, what)
-		}
+	if err != nil && !end.exited {
+		end.failed = e.translate(ctx, err, inst.remaining(), req.Op)
 	}
-	if size := int64(inst.mem.Size()); size > lim.Memory {
-		keep = false
-		if err == nil {
-			err = callErrorf(KindLimit, "memory grew to %d MiB, above the limit of %d MiB", size>>20, lim.Memory>>20)
-		}
-	}
-	e.release(inst, keep)
-	if err != nil {
-		res.Answer = nil
-	}
-	return res, err
+	end.output, end.outputSet = hc.Output()
+	o := end.decide()
+	e.release(inst, o.keep)
+	res.Output, res.Answer = o.output, o.answer
+	return res, o.err
 }
 
-// answer checks the output of a call that returned 0.
-func (e *Engine) answer(res *Result, hc *host.Call, op string) error {
-	out, ok := hc.Output()
-	if !ok {
-		return callErrorf(KindBadOutput, "%s returned 0 without calling output_set", op)
-	}
-	res.Output = out
-	ans, err := ParseAnswer(out)
+// admitted takes an execution slot for a call of tenant and lets hc lend it
+// to other calls while the guest waits on its database, a hash or a sleep.
+func (e *Engine) admitted(ctx context.Context, tenant string, hc *host.Call) (*slot, error) {
+	s, err := e.admit.take(ctx, tenant)
 	if err != nil {
-		return callErrorf(KindBadOutput, "%v", err)
+		return nil, err
 	}
-	res.Answer = ans
-	return nil
+	hc.SetTenant(tenant)
+	hc.SetYield(func() func(context.Context) error {
+		s.Release()
+		return s.Reacquire
+	})
+	return s, nil
 }
 
 func isExit0(err error) bool {
@@ -187,6 +153,8 @@ func (e *Engine) translate(ctx context.Context, err error, remaining int64, what
 	var dl *host.DeadlineError
 	var dr *drainedError
 	switch {
+	case errors.As(err, &dl) && dl.Overload:
+		return overloadf("%s: the call ran out of time waiting for the server in %s", what, dl.Func)
 	case errors.As(err, &dl):
 		return callErrorf(KindDeadline, "%s: the call ran out of time in %s", what, dl.Func)
 	case errors.As(err, &dr):

@@ -11,7 +11,7 @@ import (
 func TestCodeCostOfExamples(t *testing.T) {
 	for _, lang := range examples.Languages() {
 		t.Run(lang, func(t *testing.T) {
-			_, cost, err := precheckCost(examples.Legacy()[lang])
+			_, cost, err := precheck(examples.Legacy()[lang])
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -171,9 +171,11 @@ type Config struct {
 	CompileConcurrency int
 
 	// MaxRunning bounds the guest calls executing at once in the engine
-	// (waiting for an instance or a database does not count; a host call
-	// does); default GOMAXPROCS, negative for no bound. MaxRunningPerTenant
-	// bounds one tenant's; default half of MaxRunning, at least 1. Compiled
+	// (waiting for an instance, or in a host call that waits — db_query,
+	// verify_password, a sleep — does not count); default GOMAXPROCS,
+	// negative for no bound. MaxRunningPerTenant bounds one tenant's;
+	// default half of MaxRunning, at least 1. Waiting calls are admitted
+	// fairly between tenants (see admission). Compiled
 	// wasm code holds its thread until the call returns (the Go scheduler
 	// cannot preempt it), so without these bounds one tenant spinning on as
 	// many calls as there are Ps would stall the whole process.
@@ -185,9 +187,10 @@ type Config struct {
 	// idle). Without a Loader such calls fail.
 	Loader func(ctx context.Context, tenant string, version int) ([]byte, error)
 
-	// AcquireHash, when set, takes a slot before each verify_password hash
-	// and returns its release; the server bounds concurrent hashes with it.
-	AcquireHash func(ctx context.Context) (release func(), err error)
+	// LegacyHashes and LegacyHashMemory bound verify_password's hashes, in
+	// a pool of their own shared fairly between tenants (host.Config).
+	LegacyHashes     int
+	LegacyHashMemory int64
 
 	// Logger receives the engine's own events (instances evicted, slow
 	// compiles). Default slog.Default().

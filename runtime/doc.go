@@ -18,7 +18,8 @@
 // Compile checks, in order: the size (ErrModuleTooLarge), the magic and
 // version, the module's structure against bounds that keep decoders from
 // allocating for counts the bytes cannot back (hostile modules of a few bytes
-// can otherwise claim 2^32 imports or locals), fuel instrumentation, wazero
+// can otherwise claim 2^32 imports or locals) and its estimated compile cost,
+// both read with internal/wasmbin, fuel instrumentation, wazero
 // compilation under CoreFeaturesV2 within Config.CompileTimeout, the exports
 // (memory, login and get_user as () -> i32, an optional _initialize as
 // () -> (); a module exporting only _start is a command and refused), and
@@ -58,8 +59,8 @@
 //
 // Why fuel and not WithCloseOnContextDone. wazero can check the context on
 // every function call and loop back-edge, which bounds wall time but slows
-// tight loops many times over (27x on the loop measured in the issue) and
-// every guest pays it. Fuel (package runtime/fuel) instead adds a counter
+// tight loops many times over (measured in package runtime/fuel's
+// documentation) and every guest pays it. Fuel (package runtime/fuel) instead adds a counter
 // decremented once per straight-line block: deterministic, cheap, and it
 // bounds the CPU of wasm code, which is all that code can spend. Time spent
 // outside wasm is spent in host functions, and each one that can block

@@ -102,7 +102,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		rc = rc.WithCompilationCache(c)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	if err := host.Instantiate(ctx, rt, host.Config{Acquire: cfg.AcquireHash}); err != nil {
+	if err := host.Instantiate(ctx, rt, host.Config{LegacyHashes: cfg.LegacyHashes, LegacyHashMemory: cfg.LegacyHashMemory}); err != nil {
 		_ = rt.Close(ctx)
 		return nil, err
 	}
@@ -244,7 +244,7 @@ func (e *Engine) runFlight(sha string, wasm []byte, f *flight) {
 
 // build checks, meters, compiles and validates one module.
 func (e *Engine) build(sha string, wasm []byte) (*compiled, error) {
-	checked, err := precheck(wasm)
+	checked, _, err := precheck(wasm)
 	if err != nil {
 		return nil, &ModuleError{Reason: err.Error()}
 	}

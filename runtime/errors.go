@@ -44,12 +44,31 @@ const (
 type CallError struct {
 	Kind    string
 	Message string
+	// Overload is set on a KindDeadline failure whose time ran out while
+	// the call waited for the server — an execution slot, a free instance,
+	// a legacy hash slot — rather than in the module's own work: not the
+	// module's fault.
+	Overload bool
 }
 
 func (e *CallError) Error() string { return e.Kind + ": " + e.Message }
 
 func callErrorf(kind, format string, args ...any) *CallError {
 	return &CallError{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// overloadf returns a KindDeadline CallError caused by waiting for the server.
+func overloadf(format string, args ...any) *CallError {
+	e := callErrorf(KindDeadline, format, args...)
+	e.Overload = true
+	return e
+}
+
+// IsOverload reports whether err is a deadline caused by waiting for the
+// server rather than by the module (CallError.Overload).
+func IsOverload(err error) bool {
+	var ce *CallError
+	return errors.As(err, &ce) && ce.Overload
 }
 
 // ErrorKind returns the Kind of err when it is a *CallError, else "".

@@ -110,7 +110,7 @@ func (e *Engine) acquire(ctx context.Context, tenant string, c *compiled, lim Li
 			t.waiters--
 			e.dropIfEmptyLocked(t)
 			e.mu.Unlock()
-			return nil, nil, callErrorf(KindDeadline, "no free instance within the deadline (%d in use)", lim.Instances)
+			return nil, nil, overloadf("no free instance within the deadline (%d in use)", lim.Instances)
 		}
 		e.mu.Lock()
 		t.waiters--
@@ -192,14 +192,14 @@ func (e *Engine) newInstance(ctx context.Context, t *tenantPool, c *compiled, li
 		return nil, nil, callErrorf(KindLimit, "the module starts with %d MiB of memory, above the limit of %d MiB",
 			int64(c.minPages)*wasmPage>>20, lim.Memory>>20)
 	}
-	admitted, err := e.admit.acquire(ctx, t.name)
+	initCall := host.NewCall(nil, nil, hostLimits(lim))
+	admitted, err := e.admitted(ctx, t.name, initCall)
 	if err != nil {
-		return nil, nil, callErrorf(KindDeadline, "no execution slot for a new instance within the deadline (the server runs other calls)")
+		return nil, nil, overloadf("no execution slot for a new instance within the deadline (the server runs other calls)")
 	}
-	defer admitted()
+	defer admitted.Release()
 	inst := &instance{c: c, tenant: t, binding: &host.Binding{}, stack: make([]uint64, 1), memLimit: &memoryLimit{}}
 	inst.memLimit.bytes.Store(lim.Memory)
-	initCall := host.NewCall(nil, nil, hostLimits(lim))
 	ictx := host.WithCall(ctx, initCall)
 	unbind := inst.binding.Bind(ctx, initCall)
 	defer func() {

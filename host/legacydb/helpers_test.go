@@ -49,10 +49,15 @@ func envOr(name, def string) string {
 	return def
 }
 
-// unavailable skips the test, or fails it when CI=true.
+// unavailable skips the test, or fails it when CI=true. env, when not
+// empty, names the variable that points the test elsewhere.
 func unavailable(t testing.TB, what, env string, err error) {
 	t.Helper()
-	msg := what + " is not reachable (" + err.Error() + "); start it or set " + env + " to run this test"
+	msg := what + " is not reachable (" + err.Error() + "); start it"
+	if env != "" {
+		msg += " or set " + env
+	}
+	msg += " to run this test"
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}

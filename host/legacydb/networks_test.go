@@ -234,7 +234,9 @@ func TestNetworksReconnect(t *testing.T) {
 }
 
 // TestUnixSockets checks the sockets the refusal tests use are real: the database
-// answers there, to a client without the guard.
+// answers there, to a client without the guard. Without CI=true a missing
+// database skips it; in CI it fails, so the refusal tests cannot pass
+// against sockets that do not exist.
 func TestUnixSockets(t *testing.T) {
 	for _, tt := range []struct{ driver, sqlDriver, dsn string }{
 		{"postgres", "pgx", postgresSocketDSN},
@@ -249,7 +251,7 @@ func TestUnixSockets(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			if err := db.PingContext(ctx); err != nil {
-				t.Skipf("no %s Unix socket to compare with: %v", tt.driver, err)
+				unavailable(t, tt.driver+" on its Unix socket ("+MaskDSN(tt.driver, tt.dsn)+")", "", err)
 			}
 		})
 	}

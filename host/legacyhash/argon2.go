@@ -3,6 +3,7 @@ package legacyhash
 import (
 	"bytes"
 	"crypto/subtle"
+	"math"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -18,7 +19,7 @@ type argon2Hash struct {
 
 // parseArgon2 reads PHC strings of argon2id and argon2i, version 19 (0x13):
 // "$argon2id$v=19$m=65536,t=3,p=4$" + salt + "$" + checksum, both in base64
-// without padding, and checks them against the caps. Version 16 (no "v="
+// without padding, and checks their cost against the caps. Version 16 (no "v="
 // field, or "v=16") is not supported: golang.org/x/crypto/argon2 implements
 // only version 19.
 func parseArgon2(l *limits, hash []byte) (*argon2Hash, error) {
@@ -52,8 +53,12 @@ func parseArgon2(l *limits, hash []byte) (*argon2Hash, error) {
 	if err != nil || len(h.sum) < minDigestLen {
 		return nil, ErrUnknownFormat
 	}
-	if h.memory > l.argon2MemoryKiB || h.time > l.argon2Time || h.threads > l.argon2Threads {
+	if h.threads > l.argon2Threads {
 		return nil, ErrTooExpensive
+	}
+	c := Cost{Time: nsCost(mulCapped(h.memory, h.time), nsArgon2KiB), Memory: int64(min(mulCapped(h.memory, 1024), math.MaxInt64))}
+	if err := l.admit(c); err != nil {
+		return nil, err
 	}
 	return &h, nil
 }

@@ -34,8 +34,11 @@ func verifyBcrypt(l *limits, hash, password []byte) (bool, error) {
 			return false, ErrUnknownFormat
 		}
 	}
-	if cost > uint64(l.bcryptCost) {
+	if cost > 62 {
 		return false, ErrTooExpensive
+	}
+	if err := l.admit(Cost{Time: nsCost(1<<cost, nsBcryptRound)}); err != nil {
+		return false, err
 	}
 	if hasNUL(password) {
 		return false, nil

@@ -23,24 +23,59 @@
 // formats must be at least 16 bytes: a truncated checksum would let random
 // passwords match.
 //
-// Every parameter that drives the work is read and checked against a cap
-// before any hashing; a hash over a cap gives ErrTooExpensive:
+// Every parameter that drives the work is read, and the cost of the
+// verification estimated from it (Estimate), before any hashing. A hash is
+// refused with ErrTooExpensive when its estimated CPU time exceeds MaxTime
+// (1.5 s of one core) or its working memory MaxMemory (256 MiB, plus 1 MiB
+// for scrypt's lanes), or argon2's parallelism exceeds 64. 1.5 s is under
+// a third of a call's default deadline (5 s): a verification at the cap
+// still ends in time on a machine twice as busy, beside the module's
+// database query. The host (verify_password) also refuses a hash whose
+// estimate exceeds the time left of its call.
 //
-//	bcrypt        cost ≤ 16
-//	argon2        m ≤ 1 GiB (1048576 KiB), t ≤ 10, p ≤ 64 (the work does not grow with p)
-//	scrypt        N ≤ 2^20, 128·N·r + 128·r·p ≤ 1 GiB + 1 MiB, N·r·p ≤ 2^23
-//	PBKDF2        iterations × output blocks ≤ 10,000,000
-//	SHA-crypt     rounds ≤ 10,000,000 (the specification allows 999,999,999)
-//	phpass        iterations ≤ 2^24 (the format allows 2^30)
-//	md5-crypt, SHA-crypt, phpass
-//	              password bytes hashed ≤ 2^30: their work grows with rounds ×
-//	              password length (SHA-crypt's also with its square), so a long
-//	              password with many rounds is refused too
+// The estimate multiplies the work a hash's parameters ask for by unit
+// costs measured with BenchmarkUnitCost (go test -bench UnitCost -benchtime
+// 3x) on the development machine, an Intel Xeon with 2 vCPUs and SHA-NI,
+// idle, Go 1.26:
 //
-// The caps bound one verification; concurrent ones add up (four argon2
-// hashes at the memory cap need 4 GiB). Memory reports what a hash will
-// take, so that the caller can bound the total, for example with a weighted
-// semaphore. Verify cannot be interrupted once it hashes.
+//	bcrypt          55 µs per 2^cost        (cost 10: 55 ms, cost 12: 227 ms)
+//	argon2          0.85 ms per MiB per pass (m=64 MiB t=2 p=1: 109 ms)
+//	scrypt          330 ns per unit of N·r·p (ln=17 r=8 p=1: 342 ms)
+//	PBKDF2          180, 160, 490 ns per iteration and output block of
+//	                HMAC-SHA1, -SHA256, -SHA512 (Django, 600,000: 94 ms)
+//	md5, SHA-256, SHA-512 blocks in md5-crypt, phpass and SHA-crypt:
+//	                85, 61, 205 ns (sha512-crypt 656,000 rounds: 261 ms)
+//
+// What the caps allow, derived from these costs (for the crypt(3)-style
+// schemes the work grows with the password's length, so longer passwords
+// lower the rounds allowed):
+//
+//	bcrypt        cost ≤ 14 (0.9 s; 15 would take 1.8 s)
+//	argon2        m ≤ 256 MiB, m·t ≤ about 1.68 GiB·passes (m = 256 MiB: t ≤ 6;
+//	              m = 64 MiB: t ≤ 26); m = 1 GiB is refused whatever t
+//	scrypt        128·N·r ≤ 256 MiB (N = 2^18 with r = 8), N·r·p ≤ about 4.5 million
+//	PBKDF2        iterations × output blocks ≤ 8.3 million (SHA-1), 9.3 million
+//	              (SHA-256), 3 million (SHA-512)
+//	SHA-crypt     about 12 million rounds of sha256-crypt, 3.6 million of
+//	              sha512-crypt (a 20-byte password and a 16-byte salt)
+//	phpass        2^24 iterations for passwords under 40 bytes (1.4 s), 2^23 above
+//	md5-crypt     fixed 1000 rounds: refused only for passwords of megabytes
+//
+// Framework defaults are well inside (TestFrameworkDefaultsFit): Django
+// 5.2's PBKDF2-SHA256 with 1,000,000 iterations (0.16 s), Django's
+// Argon2PasswordHasher m = 100 MiB t = 2 p = 8 (0.17 s of CPU), PHP's
+// PASSWORD_ARGON2ID m = 64 MiB t = 4 p = 1 (0.22 s), bcrypt cost 12 and 13
+// (0.23 and 0.45 s), passlib's scrypt ln = 16 and sha512-crypt with 656,000
+// rounds, Keycloak's PBKDF2-SHA512 with 210,000 iterations, WordPress's
+// phpass 2^13.
+//
+// The caps bound one verification; concurrent ones add up. Memory and
+// Estimate report what a hash will take, so that the caller can bound the
+// total (the host runs them in a pool bounded in number and memory).
+// Verify cannot be interrupted once it hashes; VerifyContext stops PBKDF2,
+// SHA-crypt, md5-crypt and phpass when its context ends, while bcrypt,
+// scrypt and argon2 (golang.org/x/crypto) cannot be stopped: the caps, and
+// the host's refusal of what cannot finish in time, bound them.
 //
 // Hashes longer than MaxHashLen, malformed or truncated strings, bad base64
 // and parameters outside a format's range give ErrUnknownFormat. Verify never

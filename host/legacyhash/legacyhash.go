@@ -2,7 +2,9 @@ package legacyhash
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"time"
 )
 
 // ErrUnknownFormat is returned by Verify for a hash it cannot parse: an
@@ -11,87 +13,37 @@ import (
 // version 16).
 var ErrUnknownFormat = errors.New("legacyhash: unknown hash format")
 
-// ErrTooExpensive is returned by Verify, before any hashing, when the
-// parameters read from a hash (together with the password length, for the
-// crypt(3)-style schemes whose work grows with it) exceed the caps listed in
-// the package documentation.
+// ErrTooExpensive is returned by Verify, before any hashing, when the cost
+// estimated from a hash's parameters (together with the password length,
+// for the crypt(3)-style schemes whose work grows with it) exceeds MaxTime
+// or MaxMemory, or argon2's parallelism exceeds MaxArgon2Threads.
 var ErrTooExpensive = errors.New("legacyhash: hash parameters exceed the cost caps")
 
 // MaxHashLen is the longest hash string Verify parses; longer input is
 // reported as ErrUnknownFormat without being looked at.
 const MaxHashLen = 1024
 
-// The caps applied to the parameters of a hash before any work is done.
-const (
-	// MaxBcryptCost is the highest bcrypt cost (log2 of the rounds) verified.
-	MaxBcryptCost = 16
-	// MaxArgon2MemoryKiB is the most argon2 memory verified: 1 GiB.
-	MaxArgon2MemoryKiB = 1 << 20
-	// MaxArgon2Time is the most argon2 passes (t) verified.
-	MaxArgon2Time = 10
-	// MaxArgon2Threads is the highest argon2 parallelism (p) verified. The
-	// work does not grow with p (memory and passes bound it); p only sets how
-	// many goroutines share it.
-	MaxArgon2Threads = 64
-	// MaxScryptN is the highest scrypt cost parameter N verified.
-	MaxScryptN = 1 << 20
-	// MaxScryptMemory is the most memory, in bytes, scrypt may use
-	// (128·N·r plus 128·r·p).
-	MaxScryptMemory = 1<<30 + 1<<20
-	// MaxScryptWork bounds N·r·p, the number of 128-byte blocks scrypt mixes
-	// (twice over) across its p lanes.
-	MaxScryptWork = 1 << 23
-	// MaxPBKDF2Iterations is the most PBKDF2 iterations verified, counted
-	// per block of output: iterations × ceil(key length / digest size).
-	MaxPBKDF2Iterations = 10_000_000
-	// MaxSHACryptRounds is the most SHA-crypt rounds verified. The
-	// specification allows up to 999,999,999; ten million rounds of
-	// SHA-512-crypt already take seconds.
-	MaxSHACryptRounds = 10_000_000
-	// MaxPHPassCount is the most phpass iterations verified (2^24; the
-	// format allows up to 2^30).
-	MaxPHPassCount = 1 << 24
-	// MaxPasswordWork bounds the password bytes that md5-crypt, SHA-crypt
-	// and phpass feed to their hash, which grows with rounds × password
-	// length (and, for SHA-crypt, with the square of the password length).
-	MaxPasswordWork = 1 << 30
-)
-
 // minDigestLen is the shortest checksum accepted by the PHC and PBKDF2
 // formats: a truncated checksum would let random passwords match.
 const minDigestLen = 16
 
-// limits holds the caps Verify applies. The package uses defaultLimits; the
-// fuzz target uses smaller ones.
+// limits holds the caps Verify applies, and how a verification runs. The
+// package uses copies of defaultLimits; the fuzz target uses smaller caps.
 type limits struct {
-	bcryptCost      int
-	argon2MemoryKiB uint64
-	argon2Time      uint64
-	argon2Threads   uint64
-	scryptN         uint64
-	scryptMemory    uint64
-	scryptWork      uint64
-	pbkdf2Iter      uint64
-	shaCryptRounds  uint64
-	phpassCount     uint64
-	passwordWork    uint64
+	maxTime       time.Duration
+	maxMemory     int64
+	argon2Threads uint64
+	ctx           context.Context // checked by the interruptible loops; nil for none
+	plan          *Cost           // set by Estimate: stop at the cost check and record it
 }
 
 // defaultLimits are the caps of Verify. Nothing writes to them after
 // initialisation; they are a variable only so that Verify can pass their
 // address without allocating.
 var defaultLimits = limits{
-	bcryptCost:      MaxBcryptCost,
-	argon2MemoryKiB: MaxArgon2MemoryKiB,
-	argon2Time:      MaxArgon2Time,
-	argon2Threads:   MaxArgon2Threads,
-	scryptN:         MaxScryptN,
-	scryptMemory:    MaxScryptMemory,
-	scryptWork:      MaxScryptWork,
-	pbkdf2Iter:      MaxPBKDF2Iterations,
-	shaCryptRounds:  MaxSHACryptRounds,
-	phpassCount:     MaxPHPassCount,
-	passwordWork:    MaxPasswordWork,
+	maxTime:       MaxTime,
+	maxMemory:     MaxMemory,
+	argon2Threads: MaxArgon2Threads,
 }
 
 // scheme is one supported hash format, recognised by its prefix.
@@ -177,21 +129,6 @@ func Format(hash []byte) string {
 // caps). It lets a caller bound the memory of concurrent verifications,
 // for example with a weighted semaphore.
 func Memory(hash []byte) int64 {
-	if len(hash) > MaxHashLen {
-		return 0
-	}
-	if bytes.HasPrefix(hash, []byte("argon2$argon2")) {
-		hash = hash[len("argon2"):]
-	}
-	switch {
-	case bytes.HasPrefix(hash, []byte("$argon2")):
-		if h, err := parseArgon2(&defaultLimits, hash); err == nil {
-			return int64(h.memory) * 1024
-		}
-	case bytes.HasPrefix(hash, []byte("$scrypt$")):
-		if h, err := parseScrypt(&defaultLimits, hash); err == nil {
-			return int64(h.memory())
-		}
-	}
-	return 0
+	c, _ := Estimate(hash, nil)
+	return c.Memory
 }

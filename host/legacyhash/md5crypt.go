@@ -33,18 +33,24 @@ func verifyMD5Crypt(l *limits, hash, password []byte) (bool, error) {
 			return false, ErrUnknownFormat
 		}
 	}
-	if mulCapped(2*md5CryptRounds+3, uint64(len(password))) > l.passwordWork {
-		return false, ErrTooExpensive
+	pw := uint64(len(password))
+	perRound := mdBlocks(md5.Size+uint64(len(salt))+2*pw, md5.BlockSize)
+	if err := l.admit(Cost{Time: nsCost(mulCapped(md5CryptRounds, perRound)+mdBlocks(4*pw, md5.BlockSize), nsMD5Block)}); err != nil {
+		return false, err
 	}
 	if hasNUL(password) {
 		return false, nil
 	}
-	got := appendCrypt64(make([]byte, 0, md5CryptSumLen), permute(md5Crypt(password, magic, salt), md5CryptOrder))
+	sum, err := md5Crypt(l, password, magic, salt)
+	if err != nil {
+		return false, err
+	}
+	got := appendCrypt64(make([]byte, 0, md5CryptSumLen), permute(sum, md5CryptOrder))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
 // md5Crypt returns the raw md5-crypt digest.
-func md5Crypt(password, magic, salt []byte) []byte {
+func md5Crypt(l *limits, password, magic, salt []byte) ([]byte, error) {
 	alt := md5.New()
 	alt.Write(password)
 	alt.Write(salt)
@@ -65,7 +71,7 @@ func md5Crypt(password, magic, salt []byte) []byte {
 			h.Write(password[:1])
 		}
 	}
-	return cryptRounds(h, h.Sum(nil), password, salt, md5CryptRounds)
+	return cryptRounds(l, h, h.Sum(nil), password, salt, md5CryptRounds)
 }
 
 // cryptRounds is the stretching loop md5-crypt introduced and SHA-crypt
@@ -73,9 +79,13 @@ func md5Crypt(password, magic, salt []byte) []byte {
 // previous digest and p, in an order that alternates, with s added on
 // rounds not divisible by 3 and p on rounds not divisible by 7. md5-crypt
 // passes the password and the salt; SHA-crypt passes its P and S sequences.
-// It reuses h and sum's memory and returns the last digest.
-func cryptRounds(h hash.Hash, sum, p, s []byte, rounds int) []byte {
+// It reuses h and sum's memory and returns the last digest, or the error of
+// l's context when it ends first.
+func cryptRounds(l *limits, h hash.Hash, sum, p, s []byte, rounds int) ([]byte, error) {
 	for i := 0; i < rounds; i++ {
+		if err := l.stopped(i + 1); err != nil {
+			return nil, err
+		}
 		h.Reset()
 		if i&1 != 0 {
 			h.Write(p)
@@ -95,5 +105,5 @@ func cryptRounds(h hash.Hash, sum, p, s []byte, rounds int) []byte {
 		}
 		sum = h.Sum(sum[:0])
 	}
-	return sum
+	return sum, nil
 }

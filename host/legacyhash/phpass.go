@@ -30,13 +30,17 @@ func verifyPHPass(l *limits, hash, password []byte) (bool, error) {
 		}
 	}
 	count := uint64(1) << log2
-	if count > l.phpassCount || mulCapped(count, uint64(len(password)+md5.Size)) > l.passwordWork {
-		return false, ErrTooExpensive
+	perRound := mdBlocks(uint64(md5.Size+len(password)), md5.BlockSize)
+	if err := l.admit(Cost{Time: nsCost(mulCapped(count, perRound), nsMD5Block)}); err != nil {
+		return false, err
 	}
 	buf := make([]byte, md5.Size+len(password))
 	copy(buf[md5.Size:], password)
 	sum := md5.Sum(append(append([]byte{}, salt...), password...))
 	for i := uint64(0); i < count; i++ {
+		if err := l.stopped(int(i + 1)); err != nil {
+			return false, err
+		}
 		copy(buf, sum[:])
 		sum = md5.Sum(buf)
 	}

@@ -3,6 +3,7 @@ package legacyhash
 import (
 	"bytes"
 	"crypto/subtle"
+	"math"
 
 	"golang.org/x/crypto/scrypt"
 )
@@ -26,7 +27,7 @@ func (h *scryptHash) memory() uint64 {
 
 // parseScrypt reads PHC scrypt strings as passlib writes them,
 // "$scrypt$ln=16,r=8,p=1$" + salt + "$" + checksum in base64 without
-// padding, where N = 2^ln, and checks them against the caps.
+// padding, where N = 2^ln, and checks their cost against the caps.
 func parseScrypt(l *limits, hash []byte) (*scryptHash, error) {
 	f := bytes.Split(hash, []byte("$"))
 	if len(f) != 5 || len(f[0]) != 0 {
@@ -53,8 +54,9 @@ func parseScrypt(l *limits, hash []byte) (*scryptHash, error) {
 		return nil, ErrTooExpensive
 	}
 	h.n = 1 << ln
-	if h.n > l.scryptN || h.memory() > l.scryptMemory || mulCapped(mulCapped(h.n, h.r), h.p) > l.scryptWork {
-		return nil, ErrTooExpensive
+	c := Cost{Time: nsCost(mulCapped(mulCapped(h.n, h.r), h.p), nsScryptBlock), Memory: int64(min(h.memory(), math.MaxInt64))}
+	if err := l.admit(c); err != nil {
+		return nil, err
 	}
 	return &h, nil
 }

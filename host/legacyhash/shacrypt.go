@@ -6,6 +6,7 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"hash"
+	"math"
 )
 
 const (
@@ -34,9 +35,9 @@ var (
 // 5000; a value below 1000 counts as 1000, as the specification says (the
 // specification's upper clamp, 999,999,999, is far above the cap).
 func verifySHACrypt(l *limits, hash, password []byte) (bool, error) {
-	newHash, order := sha256.New, sha256CryptOrder
+	newHash, order, size, block, ns := sha256.New, sha256CryptOrder, uint64(sha256.Size), uint64(sha256.BlockSize), uint64(nsSHA256Block)
 	if hash[1] == '6' {
-		newHash, order = sha512.New, sha512CryptOrder
+		newHash, order, size, block, ns = sha512.New, sha512CryptOrder, sha512.Size, sha512.BlockSize, nsSHA512Block
 	}
 	rest := hash[3:]
 	rounds := uint64(shaCryptDefaultRounds)
@@ -61,19 +62,32 @@ func verifySHACrypt(l *limits, hash, password []byte) (bool, error) {
 			return false, ErrUnknownFormat
 		}
 	}
+	// Each round hashes the last digest, the password twice and the salt;
+	// before the rounds, P hashes the password once per byte of it.
 	pw := uint64(len(password))
-	if rounds > l.shaCryptRounds || mulCapped(pw, pw)+mulCapped(rounds, 2*pw+3) > l.passwordWork {
-		return false, ErrTooExpensive
+	perRound := mdBlocks(size+2*pw+uint64(len(salt)), block)
+	blocks := mulCapped(rounds, perRound)
+	if p := mdBlocks(mulCapped(pw, pw), block); blocks < math.MaxUint64-p {
+		blocks += p
+	} else {
+		blocks = math.MaxUint64
+	}
+	if err := l.admit(Cost{Time: nsCost(blocks, ns)}); err != nil {
+		return false, err
 	}
 	if hasNUL(password) {
 		return false, nil
 	}
-	got := appendCrypt64(make([]byte, 0, sumLen), permute(shaCrypt(newHash, password, salt, int(rounds)), order))
+	sum, err := shaCrypt(l, newHash, password, salt, int(min(rounds, math.MaxInt32)))
+	if err != nil {
+		return false, err
+	}
+	got := appendCrypt64(make([]byte, 0, sumLen), permute(sum, order))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
 
 // shaCrypt returns the raw SHA-crypt digest.
-func shaCrypt(newHash func() hash.Hash, password, salt []byte, rounds int) []byte {
+func shaCrypt(l *limits, newHash func() hash.Hash, password, salt []byte, rounds int) ([]byte, error) {
 	h := newHash()
 	size := h.Size()
 
@@ -121,5 +135,5 @@ func shaCrypt(newHash func() hash.Hash, password, salt []byte, rounds int) []byt
 	s := h.Sum(nil)[:len(salt)]
 
 	// C: rounds of md5-crypt's stretching loop over A, P and S.
-	return cryptRounds(h, a, p, s, rounds)
+	return cryptRounds(l, h, a, p, s, rounds)
 }

@@ -29,7 +29,7 @@ func errInvalidCredentials() error {
 // hashErr maps a password hashing failure to a client error.
 func hashErr(err error) error {
 	if errors.Is(err, password.ErrBusy) {
-		return &Error{Code: CodeOverloaded, Message: "the server is busy; try again shortly", RetryAfter: time.Second, Err: err}
+		return &Error{Code: CodeOverloaded, Message: "the server is busy; try again shortly", RetryAfter: password.RetryAfter(err), Err: err}
 	}
 	return err
 }
@@ -64,6 +64,7 @@ func (s *Service) migrationOn(t *Tenant) bool {
 // CodeWeakPassword, CodeUserExists (taken locally or, while migration is
 // on, in the legacy database) and CodeLegacyUnavailable.
 func (s *Service) Register(ctx context.Context, tenant string, in RegisterInput, m Meta) (*User, error) {
+	ctx = password.WithTenant(ctx, tenant)
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err
@@ -96,7 +97,7 @@ func (s *Service) Register(ctx context.Context, tenant string, in RegisterInput,
 	// lookups and maybe module calls, and a 409 tells that an account
 	// exists. Malformed ones cost nothing and do not count.
 	if s.limiter != nil {
-		if wait, ok := s.limiter.Take(s.now(), LimitRegistration+":"+m.IP); !ok {
+		if wait, ok := s.limiter.Take(s.now(), registrationKey(m.IP)); !ok {
 			return nil, &Error{Code: CodeRateLimited, Message: "too many registrations from this address; try again later", RetryAfter: wait}
 		}
 	}
@@ -220,7 +221,8 @@ type TokenSet struct {
 // Returns CodeInvalidRequest, CodeInvalidCredentials, CodeRateLimited,
 // CodeOverloaded, CodeLegacyUnavailable and CodeMigrationConflict.
 func (s *Service) Login(ctx context.Context, tenant, identifier, pw string, m Meta) (*TokenSet, error) {
-	start := time.Now()
+	start := s.now()
+	ctx = password.WithTenant(ctx, tenant)
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err
@@ -292,7 +294,7 @@ func (s *Service) loginLocal(ctx context.Context, t *Tenant, u *User, pw string,
 	if err != nil {
 		return nil, hashErr(err)
 	}
-	s.timing.observe(t.ID, false, time.Since(start))
+	s.timing.observe(ctx, t.ID, false, start)
 	if !ok {
 		return nil, s.reject(ctx, t, u.ID, m, start, false, "wrong_password", slices.Concat(limitKeys, acctKeys)...)
 	}

@@ -39,6 +39,7 @@ const (
 	CodeMethodNotAllowed   Code = "method_not_allowed"
 	CodeUnsupportedMedia   Code = "unsupported_media_type"
 	CodeRequestTimeout     Code = "request_timeout"
+	CodeHeadersTooLarge    Code = "headers_too_large"
 	CodeQuotaExceeded      Code = "quota_exceeded"
 	CodeScriptActive       Code = "script_active"
 )
@@ -143,4 +144,6 @@ var (
 	// ErrUnavailable means the store cannot be reached now (its database
 	// is down or refuses connections); the call may succeed later.
 	ErrUnavailable = errors.New("store unavailable")
+	// ErrStoreNotEmpty means Import was given a store that holds data.
+	ErrStoreNotEmpty = errors.New("the store is not empty: a backup is restored only into an empty store")
 )

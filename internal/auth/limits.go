@@ -7,10 +7,10 @@ import (
 	"github.com/wasmauth/wasmauth/internal/ratelimit"
 )
 
-// The prefixes of the rate limiter's keys; the server gives each a
-// ratelimit.Rule. Failures count per typed identifier and per resolved
-// account, so that spelling variants of one account (which a legacy
-// database's collation may match) share the account's budget.
+// The prefixes of the rate limiter's keys; LimitRules gives each its rule.
+// Failures count per typed identifier and per resolved account, so that
+// spelling variants of one account (which a legacy database's collation
+// may match) share the account's budget.
 const (
 	// LimitIdentifierAddress counts failed logins per (tenant, typed
 	// identifier, client address).
@@ -21,15 +21,50 @@ const (
 	// LimitIdentifier counts failed logins per (tenant, typed identifier).
 	LimitIdentifier = "id"
 	// LimitAccountAddress counts failures per (tenant, account, client
-	// address); give it the LimitIdentifierAddress rule.
+	// address), within LimitIdentifierAddress's budget.
 	LimitAccountAddress = "acctip"
-	// LimitAccount counts failures per (tenant, account); give it the
-	// LimitIdentifier rule.
+	// LimitAccount counts failures per (tenant, account), within
+	// LimitIdentifier's budget.
 	LimitAccount = "acct"
 	// LimitRegistration counts registrations per client address, over all
 	// tenants.
 	LimitRegistration = "reg"
+	// LimitToken counts wrong operator tokens and tenant API keys per client
+	// address.
+	LimitToken = "token"
 )
+
+// LimitBudgets are the settings the rate limits derive from.
+type LimitBudgets struct {
+	// LoginFailures is how many failed logins per identifier (or account)
+	// and client address are allowed per LoginWindow; ten times as many per
+	// address, and a hundred times as many per identifier (or account) from
+	// all addresses together.
+	LoginFailures int
+	LoginWindow   time.Duration
+	// Registrations is how many registrations one client address may make
+	// per RegistrationWindow, over all tenants.
+	Registrations      int
+	RegistrationWindow time.Duration
+}
+
+// LimitRules returns the rule of every key prefix the Service uses, for b:
+// the rules to give ratelimit.New. The limiter panics on a key whose prefix
+// has no rule, so a prefix missing here fails the tests that use it.
+func LimitRules(b LimitBudgets) map[string]ratelimit.Rule {
+	perAddress := ratelimit.Rule{Limit: b.LoginFailures, Window: b.LoginWindow}
+	overall := ratelimit.Rule{Limit: 100 * b.LoginFailures, Window: b.LoginWindow}
+	return map[string]ratelimit.Rule{
+		LimitIdentifierAddress: perAddress,
+		LimitAccountAddress:    perAddress,
+		LimitAddress:           {Limit: 10 * b.LoginFailures, Window: b.LoginWindow},
+		LimitIdentifier:        overall,
+		LimitAccount:           overall,
+		LimitRegistration:      {Limit: b.Registrations, Window: b.RegistrationWindow},
+		// Wrong operator tokens and tenant API keys, per client address.
+		LimitToken: {Limit: 20, Window: time.Minute},
+	}
+}
 
 // loginKeys are the keys a login checks first, from what was typed. The
 // first is the one a success resets.
@@ -183,3 +218,7 @@ func (s *Service) RestoreLimits(ctx context.Context) error {
 	s.limiter.Restore(now, saved)
 	return nil
 }
+
+// registrationKey is the key of a client address's registrations, over all
+// tenants.
+func registrationKey(ip string) string { return LimitRegistration + ":" + ip }

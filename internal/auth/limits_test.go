@@ -45,15 +45,12 @@ func (f *fakeScripts) ForgetVersion(string, int)                               {
 const failures = 10
 
 func newLimiter() *ratelimit.Limiter {
-	w := 15 * time.Minute
-	return ratelimit.New(map[string]ratelimit.Rule{
-		auth.LimitIdentifierAddress: {Limit: failures, Window: w},
-		auth.LimitAddress:           {Limit: 10 * failures, Window: w},
-		auth.LimitIdentifier:        {Limit: 100 * failures, Window: w},
-		auth.LimitAccountAddress:    {Limit: failures, Window: w},
-		auth.LimitAccount:           {Limit: 100 * failures, Window: w},
-		auth.LimitRegistration:      {Limit: 3, Window: time.Hour},
-	}, 10_000)
+	return ratelimit.New(auth.LimitRules(auth.LimitBudgets{
+		LoginFailures:      failures,
+		LoginWindow:        15 * time.Minute,
+		Registrations:      3,
+		RegistrationWindow: time.Hour,
+	}), 10_000)
 }
 
 var cheapHash = password.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}

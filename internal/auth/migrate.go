@@ -20,7 +20,7 @@ func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw
 	}
 	if res.User == nil {
 		if res.Reason == "wrong_password" {
-			s.timing.observe(t.ID, true, time.Since(start))
+			s.timing.observe(ctx, t.ID, true, start)
 		}
 		s.countLegacy(t.ID, LegacyRejected)
 		keys := limitKeys
@@ -40,7 +40,7 @@ func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw
 		}
 		return nil, s.reject(ctx, t, id, m, start, true, reason, keys...)
 	}
-	s.timing.observe(t.ID, true, time.Since(start))
+	s.timing.observe(ctx, t.ID, true, start)
 	// A spent account budget refuses even the right password, so that
 	// guesses spread over spelling variants gain nothing.
 	acctKeys := accountKeys(t.ID, m.IP, legacyAccount(res.User.ID))

@@ -67,6 +67,10 @@ type Deps struct {
 	Log      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// LegacyCeiling returns how long a migrating tenant's rejections take
+	// before its module has verified a legacy password; nil means
+	// DefaultLegacyCeiling. It is called on the first such rejection.
+	LegacyCeiling func() time.Duration
 }
 
 // NewService returns a Service. Call Close to flush its background writes.
@@ -114,7 +118,7 @@ func NewService(cfg Config, d Deps) *Service {
 		log:     d.Log,
 		now:     d.Now,
 		observe: d.Observer,
-		timing:  newEqualizer(),
+		timing:  newEqualizer(d.Store, d.Log, d.Now, d.Hasher, d.LegacyCeiling),
 
 		migrating: map[string]*keyLock{},
 	}
@@ -125,15 +129,14 @@ func NewService(cfg Config, d Deps) *Service {
 	return s
 }
 
-// Close flushes pending audit events, log lines and rate limit changes.
+// Close flushes pending audit events, log lines, rate limit changes and
+// login timings.
 func (s *Service) Close() error {
+	s.timing.close()
 	s.events.Close()
 	s.stopLimitSaver()
 	return nil
 }
-
-// Store returns the service's store.
-func (s *Service) Store() Store { return s.store }
 
 // Issuer returns the token issuer of a tenant.
 func (s *Service) Issuer(tenant string) string {

@@ -188,6 +188,7 @@ func (s *Service) UserInfo(ctx context.Context, tenant, bearer string) (map[stri
 // CodeInvalidCredentials (wrong current password), CodeRateLimited and
 // CodeWeakPassword.
 func (s *Service) ChangePassword(ctx context.Context, tenant, bearer, current, next string, m Meta) error {
+	ctx = password.WithTenant(ctx, tenant)
 	a, err := s.Authorize(ctx, tenant, bearer)
 	if err != nil {
 		return err

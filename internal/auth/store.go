@@ -2,7 +2,7 @@ package auth
 
 import (
 	"context"
-	"io"
+	"iter"
 	"time"
 )
 
@@ -121,8 +121,26 @@ type Store interface {
 	// LoadRateLimits returns every stored state whose Until is after now.
 	LoadRateLimits(ctx context.Context, now time.Time) ([]RateLimitState, error)
 
-	// Backup writes a consistent copy of the whole store to w.
-	Backup(ctx context.Context, w io.Writer) error
-	// Restore loads a backup into an empty store.
-	Restore(ctx context.Context, r io.Reader) error
+	// Export calls emit with every record of the store, read from one
+	// consistent snapshot, in the order BackupRecord describes. It stops at
+	// emit's first error and returns it. Backups (WriteBackup) are made of
+	// it, so two backends with the same data export the same records.
+	Export(ctx context.Context, emit func(*BackupRecord) error) error
+	// Import stores records as they are into an empty store: nothing is
+	// recounted, renumbered or given new times, so a later Export gives the
+	// same records. It returns the first error records yields, and refuses
+	// a record that breaks the store's rules (a duplicate id, email,
+	// username or legacy id, a record of an unknown tenant or user). It
+	// handles each record before it asks for the next, so an error about
+	// a record comes while that record is the last one read. Returns
+	// ErrStoreNotEmpty when the store holds data. The store must not be in
+	// use by other calls meanwhile; a failed Import leaves part of the
+	// records stored.
+	Import(ctx context.Context, records iter.Seq2[*BackupRecord, error]) error
+
+	// GetLoginTiming returns what the tenant's login-time equalizer has
+	// learned. Returns ErrNotFound when nothing is stored.
+	GetLoginTiming(ctx context.Context, tenant string) (*LoginTiming, error)
+	// PutLoginTiming replaces it. Returns ErrNotFound for an unknown tenant.
+	PutLoginTiming(ctx context.Context, tenant string, lt *LoginTiming) error
 }

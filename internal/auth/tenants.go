@@ -30,8 +30,7 @@ func newAPIKey(tenant string) (key string, hash []byte) {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	key = apiKeyPrefix + tenant + "." + base64.RawURLEncoding.EncodeToString(b)
-	sum := sha256.Sum256([]byte(key))
-	return key, sum[:]
+	return key, HashSecret(key)
 }
 
 // HashSecret returns the SHA-256 of a high-entropy secret (API key, operator
@@ -41,9 +40,29 @@ func HashSecret(secret string) []byte {
 	return sum[:]
 }
 
-// Authenticate checks an admin bearer token. Returns CodeUnauthorized for a
-// missing or wrong token.
-func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, error) {
+// Authenticate checks an admin bearer token sent from m.IP. Wrong tokens
+// count per address under the limiter's LimitToken rule; past it, every token
+// from that address, right or wrong, is refused until the count decays.
+// Returns CodeUnauthorized for a missing or wrong token, CodeRateLimited.
+func (s *Service) Authenticate(ctx context.Context, bearer string, m Meta) (Principal, error) {
+	if bearer == "" {
+		return Principal{}, Errorf(CodeUnauthorized, "an operator token or tenant API key is required")
+	}
+	limitKey := LimitToken + ":" + m.IP
+	if err := s.blocked("too many wrong tokens; try again later", limitKey); err != nil {
+		return Principal{}, err
+	}
+	p, err := s.VerifyToken(ctx, bearer)
+	if ErrorCode(err) == CodeUnauthorized {
+		s.fail(limitKey)
+	}
+	return p, err
+}
+
+// VerifyToken checks an admin bearer token like Authenticate, but neither
+// consults nor counts the rate limit: for deciding how much of a request to
+// read before Authenticate runs. Returns CodeUnauthorized.
+func (s *Service) VerifyToken(ctx context.Context, bearer string) (Principal, error) {
 	if bearer == "" {
 		return Principal{}, Errorf(CodeUnauthorized, "an operator token or tenant API key is required")
 	}
@@ -65,12 +84,25 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 	return Principal{}, Errorf(CodeUnauthorized, "the token is not valid")
 }
 
-// Authorize checks that p may act on tenant ("" for operator-only routes).
-// Returns CodeForbidden.
+// Authorize checks that p may act on tenant: p is the operator or tenant's
+// own API key. Returns CodeForbidden.
 func (p Principal) Authorize(tenant string) error {
 	if p.Operator || (tenant != "" && p.Tenant == tenant) {
 		return nil
 	}
+	return errForbidden()
+}
+
+// AuthorizeOperator checks that p is the operator, for the routes no tenant
+// key may use. Returns CodeForbidden.
+func (p Principal) AuthorizeOperator() error {
+	if p.Operator {
+		return nil
+	}
+	return errForbidden()
+}
+
+func errForbidden() error {
 	return Errorf(CodeForbidden, "this key may not act on this resource")
 }
 

@@ -2,106 +2,426 @@ package auth
 
 import (
 	"context"
-	"slices"
+	"errors"
+	"log/slog"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/wasmauth/wasmauth/internal/password"
 )
 
 // equalizer evens out the time of rejected logins, so that an unknown user
-// and a wrong password take the same time. Each tenant keeps the durations of
-// its recent logins that verified a password hash — local ones and legacy
-// ones separately — and a rejection is padded up to the median of those.
+// and a wrong password take the same time, from the first request after a
+// start and whatever the tenant's mix of hash formats.
+//
+// Each tenant keeps a histogram of the durations of its logins that verified
+// a password hash, local and legacy apart (see costHistogram). A rejection is
+// padded up to the costliest verification the histogram vouches for; a
+// tenant whose module has verified nothing yet is padded to a safe ceiling,
+// and no rejection takes less than a dummy argon2id verification. The histograms are written to the store in the
+// background and read back on a tenant's first login after a start.
+//
+// Up to the measured cost, padding is dummy argon2id work through the
+// hasher, which takes a hash slot and the CPU as a real verification does,
+// so that under load a padded rejection slows down as a verifying one does;
+// the rest, and the whole of a ceiling not yet backed by a measurement, is
+// sleep. RATIONALE.md says why.
 type equalizer struct {
+	store Store
+	log   *slog.Logger
+	now   func() time.Time
+	// sleep waits for d or until ctx ends.
+	sleep func(ctx context.Context, d time.Duration)
+	// dummy costs one verification with the server's parameters (nil when
+	// there is no hasher); unit returns what it costs on an idle machine.
+	dummy func(ctx context.Context) error
+	unit  func() time.Duration
+	// fastestDummy is the fastest dummy verification timed, in nanoseconds;
+	// unitOnce times the first two.
+	unitOnce     sync.Once
+	fastestDummy atomic.Int64
+	// ceiling is the padding of a migrating tenant's rejections before its
+	// module has verified a legacy password.
+	ceiling func() time.Duration
+
+	flushMu sync.Mutex // one flush at a time
 	mu      sync.Mutex
 	tenants map[string]*timingWindow
+	dirty   map[string]bool
+	timer   *time.Timer // the pending flush, nil when none
+	closed  bool
 }
 
 type timingWindow struct {
-	local, legacy ring
+	local, legacy costHistogram
 }
 
-// ring holds the last len(buf) samples.
-type ring struct {
-	buf  [32]time.Duration
-	n    int
-	next int
+// Tuning of the equalizer.
+const (
+	// maxPadding bounds how long a rejection is ever delayed.
+	maxPadding = 2 * time.Second
+	// DefaultLegacyCeiling pads a migrating tenant's rejections before its
+	// module has verified a legacy password, when Deps.LegacyCeiling is nil:
+	// about what the costliest legacy verifier at common framework defaults
+	// (bcrypt cost 12, Django's PBKDF2-SHA256 with 1,000,000 iterations, PHP's
+	// argon2id with 64 MiB and 4 passes) takes on a current server core.
+	DefaultLegacyCeiling = 300 * time.Millisecond
+	// maxDummyUnits bounds the dummy verifications of one rejection (at the
+	// default argon2id parameters, about the cost of bcrypt at cost 12, the
+	// costliest common default), so that a padding raised by a busy hour
+	// costs sleep, not CPU, beyond that.
+	maxDummyUnits = 8
+	// timingFlushDelay is how long new samples wait before they are written
+	// to the store, so that a burst of logins is one write per tenant.
+	timingFlushDelay = 5 * time.Second
+)
+
+func newEqualizer(store Store, log *slog.Logger, now func() time.Time, hasher *password.Hasher, ceiling func() time.Duration) *equalizer {
+	if ceiling == nil {
+		ceiling = func() time.Duration { return DefaultLegacyCeiling }
+	}
+	e := &equalizer{
+		store:   store,
+		log:     log,
+		now:     now,
+		sleep:   sleepCtx,
+		ceiling: ceiling,
+		tenants: map[string]*timingWindow{},
+		dirty:   map[string]bool{},
+		unit:    func() time.Duration { return 0 },
+	}
+	if hasher != nil {
+		e.dummy = func(ctx context.Context) error { return hasher.VerifyDummy(ctx, "dummy password") }
+		e.unit = e.measuredUnit
+		e.unit() // measured now, before the start's other work competes for the CPU
+	}
+	return e
 }
 
-func (r *ring) add(d time.Duration) {
-	r.buf[r.next] = d
-	r.next = (r.next + 1) % len(r.buf)
-	if r.n < len(r.buf) {
-		r.n++
+// measuredUnit returns the fastest dummy verification timed so far: the
+// cost of one verification with the server's parameters when nothing else
+// competes for the CPU. The first call times two; each flush times one
+// more, so that a start on a busy machine is outgrown.
+func (e *equalizer) measuredUnit() time.Duration {
+	e.unitOnce.Do(func() {
+		e.timeDummy()
+		e.timeDummy()
+	})
+	return time.Duration(e.fastestDummy.Load())
+}
+
+// timeDummy times one dummy verification, on the real clock, and keeps it
+// if it is the fastest.
+func (e *equalizer) timeDummy() {
+	t0 := time.Now()
+	if err := e.dummy(context.Background()); err != nil {
+		return
+	}
+	d := int64(time.Since(t0))
+	for {
+		old := e.fastestDummy.Load()
+		if old != 0 && old <= d || e.fastestDummy.CompareAndSwap(old, d) {
+			return
+		}
 	}
 }
 
-func (r *ring) median() time.Duration {
-	if r.n == 0 {
-		return 0
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
-	s := make([]time.Duration, r.n)
-	copy(s, r.buf[:r.n])
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
-// maxPadding bounds how long a rejection is ever delayed.
-const maxPadding = 2 * time.Second
-
-func newEqualizer() *equalizer {
-	return &equalizer{tenants: map[string]*timingWindow{}}
-}
-
-func (e *equalizer) window(tenant string) *timingWindow {
+// window returns the tenant's histograms, reading them from the store on
+// the tenant's first use. After a store error (or a request gone) it returns
+// empty histograms for this once, which pad to the ceiling: slow rather
+// than fast; the next call reads again.
+func (e *equalizer) window(ctx context.Context, tenant string) *timingWindow {
+	e.mu.Lock()
 	w := e.tenants[tenant]
-	if w == nil {
-		w = &timingWindow{}
+	e.mu.Unlock()
+	if w != nil {
+		return w
+	}
+	loaded := &timingWindow{}
+	lt, err := e.store.GetLoginTiming(ctx, tenant)
+	switch {
+	case err == nil:
+		loaded.local.restore(lt.Local)
+		loaded.legacy.restore(lt.Legacy)
+	case !errors.Is(err, ErrNotFound):
+		if ctx.Err() == nil {
+			e.log.Error("reading a tenant's login timing", "tenant", tenant, "err", err)
+		}
+		return loaded
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if w = e.tenants[tenant]; w == nil {
+		w = loaded
 		e.tenants[tenant] = w
 	}
 	return w
 }
 
-// observe records the duration of a login that verified a hash.
-func (e *equalizer) observe(tenant string, legacy bool, d time.Duration) {
+// observe records the duration, from start to now, of a login that verified
+// a hash.
+func (e *equalizer) observe(ctx context.Context, tenant string, legacy bool, start time.Time) {
+	w := e.window(ctx, tenant)
+	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	w := e.window(tenant)
 	if legacy {
-		w.legacy.add(d)
+		w.legacy.add(now.Sub(start), now)
 	} else {
-		w.local.add(d)
+		w.local.add(now.Sub(start), now)
 	}
+	e.markDirty(tenant)
 }
 
-// target returns how long a rejection of the tenant should take.
-func (e *equalizer) target(tenant string, legacy bool) time.Duration {
+// target returns how long a rejection of the tenant that started at start
+// should take, and how much of that is backed by measured verifications (and
+// so may be padded with dummy work).
+func (e *equalizer) target(ctx context.Context, tenant string, legacy bool, start time.Time) (pad, measured time.Duration) {
+	w := e.window(ctx, tenant)
+	unit := e.unit()
+	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	w := e.window(tenant)
-	t := w.local.median()
+	// An unknown user costs a dummy verification whatever the samples say.
+	local, _ := w.local.target(now, start)
+	pad = max(local, unit)
+	measured = pad
 	if legacy {
-		t = max(t, w.legacy.median())
+		if l, ok := w.legacy.target(now, start); ok {
+			pad, measured = max(pad, l), max(measured, l)
+		} else {
+			pad = max(pad, e.ceiling())
+		}
 	}
-	return min(t, maxPadding)
+	return min(pad, maxPadding), min(measured, maxPadding)
 }
 
-// forget drops a tenant's samples.
+// pad delays a rejection until start+target, or until ctx ends: first with
+// as many dummy verifications as fit into the measured cost on an idle
+// machine, then with sleep. The count is fixed before the first one, so
+// that on a busy machine they take longer, as a real verification would.
+func (e *equalizer) pad(ctx context.Context, tenant string, legacy bool, start time.Time) {
+	pad, measured := e.target(ctx, tenant, legacy, start)
+	if unit := e.unit(); unit > 0 && e.dummy != nil {
+		n := min(int((measured-e.now().Sub(start))/unit), maxDummyUnits)
+		for ; n > 0 && ctx.Err() == nil; n-- {
+			if err := e.dummy(ctx); err != nil {
+				break // no hash slot in time: the rest is sleep
+			}
+		}
+	}
+	if wait := pad - e.now().Sub(start); wait > 0 {
+		e.sleep(ctx, wait)
+	}
+}
+
+// forget drops a tenant's samples, in memory; the store drops its own with
+// the tenant.
 func (e *equalizer) forget(tenant string) {
 	e.mu.Lock()
 	delete(e.tenants, tenant)
+	delete(e.dirty, tenant)
 	e.mu.Unlock()
 }
 
-// pad sleeps until start+target, or until ctx ends.
-func (e *equalizer) pad(ctx context.Context, tenant string, legacy bool, start time.Time) {
-	wait := e.target(tenant, legacy) - time.Since(start)
-	if wait <= 0 {
-		return
+// markDirty schedules a flush of the tenant's histograms. Call with e.mu held.
+func (e *equalizer) markDirty(tenant string) {
+	e.dirty[tenant] = true
+	if e.timer == nil && !e.closed {
+		e.timer = time.AfterFunc(timingFlushDelay, e.flush)
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
+}
+
+// flush writes the histograms of the tenants observed since the last flush.
+func (e *equalizer) flush() {
+	e.flushMu.Lock()
+	defer e.flushMu.Unlock()
+	e.mu.Lock()
+	e.timer = nil
+	batch := make(map[string]*LoginTiming, len(e.dirty))
+	now := e.now()
+	for tenant := range e.dirty {
+		if w := e.tenants[tenant]; w != nil {
+			batch[tenant] = &LoginTiming{Local: w.local.bins(now), Legacy: w.legacy.bins(now)}
+		}
+	}
+	clear(e.dirty)
+	remeasure := !e.closed
+	e.mu.Unlock()
+	if remeasure && e.dummy != nil && e.fastestDummy.Load() != 0 {
+		e.timeDummy()
+	}
+	for tenant, lt := range batch {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := e.store.PutLoginTiming(ctx, tenant, lt)
+		cancel()
+		if err != nil && !errors.Is(err, ErrNotFound) { // a deleted tenant's are gone with it
+			e.log.Error("storing a tenant's login timing", "tenant", tenant, "err", err)
+		}
+	}
+}
+
+// close writes what is pending and stops further background writes.
+func (e *equalizer) close() {
+	e.mu.Lock()
+	e.closed = true
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	e.mu.Unlock()
+	e.flush()
+}
+
+// LoginTiming is what a tenant's login-time equalizer has learned: how long
+// its logins that verified a password took, local and legacy apart, as
+// histogram bins. The store keeps it across restarts.
+type LoginTiming struct {
+	Local, Legacy []TimingBin
+}
+
+// TimingBin counts the verifying logins whose duration fell into one bin.
+type TimingBin struct {
+	// Upper is the bin's upper bound: every duration counted was at most Upper.
+	Upper time.Duration
+	// Hits is how many were counted.
+	Hits int
+	// Last is when the latest was counted.
+	Last time.Time
+}
+
+// The histogram of verifying logins. Bin i holds durations up to
+// binBase·binRatio^i; bins not hit within binRetention are dropped.
+//
+// A rejection is padded to the upper bound of the highest bin that was hit
+// within binRetention and that, with the bandBins-1 bins above it (a fifth of
+// the duration), was hit at least minBinHits times. That is the cost of the
+// costliest hash format the tenant's logins have shown, near the fast edge of
+// its samples (where an attacker who compares the fastest of several tries
+// looks), and not a percentile of a window of recent logins: an attacker who
+// guesses at users with cheap hashes fills the low bins but does not empty
+// the high ones, and a format that few users have is covered as well as a
+// common one. A slow moment raises the padding only if it puts minBinHits
+// logins into one band.
+const (
+	binBase      = 100 * time.Microsecond
+	binRatio     = 1.05
+	bandBins     = 5
+	minBinHits   = 3
+	binRetention = 7 * 24 * time.Hour
+)
+
+// maxBin is the bin of maxPadding; longer durations are counted there.
+var maxBin = uncappedBin(maxPadding)
+
+// binOf returns the bin of duration d.
+func binOf(d time.Duration) int { return min(uncappedBin(d), maxBin) }
+
+func uncappedBin(d time.Duration) int {
+	if d <= binBase {
+		return 0
+	}
+	return int(math.Ceil(math.Log(float64(d)/float64(binBase)) / math.Log(binRatio)))
+}
+
+// binUpper returns the upper bound of bin i.
+func binUpper(i int) time.Duration {
+	return time.Duration(math.Ceil(float64(binBase) * math.Pow(binRatio, float64(i))))
+}
+
+type costHistogram map[int]*costBin
+
+// costBin is a bin and the time of its hit before Last, so that a request
+// can leave its own sample out.
+type costBin struct {
+	TimingBin
+	prev time.Time
+}
+
+func (h *costHistogram) add(d time.Duration, now time.Time) {
+	if *h == nil {
+		*h = costHistogram{}
+	}
+	i := binOf(d)
+	b := (*h)[i]
+	if b == nil || now.Sub(b.Last) > binRetention {
+		b = &costBin{TimingBin: TimingBin{Upper: binUpper(i)}}
+		(*h)[i] = b
+	}
+	b.Hits++
+	b.prev, b.Last = b.Last, now
+}
+
+// target returns the padding the histogram vouches for, leaving out the
+// latest hit of a bin when it came after start (it may be the sample of the
+// request being padded: a tenant's first verification is padded to the
+// ceiling too, like any rejection before it); ok is false when no bin
+// vouches for any.
+func (h costHistogram) target(now, start time.Time) (d time.Duration, ok bool) {
+	hits := make(map[int]int, len(h))
+	for i, b := range h {
+		n, last := b.Hits, b.Last
+		if !last.Before(start) {
+			n, last = n-1, b.prev
+		}
+		if n > 0 && now.Sub(last) <= binRetention {
+			hits[i] = n
+		}
+	}
+	for i := range hits {
+		band := 0
+		for j := i; j < i+bandBins; j++ {
+			band += hits[j]
+		}
+		if band >= minBinHits {
+			d, ok = max(d, h[i].Upper), true
+		}
+	}
+	return d, ok
+}
+
+// bins returns the bins still within binRetention, lowest first.
+func (h costHistogram) bins(now time.Time) []TimingBin {
+	var out []TimingBin
+	for i := range maxBin + 1 {
+		if b := h[i]; b != nil && now.Sub(b.Last) <= binRetention {
+			out = append(out, b.TimingBin)
+		}
+	}
+	return out
+}
+
+// restore counts stored bins in (added to what is there).
+func (h *costHistogram) restore(bins []TimingBin) {
+	if *h == nil {
+		*h = costHistogram{}
+	}
+	for _, sb := range bins {
+		if sb.Hits <= 0 {
+			continue
+		}
+		// The stored bound is the bound of one of these bins, give or take
+		// rounding; one of another build's bins counts in the bin above it.
+		i := int(math.Ceil(math.Log(float64(max(sb.Upper, binBase))/float64(binBase))/math.Log(binRatio) - 1e-3))
+		i = min(i, maxBin)
+		b := (*h)[i]
+		if b == nil {
+			b = &costBin{TimingBin: TimingBin{Upper: binUpper(i)}}
+			(*h)[i] = b
+		}
+		b.Hits += sb.Hits
+		if sb.Last.After(b.Last) {
+			b.prev, b.Last = sb.Last, sb.Last
+		}
 	}
 }

@@ -19,6 +19,11 @@ var (
 	// for the noisy neighbour.
 	//go:embed testdata/spin.wasm
 	spinWasm []byte
+
+	// sleepWasm is a tenant module whose login and get_user sleep 2 s in
+	// poll_oneoff, for the sleeping neighbours.
+	//go:embed testdata/sleep.wasm
+	sleepWasm []byte
 )
 
 // seedUser is the seed user the login measurements use: dave, whose legacy

@@ -157,12 +157,19 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	add(measureConcurrent(ctx, s, b.Concurrent))
 	step("noisy neighbour")
 	add(measureNoisy(ctx, s, 2, b.NoisyClients, 2*b.Window))
+	step(sleepingRow)
+	add(measureSleeping(ctx, s, 2, 3, 4, 2*b.Window))
+	step("login storm")
+	add(measureStorm(ctx, s, b.NoisyClients, 2, 2*b.Window))
 	step("token refresh")
 	add(measureRefresh(ctx, s, s.slots, b.Window))
+	step("enumeration gap")
+	add(measureEnumerationGap(ctx, filepath.Join(work, "enumeration"), opts.Hash, opts.HashSlots, opts.LegacyModule, moduleLabel(opts.LegacyModule)))
 
 	// Keep the order.
 	order := []string{"local login vs raw argon2id", "first (migrating) login vs later login", "warm script call", "cold instance",
-		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", "token refresh"}
+		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", sleepingRow, "login storm", "token refresh",
+		"enumeration gap"}
 	slices.SortStableFunc(rep.Rows, func(x, y Row) int { return rowIndex(order, x.Name) - rowIndex(order, y.Name) })
 
 	if err := s.stop(); err != nil {

@@ -48,8 +48,8 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Rows) != 9 {
-		t.Errorf("%d rows, want 9:\n%s", len(rep.Rows), rep.Table())
+	if len(rep.Rows) != 12 {
+		t.Errorf("%d rows, want 12:\n%s", len(rep.Rows), rep.Table())
 	}
 	for _, r := range rep.Rows {
 		if r.Verdict == Failed {

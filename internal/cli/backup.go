@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/httpapi"
 	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
 )
 
@@ -28,10 +29,12 @@ const operatorTokenFile = "operator-token.sha256"
 func runBackup(ctx context.Context, sys IO, args []string) error {
 	fs := newFlags(sys, "backup", "backup FILE [flags]", `
 Writes an online backup of the whole store of a running server to FILE ("-"
-writes to standard output). Needs the operator token. FILE appears only when
-the backup is complete: it is written to a temporary file beside it, synced
-and renamed. The backup holds private signing keys and password hashes: it is
-created readable by its owner only; keep it safe.
+writes to standard output). Needs the operator token. The backup is JSON
+lines (one record per line, see docs/API.md), whatever store the server
+keeps. FILE appears only when the backup is complete: it is written to a
+temporary file beside it, synced and renamed. The backup holds private
+signing keys and password hashes: it is created readable by its owner only;
+keep it safe.
 
 The operator token is not part of a backup. Load one with "wasmauth restore".`)
 	idle := fs.Duration("idle-timeout", time.Minute, "give up when the stream stalls this long")
@@ -54,7 +57,7 @@ The operator token is not part of a backup. Load one with "wasmauth restore".`)
 		return err
 	}
 	defer resp.Body.Close()
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/octet-stream" {
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != httpapi.BackupContentType {
 		return fmt.Errorf("the server answered %q, not a backup stream", resp.Header.Get("Content-Type"))
 	}
 	body := newIdleReader(resp.Body, *idle, func() {
@@ -145,8 +148,9 @@ func runRestore(ctx context.Context, sys IO, args []string) error {
 	fs := newFlags(sys, "restore", "restore FILE --data DIR", `
 Loads a backup made by "wasmauth backup" into the data folder DIR ("-" reads
 standard input). Restore works offline: stop the server first (Badger locks
-its folder). It refuses a store that already holds data; a failed restore into
-a new folder removes what it created.
+its folder). It refuses a store that already holds data, a backup of an
+unknown format version, and a damaged or cut-short backup (naming the line);
+a failed restore into a new folder removes what it created.
 
 The operator token is not part of a backup: start the restored server with
 WASMAUTH_ADMIN_TOKEN, or it generates and prints a new one. Tenants' API keys,
@@ -176,13 +180,7 @@ signing keys, users and sessions are restored.`)
 	if err != nil {
 		return fmt.Errorf("opening the store in %s (restore works offline: is the server stopped?): %w", dir, err)
 	}
-	maxFrame := int64(maxBackupFrame)
-	if f, ok := in.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-			maxFrame = min(maxFrame, fi.Size())
-		}
-	}
-	restoreErr := restoreStore(ctx, st, newFrameReader(bufio.NewReaderSize(in, 1<<20), maxFrame))
+	restoreErr := auth.RestoreBackup(ctx, st, in)
 	var tenants int
 	if restoreErr == nil {
 		list, err := st.ListTenants(ctx)
@@ -204,87 +202,4 @@ signing keys, users and sessions are restored.`)
 		fmt.Fprintln(sys.Stdout, "The operator token is not part of a backup: start the server with WASMAUTH_ADMIN_TOKEN, or it prints a new one.")
 	}
 	return nil
-}
-
-// restoreStore loads a backup into st, turning a panic of the loader on a
-// malformed backup into an error.
-func restoreStore(ctx context.Context, st *badgerstore.Store, r io.Reader) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("the backup is malformed (%v)", p)
-		}
-	}()
-	return st.Restore(ctx, r)
-}
-
-// maxBackupFrame bounds one frame of a backup. Badger frames are batches of
-// key-value pairs, a few MiB each; the largest single value wasmauth stores
-// is a module (16 MiB by default).
-const maxBackupFrame = 1 << 30
-
-// frameReader passes a Badger backup stream through, checking each frame's
-// header (a little-endian uint64 length of the protobuf list that follows)
-// before the loader sees it, so a corrupt or hostile file cannot make the
-// loader allocate an absurd buffer.
-type frameReader struct {
-	r       io.Reader
-	max     int64
-	hdr     [8]byte
-	hdrLeft int   // header bytes still to hand out
-	payload int64 // payload bytes still to pass through
-	err     error
-}
-
-func newFrameReader(r io.Reader, maxFrame int64) *frameReader {
-	return &frameReader{r: r, max: maxFrame}
-}
-
-func (f *frameReader) Read(p []byte) (int, error) {
-	if f.err != nil {
-		return 0, f.err
-	}
-	if len(p) == 0 {
-		return 0, nil
-	}
-	if f.hdrLeft == 0 && f.payload == 0 {
-		n, err := io.ReadFull(f.r, f.hdr[:])
-		switch {
-		case err == io.EOF:
-			f.err = io.EOF
-			return 0, io.EOF
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			f.err = fmt.Errorf("the backup ends inside a frame header (%d of 8 bytes)", n)
-			return 0, f.err
-		case err != nil:
-			f.err = err
-			return 0, err
-		}
-		size := binary.LittleEndian.Uint64(f.hdr[:])
-		if size > uint64(f.max) {
-			f.err = fmt.Errorf("the backup is malformed: a frame of %d bytes (at most %d)", size, f.max)
-			return 0, f.err
-		}
-		f.hdrLeft, f.payload = 8, int64(size)
-	}
-	if f.hdrLeft > 0 {
-		n := copy(p, f.hdr[8-f.hdrLeft:])
-		f.hdrLeft -= n
-		return n, nil
-	}
-	if int64(len(p)) > f.payload {
-		p = p[:f.payload]
-	}
-	n, err := f.r.Read(p)
-	f.payload -= int64(n)
-	if err == io.EOF && f.payload > 0 {
-		f.err = errors.New("the backup ends inside a frame: it is truncated")
-		return n, f.err
-	}
-	if err == io.EOF {
-		err = nil // more frames may follow; the next header read decides
-	}
-	if err != nil {
-		f.err = err
-	}
-	return n, err
 }

@@ -1,33 +1,34 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/httpapi"
 	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
-// backupStore is an auth.Store whose Backup writes size bytes and then
-// returns fail; every other method is left out.
+// backupStore is an auth.Store whose Export emits the given number of audit
+// events of about 32 KiB each and then returns fail; every other method is left out.
 type backupStore struct {
 	auth.Store
-	size int
-	fail error
+	records int
+	fail    error
 }
 
-func (s backupStore) Backup(ctx context.Context, w io.Writer) error {
-	chunk := bytes.Repeat([]byte{0xab}, 32<<10)
-	for left := s.size; left > 0; left -= len(chunk) {
-		if _, err := w.Write(chunk[:min(left, len(chunk))]); err != nil {
+func (s backupStore) Export(ctx context.Context, emit func(*auth.BackupRecord) error) error {
+	pad := strings.Repeat("x", 32<<10)
+	for i := range s.records {
+		e := &auth.AuditEvent{ID: fmt.Sprint(i), Tenant: "acme", Time: time.Unix(1, 0), Type: "padding", Detail: map[string]any{"pad": pad}}
+		if err := emit(&auth.BackupRecord{Audit: e}); err != nil {
 			return err
 		}
 	}
@@ -57,8 +58,8 @@ func TestBackupStream(t *testing.T) {
 		store   backupStore
 		wantErr string
 	}{
-		{"whole", backupStore{size: 3 << 20}, ""},
-		{"fails midway", backupStore{size: 3 << 20, fail: errors.New("disk on fire")}, "the backup is incomplete"},
+		{"whole", backupStore{records: 100}, ""},
+		{"fails midway", backupStore{records: 100, fail: errors.New("disk on fire")}, "the backup is incomplete"},
 		{"fails at once: a problem document", backupStore{fail: errors.New("disk on fire")}, "internal_error: internal error (HTTP 500)"},
 	}
 	for _, tt := range tests {
@@ -72,8 +73,13 @@ func TestBackupStream(t *testing.T) {
 				if r.code != 0 {
 					t.Fatalf("backup: %s", r)
 				}
-				if fi, err := os.Stat(file); err != nil || fi.Size() != int64(tt.store.size) {
-					t.Fatalf("the backup file: %v, %v", fi, err)
+				b, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+				if len(lines) != 102 || !strings.HasPrefix(lines[0], `{"format":"wasmauth-backup","version":1,`) || lines[101] != `{"kind":"end","records":100}` {
+					t.Fatalf("the backup file: %d lines, %.80s ... %.80s", len(lines), lines[0], lines[len(lines)-1])
 				}
 				if len(entries) != 1 {
 					t.Errorf("files left beside the backup: %v", entries)

@@ -54,14 +54,24 @@ func TestBackupRestore(t *testing.T) {
 	if r := runCLI(t, nil, "", "restore", file, "--data", a.Config.DataDir); r.code != 1 || !strings.Contains(r.stderr, "empty store") {
 		t.Errorf("restore into a store with data: %s", r)
 	}
-	// A broken backup leaves no store behind.
-	broken := writeFile(t, "broken.backup", []byte("this is not a badger backup at all, not even close"))
-	failed := filepath.Join(t.TempDir(), "data")
-	if r := runCLI(t, nil, "", "restore", broken, "--data", failed); r.code != 1 {
-		t.Errorf("restore of a broken backup: %s", r)
+	// A broken or cut-short backup is refused, naming the line, and leaves
+	// no store behind.
+	whole, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(failed, "badger")); !os.IsNotExist(err) {
-		t.Errorf("a failed restore left its store: %v", err)
+	lines := strings.SplitAfter(string(whole), "\n")
+	for _, bad := range []struct{ name, content, want string }{
+		{"broken", "this is not a backup at all, not even close", "line 1: not a wasmauth backup"},
+		{"cut short", strings.Join(lines[:len(lines)-2], ""), "without its end line: it is cut short"},
+	} {
+		failed := filepath.Join(t.TempDir(), "data")
+		if r := runCLI(t, nil, "", "restore", writeFile(t, "bad.backup", []byte(bad.content)), "--data", failed); r.code != 1 || !strings.Contains(r.stderr, bad.want) {
+			t.Errorf("restore of a %s backup: %s", bad.name, r)
+		}
+		if _, err := os.Stat(filepath.Join(failed, "badger")); !os.IsNotExist(err) {
+			t.Errorf("a failed restore of a %s backup left its store: %v", bad.name, err)
+		}
 	}
 
 	fresh := filepath.Join(t.TempDir(), "data")

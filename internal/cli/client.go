@@ -14,11 +14,13 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/wasmauth/wasmauth/internal/server"
 )
 
 // defaultURL is the server the client commands talk to without --url or
 // WASMAUTH_URL.
-const defaultURL = "http://127.0.0.1:8080"
+const defaultURL = "http://" + server.DefaultAddr
 
 // maxErrorBody bounds how much of an error answer is read.
 const maxErrorBody = 64 << 10

@@ -16,10 +16,15 @@ import (
 	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
-// scrape returns the server's /metrics.
+// scrape returns the server's /metrics, read with the operator token.
 func (ts *testServer) scrape(t *testing.T) string {
 	t.Helper()
-	resp, err := ts.HTTP.Get(ts.Base + "/metrics")
+	req, err := http.NewRequest("GET", ts.Base+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testserver.OperatorToken)
+	resp, err := ts.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strconv"
 	"strings"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
 
 	"github.com/wasmauth/wasmauth/host/legacydb"
 	"github.com/wasmauth/wasmauth/internal/auth"
@@ -17,6 +20,8 @@ import (
 // environment over defaults.
 type serverFlags struct {
 	addr, data, baseURL, sqliteRoot, logLevel, maxLimits, legacyNetworks string
+	trustedProxies, tlsCert, tlsKey, metricsPublicEnv                    string
+	metricsPublic                                                        bool
 	// defaultNetworks replace an empty --legacy-networks (for the demo: loopback).
 	defaultNetworks []netip.Prefix
 	// store is "badger" or a postgres:// URL.
@@ -37,13 +42,18 @@ func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, 
 		networksDefault = "loopback, 127.0.0.0/8,::1/128"
 	}
 	fs := newFlags(sys, name, synopsis, description)
-	fs.StringVar(&f.addr, "addr", envOr(sys.Getenv, "127.0.0.1:8080", "WASMAUTH_ADDR"), "listen address (env WASMAUTH_ADDR)")
-	fs.StringVar(&f.data, "data", envOr(sys.Getenv, "./data", "WASMAUTH_DATA_DIR"), "data folder: Badger store and compile cache (env WASMAUTH_DATA_DIR)")
-	fs.StringVar(&f.store, "store", envOr(sys.Getenv, "badger", "WASMAUTH_STORE"), "where users, tenants and sessions live: badger (embedded, in --data) or a postgres:// URL that any number of servers may share (env WASMAUTH_STORE)")
+	fs.StringVar(&f.addr, "addr", envOr(sys.Getenv, server.DefaultAddr, "WASMAUTH_ADDR"), "listen address (env WASMAUTH_ADDR)")
+	fs.StringVar(&f.data, "data", envOr(sys.Getenv, server.DefaultDataDir, "WASMAUTH_DATA_DIR"), "data folder: Badger store and compile cache (env WASMAUTH_DATA_DIR)")
+	fs.StringVar(&f.store, "store", envOr(sys.Getenv, server.StoreBadger, "WASMAUTH_STORE"), "where users, tenants and sessions live: badger (embedded, in --data) or a postgres:// URL that any number of servers may share (env WASMAUTH_STORE)")
 	fs.StringVar(&f.baseURL, "base-url", envOr(sys.Getenv, "", "WASMAUTH_BASE_URL"), "public base URL, the token issuer's prefix (env WASMAUTH_BASE_URL; default http://{addr})")
 	fs.StringVar(&f.sqliteRoot, "sqlite-root", envOr(sys.Getenv, "", "WASMAUTH_SQLITE_ROOT"), "folder of tenants' legacy SQLite files (env WASMAUTH_SQLITE_ROOT; default {data}/legacy)")
-	fs.StringVar(&f.maxLimits, "max-limits", envOr(sys.Getenv, "", "WASMAUTH_MAX_LIMITS"), `operator maxima of tenants' script limits as JSON, e.g. '{"timeout_ms": 30000, "memory_mb": 512}' (env WASMAUTH_MAX_LIMITS; default 20 s, 256 MiB, 1e9 fuel, 100 queries, 10000 rows, 64 instances)`)
+	fs.StringVar(&f.maxLimits, "max-limits", envOr(sys.Getenv, "", "WASMAUTH_MAX_LIMITS"), `operator maxima of tenants' script limits as JSON, e.g. '{"timeout_ms": 30000, "memory_mb": 512}' (env WASMAUTH_MAX_LIMITS; default `+maxLimitsDefault()+`)`)
 	fs.StringVar(&f.legacyNetworks, "legacy-networks", envOr(sys.Getenv, "", "WASMAUTH_LEGACY_NETWORKS"), "comma-separated CIDR prefixes, e.g. 10.0.0.0/8,192.168.1.0/24: the only networks tenants' postgres and mysql connections may reach, checked on the resolved address at every dial; Unix sockets are always refused (env WASMAUTH_LEGACY_NETWORKS; default "+networksDefault+")")
+	fs.StringVar(&f.trustedProxies, "trusted-proxies", envOr(sys.Getenv, "", "WASMAUTH_TRUSTED_PROXIES"), "comma-separated CIDR prefixes of reverse proxies, e.g. 10.0.0.5/32: only requests from them may name the client address in X-Forwarded-For or Forwarded (env WASMAUTH_TRUSTED_PROXIES; default none)")
+	fs.StringVar(&f.tlsCert, "tls-cert", envOr(sys.Getenv, "", "WASMAUTH_TLS_CERT"), "PEM certificate (chain) file: serve HTTPS, TLS 1.2 and later; needs --tls-key (env WASMAUTH_TLS_CERT)")
+	fs.StringVar(&f.tlsKey, "tls-key", envOr(sys.Getenv, "", "WASMAUTH_TLS_KEY"), "PEM private key file of --tls-cert (env WASMAUTH_TLS_KEY)")
+	fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve /metrics without the operator token (env WASMAUTH_METRICS_PUBLIC=true)")
+	f.metricsPublicEnv = sys.Getenv("WASMAUTH_METRICS_PUBLIC")
 	fs.StringVar(&f.maxScriptVersions, "max-script-versions", envOr(sys.Getenv, "20", "WASMAUTH_MAX_SCRIPT_VERSIONS"), "module versions a tenant may store; more uploads are 409 quota_exceeded (env WASMAUTH_MAX_SCRIPT_VERSIONS)")
 	fs.StringVar(&f.maxScriptBytes, "max-script-bytes", envOr(sys.Getenv, "256MiB", "WASMAUTH_MAX_SCRIPT_BYTES"), "bytes of modules a tenant may store, e.g. 64MiB or 1GiB (env WASMAUTH_MAX_SCRIPT_BYTES)")
 	fs.StringVar(&f.auditRetention, "audit-retention", envOr(sys.Getenv, "90d", "WASMAUTH_AUDIT_RETENTION"), "how long audit events are kept, e.g. 90d or 36h; older ones are deleted hourly (env WASMAUTH_AUDIT_RETENTION)")
@@ -69,6 +79,16 @@ func (f *serverFlags) config(sys IO) (server.Config, error) {
 	if err != nil {
 		return server.Config{}, fmt.Errorf("--legacy-networks: %w", err)
 	}
+	trustedProxies, err := legacydb.ParseNetworks(f.trustedProxies)
+	if err != nil {
+		return server.Config{}, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	metricsPublic := f.metricsPublic
+	if !metricsPublic && f.metricsPublicEnv != "" {
+		if metricsPublic, err = strconv.ParseBool(f.metricsPublicEnv); err != nil {
+			return server.Config{}, fmt.Errorf("WASMAUTH_METRICS_PUBLIC: want true or false, got %q", f.metricsPublicEnv)
+		}
+	}
 	if len(legacyNetworks) == 0 {
 		legacyNetworks = f.defaultNetworks
 	}
@@ -81,6 +101,10 @@ func (f *serverFlags) config(sys IO) (server.Config, error) {
 		SQLiteRoot:     f.sqliteRoot,
 		LegacyNetworks: legacyNetworks,
 		AdminToken:     sys.Getenv("WASMAUTH_ADMIN_TOKEN"),
+		TrustedProxies: trustedProxies,
+		TLSCert:        f.tlsCert,
+		TLSKey:         f.tlsKey,
+		MetricsPublic:  metricsPublic,
 		MaxLimits:      maxLimits,
 		Log:            log,
 		Stderr:         sys.Stderr,
@@ -104,6 +128,7 @@ WASMAUTH_ADMIN_TOKEN sets one.`)
 	if err != nil {
 		return err
 	}
+	setMemoryLimit(sys.Getenv, memlimit.FromCgroup, cfg.Log)
 	srv, err := server.Start(ctx, cfg)
 	if err != nil {
 		return err

@@ -14,7 +14,11 @@ const principalKey = "principal"
 
 // bearer returns the token of an "Authorization: Bearer" header, copied.
 func bearer(c *fiber.Ctx) string {
-	h := c.Get(fiber.HeaderAuthorization)
+	return parseBearer(c.Get(fiber.HeaderAuthorization))
+}
+
+// parseBearer returns the token of an Authorization header value, copied.
+func parseBearer(h string) string {
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return ""
@@ -24,7 +28,7 @@ func bearer(c *fiber.Ctx) string {
 
 // withAdminAuth authenticates the operator token or a tenant API key.
 func (s *Server) withAdminAuth(c *fiber.Ctx) error {
-	p, err := s.svc.Authenticate(c.UserContext(), bearer(c))
+	p, err := s.svc.Authenticate(c.UserContext(), bearer(c), meta(c))
 	if err != nil {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="wasmauth"`)
 		return err
@@ -39,7 +43,7 @@ func principal(c *fiber.Ctx) auth.Principal {
 }
 
 func (s *Server) operatorOnly(c *fiber.Ctx) error {
-	if err := principal(c).Authorize(""); err != nil {
+	if err := principal(c).AuthorizeOperator(); err != nil {
 		return err
 	}
 	return c.Next()
@@ -114,9 +118,9 @@ func (s *Server) rotateAPIKey(c *fiber.Ctx) error {
 }
 
 func (s *Server) uploadScript(c *fiber.Ctx) error {
-	body := c.Body()
-	if len(body) > s.cfg.MaxModuleSize {
-		return auth.Errorf(auth.CodeModuleTooLarge, "the module is larger than %d bytes", s.cfg.MaxModuleSize)
+	// The body's size was checked before it was read (see bodyLimit).
+	if err := checkMediaType(c, mediaWasm); err != nil {
+		return err
 	}
 	activate := true
 	if v := c.Query("activate"); v != "" {
@@ -126,7 +130,7 @@ func (s *Server) uploadScript(c *fiber.Ctx) error {
 		}
 		activate = b
 	}
-	module := append([]byte(nil), body...)
+	module := append([]byte(nil), c.Body()...)
 	sc, err := s.svc.UploadScript(c.UserContext(), tenantParam(c), module, activate, adminMeta(c))
 	if err != nil {
 		return err

@@ -13,18 +13,18 @@ import (
 )
 
 // backup streams an online backup of the whole store (operator only; a
-// project extension of the contract). The body is chunked: a failure
-// mid-stream aborts the connection before the last chunk, so a client never
-// takes a cut-short stream for a whole backup.
+// project extension of the contract) in the format of auth.WriteBackup. The
+// body is chunked: a failure mid-stream aborts the connection before the
+// last chunk, so a client never takes a cut-short stream for a whole backup
+// (and the backup's end line would tell it anyway).
 func (s *Server) backup(c *fiber.Ctx) error {
-	store := s.svc.Store()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	rid := requestID(c)
 	go func() {
 		start := time.Now()
 		cw := &countingWriter{w: pw}
-		err := store.Backup(ctx, cw)
+		err := s.svc.Backup(ctx, cw)
 		if err != nil {
 			s.log.Error("backup failed", "request_id", rid, "bytes", cw.n, "err", err)
 			pw.CloseWithError(fmt.Errorf("backup failed: %w", err))
@@ -41,12 +41,15 @@ func (s *Server) backup(c *fiber.Ctx) error {
 		pr.Close()
 		return err
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="wasmauth-`+time.Now().UTC().Format("20060102T150405Z")+`.backup"`)
+	c.Set(fiber.HeaderContentType, BackupContentType)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="wasmauth-`+time.Now().UTC().Format("20060102T150405Z")+`.jsonl"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Context().SetBodyStream(&backupStream{r: br, closer: pr, cancel: cancel, conn: c.Context().Conn(), timeout: s.cfg.WriteTimeout}, -1)
 	return nil
 }
+
+// BackupContentType is the media type of a backup: JSON lines.
+const BackupContentType = "application/x-ndjson"
 
 // backupStream is the response body of a backup. Each read renews the
 // connection's write deadline, so WriteTimeout bounds a stalled client, not

@@ -41,6 +41,7 @@ var statusOf = map[auth.Code]int{
 	auth.CodeMethodNotAllowed:   http.StatusMethodNotAllowed,
 	auth.CodeUnsupportedMedia:   http.StatusUnsupportedMediaType,
 	auth.CodeRequestTimeout:     http.StatusRequestTimeout,
+	auth.CodeHeadersTooLarge:    http.StatusRequestHeaderFieldsTooLarge,
 	auth.CodeQuotaExceeded:      http.StatusConflict,
 	auth.CodeScriptActive:       http.StatusConflict,
 }
@@ -76,7 +77,7 @@ func oauthCode(code auth.Code) string {
 	switch code {
 	case auth.CodeInvalidGrant, auth.CodeUnsupportedGrant, auth.CodeInvalidRequest:
 		return string(code)
-	case auth.CodeBodyTooLarge:
+	case auth.CodeBodyTooLarge, auth.CodeUnsupportedMedia, auth.CodeHeadersTooLarge:
 		return "invalid_request"
 	case auth.CodeRateLimited, auth.CodeOverloaded, auth.CodeServiceUnavailable:
 		return "temporarily_unavailable"
@@ -89,7 +90,14 @@ func oauthCode(code auth.Code) string {
 // error has one. Internal errors are logged with the request id and shown
 // as "internal error".
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	if requestID(c) == "" {
+		// fasthttp refused the request before any middleware ran.
+		setRequestID(c)
+		setSecurityHeaders(c)
+	}
+	err = s.uploadRefusal(c, err)
 	code, msg := s.classify(c, err)
+	s.uploads.Delete(&c.Request().Header)
 	status := StatusOf(code)
 	rid := requestID(c)
 	if code == auth.CodeInternal {
@@ -125,7 +133,7 @@ func (s *Server) classify(c *fiber.Ctx, err error) (auth.Code, string) {
 		case fiber.StatusNotFound:
 			return auth.CodeNotFound, "no such resource"
 		case fiber.StatusRequestEntityTooLarge:
-			if strings.HasSuffix(c.Path(), "/script") {
+			if _, ok := s.uploadOf(c); ok {
 				return auth.CodeModuleTooLarge, "the module is larger than the limit"
 			}
 			return auth.CodeBodyTooLarge, "the request body is larger than the limit"
@@ -133,6 +141,8 @@ func (s *Server) classify(c *fiber.Ctx, err error) (auth.Code, string) {
 			return auth.CodeMethodNotAllowed, "method not allowed"
 		case fiber.StatusBadRequest:
 			return auth.CodeInvalidRequest, "the request is malformed"
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			return auth.CodeHeadersTooLarge, "the request headers are larger than the limit"
 		case fiber.StatusUnsupportedMediaType:
 			return auth.CodeUnsupportedMedia, fe.Message
 		case fiber.StatusRequestTimeout:

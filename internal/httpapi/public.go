@@ -11,20 +11,10 @@ import (
 	"github.com/wasmauth/wasmauth/internal/auth"
 )
 
-// checkBodySize refuses a JSON or form body over MaxJSONBody bytes (the
-// app's own limit is the larger one of module uploads). Returns
-// CodeBodyTooLarge.
-func (s *Server) checkBodySize(c *fiber.Ctx) error {
-	if len(c.Body()) > s.cfg.MaxJSONBody {
-		return auth.Errorf(auth.CodeBodyTooLarge, "the request body is larger than %d bytes", s.cfg.MaxJSONBody)
-	}
-	return nil
-}
-
-// decode reads a JSON body of at most MaxJSONBody bytes into v. Returns
-// CodeBodyTooLarge and CodeInvalidRequest.
+// decode reads a JSON body into v (its size was checked before it was read;
+// see bodyLimit). Returns CodeUnsupportedMedia and CodeInvalidRequest.
 func (s *Server) decode(c *fiber.Ctx, v any) error {
-	if err := s.checkBodySize(c); err != nil {
+	if err := checkMediaType(c, mediaJSON); err != nil {
 		return err
 	}
 	body := c.Body()
@@ -98,7 +88,7 @@ func formValue(c *fiber.Ctx, key string) string {
 }
 
 func (s *Server) token(c *fiber.Ctx) error {
-	if err := s.checkBodySize(c); err != nil {
+	if err := checkMediaType(c, mediaForm); err != nil {
 		return err
 	}
 	tenant := tenantParam(c)
@@ -124,7 +114,7 @@ func (s *Server) token(c *fiber.Ctx) error {
 }
 
 func (s *Server) revoke(c *fiber.Ctx) error {
-	if err := s.checkBodySize(c); err != nil {
+	if err := checkMediaType(c, mediaForm); err != nil {
 		return err
 	}
 	if err := s.svc.Revoke(c.UserContext(), tenantParam(c), formValue(c, "token")); err != nil {

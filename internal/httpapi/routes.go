@@ -8,12 +8,14 @@ import (
 // the OpenAPI check.
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.withRequestID, s.withMetrics, s.withRecover, s.withAccessLog)
+	app.Use(s.withEdge, s.withRequestID, s.withMetrics, s.withRecover, s.withAccessLog)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	if s.cfg.Metrics != nil {
+	if s.cfg.Metrics != nil && s.cfg.MetricsPublic {
 		app.Get("/metrics", s.cfg.Metrics)
+	} else if s.cfg.Metrics != nil {
+		app.Get("/metrics", s.withAdminAuth, s.operatorOnly, s.cfg.Metrics)
 	}
 	app.Get("/openapi.json", s.openapi)
 

@@ -3,9 +3,12 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"log/slog"
 	"net"
+	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,6 +28,13 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Metrics serves /metrics; nil leaves the route out.
 	Metrics fiber.Handler
+	// MetricsPublic serves /metrics without the operator token.
+	MetricsPublic bool
+	// TrustedProxies are the peers whose X-Forwarded-For or Forwarded
+	// header names the client (see ClientAddr); none by default.
+	TrustedProxies []netip.Prefix
+	// TLS, when set, serves HTTPS with it.
+	TLS *tls.Config
 	// Observe receives each answered request's method, route template,
 	// status and duration, for metrics; nil means none.
 	Observe func(method, route string, status int, d time.Duration)
@@ -32,15 +42,15 @@ type Config struct {
 	OpenAPI []byte
 }
 
-// bodyLimitSlack is what Fiber reads beyond the largest body limit.
-const bodyLimitSlack = 1 << 20
-
 // Server is the HTTP API of one wasmauth process.
 type Server struct {
 	cfg Config
 	svc *auth.Service
 	log *slog.Logger
 	app *fiber.App
+	// uploads holds the heads of the module uploads being read or answered
+	// (see upload).
+	uploads sync.Map
 }
 
 // New builds the Fiber app with every route of the contract.
@@ -71,11 +81,8 @@ func New(cfg Config, svc *auth.Service, log *slog.Logger) *Server {
 		AppName:               "wasmauth",
 		DisableStartupMessage: true,
 		ServerHeader:          "",
-		// A little above the largest limit, so that a body just over it is
-		// read and answered by its handler (413 module_too_large or
-		// body_too_large as problem+json) instead of the connection being
-		// closed while the client still writes.
-		BodyLimit:    max(cfg.MaxModuleSize, cfg.MaxJSONBody) + bodyLimitSlack,
+		// The limit of most routes; bodyLimit raises it for module uploads.
+		BodyLimit:    cfg.MaxJSONBody,
 		ReadTimeout:  cfg.ReadTimeout,
 		WriteTimeout: cfg.WriteTimeout,
 		IdleTimeout:  cfg.IdleTimeout,
@@ -83,9 +90,11 @@ func New(cfg Config, svc *auth.Service, log *slog.Logger) *Server {
 		// Tenant ids and paths are matched exactly: /T/acme is not /t/acme.
 		CaseSensitive: true,
 		StrictRouting: false,
-		// Header values are bounded; a request head over 16 KiB is refused.
+		// Header values are bounded; a request head over 16 KiB is refused
+		// (431 headers_too_large).
 		ReadBufferSize: 16 << 10,
 	})
+	s.app.Server().HeaderReceived = s.bodyLimit
 	s.routes()
 	return s
 }
@@ -93,8 +102,15 @@ func New(cfg Config, svc *auth.Service, log *slog.Logger) *Server {
 // App returns the Fiber app, for tests with app.Test.
 func (s *Server) App() *fiber.App { return s.app }
 
-// Serve answers requests on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+// Serve answers requests on ln until Shutdown, over TLS when Config.TLS is
+// set. Connections close lingering (see lingerListener).
+func (s *Server) Serve(ln net.Listener) error {
+	ln = lingerListener{ln}
+	if s.cfg.TLS != nil {
+		ln = tls.NewListener(ln, s.cfg.TLS)
+	}
+	return s.app.Listener(ln)
+}
 
 // Shutdown stops accepting connections and waits for in-flight requests,
 // up to ctx's deadline.
@@ -108,6 +124,12 @@ const requestIDKey = "request_id"
 // withRequestID gives every request an id, echoed in X-Request-Id and used
 // in logs. A client-sent id is kept when it is short and printable.
 func (s *Server) withRequestID(c *fiber.Ctx) error {
+	setRequestID(c)
+	return c.Next()
+}
+
+// setRequestID gives the request its id.
+func setRequestID(c *fiber.Ctx) {
 	id := c.Get(fiber.HeaderXRequestID)
 	if !validRequestID(id) {
 		var b [12]byte
@@ -118,7 +140,6 @@ func (s *Server) withRequestID(c *fiber.Ctx) error {
 	}
 	c.Locals(requestIDKey, id)
 	c.Set(fiber.HeaderXRequestID, id)
-	return c.Next()
 }
 
 func validRequestID(id string) bool {
@@ -168,12 +189,12 @@ func (s *Server) withAccessLog(c *fiber.Ctx) error {
 	}
 	s.log.Log(c.UserContext(), level, "http request",
 		"request_id", requestID(c), "method", c.Method(), "route", c.Route().Path,
-		"status", status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", c.IP())
+		"status", status, "duration_ms", float64(time.Since(start).Microseconds())/1000, "ip", clientAddr(c))
 	return nil
 }
 
 func meta(c *fiber.Ctx) auth.Meta {
-	return auth.Meta{IP: clone(c.IP()), RequestID: requestID(c)}
+	return auth.Meta{IP: clientAddr(c), RequestID: requestID(c)}
 }
 
 // clone copies a string that may point into Fiber's reused buffers.

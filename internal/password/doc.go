@@ -10,9 +10,11 @@
 //
 // A Hasher bounds the number of hashes computed at once, because each one
 // holds Params.Memory KiB for its whole duration: a thousand concurrent logins
-// must not allocate a thousand times 19 MiB. Callers wait for a slot for at
-// most Config.MaxWait and otherwise get ErrBusy, which an HTTP layer answers
-// with 503.
+// must not allocate a thousand times 19 MiB. Callers wait for a slot in a
+// queue that is first-in first-out per tenant (WithTenant) and takes tenants
+// in turn; a call that is not expected to get a slot within Config.MaxWait
+// (or its context's deadline) gets a BusyError at once, wrapping ErrBusy and
+// saying when to retry, which an HTTP layer answers with 503 and Retry-After.
 //
 // Validate applies the policy for new passwords: NFC normalisation, 8 to 256
 // characters, and not on the embedded list of common passwords.

@@ -63,11 +63,12 @@ func (p Params) Validate() error {
 	return nil
 }
 
-// ErrBusy is returned when no hashing slot became free within Config.MaxWait
-// or before the context ended.
+// ErrBusy is wrapped by the BusyError of a call that got no hashing slot:
+// one that was not expected to get one within Config.MaxWait (or before its
+// context's deadline), which fails at once, or whose context ended.
 var ErrBusy = errors.New("password: too many hashes in progress")
 
-// DefaultMaxWait is how long a request waits for a hashing slot when
+// DefaultMaxWait is the longest a request waits for a hashing slot when
 // Config.MaxWait is zero.
 const DefaultMaxWait = 2 * time.Second
 
@@ -80,8 +81,9 @@ type Config struct {
 	// MaxConcurrent is the number of hashes computed at once. Zero means
 	// 2*GOMAXPROCS.
 	MaxConcurrent int
-	// MaxWait is how long a call waits for a free slot before it fails with
-	// ErrBusy. Zero means DefaultMaxWait.
+	// MaxWait is the longest a call waits for a slot. A call that is not
+	// expected to get one within MaxWait, or before its context's deadline
+	// if sooner, fails at once with a BusyError. Zero means DefaultMaxWait.
 	MaxWait time.Duration
 }
 
@@ -114,12 +116,12 @@ func (c Config) Validate() error {
 }
 
 // Hasher hashes and verifies passwords with a bounded number of hashes in
-// flight. It is safe for concurrent use.
+// flight; callers wait for a slot in a queue that is fair across tenants
+// (WithTenant) and refuses at once what it cannot serve in time. It is safe
+// for concurrent use.
 type Hasher struct {
-	params  Params
-	maxWait time.Duration
-	slots   chan struct{}
-	waiting atomic.Int64
+	params Params
+	queue  *queue
 
 	// dummySalt and dummyKey make VerifyDummy cost exactly what a Verify
 	// with the current parameters costs.
@@ -137,13 +139,16 @@ func NewHasher(cfg Config) *Hasher {
 	cfg = cfg.withDefaults()
 	h := &Hasher{
 		params:    cfg.Params,
-		maxWait:   cfg.MaxWait,
-		slots:     make(chan struct{}, cfg.MaxConcurrent),
 		dummySalt: make([]byte, cfg.Params.SaltLen),
-		dummyKey:  make([]byte, cfg.Params.KeyLen),
 	}
 	rand.Read(h.dummySalt)
-	rand.Read(h.dummyKey)
+	// The dummy key is a real hash, timed: until slots have been held and
+	// released, the queue expects a slot to be held for that long, or
+	// longer when there are more slots than processors to run them.
+	start := time.Now()
+	h.dummyKey = idKey(rand.Text(), h.dummySalt, cfg.Params)
+	svc := time.Since(start) * time.Duration(max(1, cfg.MaxConcurrent/runtime.GOMAXPROCS(0)))
+	h.queue = newQueue(cfg.MaxConcurrent, cfg.MaxWait, svc)
 	return h
 }
 
@@ -152,61 +157,52 @@ func (h *Hasher) Params() Params { return h.params }
 
 // Acquire waits for a hashing slot, for callers that compute an expensive
 // hash elsewhere (for example a legacy verification). The caller must call
-// release exactly once. Returns an error wrapping ErrBusy (and the context's
-// error, if the context ended) when no slot is free within Config.MaxWait.
+// release exactly once. Returns a BusyError (wrapping ErrBusy, and the
+// context's error if the context ended) when no slot can be had in time.
 func (h *Hasher) Acquire(ctx context.Context) (release func(), err error) {
-	if err := h.acquire(ctx); err != nil {
+	free, err := h.acquire(ctx)
+	if err != nil {
 		return nil, err
 	}
 	var once atomic.Bool
 	return func() {
 		if once.CompareAndSwap(false, true) {
-			h.release()
+			free()
 		}
 	}, nil
 }
 
-func (h *Hasher) acquire(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("%w: %w", ErrBusy, err)
+// acquire waits for a slot and returns the function that gives it back.
+func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
+	if err := h.queue.acquire(ctx); err != nil {
+		return nil, err
 	}
-	select {
-	case h.slots <- struct{}{}:
-		return nil
-	default:
-	}
-	h.waiting.Add(1)
-	defer h.waiting.Add(-1)
-	timer := time.NewTimer(h.maxWait)
-	defer timer.Stop()
-	select {
-	case h.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", ErrBusy, ctx.Err())
-	case <-timer.C:
-		return ErrBusy
-	}
+	start := time.Now()
+	return func() { h.queue.release(time.Since(start)) }, nil
 }
 
-func (h *Hasher) release() { <-h.slots }
-
 // QueueDepth returns the number of calls waiting for a slot.
-func (h *Hasher) QueueDepth() int { return int(h.waiting.Load()) }
+func (h *Hasher) QueueDepth() int {
+	waiting, _ := h.queue.stats()
+	return waiting
+}
 
 // InFlight returns the number of slots in use.
-func (h *Hasher) InFlight() int { return len(h.slots) }
+func (h *Hasher) InFlight() int {
+	_, inUse := h.queue.stats()
+	return inUse
+}
 
 // Hash returns the PHC string of password with a fresh random salt and the
-// current parameters. Returns an error wrapping ErrBusy when no slot is free
-// in time.
+// current parameters. Returns a BusyError when no slot can be had in time.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	salt := make([]byte, h.params.SaltLen)
 	rand.Read(salt)
-	if err := h.acquire(ctx); err != nil {
+	release, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
-	defer h.release()
+	defer release()
 	key := idKey(password, salt, h.params)
 	return encode(h.params, salt, key), nil
 }
@@ -217,16 +213,17 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // current ones, so the caller should store a new Hash. Hashes with other
 // parameters verify as long as they are within the package bounds. Returns
 // an error wrapping ErrInvalidHash for a malformed or out-of-bounds hash and
-// one wrapping ErrBusy when no slot is free in time.
+// a BusyError when no slot can be had in time.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, needsRehash bool, err error) {
 	d, err := decode(encoded)
 	if err != nil {
 		return false, false, err
 	}
-	if err := h.acquire(ctx); err != nil {
+	release, err := h.acquire(ctx)
+	if err != nil {
 		return false, false, err
 	}
-	defer h.release()
+	defer release()
 	key := idKey(password, d.salt, d.params)
 	if subtle.ConstantTimeCompare(key, d.key) != 1 {
 		return false, false, nil
@@ -236,13 +233,14 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, need
 
 // VerifyDummy costs what a Verify against a hash with the current parameters
 // costs and always fails. Call it for unknown users so that they cannot be
-// told apart from wrong passwords by timing. Returns an error wrapping
-// ErrBusy when no slot is free in time, and nil otherwise.
+// told apart from wrong passwords by timing. Returns a BusyError when no
+// slot can be had in time, and nil otherwise.
 func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
-	if err := h.acquire(ctx); err != nil {
+	release, err := h.acquire(ctx)
+	if err != nil {
 		return err
 	}
-	defer h.release()
+	defer release()
 	key := idKey(password, h.dummySalt, h.params)
 	subtle.ConstantTimeCompare(key, h.dummyKey)
 	return nil

@@ -1,11 +1,8 @@
 package password
 
 import (
-	_ "embed"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -57,32 +54,4 @@ func Validate(password string) (normalized string, err error) {
 		return "", ErrCommon
 	}
 	return normalized, nil
-}
-
-// commonPasswords is SecLists' Passwords/Common-Credentials/10k-most-common.txt
-// (https://github.com/danielmiessler/SecLists, commit 4f84b3c2, MIT licence),
-// one entry per line, unchanged except for LF line endings.
-//
-//go:embed common-passwords.txt
-var commonPasswords string
-
-// commonSet is built on first use: most processes that import the package
-// only verify passwords and never need it.
-var commonSet = sync.OnceValue(func() map[string]struct{} {
-	lines := strings.Split(commonPasswords, "\n")
-	set := make(map[string]struct{}, len(lines))
-	for _, l := range lines {
-		l = strings.TrimSuffix(l, "\r")
-		if l != "" {
-			set[strings.ToLower(l)] = struct{}{}
-		}
-	}
-	return set
-})
-
-// IsCommon reports whether password is on the embedded common-password list,
-// ignoring case.
-func IsCommon(password string) bool {
-	_, ok := commonSet()[strings.ToLower(password)]
-	return ok
 }

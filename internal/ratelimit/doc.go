@@ -2,7 +2,8 @@
 // per key and blocks a key that failed too often, for a while.
 //
 // Callers build keys from a prefix that selects the Rule and an identity,
-// for example "id:<tenant>:<identifier>" and "ip:<tenant>:<addr>". Before a
+// for example "id:<tenant>:<identifier>" and "ip:<tenant>:<addr>"; a key
+// whose prefix has no rule is a programming error, and panics. Before a
 // login they call Allow with all its keys; after a failed login, Fail; after
 // a successful one, Reset on the identifier key (not the address key, so a
 // valid login does not clear an attacker's address).

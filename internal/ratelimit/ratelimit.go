@@ -50,8 +50,10 @@ type rule struct {
 
 // New returns a Limiter with rules by key prefix (the part of a key before
 // its first ':', or the whole key when it has none) that tracks at most
-// maxKeys keys. Keys whose prefix has no rule are never limited. New panics
-// if a rule is invalid or maxKeys is less than 1: both are configuration
+// maxKeys keys. Allow, Fail, Take and Reset panic on a key whose prefix has
+// no rule: such a key is a programming error that would otherwise turn its
+// protection off without a word. New panics if a rule is invalid, a prefix
+// is empty or holds a ':', or maxKeys is less than 1: all configuration
 // errors to catch at start-up (see Rule.Validate).
 func New(rules map[string]Rule, maxKeys int) *Limiter {
 	if maxKeys < 1 {
@@ -59,6 +61,9 @@ func New(rules map[string]Rule, maxKeys int) *Limiter {
 	}
 	l := &Limiter{rules: make(map[string]rule, len(rules)), seed: maphash.MakeSeed()}
 	for prefix, r := range rules {
+		if prefix == "" || strings.Contains(prefix, ":") {
+			panic(fmt.Sprintf("ratelimit: rule prefix %q must be non-empty and hold no ':'", prefix))
+		}
 		if err := r.Validate(); err != nil {
 			panic(fmt.Sprintf("ratelimit: rule %q: %v", prefix, err))
 		}
@@ -79,6 +84,7 @@ func New(rules map[string]Rule, maxKeys int) *Limiter {
 	return l
 }
 
+// lookup returns key's rule and shard, and false when its prefix has no rule.
 func (l *Limiter) lookup(key string) (rule, *shard, bool) {
 	prefix, _, _ := strings.Cut(key, ":")
 	r, ok := l.rules[prefix]
@@ -88,6 +94,17 @@ func (l *Limiter) lookup(key string) (rule, *shard, bool) {
 	return r, &l.shards[maphash.String(l.seed, key)%uint64(len(l.shards))], true
 }
 
+// mustLookup is lookup for a key in use: it panics when key's prefix has no
+// rule.
+func (l *Limiter) mustLookup(key string) (rule, *shard) {
+	r, s, ok := l.lookup(key)
+	if !ok {
+		prefix, _, _ := strings.Cut(key, ":")
+		panic(fmt.Sprintf("ratelimit: no rule for the prefix %q of a key", prefix))
+	}
+	return r, s
+}
+
 // Allow reports whether none of keys is blocked at now, without counting
 // anything. When some are, ok is false and retryAfter is how long until all
 // of them are allowed again (round it up when sending Retry-After seconds).
@@ -95,10 +112,7 @@ func (l *Limiter) Allow(now time.Time, keys ...string) (retryAfter time.Duration
 	t := now.UnixNano()
 	var wait int64
 	for _, key := range keys {
-		r, s, ok := l.lookup(key)
-		if !ok {
-			continue
-		}
+		r, s := l.mustLookup(key)
 		s.mu.Lock()
 		e := s.m[key]
 		var tat int64
@@ -118,10 +132,7 @@ func (l *Limiter) Allow(now time.Time, keys ...string) (retryAfter time.Duration
 func (l *Limiter) Fail(now time.Time, keys ...string) {
 	t := now.UnixNano()
 	for _, key := range keys {
-		r, s, ok := l.lookup(key)
-		if !ok {
-			continue
-		}
+		r, s := l.mustLookup(key)
 		s.mu.Lock()
 		e := s.m[key]
 		if e == nil {
@@ -144,10 +155,7 @@ func (l *Limiter) Fail(now time.Time, keys ...string) {
 // until it is allowed again. Use it for limits on attempts rather than on
 // failures, such as registrations per address.
 func (l *Limiter) Take(now time.Time, key string) (retryAfter time.Duration, ok bool) {
-	r, s, ok := l.lookup(key)
-	if !ok {
-		return 0, true
-	}
+	r, s := l.mustLookup(key)
 	t := now.UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -169,10 +177,7 @@ func (l *Limiter) Take(now time.Time, key string) (retryAfter time.Duration, ok 
 // login.
 func (l *Limiter) Reset(keys ...string) {
 	for _, key := range keys {
-		_, s, ok := l.lookup(key)
-		if !ok {
-			continue
-		}
+		_, s := l.mustLookup(key)
 		s.mu.Lock()
 		if e := s.m[key]; e != nil {
 			s.remove(e)

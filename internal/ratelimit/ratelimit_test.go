@@ -131,8 +131,6 @@ func TestKeysAndPrefixes(t *testing.T) {
 		{"other identifier", []string{other}, true, 0},
 		{"other identifier, same address", []string{other, addr}, true, 0},
 		{"no keys", nil, true, 0},
-		{"unknown prefix", []string{"zz:acme:x"}, true, 0},
-		{"no prefix", []string{"alice"}, true, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -159,12 +157,35 @@ func TestKeysAndPrefixes(t *testing.T) {
 	if _, ok := l.Allow(t0, addr); ok {
 		t.Fatal("Reset(user) unblocked the address")
 	}
-	if l.Len() != 2 { // addr and other; unknown prefixes are not tracked
+	if l.Len() != 2 { // addr and other
 		t.Fatalf("Len = %d, want 2", l.Len())
 	}
-	l.Fail(t0, "zz:acme:x", "plain")
-	if l.Len() != 2 {
-		t.Fatalf("Len after unknown keys = %d, want 2", l.Len())
+}
+
+// TestKeyWithoutRulePanics: a key whose prefix has no rule (a typo) fails
+// loudly in every method that takes keys, rather than going unlimited.
+func TestKeyWithoutRulePanics(t *testing.T) {
+	l := New(map[string]Rule{"id": {Limit: 2, Window: time.Minute}}, 100)
+	uses := map[string]func(key string){
+		"Allow": func(key string) { l.Allow(t0, "id:acme:alice", key) },
+		"Fail":  func(key string) { l.Fail(t0, "id:acme:alice", key) },
+		"Take":  func(key string) { l.Take(t0, key) },
+		"Reset": func(key string) { l.Reset("id:acme:alice", key) },
+	}
+	for name, use := range uses {
+		for _, key := range []string{"zz:acme:x", "plain", "", "ID:acme:alice"} {
+			t.Run(name+"/"+key, func(t *testing.T) {
+				defer func() {
+					if recover() == nil {
+						t.Fatalf("%s(%q) did not panic", name, key)
+					}
+				}()
+				use(key)
+			})
+		}
+	}
+	if l.Len() > 1 {
+		t.Fatalf("Len = %d: keys without a rule were tracked", l.Len())
 	}
 }
 
@@ -238,6 +259,8 @@ func TestNewPanicsOnBadConfig(t *testing.T) {
 		{"negative limit", map[string]Rule{"id": {Limit: -1, Window: time.Minute}}, 10},
 		{"zero window", map[string]Rule{"id": {Limit: 5}}, 10},
 		{"zero keys", map[string]Rule{"id": {Limit: 5, Window: time.Minute}}, 0},
+		{"empty prefix", map[string]Rule{"": {Limit: 5, Window: time.Minute}}, 10},
+		{"prefix with a colon", map[string]Rule{"id:x": {Limit: 5, Window: time.Minute}}, 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,8 @@ package scripts
 import (
 	"sync"
 	"time"
+
+	"github.com/wasmauth/wasmauth/runtime"
 )
 
 // breaker holds back the calls of a module version that keeps exhausting
@@ -31,6 +33,20 @@ const (
 	breakerMinCool   = time.Second
 	breakerMaxCool   = 30 * time.Second
 )
+
+// exhausted reports whether a call's failure is the module's own
+// exhaustion of its fuel or time, which the breaker counts: a deadline spent
+// waiting for the server (an execution slot, an instance, a legacy hash
+// slot) is not the module's doing.
+func exhausted(err error) bool {
+	switch runtime.ErrorKind(err) {
+	case runtime.KindOutOfFuel:
+		return true
+	case runtime.KindDeadline:
+		return !runtime.IsOverload(err)
+	}
+	return false
+}
 
 func newBreaker(now func() time.Time) *breaker {
 	return &breaker{states: map[scriptKey]*breakerState{}, now: now}

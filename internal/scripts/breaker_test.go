@@ -3,6 +3,8 @@ package scripts
 import (
 	"testing"
 	"time"
+
+	"github.com/wasmauth/wasmauth/runtime"
 )
 
 func TestBreaker(t *testing.T) {
@@ -77,5 +79,25 @@ func TestBreaker(t *testing.T) {
 	b.forget("acme")
 	if ok, _ := b.allow(k); !ok {
 		t.Fatal("forget kept the state")
+	}
+}
+
+// TestBreakerCountsOnlyTheModulesFailures: running out of fuel, or out of
+// time in its own work, counts; a deadline spent waiting for the server,
+// other failures and success do not.
+func TestBreakerCountsOnlyTheModulesFailures(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{&runtime.CallError{Kind: runtime.KindOutOfFuel}, true},
+		{&runtime.CallError{Kind: runtime.KindDeadline}, true},
+		{&runtime.CallError{Kind: runtime.KindDeadline, Overload: true}, false},
+		{&runtime.CallError{Kind: runtime.KindTrap}, false},
+		{nil, false},
+	} {
+		if got := exhausted(tt.err); got != tt.want {
+			t.Errorf("exhausted(%v) = %v, want %v", tt.err, got, tt.want)
+		}
 	}
 }

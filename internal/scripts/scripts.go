@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -23,12 +25,14 @@ type Manager struct {
 	store      auth.Store
 	sqliteRoot string
 	networks   []netip.Prefix
+	log        *slog.Logger
 
 	mu       sync.RWMutex
-	dbs      map[string]*legacydb.DB // by tenant
-	opened   map[string]string       // connKey of each tenant's pool
-	shas     map[scriptKey]string    // module hash by tenant and version; versions never change
-	attempts map[string]time.Time    // last reconnection attempt by tenant
+	dbs      map[string]*legacydb.DB      // by tenant
+	opened   map[string]string            // connKey of each tenant's pool
+	shas     map[scriptKey]string         // module hash by tenant and version; versions never change
+	attempts map[string]time.Time         // last reconnection attempt by tenant
+	retiring map[*legacydb.DB]*time.Timer // replaced or disconnected pools, closed after closeGrace
 	// connecting holds, by tenant, a channel closed when the opening of its
 	// pool under way ends; concurrent calls wait for it.
 	connecting map[string]chan struct{}
@@ -39,8 +43,8 @@ type Manager struct {
 // not be opened (at start-up, during an outage).
 const reconnectEvery = 5 * time.Second
 
-// closeGrace is how long a replaced pool stays open for the calls that
-// still use it; no call outlives the maximum call timeout.
+// closeGrace is how long a replaced or disconnected pool stays open for the
+// calls that still use it; no call outlives the maximum call timeout.
 const closeGrace = 30 * time.Second
 
 type scriptKey struct {
@@ -53,17 +57,19 @@ var _ auth.Scripts = (*Manager)(nil)
 // New returns a Manager that runs modules on engine, loads module metadata
 // from store, confines SQLite connections to sqliteRoot/{tenant}/ and
 // PostgreSQL and MySQL connections to networks, or when it is empty to
-// legacydb's default (legacydb.Config.Networks).
-func New(engine *runtime.Engine, store auth.Store, sqliteRoot string, networks []netip.Prefix) *Manager {
+// legacydb's default (legacydb.Config.Networks), and logs to log.
+func New(engine *runtime.Engine, store auth.Store, sqliteRoot string, networks []netip.Prefix, log *slog.Logger) *Manager {
 	return &Manager{
 		engine:     engine,
 		store:      store,
 		sqliteRoot: sqliteRoot,
 		networks:   networks,
+		log:        log,
 		dbs:        map[string]*legacydb.DB{},
 		opened:     map[string]string{},
 		shas:       map[scriptKey]string{},
 		attempts:   map[string]time.Time{},
+		retiring:   map[*legacydb.DB]*time.Timer{},
 		connecting: map[string]chan struct{}{},
 		breaker:    newBreaker(time.Now),
 	}
@@ -117,7 +123,7 @@ func callInput(c auth.ScriptCall) ([]byte, runtime.Limits, error) {
 		if t.Connection.Config != nil {
 			in.Config = t.Connection.Config
 		}
-		lim = limits(t.Connection.Limits)
+		lim = RuntimeLimits(t.Connection.Limits)
 		in.Driver = t.Connection.Driver
 	}
 	body, err := json.Marshal(in)
@@ -147,8 +153,7 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 		}
 	}
 	res, err := m.engine.Call(ctx, req)
-	kind := runtime.ErrorKind(err)
-	opened, cool := m.breaker.record(key, kind == runtime.KindOutOfFuel || kind == runtime.KindDeadline)
+	opened, cool := m.breaker.record(key, exhausted(err))
 	out := convert(res, c.Op)
 	if opened {
 		out.Logs = append(out.Logs, auth.LogEntry{
@@ -197,7 +202,7 @@ func convert(res *runtime.Result, op string) *auth.ScriptResult {
 	}
 	now := time.Now().UTC()
 	for _, l := range res.Logs {
-		out.Logs = append(out.Logs, auth.LogEntry{Time: now, Level: levelName(l.Level), Op: op, Message: l.Message})
+		out.Logs = append(out.Logs, auth.LogEntry{Time: now, Level: l.Level.String(), Op: op, Message: l.Message})
 	}
 	if res.LogsDropped > 0 {
 		out.Logs = append(out.Logs, auth.LogEntry{
@@ -208,21 +213,10 @@ func convert(res *runtime.Result, op string) *auth.ScriptResult {
 	return out
 }
 
-func levelName(level int) string {
-	switch level {
-	case 0:
-		return "debug"
-	case 1:
-		return "info"
-	case 2:
-		return "warn"
-	default:
-		return "error"
-	}
-}
-
-// limits maps a tenant's limits onto the engine's; zero stays "default".
-func limits(l auth.Limits) runtime.Limits {
+// RuntimeLimits returns a tenant's (or the operator's) limits as the engine
+// takes them; zero fields stay zero, and the engine fills them with its
+// defaults.
+func RuntimeLimits(l auth.Limits) runtime.Limits {
 	return runtime.Limits{
 		Timeout:    time.Duration(l.TimeoutMS) * time.Millisecond,
 		Memory:     int64(l.MemoryMB) << 20,
@@ -232,11 +226,6 @@ func limits(l auth.Limits) runtime.Limits {
 		Instances:  l.Instances,
 	}
 }
-
-// RuntimeLimits returns a tenant's (or the operator's) limits as the engine
-// takes them; zero fields stay zero, and the engine fills them with its
-// defaults.
-func RuntimeLimits(l auth.Limits) runtime.Limits { return limits(l) }
 
 // CheckLimits refuses a tenant's limits that are negative or above the
 // engine's maxima, which the engine itself keeps.
@@ -255,7 +244,7 @@ func (m *Manager) CheckLimits(l auth.Limits) error {
 		return auth.Errorf(auth.CodeInvalidLimits, "%s", strings.Join(neg, "; "))
 	}
 	var le *runtime.LimitsError
-	if err := m.engine.CheckLimits(limits(l)); errors.As(err, &le) {
+	if err := m.engine.CheckLimits(RuntimeLimits(l)); errors.As(err, &le) {
 		return auth.Errorf(auth.CodeInvalidLimits, "%s", strings.Join(le.Problems, "; "))
 	} else if err != nil {
 		return err
@@ -293,8 +282,8 @@ func (m *Manager) sha(ctx context.Context, tenant string, version int) (string, 
 // deleted the connection, and t is read from the store for each request. A
 // tenant with a connection but no such pool (its database was down when
 // the server started, or the connection changed) gets a new attempt to open
-// it, at most every reconnectEvery; calls that come meanwhile wait for it.
-// Once open, database/sql reconnects by itself.
+// it, at most every reconnectEvery, and a failed one is logged; calls that
+// come meanwhile wait for it. Once open, database/sql reconnects by itself.
 func (m *Manager) dbFor(ctx context.Context, t *auth.Tenant) *legacydb.DB {
 	if t.Connection == nil {
 		return nil
@@ -330,6 +319,7 @@ func (m *Manager) dbFor(ctx context.Context, t *auth.Tenant) *legacydb.DB {
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := m.Connect(cctx, t.ID, t.Connection); err != nil {
+		m.log.Warn("the legacy database could not be opened; the call runs without it", "tenant", t.ID, "retry_in", reconnectEvery.String(), "err", err)
 		return nil
 	}
 	return m.pool(t.ID, want)
@@ -369,29 +359,37 @@ func (m *Manager) Connect(ctx context.Context, tenant string, c *auth.Connection
 		return auth.Wrap(err, auth.CodeConnectionFailed, "the database could not be opened")
 	}
 	m.mu.Lock()
-	old := m.dbs[tenant]
+	defer m.mu.Unlock()
+	m.retireLocked(m.dbs[tenant])
 	m.dbs[tenant] = db
 	m.opened[tenant] = connKey(c)
 	delete(m.attempts, tenant)
-	m.mu.Unlock()
-	if old != nil {
-		// Calls in flight finish on the old pool.
-		time.AfterFunc(closeGrace, func() { _ = old.Close() })
-	}
 	return nil
 }
 
-// Disconnect closes a tenant's legacy database.
+// Disconnect closes a tenant's legacy database after closeGrace, so calls in
+// flight finish on it; new calls find no database.
 func (m *Manager) Disconnect(tenant string) {
 	m.mu.Lock()
-	db := m.dbs[tenant]
+	defer m.mu.Unlock()
+	m.retireLocked(m.dbs[tenant])
 	delete(m.dbs, tenant)
 	delete(m.opened, tenant)
 	delete(m.attempts, tenant)
-	m.mu.Unlock()
-	if db != nil {
-		_ = db.Close()
+}
+
+// retireLocked closes db (if not nil) after closeGrace, or at Close if that
+// comes first. The caller holds m.mu.
+func (m *Manager) retireLocked(db *legacydb.DB) {
+	if db == nil {
+		return
 	}
+	m.retiring[db] = time.AfterFunc(closeGrace, func() {
+		m.mu.Lock()
+		delete(m.retiring, db)
+		m.mu.Unlock()
+		_ = db.Close()
+	})
 }
 
 // Forget drops the tenant's pools, instances and cached metadata.
@@ -424,11 +422,16 @@ func (m *Manager) ForgetVersion(tenant string, version int) {
 	}
 }
 
-// Close closes every legacy database.
+// Close closes every legacy database, the retiring ones too.
 func (m *Manager) Close() {
 	m.mu.Lock()
-	dbs := m.dbs
+	dbs := slices.Collect(maps.Values(m.dbs))
+	for db, t := range m.retiring {
+		t.Stop()
+		dbs = append(dbs, db)
+	}
 	m.dbs = map[string]*legacydb.DB{}
+	m.retiring = map[*legacydb.DB]*time.Timer{}
 	m.mu.Unlock()
 	for _, db := range dbs {
 		_ = db.Close()

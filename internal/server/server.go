@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
@@ -31,9 +33,9 @@ import (
 // Config is what the server needs to start. Zero fields take the defaults of
 // the contract.
 type Config struct {
-	// Addr is the listen address ("127.0.0.1:8080"; port 0 picks a free one).
+	// Addr is the listen address (DefaultAddr; port 0 picks a free one).
 	Addr string
-	// DataDir holds the Badger store and the compile cache ("./data").
+	// DataDir holds the Badger store and the compile cache (DefaultDataDir).
 	DataDir string
 	// Store is StoreBadger (the default: Badger in DataDir) or the
 	// postgres:// URL of a PostgreSQL database, which any number of
@@ -48,9 +50,18 @@ type Config struct {
 	// address; Unix sockets refused). Empty means the default: any address but
 	// loopback, link-local, unspecified and multicast ones.
 	LegacyNetworks []netip.Prefix
-	// AdminToken is the operator token; empty means the one generated on first
-	// start, whose hash is kept in the data folder.
+	// AdminToken is the operator token, at least MinAdminTokenLen characters;
+	// empty means the one generated on first start, whose hash is kept in the
+	// data folder.
 	AdminToken string
+	// TrustedProxies are the peers whose X-Forwarded-For or Forwarded header
+	// names the client address; none by default (see httpapi.ClientAddr).
+	TrustedProxies []netip.Prefix
+	// TLSCert and TLSKey, PEM files, make the server speak HTTPS (TLS 1.2
+	// and later) and the default BaseURL https://.
+	TLSCert, TLSKey string
+	// MetricsPublic serves /metrics without the operator token.
+	MetricsPublic bool
 	// Hash are the argon2id parameters for stored passwords.
 	Hash password.Params
 	// MaxConcurrentHashes bounds hashes at once (2 x GOMAXPROCS).
@@ -89,10 +100,10 @@ type Config struct {
 
 func (c *Config) fill() {
 	if c.Addr == "" {
-		c.Addr = "127.0.0.1:8080"
+		c.Addr = DefaultAddr
 	}
 	if c.DataDir == "" {
-		c.DataDir = "./data"
+		c.DataDir = DefaultDataDir
 	}
 	if c.SQLiteRoot == "" {
 		c.SQLiteRoot = filepath.Join(c.DataDir, "legacy")
@@ -151,6 +162,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.SQLiteRoot, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the SQLite folder: %w", err)
 	}
+	if n := utf8.RuneCountInString(cfg.AdminToken); n > 0 && n < MinAdminTokenLen {
+		return nil, fmt.Errorf("WASMAUTH_ADMIN_TOKEN has %d characters; at least %d are required (for example: openssl rand -base64 32), or leave it unset to have one generated", n, MinAdminTokenLen)
+	}
+	tlsConfig, err := loadTLS(cfg.TLSCert, cfg.TLSKey)
+	if err != nil {
+		return nil, err
+	}
 	opHash, err := operatorTokenHash(cfg.DataDir, cfg.AdminToken, cfg.Stderr)
 	if err != nil {
 		return nil, err
@@ -159,7 +177,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", cfg.Addr, err)
 	}
-	if cfg.BaseURL == "" {
+	if cfg.BaseURL == "" && tlsConfig != nil {
+		cfg.BaseURL = "https://" + ln.Addr().String()
+	} else if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
@@ -172,25 +192,22 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, ln: ln, store: st, log: log}
 	hasher := password.NewHasher(password.Config{Params: cfg.Hash, MaxConcurrent: cfg.MaxConcurrentHashes})
 	s.engine, err = runtime.New(ctx, runtime.Config{
-		Max:         scripts.RuntimeLimits(cfg.MaxLimits), // the engine fills zero fields from runtime.DefaultMaxLimits
-		CacheDir:    filepath.Join(cfg.DataDir, "compile-cache"),
-		Loader:      scripts.Loader(st),
-		AcquireHash: hasher.Acquire,
-		Logger:      log,
+		Max:      scripts.RuntimeLimits(cfg.MaxLimits), // the engine fills zero fields from runtime.DefaultMaxLimits
+		CacheDir: filepath.Join(cfg.DataDir, "compile-cache"),
+		Loader:   scripts.Loader(st),
+		Logger:   log,
 	})
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("starting the wasm engine: %w", err)
 	}
-	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot, cfg.LegacyNetworks)
-	limiter := ratelimit.New(map[string]ratelimit.Rule{
-		auth.LimitIdentifierAddress: {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitAddress:           {Limit: 10 * cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitIdentifier:        {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitAccountAddress:    {Limit: cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitAccount:           {Limit: 100 * cfg.LoginFailures, Window: cfg.LoginWindow},
-		auth.LimitRegistration:      {Limit: cfg.Registrations, Window: cfg.RegistrationWindow},
-	}, 1_000_000)
+	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot, cfg.LegacyNetworks, log)
+	limiter := ratelimit.New(auth.LimitRules(auth.LimitBudgets{
+		LoginFailures:      cfg.LoginFailures,
+		LoginWindow:        cfg.LoginWindow,
+		Registrations:      cfg.Registrations,
+		RegistrationWindow: cfg.RegistrationWindow,
+	}), 1_000_000)
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
 	obs.WatchHasher(hasher)
@@ -207,11 +224,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Scripts:  s.scripts,
 		Observer: obs,
 		Log:      log,
+
+		LegacyCeiling: legacyCeiling,
 	})
 	if err := s.svc.RestoreLimits(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("loading the rate limits: %w", err)
 	}
+	go legacyCeiling() // measured now, so that the first rejection need not wait
 	// Reopen the tenants' legacy databases in the background: with many
 	// tenants, or some of their databases down, waiting here would delay the
 	// start by seconds each. A call that comes first opens its own.
@@ -233,12 +253,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.watchTenants(bg)
 	}()
 	s.http = httpapi.New(httpapi.Config{
-		Ready:        st.Ping,
-		Metrics:      adaptor.HTTPHandler(obs.Handler(log)),
-		Observe:      obs.ObserveHTTP,
-		ReadTimeout:  cfg.ReadTimeout,
-		WriteTimeout: cfg.WriteTimeout,
-		IdleTimeout:  cfg.IdleTimeout,
+		Ready:          st.Ping,
+		Metrics:        adaptor.HTTPHandler(obs.Handler(log)),
+		MetricsPublic:  cfg.MetricsPublic,
+		Observe:        obs.ObserveHTTP,
+		TrustedProxies: cfg.TrustedProxies,
+		TLS:            tlsConfig,
+		ReadTimeout:    cfg.ReadTimeout,
+		WriteTimeout:   cfg.WriteTimeout,
+		IdleTimeout:    cfg.IdleTimeout,
 	}, s.svc, log)
 	return s, nil
 }
@@ -248,6 +271,9 @@ func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // BaseURL returns the server's public URL.
 func (s *Server) BaseURL() string { return s.cfg.BaseURL }
+
+// Store returns the server's store, for tests that check what was written.
+func (s *Server) Store() auth.Store { return s.store }
 
 // Service returns the auth service, for the demo set-up and tests.
 func (s *Server) Service() *auth.Service { return s.svc }
@@ -300,6 +326,30 @@ func (s *Server) Close() error {
 		s.ln.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// MinAdminTokenLen is the fewest characters an operator-chosen token may
+// have.
+const MinAdminTokenLen = 32
+
+// loadTLS returns the TLS settings of a certificate and key (PEM files), or
+// nil when both are empty.
+func loadTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, errors.New("TLS needs both a certificate (--tls-cert) and a key (--tls-key)")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("loading the TLS certificate: %w", err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		NextProtos:   []string{"http/1.1"},
+	}, nil
 }
 
 // operatorTokenFile holds the SHA-256 (hex) of the generated operator token.

@@ -35,8 +35,8 @@ func TestStartRestart(t *testing.T) {
 func TestBodies(t *testing.T) {
 	s := testserver.Start(t, server.Config{})
 	s.CreateTenant("acme")
-	// Each body kind reaches the server as sent: the login endpoint parses
-	// its body as JSON whatever the content type says.
+	// Each body kind reaches the server as sent, with its content type: the
+	// login endpoint takes only JSON.
 	tests := []struct {
 		name   string
 		body   any
@@ -45,9 +45,10 @@ func TestBodies(t *testing.T) {
 	}{
 		{"JSON value", map[string]string{"identifier": "nobody", "password": "x"}, 401, ""},
 		{"raw JSON string", `{"identifier":"nobody","password":"x"}`, 401, ""},
-		{"form", url.Values{"identifier": {"nobody"}}, 400, "not valid JSON"},
-		{"raw bytes", testserver.Raw{Body: []byte(`{}`)}, 400, "identifier and password are required"},
-		{"no body", nil, 400, ""},
+		{"form", url.Values{"identifier": {"nobody"}}, 415, "application/json"},
+		{"raw bytes", testserver.Raw{ContentType: "application/json", Body: []byte(`{}`)}, 400, "identifier and password are required"},
+		{"raw bytes without a type", testserver.Raw{Body: []byte(`{}`)}, 415, "application/json"},
+		{"no body", nil, 415, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,68 +1,9 @@
 package fuel
 
-import "fmt"
+import (
+	"fmt"
 
-// Opcodes the instrumenter emits or treats specially.
-const (
-	opUnreachable  = 0x00
-	opNop          = 0x01
-	opBlock        = 0x02
-	opLoop         = 0x03
-	opIf           = 0x04
-	opElse         = 0x05
-	opEnd          = 0x0b
-	opBr           = 0x0c
-	opBrIf         = 0x0d
-	opBrTable      = 0x0e
-	opReturn       = 0x0f
-	opCall         = 0x10
-	opCallIndirect = 0x11
-	opDrop         = 0x1a
-	opSelect       = 0x1b
-	opSelectTyped  = 0x1c
-	opLocalGet     = 0x20
-	opLocalSet     = 0x21
-	opLocalTee     = 0x22
-	opGlobalGet    = 0x23
-	opGlobalSet    = 0x24
-	opTableGet     = 0x25
-	opTableSet     = 0x26
-	opI32Load      = 0x28
-	opI64Store32   = 0x3e
-	opMemorySize   = 0x3f
-	opMemoryGrow   = 0x40
-	opI32Const     = 0x41
-	opI64Const     = 0x42
-	opF32Const     = 0x43
-	opF64Const     = 0x44
-	opI32Eqz       = 0x45
-	opI64GeS       = 0x59
-	opI64Sub       = 0x7d
-	opI64ShrU      = 0x88
-	opI64ExtendI32 = 0xad
-	opI64Extend32S = 0xc4
-	opRefNull      = 0xd0
-	opRefIsNull    = 0xd1
-	opRefFunc      = 0xd2
-	opPrefixMisc   = 0xfc
-	opPrefixSIMD   = 0xfd
-
-	blockTypeEmpty = 0x40
-)
-
-// Sub-opcodes of the 0xFC prefix (saturating truncation and bulk memory).
-const (
-	miscTruncSatLast = 0x07
-	miscMemoryInit   = 0x08
-	miscDataDrop     = 0x09
-	miscMemoryCopy   = 0x0a
-	miscMemoryFill   = 0x0b
-	miscTableInit    = 0x0c
-	miscElemDrop     = 0x0d
-	miscTableCopy    = 0x0e
-	miscTableGrow    = 0x0f
-	miscTableSize    = 0x10
-	miscTableFill    = 0x11
+	"github.com/wasmauth/wasmauth/internal/wasmbin"
 )
 
 // Cost model. See doc.go for the reasoning.
@@ -141,7 +82,8 @@ type funcEnv struct {
 // walker holds the state of one function body's first pass.
 type walker struct {
 	env       funcEnv
-	r         reader
+	r         wasmbin.Reader
+	in        wasmbin.Instr // the instruction being walked
 	numLocals uint64
 	frames    []frame
 	cur       segment
@@ -155,8 +97,8 @@ func (w *walker) errorf(at int, format string, args ...any) error {
 }
 
 // wrap is errorf for an error that callers may want to test with errors.Is.
-func (w *walker) wrap(at int, what string, err error) error {
-	return fmt.Errorf("function %d at body offset %d: %s: %w", w.env.index, at, what, err)
+func (w *walker) wrap(at int, err error) error {
+	return fmt.Errorf("function %d at body offset %d: %w", w.env.index, at, err)
 }
 
 // startSegment closes the current run and starts a new one at offset at.
@@ -186,112 +128,64 @@ func (w *walker) push(kind uint8) {
 	w.frames = append(w.frames, frame{kind: kind, loop: loop})
 }
 
-func (w *walker) blockType(at int) error {
-	t, err := w.r.s33()
-	if err != nil {
-		return w.errorf(at, "block type: %v", err)
-	}
-	if t >= 0 {
-		return nil // a type index; wazero checks its range
-	}
-	if t == -64 || isValType(byte(t&0x7f)) {
-		return nil
-	}
-	return w.errorf(at, "unsupported block type %d", t)
-}
-
-func (w *walker) memarg(at int) error {
-	if _, err := w.r.u32(); err != nil {
-		return w.errorf(at, "memory alignment: %v", err)
-	}
-	if _, err := w.r.u32(); err != nil {
-		return w.errorf(at, "memory offset: %v", err)
-	}
-	return nil
-}
-
-func (w *walker) zeroByte(at int, what string) error {
-	c, err := w.r.byte()
-	if err != nil {
-		return w.errorf(at, "%s: %v", what, err)
-	}
-	if c != 0 {
-		return w.errorf(at, "%s must be a zero byte", what)
-	}
-	return nil
-}
-
-func (w *walker) index(at int, what string) (uint32, error) {
-	v, err := w.r.u32()
-	if err != nil {
-		return 0, w.errorf(at, "%s: %v", what, err)
-	}
-	return v, nil
-}
-
 // walk reads the instructions of a body starting at the reader's position,
 // recording the runs and the bulk charges.
 func (w *walker) walk() error {
 	w.frames = append(w.frames[:0], frame{kind: kindFunc, loop: -1})
-	w.cur = segment{at: w.r.pos}
+	w.cur = segment{at: w.r.Pos()}
 	for len(w.frames) > 0 {
-		at := w.r.pos
-		op, err := w.r.byte()
-		if err != nil {
+		at := w.r.Pos()
+		if w.r.EOF() {
 			return w.errorf(at, "body ends before its final end")
 		}
-		if err := w.instruction(at, op); err != nil {
+		if err := w.r.Instr(&w.in); err != nil {
+			return w.wrap(at, err)
+		}
+		if err := w.instruction(at); err != nil {
 			return err
 		}
 	}
-	if !w.r.eof() {
-		return w.errorf(w.r.pos, "%d bytes after the final end", len(w.r.b)-w.r.pos)
+	if !w.r.EOF() {
+		return w.errorf(w.r.Pos(), "%d bytes after the final end", w.r.Len())
 	}
 	w.segs = append(w.segs, w.cur)
 	return nil
 }
 
-func (w *walker) instruction(at int, op byte) error {
-	switch {
-	case op == opBlock:
-		if err := w.blockType(at); err != nil {
-			return err
-		}
+// instruction accounts for w.in, the instruction at offset at.
+func (w *walker) instruction(at int) error {
+	in := &w.in
+	switch in.Op {
+	case wasmbin.OpBlock:
 		w.push(kindBlock)
 		return nil
-	case op == opLoop:
-		if err := w.blockType(at); err != nil {
-			return err
-		}
+	case wasmbin.OpLoop:
 		w.push(kindLoop)
-		w.startSegment(w.r.pos, false, false)
+		w.startSegment(w.r.Pos(), false, false)
 		return nil
-	case op == opIf:
+	case wasmbin.OpIf:
 		w.cur.cost++
-		if err := w.blockType(at); err != nil {
-			return err
-		}
 		w.push(kindIf)
-		w.startSegment(w.r.pos, false, false)
+		w.startSegment(w.r.Pos(), false, false)
 		top := &w.frames[len(w.frames)-1]
 		top.condSeg, top.thenSeg = len(w.segs)-1, len(w.segs)
 		return nil
-	case op == opElse:
+	case wasmbin.OpElse:
 		top := &w.frames[len(w.frames)-1]
 		if top.kind != kindIf {
 			return w.errorf(at, "else without if")
 		}
 		top.kind = kindElse
-		w.startSegment(w.r.pos, false, false)
+		w.startSegment(w.r.Pos(), false, false)
 		top.elseSeg = len(w.segs)
 		return nil
-	case op == opEnd:
+	case wasmbin.OpEnd:
 		top := w.frames[len(w.frames)-1]
 		w.frames = w.frames[:len(w.frames)-1]
 		switch top.kind {
 		case kindElse:
 			// Reached from both arms and any branch: a merge point.
-			w.startSegment(w.r.pos, false, false)
+			w.startSegment(w.r.Pos(), false, false)
 			w.hoists = append(w.hoists, hoist{cond: top.condSeg, a: top.thenSeg, b: top.elseSeg})
 		case kindIf:
 			// Reached from the false condition, the then-arm and any
@@ -299,7 +193,7 @@ func (w *walker) instruction(at int, op byte) error {
 			// branches here, the code after end is in effect the
 			// else-arm.
 			elseLike := w.cur.dead && !top.targeted
-			w.startSegment(w.r.pos, false, false)
+			w.startSegment(w.r.Pos(), false, false)
 			if elseLike {
 				w.hoists = append(w.hoists, hoist{cond: top.condSeg, a: top.thenSeg, b: len(w.segs)})
 			}
@@ -309,282 +203,73 @@ func (w *walker) instruction(at int, op byte) error {
 			// targeted loop, a new run keeps the code after the loop out
 			// of the per-iteration charge.
 			if top.targeted {
-				w.startSegment(w.r.pos, false, false)
+				w.startSegment(w.r.Pos(), false, false)
 			}
 		}
 		return nil
 	}
 
-	// Everything else is one unit.
+	// Everything else is one unit. memory.grow and table.grow too, however
+	// much they ask for: successful growth is bounded by the memory limit
+	// over an instance's life (memory never shrinks) and failing costs
+	// little.
 	w.cur.cost++
-	switch {
-	case op == opUnreachable || op == opReturn:
-		w.startSegment(w.r.pos, true, false)
-	case op == opNop, op == opDrop, op == opSelect, op == opRefIsNull:
-	case op == opBr || op == opBrIf:
-		depth, err := w.index(at, "branch depth")
+	switch in.Op {
+	case wasmbin.OpUnreachable, wasmbin.OpReturn:
+		w.startSegment(w.r.Pos(), true, false)
+	case wasmbin.OpBr, wasmbin.OpBrIf:
+		exits, err := w.branch(at, in.Index)
 		if err != nil {
 			return err
 		}
-		exits, err := w.branch(at, depth)
-		if err != nil {
-			return err
-		}
-		if op == opBr {
-			w.startSegment(w.r.pos, true, false)
+		if in.Op == wasmbin.OpBr {
+			w.startSegment(w.r.Pos(), true, false)
 		} else {
-			w.startSegment(w.r.pos, w.cur.dead, true)
+			w.startSegment(w.r.Pos(), w.cur.dead, true)
 			w.cur.exitsLoop = exits
 		}
-	case op == opBrTable:
-		n, err := w.r.vec(1)
-		if err != nil {
-			return w.wrap(at, "br_table length", err)
-		}
-		for i := uint64(0); i <= uint64(n); i++ {
-			depth, err := w.index(at, "br_table label")
-			if err != nil {
-				return err
-			}
-			if _, err := w.branch(at, depth); err != nil {
+	case wasmbin.OpBrTable:
+		for _, label := range in.Labels {
+			if _, err := w.branch(at, label); err != nil {
 				return err
 			}
 		}
-		w.startSegment(w.r.pos, true, false)
-	case op == opCall, op == opRefFunc, op == opTableGet, op == opTableSet:
-		if _, err := w.index(at, "index"); err != nil {
-			return err
+		w.startSegment(w.r.Pos(), true, false)
+	case wasmbin.OpLocalGet, wasmbin.OpLocalSet, wasmbin.OpLocalTee:
+		if uint64(in.Index) >= w.numLocals {
+			return w.errorf(at, "local index %d out of range", in.Index)
 		}
-	case op == opCallIndirect:
-		if _, err := w.index(at, "type index"); err != nil {
-			return err
+	case wasmbin.OpGlobalGet, wasmbin.OpGlobalSet:
+		if in.Index >= w.env.numGlobals {
+			return w.errorf(at, "global index %d out of range", in.Index)
 		}
-		if _, err := w.index(at, "table index"); err != nil {
-			return err
+	case wasmbin.OpPrefixMisc:
+		switch in.Sub {
+		case wasmbin.MiscMemoryInit, wasmbin.MiscMemoryCopy, wasmbin.MiscMemoryFill:
+			w.bulk = append(w.bulk, bulkCharge{at: at, shift: memoryByteShift})
+		case wasmbin.MiscTableInit, wasmbin.MiscTableCopy, wasmbin.MiscTableFill:
+			w.bulk = append(w.bulk, bulkCharge{at: at, shift: tableElemShift})
 		}
-	case op == opSelectTyped:
-		// wazero reads the count as one byte and accepts only 1.
-		n, err := w.r.byte()
-		if err != nil || n != 1 {
-			return w.errorf(at, "typed select needs exactly one type")
-		}
-		t, err := w.r.byte()
-		if err != nil || !isValType(t) {
-			return w.errorf(at, "typed select: bad value type")
-		}
-	case op >= opLocalGet && op <= opLocalTee:
-		i, err := w.index(at, "local index")
-		if err != nil {
-			return err
-		}
-		if uint64(i) >= w.numLocals {
-			return w.errorf(at, "local index %d out of range", i)
-		}
-	case op == opGlobalGet || op == opGlobalSet:
-		i, err := w.index(at, "global index")
-		if err != nil {
-			return err
-		}
-		if i >= w.env.numGlobals {
-			return w.errorf(at, "global index %d out of range", i)
-		}
-	case op >= opI32Load && op <= opI64Store32:
-		return w.memarg(at)
-	case op == opMemorySize || op == opMemoryGrow:
-		// memory.grow costs one unit however many pages it asks for:
-		// successful growth is bounded by the memory limit over an
-		// instance's life (memory never shrinks) and failing costs little.
-		return w.zeroByte(at, "memory index")
-	case op == opI32Const:
-		if err := w.r.sleb(5); err != nil {
-			return w.errorf(at, "i32.const: %v", err)
-		}
-	case op == opI64Const:
-		if err := w.r.sleb(10); err != nil {
-			return w.errorf(at, "i64.const: %v", err)
-		}
-	case op == opF32Const:
-		if err := w.r.skip(4); err != nil {
-			return w.errorf(at, "f32.const: %v", err)
-		}
-	case op == opF64Const:
-		if err := w.r.skip(8); err != nil {
-			return w.errorf(at, "f64.const: %v", err)
-		}
-	case op >= opI32Eqz && op <= opI64Extend32S:
-	case op == opRefNull:
-		t, err := w.r.byte()
-		if err != nil || (t != valFuncref && t != valExternref) {
-			return w.errorf(at, "ref.null: bad reference type")
-		}
-	case op == opPrefixMisc:
-		return w.misc(at)
-	case op == opPrefixSIMD:
-		return w.simd(at)
-	default:
-		return w.errorf(at, "unknown or unsupported opcode 0x%02x", op)
 	}
 	return nil
 }
 
-func (w *walker) misc(at int) error {
-	sub, err := w.index(at, "0xfc sub-opcode")
+// instrumentBody rewrites one function body (locals and expression). One
+// walker serves every body of a module, so that its slices are allocated
+// once.
+func (w *walker) instrumentBody(body []byte, env funcEnv) ([]byte, error) {
+	w.env = env
+	w.r.Reset(body)
+	w.segs, w.hoists, w.bulk = w.segs[:0], w.hoists[:0], w.bulk[:0]
+	numDecls, declared, err := w.r.Locals()
 	if err != nil {
-		return err
+		return nil, w.wrap(0, err)
 	}
-	switch {
-	case sub <= miscTruncSatLast:
-	case sub == miscMemoryInit:
-		if _, err := w.index(at, "data index"); err != nil {
-			return err
-		}
-		if err := w.zeroByte(at, "memory index"); err != nil {
-			return err
-		}
-		w.bulk = append(w.bulk, bulkCharge{at: at, shift: memoryByteShift})
-	case sub == miscDataDrop, sub == miscElemDrop, sub == miscTableGrow, sub == miscTableSize:
-		// table.grow costs one unit for the same reason as memory.grow.
-		if _, err := w.index(at, "index"); err != nil {
-			return err
-		}
-	case sub == miscMemoryCopy:
-		if err := w.zeroByte(at, "memory index"); err != nil {
-			return err
-		}
-		if err := w.zeroByte(at, "memory index"); err != nil {
-			return err
-		}
-		w.bulk = append(w.bulk, bulkCharge{at: at, shift: memoryByteShift})
-	case sub == miscMemoryFill:
-		if err := w.zeroByte(at, "memory index"); err != nil {
-			return err
-		}
-		w.bulk = append(w.bulk, bulkCharge{at: at, shift: memoryByteShift})
-	case sub == miscTableInit, sub == miscTableCopy:
-		if _, err := w.index(at, "index"); err != nil {
-			return err
-		}
-		if _, err := w.index(at, "table index"); err != nil {
-			return err
-		}
-		w.bulk = append(w.bulk, bulkCharge{at: at, shift: tableElemShift})
-	case sub == miscTableFill:
-		if _, err := w.index(at, "table index"); err != nil {
-			return err
-		}
-		w.bulk = append(w.bulk, bulkCharge{at: at, shift: tableElemShift})
-	default:
-		return w.errorf(at, "unknown or unsupported opcode 0xfc %d", sub)
+	w.numLocals = uint64(env.numParams) + declared
+	if w.numLocals > wasmbin.MaxLocals {
+		return nil, fmt.Errorf("%w: function %d has %d locals, more than %d", wasmbin.ErrImplausible, env.index, w.numLocals, wasmbin.MaxLocals)
 	}
-	return nil
-}
-
-// simd reads a 0xFD instruction. Like wazero v1.12, it reads the sub-opcode
-// as a single byte rather than a LEB128 u32, so the instrumenter sees the
-// instruction stream exactly as the engine will: opcodes from 0x80 are
-// encoded as two bytes whose second byte, 0x01, wazero executes as a nop.
-// That byte is counted with the instruction. No charge is ever placed
-// between the two bytes, so the result reads the same either way.
-func (w *walker) simd(at int) error {
-	sub, err := w.r.byte()
-	if err != nil {
-		return w.errorf(at, "0xfd sub-opcode: %v", err)
-	}
-	switch simdImmediates[sub] {
-	case simdNone:
-	case simdMemarg:
-		if err := w.memarg(at); err != nil {
-			return err
-		}
-	case simdMemargLane:
-		if err := w.memarg(at); err != nil {
-			return err
-		}
-		if err := w.r.skip(1); err != nil {
-			return w.errorf(at, "lane index: %v", err)
-		}
-	case simdLane:
-		if err := w.r.skip(1); err != nil {
-			return w.errorf(at, "lane index: %v", err)
-		}
-	case simdBytes16:
-		if err := w.r.skip(16); err != nil {
-			return w.errorf(at, "16-byte immediate: %v", err)
-		}
-	default:
-		return w.errorf(at, "unknown or unsupported opcode 0xfd 0x%02x", sub)
-	}
-	if sub >= 0x80 && !w.r.eof() && w.r.b[w.r.pos] == opNop {
-		w.r.pos++
-	}
-	return nil
-}
-
-// Immediate shapes of 0xFD instructions.
-const (
-	simdInvalid = iota
-	simdNone
-	simdMemarg
-	simdMemargLane
-	simdLane
-	simdBytes16
-)
-
-// simdImmediates maps every 0xFD sub-opcode wazero v1.12 accepts (the
-// fixed-width SIMD proposal, 236 instructions) to its immediate shape; the
-// others stay simdInvalid.
-var simdImmediates = func() (t [256]uint8) {
-	for op := 0; op < 256; op++ {
-		t[op] = simdNone
-	}
-	for _, op := range []int{
-		0x9a, 0xa2, 0xa5, 0xa6, 0xaf, 0xb0, 0xb2, 0xb3, 0xb4, 0xbb,
-		0xc2, 0xc5, 0xc6, 0xcf, 0xd0, 0xd2, 0xd3, 0xd4, 0xe2, 0xee,
-	} {
-		t[op] = simdInvalid
-	}
-	// v128.load*, v128.store, v128.load32_zero, v128.load64_zero.
-	for op := 0x00; op <= 0x0b; op++ {
-		t[op] = simdMemarg
-	}
-	t[0x5c], t[0x5d] = simdMemarg, simdMemarg
-	// v128.load*_lane, v128.store*_lane.
-	for op := 0x54; op <= 0x5b; op++ {
-		t[op] = simdMemargLane
-	}
-	// *.extract_lane*, *.replace_lane.
-	for op := 0x15; op <= 0x22; op++ {
-		t[op] = simdLane
-	}
-	// v128.const, i8x16.shuffle.
-	t[0x0c], t[0x0d] = simdBytes16, simdBytes16
-	return t
-}()
-
-// instrumentBody rewrites one function body (locals and expression).
-func instrumentBody(body []byte, env funcEnv) ([]byte, error) {
-	w := walker{env: env, r: reader{b: body}}
-	numDecls, err := w.r.vec(2)
-	if err != nil {
-		return nil, w.wrap(0, "locals", err)
-	}
-	declStart := w.r.pos
-	w.numLocals = uint64(env.numParams)
-	for i := uint32(0); i < numDecls; i++ {
-		n, err := w.r.u32()
-		if err != nil {
-			return nil, w.errorf(w.r.pos, "locals: %v", err)
-		}
-		t, err := w.r.byte()
-		if err != nil || !isValType(t) {
-			return nil, w.errorf(w.r.pos, "locals: bad value type")
-		}
-		w.numLocals += uint64(n)
-	}
-	if w.numLocals > maxLocals {
-		return nil, fmt.Errorf("%w: function %d has %d locals, more than %d", errImplausible, env.index, w.numLocals, maxLocals)
-	}
-	codeStart := w.r.pos
+	codeStart := w.r.Pos()
 	if err := w.walk(); err != nil {
 		return nil, err
 	}
@@ -595,9 +280,12 @@ func instrumentBody(body []byte, env funcEnv) ([]byte, error) {
 	if len(w.bulk) > 0 {
 		// One i32 scratch local, after every existing one, holds the
 		// length operand of a bulk instruction while it is charged.
-		out = appendU32(out, numDecls+1)
-		out = append(out, body[declStart:codeStart]...)
-		out = append(out, 1, valI32)
+		// The declarations are copied after the new count.
+		decls := wasmbin.NewReader(body)
+		_, _ = decls.U32() // the old count, already read by Locals
+		out = wasmbin.AppendU32(out, numDecls+1)
+		out = append(out, body[decls.Pos():codeStart]...)
+		out = append(out, 1, wasmbin.I32)
 	} else {
 		out = append(out, body[:codeStart]...)
 	}
@@ -686,12 +374,12 @@ func hoistArms(segs []segment, hoists []hoist) {
 // measured (BenchmarkOverhead/tight) 1.66x slower with "if unreachable end"
 // and 1.0x with this form.
 func appendCharge(b []byte, g uint32, cost int64) []byte {
-	b = append(b, opGlobalGet)
-	b = appendU32(b, g)
-	b = append(b, opI64Const)
-	b = appendS64(b, cost)
-	b = append(b, opI64Sub, opGlobalSet)
-	b = appendU32(b, g)
+	b = append(b, wasmbin.OpGlobalGet)
+	b = wasmbin.AppendU32(b, g)
+	b = append(b, wasmbin.OpI64Const)
+	b = wasmbin.AppendS64(b, cost)
+	b = append(b, wasmbin.OpI64Sub, wasmbin.OpGlobalSet)
+	b = wasmbin.AppendU32(b, g)
 	return appendCheck(b, g)
 }
 
@@ -701,23 +389,24 @@ func appendCharge(b []byte, g uint32, cost int64) []byte {
 //	local.tee $n  global.get $fuel  local.get $n  i64.extend_i32_u
 //	i64.const shift  i64.shr_u  i64.sub  global.set $fuel  (check)
 func appendBulkCharge(b []byte, g, scratch uint32, shift uint8) []byte {
-	b = append(b, opLocalTee)
-	b = appendU32(b, scratch)
-	b = append(b, opGlobalGet)
-	b = appendU32(b, g)
-	b = append(b, opLocalGet)
-	b = appendU32(b, scratch)
-	b = append(b, opI64ExtendI32)
+	b = append(b, wasmbin.OpLocalTee)
+	b = wasmbin.AppendU32(b, scratch)
+	b = append(b, wasmbin.OpGlobalGet)
+	b = wasmbin.AppendU32(b, g)
+	b = append(b, wasmbin.OpLocalGet)
+	b = wasmbin.AppendU32(b, scratch)
+	b = append(b, wasmbin.OpI64ExtendI32U)
 	if shift > 0 {
-		b = append(b, opI64Const, shift, opI64ShrU)
+		b = append(b, wasmbin.OpI64Const, shift, wasmbin.OpI64ShrU)
 	}
-	b = append(b, opI64Sub, opGlobalSet)
-	b = appendU32(b, g)
+	b = append(b, wasmbin.OpI64Sub, wasmbin.OpGlobalSet)
+	b = wasmbin.AppendU32(b, g)
 	return appendCheck(b, g)
 }
 
 func appendCheck(b []byte, g uint32) []byte {
-	b = append(b, opGlobalGet)
-	b = appendU32(b, g)
-	return append(b, opI64Const, 0, opI64GeS, opIf, blockTypeEmpty, opElse, opUnreachable, opEnd)
+	b = append(b, wasmbin.OpGlobalGet)
+	b = wasmbin.AppendU32(b, g)
+	return append(b, wasmbin.OpI64Const, 0, wasmbin.OpI64GeS, wasmbin.OpIf, wasmbin.BlockTypeEmpty,
+		wasmbin.OpElse, wasmbin.OpUnreachable, wasmbin.OpEnd)
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/wasmauth/wasmauth/internal/wasmbin"
 )
 
 // chargeSites instruments the module in testdata/file and returns how many
@@ -24,14 +26,12 @@ func chargeSites(t *testing.T, file string) []int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := reader{b: code}
-	n, _ := r.u32()
+	r := wasmbin.NewReader(code)
+	n, _ := r.U32()
 	check := appendCheck(nil, m.numImportedGlobals+m.numGlobals)
 	var sites []int
 	for range n {
-		size, _ := r.u32()
-		body := code[r.pos : r.pos+int(size)]
-		r.pos += int(size)
+		body, _ := r.Body()
 		sites = append(sites, bytes.Count(body, check))
 	}
 	return sites

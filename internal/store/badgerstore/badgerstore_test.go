@@ -57,7 +57,7 @@ func openOnDisk(tb testing.TB, dir string, opts badgerstore.Options) *badgerstor
 func TestConformance(t *testing.T) {
 	backends := []struct {
 		name     string
-		newStore func(t *testing.T) auth.Store
+		newStore storetest.NewStore
 	}{
 		{"InMemory", func(t *testing.T) auth.Store { return openInMemory(t) }},
 		{"OnDisk", func(t *testing.T) auth.Store { return openOnDisk(t, t.TempDir(), testOptions()) }},
@@ -65,6 +65,15 @@ func TestConformance(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) { storetest.Run(t, b.newStore) })
 	}
+}
+
+// TestBackupAcrossStores restores a backup of an in-memory store on disk
+// and back.
+func TestBackupAcrossStores(t *testing.T) {
+	inMemory := func(t *testing.T) auth.Store { return openInMemory(t) }
+	onDisk := func(t *testing.T) auth.Store { return openOnDisk(t, t.TempDir(), testOptions()) }
+	t.Run("InMemoryToOnDisk", func(t *testing.T) { storetest.RoundTrip(t, inMemory, onDisk) })
+	t.Run("OnDiskToInMemory", func(t *testing.T) { storetest.RoundTrip(t, onDisk, inMemory) })
 }
 
 func TestReopen(t *testing.T) {

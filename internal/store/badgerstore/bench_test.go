@@ -19,3 +19,13 @@ func BenchmarkOnDisk(b *testing.B) {
 		return openOnDisk(b, b.TempDir(), opts)
 	})
 }
+
+// BenchmarkBackup backs up and restores 10,000 users on disk with the
+// production options (every commit synced).
+func BenchmarkBackup(b *testing.B) {
+	storetest.BenchBackup(b, func(b *testing.B) auth.Store {
+		opts := testOptions()
+		opts.MemTableSize = 0
+		return openOnDisk(b, b.TempDir(), opts)
+	})
+}

@@ -30,6 +30,7 @@
 //	sr␀{session id}␀{hash}            (empty)                     TTL: expiry + 24 h
 //	a␀{^time:8}{event id}             audit event JSON            newest first
 //	L␀{^time:8}{^seq:8}               log line JSON               newest first, capped
+//	lt␀                               login timing JSON           histograms of verifying logins
 //
 // {x:8} is a big-endian uint64 that sorts like the time (^ inverts it, so
 // newer sorts first); {version:4} a big-endian uint32. Audit events and log
@@ -46,6 +47,13 @@
 // record) is small next to an fsync. Module bytes are stored raw, in pieces
 // of 512 KiB: in-memory Badger cannot hold values of 1 MiB or more, and on disk the
 // pieces live in the value log, out of the LSM tree.
+//
+// # Backups
+//
+// Export walks every record in one read transaction and Import writes
+// them back into an empty store, key by key as the methods above would
+// (counters into one shard); the backup format itself is auth's
+// (auth.WriteBackup), so it names no Badger detail.
 //
 // # Consistency
 //

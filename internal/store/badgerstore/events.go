@@ -154,10 +154,7 @@ func (s *Store) AppendLogs(ctx context.Context, tenant string, entries []auth.Lo
 		if err != nil {
 			return err
 		}
-		// Within one nanosecond, later lines sort first too.
-		var seq [8]byte
-		binary.BigEndian.PutUint64(seq[:], ^s.logSeq.Add(1))
-		kvs = append(kvs, kv{key(tenant, kindLog, string(newestFirstTime(t))+string(seq[:])), b})
+		kvs = append(kvs, kv{s.logKey(tenant, t), b})
 	}
 	for len(kvs) > 0 {
 		n := min(len(kvs), maxLogBatch)
@@ -178,6 +175,14 @@ func (s *Store) AppendLogs(ctx context.Context, tenant string, entries []auth.Lo
 		kvs = kvs[n:]
 	}
 	return s.maybeTrimLogs(ctx, tenant, len(entries))
+}
+
+// logKey is the key of a new log line of the tenant at t. Within one
+// nanosecond, later lines sort first too.
+func (s *Store) logKey(tenant string, t time.Time) []byte {
+	var seq [8]byte
+	binary.BigEndian.PutUint64(seq[:], ^s.logSeq.Add(1))
+	return key(tenant, kindLog, string(newestFirstTime(t))+string(seq[:]))
 }
 
 // maybeTrimLogs trims the tenant's log to LogCap lines once a tenth of LogCap

@@ -37,6 +37,7 @@ func TestKeysArePrefixFree(t *testing.T) {
 		kindUser, kindEmail, kindUsername, kindLegacyID, kindOrder, kindSourceOrder, kindStats,
 		kindScriptSeq, kindScriptMeta, kindScriptModule, kindSession, kindUserSession,
 		kindRefresh, kindSessionTokens, kindAudit, kindLog,
+		kindLoginTiming,
 	}
 	seen := map[string]bool{}
 	for _, a := range kinds {

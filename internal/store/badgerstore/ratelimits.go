@@ -39,11 +39,7 @@ func (s *Store) SaveRateLimits(ctx context.Context, states []auth.RateLimitState
 		if !st.Until.After(now) {
 			err = wb.Delete(k)
 		} else {
-			var v [8]byte
-			binary.BigEndian.PutUint64(v[:], uint64(st.Until.UnixNano()))
-			e := badger.NewEntry(k, v[:])
-			e.ExpiresAt = uint64(st.Until.Unix()) + 1
-			err = wb.SetEntry(e)
+			err = wb.SetEntry(rateLimitEntry(k, st.Until))
 		}
 		if err != nil {
 			wb.Cancel()
@@ -74,4 +70,13 @@ func (s *Store) LoadRateLimits(ctx context.Context, now time.Time) ([]auth.RateL
 		})
 	})
 	return out, err
+}
+
+// rateLimitEntry is the entry of a rate limiter state, expiring at until.
+func rateLimitEntry(k []byte, until time.Time) *badger.Entry {
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(until.UnixNano()))
+	e := badger.NewEntry(k, v[:])
+	e.ExpiresAt = uint64(until.Unix()) + 1
+	return e
 }

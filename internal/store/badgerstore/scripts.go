@@ -56,14 +56,8 @@ func (s *Store) AddScript(ctx context.Context, sc *auth.Script, module []byte, a
 		// The version counter is read and written in the transaction, so
 		// two concurrent uploads conflict and one retries with the next
 		// number; scanning for the highest version would not conflict.
-		seqKey := key(tenant, kindScriptSeq)
-		last := 0
-		if v, err := getString(txn, seqKey); err == nil {
-			if len(v) != 4 {
-				return fmt.Errorf("badgerstore: corrupt script counter of tenant %q", tenant)
-			}
-			last = int(binary.BigEndian.Uint32([]byte(v)))
-		} else if !errors.Is(err, auth.ErrNotFound) {
+		last, err := lastScriptVersion(txn, tenant)
+		if err != nil {
 			return err
 		}
 		if err := checkQuota(txn, tenant, len(module), q); err != nil {
@@ -71,7 +65,7 @@ func (s *Store) AddScript(ctx context.Context, sc *auth.Script, module []byte, a
 		}
 		version = last + 1
 		vp := versionPart(version)
-		if err := set(txn, seqKey, []byte(vp), time.Time{}); err != nil {
+		if err := set(txn, key(tenant, kindScriptSeq), []byte(vp), time.Time{}); err != nil {
 			return err
 		}
 		rec := &scriptRecord{
@@ -156,4 +150,20 @@ func (s *Store) GetScript(ctx context.Context, tenant string, version int) (*aut
 		return nil, nil, err
 	}
 	return sc, module, nil
+}
+
+// lastScriptVersion reads the tenant's script version counter: the last
+// version given out, 0 before the first.
+func lastScriptVersion(txn *badger.Txn, tenant string) (int, error) {
+	v, err := getString(txn, key(tenant, kindScriptSeq))
+	if errors.Is(err, auth.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if len(v) != 4 {
+		return 0, fmt.Errorf("badgerstore: corrupt script counter of tenant %q", tenant)
+	}
+	return int(binary.BigEndian.Uint32([]byte(v))), nil
 }

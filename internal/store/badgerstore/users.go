@@ -83,18 +83,18 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 	})
 }
 
-// indexes are the unique secondary indexes of a user: the kind, the value
-// and the error when another user holds it. The legacy id comes first: when
-// the same legacy user is copied twice, its email is taken too, and
-// ErrLegacyIDTaken is the answer that tells the caller to use the copy.
-func indexes(r *userRecord) [3]struct {
-	kind, value string
-	taken       error
-} {
-	return [3]struct {
-		kind, value string
-		taken       error
-	}{
+// uniqueIndex is one unique secondary index entry of a user.
+type uniqueIndex struct {
+	kind  string // the index's key kind
+	value string // the user's value; "" when the user has none
+	taken error  // returned when another user holds the value
+}
+
+// indexes are the unique secondary indexes of a user. The legacy id comes
+// first: when the same legacy user is copied twice, its email is taken too,
+// and ErrLegacyIDTaken is the answer that tells the caller to use the copy.
+func indexes(r *userRecord) [3]uniqueIndex {
+	return [3]uniqueIndex{
 		{kindLegacyID, r.LegacyID, auth.ErrLegacyIDTaken},
 		{kindEmail, r.Email, auth.ErrEmailTaken},
 		{kindUsername, r.Username, auth.ErrUsernameTaken},
@@ -106,10 +106,7 @@ func indexes(r *userRecord) [3]struct {
 // error if another user holds a value. The reads are tracked, so a
 // concurrent claim of the same value makes one commit conflict.
 func claimIndexes(txn *badger.Txn, tenant, id string, prev, next *userRecord) error {
-	var old [3]struct {
-		kind, value string
-		taken       error
-	}
+	var old [3]uniqueIndex
 	if prev != nil {
 		old = indexes(prev)
 	}
@@ -455,18 +452,23 @@ func (s *Store) MigrationStats(ctx context.Context, tenant string) (auth.Migrati
 			if err := item.Value(func(b []byte) error { return decode(b, &st) }); err != nil {
 				return false, err
 			}
-			out.UsersMigrated += st.UsersMigrated
-			out.UsersRegistered += st.UsersRegistered
-			out.LegacyLoginsOK += st.LegacyLoginsOK
-			out.LegacyRejected += st.LegacyRejected
-			out.LegacyErrors += st.LegacyErrors
-			if st.LastMigratedAt.After(out.LastMigratedAt) {
-				out.LastMigratedAt = st.LastMigratedAt
-			}
+			addShard(&out, &st)
 			return true, nil
 		})
 	})
 	return out, err
+}
+
+// addShard adds one shard of a tenant's counters to out.
+func addShard(out *auth.MigrationStats, st *statsRecord) {
+	out.UsersMigrated += st.UsersMigrated
+	out.UsersRegistered += st.UsersRegistered
+	out.LegacyLoginsOK += st.LegacyLoginsOK
+	out.LegacyRejected += st.LegacyRejected
+	out.LegacyErrors += st.LegacyErrors
+	if st.LastMigratedAt.After(out.LastMigratedAt) {
+		out.LastMigratedAt = st.LastMigratedAt
+	}
 }
 
 // CountLegacyOutcome adds one to the counter of outcome. Returns

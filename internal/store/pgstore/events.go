@@ -31,7 +31,7 @@ func (s *Store) AppendAudit(ctx context.Context, events ...*auth.AuditEvent) err
 	n := len(events)
 	var (
 		tenants, ids, types, actors, subjects, ips = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		times                                      = make([]time.Time, n)
+		times                                      = make([]int64, n)
 		details                                    = make([][]byte, n)
 	)
 	for i, e := range events {
@@ -46,11 +46,11 @@ func (s *Store) AppendAudit(ctx context.Context, events ...*auth.AuditEvent) err
 			return fmt.Errorf("pgstore: invalid audit event id %q", e.ID)
 		}
 		if e.Time.IsZero() {
-			e.Time = time.Now().UTC().Truncate(time.Microsecond)
+			e.Time = time.Now().UTC()
 		}
 		tenants[i], ids[i], types[i] = clean(e.Tenant), e.ID, clean(e.Type)
 		actors[i], subjects[i], ips[i] = clean(e.Actor), clean(e.Subject), clean(e.IP)
-		times[i] = e.Time.UTC()
+		times[i] = e.Time.UnixNano()
 		if e.Detail != nil {
 			b, err := json.Marshal(cleanValue(e.Detail))
 			if err != nil {
@@ -62,7 +62,7 @@ func (s *Store) AppendAudit(ctx context.Context, events ...*auth.AuditEvent) err
 	var missing int
 	err := s.pool.QueryRow(ctx, `WITH ins AS (
 		INSERT INTO audit (tenant_id, id, time, type, actor, subject, ip, detail)
-		SELECT e.* FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
+		SELECT e.* FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
 			AS e(tenant_id, id, time, type, actor, subject, ip, detail)
 		WHERE EXISTS (SELECT 1 FROM tenants t WHERE t.id = e.tenant_id)
 		ON CONFLICT (tenant_id, id) DO NOTHING)
@@ -121,7 +121,7 @@ func (s *Store) ListAudit(ctx context.Context, tenant string, limit int, cursor 
 	// instant already listed.
 	where, args := "tenant_id = $1", []any{tenant, limit + 1}
 	if afterID != "" {
-		args = append(args, before, afterID)
+		args = append(args, before.UnixNano(), afterID)
 		where += " AND time <= $3 AND (time < $3 OR id > $4)"
 	}
 	rows, err := s.pool.Query(ctx, "SELECT id, time, type, actor, subject, ip, detail FROM audit WHERE "+where+
@@ -132,16 +132,9 @@ func (s *Store) ListAudit(ctx context.Context, tenant string, limit int, cursor 
 	defer rows.Close()
 	var out []*auth.AuditEvent
 	for rows.Next() {
-		e := &auth.AuditEvent{Tenant: tenant}
-		var detail []byte
-		if err := rows.Scan(&e.ID, &e.Time, &e.Type, &e.Actor, &e.Subject, &e.IP, &detail); err != nil {
-			return nil, "", mapErr(err)
-		}
-		e.Time = e.Time.UTC()
-		if len(detail) > 0 {
-			if err := json.Unmarshal(detail, &e.Detail); err != nil {
-				return nil, "", fmt.Errorf("pgstore: corrupt audit detail: %w", err)
-			}
+		e, err := scanAudit(rows, tenant)
+		if err != nil {
+			return nil, "", err
 		}
 		out = append(out, e)
 	}
@@ -157,6 +150,21 @@ func (s *Store) ListAudit(ctx context.Context, tenant string, limit int, cursor 
 	return out, next, nil
 }
 
+// scanAudit reads a row of id, time, type, actor, subject, ip, detail.
+func scanAudit(row pgx.Row, tenant string) (*auth.AuditEvent, error) {
+	e := &auth.AuditEvent{Tenant: tenant}
+	var detail []byte
+	if err := row.Scan(&e.ID, ns(&e.Time), &e.Type, &e.Actor, &e.Subject, &e.IP, &detail); err != nil {
+		return nil, mapErr(err)
+	}
+	if len(detail) > 0 {
+		if err := json.Unmarshal(detail, &e.Detail); err != nil {
+			return nil, fmt.Errorf("pgstore: corrupt audit detail: %w", err)
+		}
+	}
+	return e, nil
+}
+
 // AppendLogs stores lines of the tenant's script log in one statement,
 // setting a zero Time to now. Lines of one time keep their order (a later
 // line is newer). A tenant keeps about LogCap lines. Returns
@@ -168,18 +176,18 @@ func (s *Store) AppendLogs(ctx context.Context, tenant string, entries []auth.Lo
 	if !validID(tenant) {
 		return auth.ErrNotFound
 	}
-	now := time.Now().UTC()
+	now := time.Now().UnixNano()
 	n := len(entries)
-	times, levels, ops, messages := make([]time.Time, n), make([]string, n), make([]string, n), make([]string, n)
+	times, levels, ops, messages := make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
 	for i, e := range entries {
-		times[i] = e.Time.UTC()
+		times[i] = e.Time.UnixNano()
 		if e.Time.IsZero() {
 			times[i] = now
 		}
 		levels[i], ops[i], messages[i] = clean(e.Level), clean(e.Op), clean(e.Message)
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO script_logs (tenant_id, time, level, op, message)
-		SELECT $1, t, l, o, m FROM unnest($2::timestamptz[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(t, l, o, m, n)
+		SELECT $1, t, l, o, m FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(t, l, o, m, n)
 		ORDER BY n`, tenant, times, levels, ops, messages)
 	if err != nil {
 		return mapErr(err)
@@ -223,8 +231,7 @@ func (s *Store) ListLogs(ctx context.Context, tenant string, limit int) ([]auth.
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (auth.LogEntry, error) {
 		var e auth.LogEntry
-		err := r.Scan(&e.Time, &e.Level, &e.Op, &e.Message)
-		e.Time = e.Time.UTC()
+		err := r.Scan(ns(&e.Time), &e.Level, &e.Op, &e.Message)
 		return e, err
 	})
 	if len(out) == 0 {
@@ -236,7 +243,7 @@ func (s *Store) ListLogs(ctx context.Context, tenant string, limit int) ([]auth.
 // DeleteAuditBefore removes every tenant's audit events whose Time is before
 // t and returns how many it removed.
 func (s *Store) DeleteAuditBefore(ctx context.Context, t time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, "DELETE FROM audit WHERE time < $1", t.UTC())
+	tag, err := s.pool.Exec(ctx, "DELETE FROM audit WHERE time < $1", t.UnixNano())
 	if err != nil {
 		return 0, mapErr(err)
 	}
@@ -246,7 +253,7 @@ func (s *Store) DeleteAuditBefore(ctx context.Context, t time.Time) (int, error)
 // DeleteLogsBefore removes every tenant's log lines whose Time is before t
 // and returns how many it removed.
 func (s *Store) DeleteLogsBefore(ctx context.Context, t time.Time) (int, error) {
-	tag, err := s.pool.Exec(ctx, "DELETE FROM script_logs WHERE time < $1", t.UTC())
+	tag, err := s.pool.Exec(ctx, "DELETE FROM script_logs WHERE time < $1", t.UnixNano())
 	if err != nil {
 		return 0, mapErr(err)
 	}

@@ -28,13 +28,13 @@ func (s *Store) CreateSession(ctx context.Context, sess *auth.Session, refreshHa
 		return auth.ErrNotFound
 	}
 	if sess.CreatedAt.IsZero() {
-		sess.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+		sess.CreatedAt = time.Now().UTC()
 	}
 	_, err := s.pool.Exec(ctx, `WITH s AS (
 		INSERT INTO sessions (tenant_id, id, user_id, created_at, expires_at, revoked_at)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING tenant_id, id)
 	INSERT INTO refresh_tokens (tenant_id, hash, session_id) SELECT tenant_id, $7, id FROM s`,
-		sess.Tenant, sess.ID, sess.UserID, sess.CreatedAt.UTC(), sess.ExpiresAt.UTC(), tstz(sess.RevokedAt), refreshHash)
+		sess.Tenant, sess.ID, sess.UserID, nanos(sess.CreatedAt), nanos(sess.ExpiresAt), nanos(sess.RevokedAt), refreshHash)
 	return mapErr(err)
 }
 
@@ -42,15 +42,13 @@ const sessionColumns = "id, user_id, created_at, expires_at, revoked_at"
 
 func scanSession(row pgx.Row, tenant string, extra ...any) (*auth.Session, error) {
 	sess := &auth.Session{Tenant: tenant}
-	var revoked *time.Time
-	dest := append([]any{&sess.ID, &sess.UserID, &sess.CreatedAt, &sess.ExpiresAt, &revoked}, extra...)
+	dest := append([]any{&sess.ID, &sess.UserID, ns(&sess.CreatedAt), ns(&sess.ExpiresAt), ns(&sess.RevokedAt)}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, auth.ErrNotFound
 		}
 		return nil, mapErr(err)
 	}
-	sess.CreatedAt, sess.ExpiresAt, sess.RevokedAt = sess.CreatedAt.UTC(), sess.ExpiresAt.UTC(), orZero(revoked)
 	return sess, nil
 }
 
@@ -100,7 +98,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, tenant string, oldHash, 
 		WHERE cur.rotated AND cur.revoked_at IS NULL AND s.tenant_id = $1 AND s.id = cur.id
 	)
 	SELECT id, user_id, created_at, expires_at, revoked_at, rotated, EXISTS (SELECT 1 FROM rot) FROM cur`,
-		tenant, oldHash, newHash, now.UTC()), tenant, &reused, &rotated)
+		tenant, oldHash, newHash, now.UnixNano()), tenant, &reused, &rotated)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("refresh token: %w", err)
@@ -123,7 +121,7 @@ func (s *Store) RevokeRefreshToken(ctx context.Context, tenant string, hash []by
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE sessions s SET revoked_at = $3 FROM refresh_tokens r
 		WHERE r.tenant_id = $1 AND r.hash = $2 AND s.tenant_id = r.tenant_id AND s.id = r.session_id
-		AND s.revoked_at IS NULL`, tenant, hash, now.UTC())
+		AND s.revoked_at IS NULL`, tenant, hash, now.UnixNano())
 	return mapErr(err)
 }
 
@@ -134,7 +132,7 @@ func (s *Store) RevokeSession(ctx context.Context, tenant, id string, now time.T
 		return auth.ErrNotFound
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE sessions SET revoked_at = coalesce(revoked_at, $3)
-		WHERE tenant_id = $1 AND id = $2`, tenant, id, now.UTC())
+		WHERE tenant_id = $1 AND id = $2`, tenant, id, now.UnixNano())
 	if err != nil {
 		return mapErr(err)
 	}
@@ -151,6 +149,6 @@ func (s *Store) RevokeUserSessions(ctx context.Context, tenant, userID, keep str
 		return nil
 	}
 	_, err := s.pool.Exec(ctx, `UPDATE sessions SET revoked_at = $4
-		WHERE tenant_id = $1 AND user_id = $2 AND id <> $3 AND revoked_at IS NULL`, tenant, userID, keep, now.UTC())
+		WHERE tenant_id = $1 AND user_id = $2 AND id <> $3 AND revoked_at IS NULL`, tenant, userID, keep, now.UnixNano())
 	return mapErr(err)
 }

@@ -205,7 +205,7 @@ func (s *Store) sweepLoop() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		now := time.Now()
-		_, err := s.pool.Exec(ctx, "DELETE FROM sessions WHERE expires_at < $1", now.Add(-sessionGrace))
+		_, err := s.pool.Exec(ctx, "DELETE FROM sessions WHERE expires_at < $1", now.Add(-sessionGrace).UnixNano())
 		if err == nil {
 			_, err = s.pool.Exec(ctx, "DELETE FROM rate_limits WHERE until <= $1", now.UnixNano())
 		}
@@ -317,22 +317,6 @@ func clean(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
-}
-
-// tstz is a time for a nullable timestamptz column: nil for the zero time.
-func tstz(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC()
-}
-
-// orZero returns *t in UTC, or the zero time for nil.
-func orZero(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.UTC()
 }
 
 // nullText stores "" as NULL, for the unique columns.

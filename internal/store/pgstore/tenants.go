@@ -59,7 +59,7 @@ func tenantArgs(t *auth.Tenant) ([]any, error) {
 	if t.ActiveScript != 0 {
 		active = t.ActiveScript
 	}
-	return []any{t.ID, t.Name, t.CreatedAt.UTC(), t.APIKeyHash, keys, active, conn, t.MigrationEnabled}, nil
+	return []any{t.ID, t.Name, nanos(t.CreatedAt), t.APIKeyHash, keys, active, conn, t.MigrationEnabled}, nil
 }
 
 // scanTenant reads a row of tenantColumns.
@@ -70,13 +70,12 @@ func scanTenant(row pgx.Row) (*auth.Tenant, error) {
 		active *int
 		conn   []byte
 	)
-	if err := row.Scan(&t.ID, &t.Name, &t.CreatedAt, &t.APIKeyHash, &keys, &active, &conn, &t.MigrationEnabled); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, ns(&t.CreatedAt), &t.APIKeyHash, &keys, &active, &conn, &t.MigrationEnabled); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, auth.ErrNotFound
 		}
 		return nil, mapErr(err)
 	}
-	t.CreatedAt = t.CreatedAt.UTC()
 	if active != nil {
 		t.ActiveScript = *active
 	}
@@ -106,7 +105,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *auth.Tenant) error {
 		return fmt.Errorf("pgstore: invalid tenant id %q", t.ID)
 	}
 	if t.CreatedAt.IsZero() {
-		t.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+		t.CreatedAt = time.Now().UTC()
 	}
 	args, err := tenantArgs(t)
 	if err != nil {
@@ -234,7 +233,7 @@ func (s *Store) AddScript(ctx context.Context, sc *auth.Script, module []byte, a
 		sc.SHA256 = hex.EncodeToString(sum[:])
 	}
 	if sc.UploadedAt.IsZero() {
-		sc.UploadedAt = time.Now().UTC().Truncate(time.Microsecond)
+		sc.UploadedAt = time.Now().UTC()
 	}
 	var version int
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
@@ -264,7 +263,7 @@ func (s *Store) AddScript(ctx context.Context, sc *auth.Script, module []byte, a
 			exports = sc.Exports
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO scripts (tenant_id, version, sha256, size, exports, uploaded_at, module)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, sc.Tenant, version, sc.SHA256, sc.Size, exports, sc.UploadedAt.UTC(), module)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, sc.Tenant, version, sc.SHA256, sc.Size, exports, nanos(sc.UploadedAt), module)
 		if err != nil {
 			return err
 		}
@@ -285,14 +284,13 @@ const scriptColumns = "version, sha256, size, exports, uploaded_at"
 
 func scanScript(row pgx.Row, tenant string, extra ...any) (*auth.Script, error) {
 	sc := &auth.Script{Tenant: tenant}
-	dest := append([]any{&sc.Version, &sc.SHA256, &sc.Size, &sc.Exports, &sc.UploadedAt}, extra...)
+	dest := append([]any{&sc.Version, &sc.SHA256, &sc.Size, &sc.Exports, ns(&sc.UploadedAt)}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, auth.ErrNotFound
 		}
 		return nil, mapErr(err)
 	}
-	sc.UploadedAt = sc.UploadedAt.UTC()
 	return sc, nil
 }
 

@@ -79,7 +79,7 @@ func userArgs(u *auth.User) ([]any, error) {
 		profile = b
 	}
 	return []any{u.Tenant, u.ID, nullText(u.Email), nullText(u.Username), nullText(u.LegacyID), u.EmailVerified,
-		u.Name, profile, u.PasswordHash, string(u.Source), u.CreatedAt.UTC(), tstz(u.UpdatedAt), tstz(u.MigratedAt)}, nil
+		u.Name, profile, u.PasswordHash, string(u.Source), nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.MigratedAt)}, nil
 }
 
 func scanUser(row pgx.Row, tenant string) (*auth.User, error) {
@@ -88,10 +88,9 @@ func scanUser(row pgx.Row, tenant string) (*auth.User, error) {
 		email, username, legacy *string
 		profile                 []byte
 		source                  string
-		updated, migrated       *time.Time
 	)
 	err := row.Scan(&u.ID, &email, &username, &legacy, &u.EmailVerified, &u.Name, &profile, &u.PasswordHash,
-		&source, &u.CreatedAt, &updated, &migrated)
+		&source, ns(&u.CreatedAt), ns(&u.UpdatedAt), ns(&u.MigratedAt))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -100,7 +99,6 @@ func scanUser(row pgx.Row, tenant string) (*auth.User, error) {
 	}
 	u.Email, u.Username, u.LegacyID = orEmpty(email), orEmpty(username), orEmpty(legacy)
 	u.Source = auth.Source(source)
-	u.CreatedAt, u.UpdatedAt, u.MigratedAt = u.CreatedAt.UTC(), orZero(updated), orZero(migrated)
 	if len(profile) > 0 {
 		if err := json.Unmarshal(profile, &u.Profile); err != nil {
 			return nil, fmt.Errorf("pgstore: corrupt profile of user %q: %w", u.ID, err)
@@ -127,7 +125,7 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 		return auth.ErrNotFound
 	}
 	if u.CreatedAt.IsZero() {
-		u.CreatedAt = time.Now().UTC().Truncate(time.Microsecond)
+		u.CreatedAt = time.Now().UTC()
 	}
 	if u.UpdatedAt.IsZero() {
 		u.UpdatedAt = u.CreatedAt
@@ -142,13 +140,13 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 	migrated, registered := countUser(u.Source, 1)
 	var last any
 	if u.Source == auth.SourceLegacy {
-		last = tstz(u.MigratedAt)
+		last = nanos(u.MigratedAt)
 	}
 	args = append(args, shard(), migrated, registered, last)
 	_, err = s.pool.Exec(ctx, `WITH u AS (
 		INSERT INTO users (tenant_id, `+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		RETURNING tenant_id)
-	`+addStats(`SELECT tenant_id, $14, $15, $16, $17::timestamptz, 0, 0, 0 FROM u`), args...)
+	`+addStats(`SELECT tenant_id, $14, $15, $16, $17::bigint, 0, 0, 0 FROM u`), args...)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName != "users_pkey" {
 		return s.takenError(ctx, u, mapErr(err))
@@ -258,9 +256,9 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id string, fn func(*auth
 			m2, r2 := countUser(u.Source, 1)
 			var last any
 			if u.Source == auth.SourceLegacy {
-				last = tstz(u.MigratedAt)
+				last = nanos(u.MigratedAt)
 			}
-			_, err := tx.Exec(ctx, addStats(`VALUES ($1, $2, $3, $4, $5::timestamptz, 0, 0, 0)`), tenant, shard(), m1+m2, r1+r2, last)
+			_, err := tx.Exec(ctx, addStats(`VALUES ($1, $2, $3, $4, $5::bigint, 0, 0, 0)`), tenant, shard(), m1+m2, r1+r2, last)
 			if err != nil {
 				return err
 			}
@@ -284,7 +282,7 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id string) error {
 		DELETE FROM users WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, source)
 	`+addStats(`SELECT tenant_id, $3,
 		CASE WHEN source = 'legacy' THEN -1 ELSE 0 END, CASE WHEN source = 'legacy' THEN 0 ELSE -1 END,
-		NULL::timestamptz, 0, 0, 0 FROM u`), tenant, id, shard())
+		NULL::bigint, 0, 0, 0 FROM u`), tenant, id, shard())
 	if err != nil {
 		return mapErr(err)
 	}
@@ -329,7 +327,7 @@ func (s *Store) ListUsers(ctx context.Context, tenant string, q auth.UserQuery) 
 		where += fmt.Sprintf(" AND source = $%d", len(args))
 	}
 	if afterID != "" {
-		args = append(args, after, afterID)
+		args = append(args, after.UnixNano(), afterID)
 		where += fmt.Sprintf(" AND (created_at, id) > ($%d, $%d)", len(args)-1, len(args))
 	}
 	rows, err := s.pool.Query(ctx, "SELECT "+userColumns+" FROM users WHERE "+where+" ORDER BY created_at, id LIMIT $2", args...)
@@ -379,9 +377,8 @@ func decodeCursor(c string) (time.Time, string, bool) {
 // Returns auth.ErrNotFound for an unknown tenant.
 func (s *Store) MigrationStats(ctx context.Context, tenant string) (auth.MigrationStats, error) {
 	var (
-		out    auth.MigrationStats
-		known  bool
-		latest *time.Time
+		out   auth.MigrationStats
+		known bool
 	)
 	if !validID(tenant) {
 		return out, auth.ErrNotFound
@@ -389,7 +386,7 @@ func (s *Store) MigrationStats(ctx context.Context, tenant string) (auth.Migrati
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1),
 		coalesce(sum(users_migrated), 0), coalesce(sum(users_registered), 0), max(last_migrated_at),
 		coalesce(sum(legacy_ok), 0), coalesce(sum(legacy_rejected), 0), coalesce(sum(legacy_errors), 0)
-		FROM tenant_stats WHERE tenant_id = $1`, tenant).Scan(&known, &out.UsersMigrated, &out.UsersRegistered, &latest,
+		FROM tenant_stats WHERE tenant_id = $1`, tenant).Scan(&known, &out.UsersMigrated, &out.UsersRegistered, ns(&out.LastMigratedAt),
 		&out.LegacyLoginsOK, &out.LegacyRejected, &out.LegacyErrors)
 	if err != nil {
 		return out, mapErr(err)
@@ -397,7 +394,6 @@ func (s *Store) MigrationStats(ctx context.Context, tenant string) (auth.Migrati
 	if !known {
 		return auth.MigrationStats{}, fmt.Errorf("tenant %q: %w", tenant, auth.ErrNotFound)
 	}
-	out.LastMigratedAt = orZero(latest)
 	return out, nil
 }
 
@@ -418,6 +414,6 @@ func (s *Store) CountLegacyOutcome(ctx context.Context, tenant string, outcome a
 	if !validID(tenant) {
 		return auth.ErrNotFound
 	}
-	_, err := s.pool.Exec(ctx, addStats(`VALUES ($1, $2, 0, 0, NULL::timestamptz, $3, $4, $5)`), tenant, shard(), ok, rejected, failed)
+	_, err := s.pool.Exec(ctx, addStats(`VALUES ($1, $2, 0, 0, NULL::bigint, $3, $4, $5)`), tenant, shard(), ok, rejected, failed)
 	return mapErr(err)
 }

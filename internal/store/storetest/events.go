@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"testing"
@@ -165,76 +164,5 @@ func testLogs(t *testing.T, newStore NewStore) {
 	})
 	t.Run("Empty append", func(t *testing.T) {
 		wantErr(t, "AppendLogs(nil)", s.AppendLogs(ctx, "acme", nil), nil)
-	})
-}
-
-func testBackupRestore(t *testing.T, newStore NewStore) {
-	src := newStore(t)
-	ctx := t.Context()
-	now := sessionClock()
-	populate(t, src, "a", now)
-	populate(t, src, "b", now)
-	module := bytes.Repeat([]byte("big module "), 100<<10) // 1.1 MB
-	mustTenant(t, src, "big")
-	if err := src.AddScript(ctx, &auth.Script{Tenant: "big"}, module, false, auth.ScriptQuota{}); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := src.Backup(ctx, &buf); err != nil {
-		t.Fatalf("Backup: %v", err)
-	}
-	if buf.Len() == 0 {
-		t.Fatal("empty backup")
-	}
-
-	dst := newStore(t)
-	if err := dst.Restore(ctx, bytes.NewReader(buf.Bytes())); err != nil {
-		t.Fatalf("Restore: %v", err)
-	}
-	for _, tenant := range []string{"a", "b"} {
-		checkPopulated(t, dst, tenant, now)
-		for _, id := range []string{"u-1", "u-2"} {
-			want, _ := src.GetUser(ctx, tenant, id)
-			got, err := dst.GetUser(ctx, tenant, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			same(t, "restored user", got, want)
-		}
-		wantT, _ := src.GetTenant(ctx, tenant)
-		gotT, _ := dst.GetTenant(ctx, tenant)
-		same(t, "restored tenant", gotT, wantT)
-	}
-	if _, m, err := dst.GetScript(ctx, "big", 1); err != nil || !bytes.Equal(m, module) {
-		t.Fatalf("restored large module: %d bytes, %v", len(m), err)
-	}
-	// The restored store works on: rotation, reuse, counters, versions.
-	if _, err := dst.RotateRefreshToken(ctx, "a", hash("a-t0"), hash("a-t1"), now); err != nil {
-		t.Fatalf("rotate after restore: %v", err)
-	}
-	_, err := dst.RotateRefreshToken(ctx, "a", hash("a-t0"), hash("a-t2"), now)
-	wantErr(t, "reuse after restore", err, auth.ErrRefreshReused)
-	wantErr(t, "duplicate after restore", dst.CreateUser(ctx, newUser("a", "u-9", "one@example.com", "")), auth.ErrEmailTaken)
-	u3 := newUser("a", "u-3", "three@example.com", "")
-	u3.CreatedAt = at(5)
-	mustUser(t, dst, u3)
-	if st := stats(t, dst, "a"); st.UsersRegistered != 2 {
-		t.Fatalf("registered after restore and one create = %d, want 2", st.UsersRegistered)
-	}
-	sc := &auth.Script{Tenant: "b"}
-	if err := dst.AddScript(ctx, sc, []byte("v3"), false, auth.ScriptQuota{}); err != nil || sc.Version != 3 {
-		t.Fatalf("AddScript after restore: version %d, %v; want 3", sc.Version, err)
-	}
-	users, _, err := dst.ListUsers(ctx, "a", auth.UserQuery{})
-	if err != nil || !slices.Equal(ids(users), []string{"u-1", "u-2", "u-3"}) {
-		t.Fatalf("ListUsers after restore: %v, %v", ids(users), err)
-	}
-	// The source is untouched by a restore elsewhere.
-	checkPopulated(t, src, "a", now)
-
-	t.Run("NotEmpty", func(t *testing.T) {
-		if err := dst.Restore(ctx, bytes.NewReader(buf.Bytes())); err == nil {
-			t.Fatal("Restore into a store with data: no error")
-		}
 	})
 }

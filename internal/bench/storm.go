@@ -1,0 +1,88 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// stormTenant is tenant A of the login storm: local users only.
+const stormTenant = "storm"
+
+// measureStorm compares the p99 latency of tenant B's local logins (the
+// quiet tenant, bClients at a time) while tenant A's stormClients log in as
+// fast as they can, with B's p99 while A is idle (half the windows before,
+// half after). The hash slots are shared; the hasher serves tenants in turn.
+func measureStorm(ctx context.Context, s *benchServer, stormClients, bClients int, d time.Duration) (Row, error) {
+	row := Row{
+		Name:     "login storm",
+		Measures: fmt.Sprintf("p99 of tenant B's local logins (%d clients) while tenant A's local logins storm (%d clients, each sending its next login as soon as it has an answer) vs while A is idle, windows of %s", bClients, stormClients, d),
+		Target:   "< 2x",
+		Bound:    fmt.Sprintf("The hash slots (%d): the hasher serves tenants in turn, so a B login waits for at most one A hash per B login ahead of it, not for A's queue; but while A keeps every slot busy, %d hashes share GOMAXPROCS processors, so each of B's hashes takes up to slots / GOMAXPROCS times as long as when only B's %d run.", s.slots, s.slots, bClients),
+	}
+	if err := s.createTenant(ctx, stormTenant); err != nil {
+		return row, err
+	}
+	if err := s.register(ctx, stormTenant, localEmail, localPassword); err != nil {
+		return row, err
+	}
+	bLogins := func(d time.Duration) ([]time.Duration, error) {
+		res, err := Load{Clients: bClients, Duration: d}.Run(ctx, func(ctx context.Context, _, _ int) (int, error) {
+			a, err := login(ctx, s.client, quietTenant, localEmail, localPassword)
+			if err != nil {
+				return 0, err
+			}
+			return a.Status, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if bad := res.Unexpected(200); bad > 0 {
+			return nil, fmt.Errorf("tenant B: %d of %d logins failed (%v; first error %v)", bad, res.Count()+res.Failed, res.Statuses, res.FirstErr)
+		}
+		return res.Latencies, nil
+	}
+	idle, err := bLogins(d / 2)
+	if err != nil {
+		return row, err
+	}
+
+	// A storms for the whole of B's window, and a little before it so that
+	// its queue is full when B starts.
+	actx, stopA := context.WithCancel(ctx)
+	defer stopA()
+	var aRes *LoadResult
+	var aErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		aRes, aErr = Load{Clients: stormClients, Duration: d + d/2}.Run(actx, func(ctx context.Context, _, _ int) (int, error) {
+			a, err := login(ctx, s.client, stormTenant, localEmail, localPassword)
+			if err != nil {
+				return 0, err
+			}
+			return a.Status, nil
+		})
+	})
+	time.Sleep(d / 4)
+	storm, bErr := bLogins(d)
+	stopA()
+	wg.Wait()
+	if bErr != nil {
+		return row, bErr
+	}
+	if aErr != nil {
+		return row, fmt.Errorf("tenant A: %w", aErr)
+	}
+	idle2, err := bLogins(d / 2)
+	if err != nil {
+		return row, err
+	}
+	idle = append(idle, idle2...)
+	pi, ps := Percentile(idle, 99), Percentile(storm, 99)
+	x := Ratio(float64(ps), float64(pi))
+	row.Result = fmt.Sprintf("B p99 idle %s, with A storming %s: **%.2fx** (B p50 %s vs %s; A: %d answers, %d of them 200, %d 503, p50 %s)",
+		fmtDur(pi), fmtDur(ps), x, fmtDur(Median(idle)), fmtDur(Median(storm)), aRes.Count(), aRes.Statuses[200], aRes.Statuses[503], fmtDur(Median(aRes.Latencies)))
+	row.Verdict = verdict(x < 2)
+	return row, nil
+}

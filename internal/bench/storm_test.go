@@ -1,0 +1,64 @@
+package bench
+
+import (
+	"context"
+	goruntime "runtime"
+	"testing"
+
+	"github.com/wasmauth/wasmauth/internal/password"
+)
+
+// overloadRows measures the rows about overload alone (the concurrent
+// logins and the login storm) on a new server with hash parameters hash and
+// the budget's sizes.
+func overloadRows(t testing.TB, hash password.Params, b Budget) []Row {
+	ctx := context.Background()
+	s, err := startServer(ctx, t.TempDir(), hash, 2*goruntime.GOMAXPROCS(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.stop() })
+	if err := s.createTenant(ctx, quietTenant); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.register(ctx, quietTenant, localEmail, localPassword); err != nil {
+		t.Fatal(err)
+	}
+	var rows []Row
+	for _, m := range []func() (Row, error){
+		func() (Row, error) { return measureConcurrent(ctx, s, b.Concurrent) },
+		func() (Row, error) { return measureStorm(ctx, s, b.NoisyClients, 2, 2*b.Window) },
+	} {
+		row, err := m()
+		if err != nil {
+			t.Errorf("row %q: %v", row.Name, err)
+			continue
+		}
+		t.Logf("%s: %s (target %s: %s)", row.Name, row.Result, row.Target, row.Verdict)
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// TestOverloadRows checks that the overload rows are measured, small: the
+// numbers are not checked.
+func TestOverloadRows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	for _, r := range overloadRows(t, cheapHash, quickBudget) {
+		if r.Result == "" || r.Bound == "" || r.Target == "" {
+			t.Errorf("row %q lacks a result, bound or target: %+v", r.Name, r)
+		}
+	}
+}
+
+// BenchmarkOverloadRows measures the overload rows as make bench does
+// (default hash parameters and budget) without the other rows:
+//
+//	go test -run '^$' -bench OverloadRows -benchtime 1x ./internal/bench/
+func BenchmarkOverloadRows(b *testing.B) {
+	for b.Loop() {
+		overloadRows(b, password.DefaultParams, DefaultBudget())
+	}
+}

@@ -1,0 +1,213 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+
+	"github.com/wasmauth/wasmauth/internal/auth"
+)
+
+// clientAddrKey is the Locals key of the client address.
+const clientAddrKey = "client_addr"
+
+// withEdge sets the headers every response carries and finds the client
+// address (see ClientAddr) for rate limits, audit and the access log.
+func (s *Server) withEdge(c *fiber.Ctx) error {
+	defer s.uploads.Delete(&c.Request().Header)
+	setSecurityHeaders(c)
+	c.Locals(clientAddrKey, s.clientAddrOf(c))
+	return c.Next()
+}
+
+// clientAddrOf finds the client address of c's request.
+func (s *Server) clientAddrOf(c *fiber.Ctx) string {
+	if len(s.cfg.TrustedProxies) == 0 {
+		return clone(c.IP())
+	}
+	var peer netip.Addr
+	if tcp, ok := c.Context().RemoteAddr().(*net.TCPAddr); ok {
+		peer = tcp.AddrPort().Addr()
+	}
+	h := &c.Request().Header
+	return ClientAddr(peer, s.cfg.TrustedProxies, headerValues(h, fiber.HeaderXForwardedFor), headerValues(h, "Forwarded")).String()
+}
+
+// headerValues returns every value of a request header, copied.
+func headerValues(h *fasthttp.RequestHeader, key string) []string {
+	var out []string
+	for _, v := range h.PeekAll(key) {
+		out = append(out, string(v))
+	}
+	return out
+}
+
+// clientAddr returns the client address withEdge found, or the socket
+// peer's for answers given before it ran.
+func clientAddr(c *fiber.Ctx) string {
+	if a, ok := c.Locals(clientAddrKey).(string); ok {
+		return a
+	}
+	return clone(c.IP())
+}
+
+// setSecurityHeaders sets the headers of the contract's every response.
+func setSecurityHeaders(c *fiber.Ctx) {
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+}
+
+// The media types of request bodies.
+const (
+	mediaJSON = fiber.MIMEApplicationJSON
+	mediaForm = fiber.MIMEApplicationForm
+	mediaWasm = "application/wasm"
+)
+
+// checkMediaType refuses a body whose Content-Type is not want (parameters
+// such as charset allowed) or that has a Content-Encoding: a compressed body
+// would be inflated beyond the route's limit. Returns CodeUnsupportedMedia.
+func checkMediaType(c *fiber.Ctx, want string) error {
+	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") {
+		return auth.Errorf(auth.CodeUnsupportedMedia, "request bodies may not have a Content-Encoding")
+	}
+	mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || mt != want {
+		return auth.Errorf(auth.CodeUnsupportedMedia, "this endpoint takes Content-Type: %s", want)
+	}
+	return nil
+}
+
+// bodyLimit is the largest body a request may have, decided from its head
+// before the body is read: MaxModuleSize for a module upload with a token
+// that may upload there, MaxJSONBody for everything else (so a stranger
+// cannot make the server hold 16 MiB). fasthttp answers a declared
+// Content-Length over it at once, and stops a chunked body when it grows
+// past it, with ErrBodyTooLarge (413; see uploadRefusal and classify).
+func (s *Server) bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	tenant, ok := scriptTenant(string(h.RequestURI()))
+	if !ok || !bytes.Equal(h.Method(), []byte(fiber.MethodPut)) {
+		s.uploads.Delete(h)
+		return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxJSONBody}
+	}
+	u := upload{tenant: tenant, bearer: parseBearer(string(h.Peek(fiber.HeaderAuthorization)))}
+	if s.svc != nil {
+		p, err := s.svc.VerifyToken(context.Background(), u.bearer)
+		u.authorized = err == nil && p.Authorize(tenant) == nil
+	}
+	s.uploads.Store(h, u)
+	if !u.authorized {
+		return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxJSONBody}
+	}
+	return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxModuleSize}
+}
+
+// upload is what bodyLimit learnt from the head of a module upload. It is
+// kept until the request is answered (withEdge, errorHandler), keyed by
+// fasthttp's pooled request head: fasthttp clears the request when a
+// chunked body outgrows its limit, so the error handler asks this record.
+type upload struct {
+	tenant, bearer string
+	// authorized is whether the token may upload to the tenant.
+	authorized bool
+}
+
+func (s *Server) uploadOf(c *fiber.Ctx) (upload, bool) {
+	u, ok := s.uploads.Load(&c.Request().Header)
+	if !ok {
+		return upload{}, false
+	}
+	return u.(upload), true
+}
+
+// uploadRefusal turns the 413 of a module upload whose token may not upload
+// there into the answer the token gets on the route (401, 403, or 429 once
+// the address sent too many wrong ones), counting a wrong token as
+// Authenticate does.
+func (s *Server) uploadRefusal(c *fiber.Ctx, err error) error {
+	var fe *fiber.Error
+	u, ok := s.uploadOf(c)
+	if !ok || u.authorized || s.svc == nil || !errors.As(err, &fe) || fe.Code != fiber.StatusRequestEntityTooLarge {
+		return err
+	}
+	p, aerr := s.svc.Authenticate(c.UserContext(), u.bearer, auth.Meta{IP: s.clientAddrOf(c), RequestID: requestID(c)})
+	if aerr != nil {
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="wasmauth"`)
+		return aerr
+	}
+	if aerr = p.Authorize(u.tenant); aerr != nil {
+		return aerr
+	}
+	return err
+}
+
+// scriptTenant returns the tenant of a request URI
+// /admin/v1/tenants/{tenant}/script, the module upload route.
+func scriptTenant(uri string) (string, bool) {
+	p, _, _ := strings.Cut(uri, "?")
+	rest, ok := strings.CutPrefix(strings.TrimSuffix(p, "/"), "/admin/v1/tenants/")
+	if !ok {
+		return "", false
+	}
+	tenant, ok := strings.CutSuffix(rest, "/script")
+	return tenant, ok && tenant != "" && !strings.Contains(tenant, "/")
+}
+
+// Lingering close. A server that closes a connection while the client is
+// still sending a body it refused (413, 431) makes the kernel answer with a
+// reset, which can destroy the answer before the client reads it: Go's
+// net/http client then reports "connection reset by peer" instead of the
+// 413. So a closed connection first sends its FIN, then reads and discards
+// what the client still sends, up to lingerBytes or lingerTimeout, and only
+// then closes.
+const (
+	lingerTimeout = 5 * time.Second
+	lingerBytes   = 64 << 20
+)
+
+// lingerListener gives every accepted TCP connection a lingering close.
+type lingerListener struct{ net.Listener }
+
+func (l lingerListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		return &lingerConn{TCPConn: tc}, nil
+	}
+	return c, nil
+}
+
+type lingerConn struct {
+	*net.TCPConn
+	once sync.Once
+}
+
+// Close sends FIN at once and closes the socket in the background once the
+// client is done sending (or the bounds are reached), so that a caller
+// closing many idle connections (fasthttp's shutdown) is not held up.
+func (c *lingerConn) Close() error {
+	c.once.Do(func() {
+		if c.CloseWrite() != nil {
+			c.TCPConn.Close()
+			return
+		}
+		go func() {
+			_ = c.SetReadDeadline(time.Now().Add(lingerTimeout))
+			_, _ = io.CopyN(io.Discard, c.TCPConn, lingerBytes)
+			c.TCPConn.Close()
+		}()
+	})
+	return nil
+}

@@ -1,0 +1,300 @@
+package password
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// BusyError is the error of a call that got no hashing slot: it wraps
+// ErrBusy, and the context's error when the context ended. RetryAfter is when
+// the queue is expected to have drained: the calls waiting divided by the
+// measured hashes per second.
+type BusyError struct {
+	RetryAfter time.Duration
+	ctxErr     error
+}
+
+func (e *BusyError) Error() string {
+	if e.ctxErr != nil {
+		return fmt.Sprintf("%v: %v", ErrBusy, e.ctxErr)
+	}
+	return fmt.Sprintf("%v; retry after %v", ErrBusy, e.RetryAfter.Round(time.Millisecond))
+}
+
+func (e *BusyError) Unwrap() []error {
+	if e.ctxErr != nil {
+		return []error{ErrBusy, e.ctxErr}
+	}
+	return []error{ErrBusy}
+}
+
+// RetryAfter returns when a call that failed with err may try again: the
+// BusyError's estimate, or zero for any other error.
+func RetryAfter(err error) time.Duration {
+	var be *BusyError
+	if errors.As(err, &be) {
+		return be.RetryAfter
+	}
+	return 0
+}
+
+type tenantKey struct{}
+
+// WithTenant returns a context whose hashing calls queue as tenant id's:
+// waiters are served first-in first-out within a tenant and in turn across
+// tenants. Calls without a tenant share one queue.
+func WithTenant(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, tenantKey{}, id)
+}
+
+func tenantOf(ctx context.Context) string {
+	id, _ := ctx.Value(tenantKey{}).(string)
+	return id
+}
+
+// svcWeight is the weight of the newest hold time in the moving average of
+// hold times.
+const svcWeight = 0.2
+
+// queue hands out hashing slots: at once while one is free, then in turn
+// across tenants (round robin over the tenants with waiters) and in order of
+// arrival within a tenant. It measures how long a slot is held (a moving
+// average), so that with all slots busy it expects a slot every hold time ÷
+// slots, and refuses at once a call that would not get its slot within half
+// the time to its deadline (Config.MaxWait, or the context's deadline if
+// sooner), the other half being headroom for the estimate. Because the
+// expected wait of the k-th waiter of a tenant counts at most k turns of
+// every other tenant, a tenant's queue is bounded by what the slots serve
+// within the deadline and shrinks as other tenants queue; when a tenant
+// starts queueing, or the hold time grows, the waiters that can no longer
+// be served in time are told at once as well, rather than when their
+// deadline passes.
+type queue struct {
+	slots   int
+	maxWait time.Duration
+
+	mu      sync.Mutex
+	inUse   int
+	waiting int
+	svc     time.Duration // moving average of how long a slot is held
+	tenants map[string]*fifo
+	ring    []*fifo // tenants with waiters, in turn order
+	next    int     // index in ring of the tenant served next
+}
+
+// waiter is one call waiting for a slot. ready is closed once it has the
+// slot (err nil) or has been refused (err set), under queue.mu.
+type waiter struct {
+	deadline time.Time
+	ready    chan struct{}
+	err      error
+	done     bool
+}
+
+// fifo is one tenant's waiters in order of arrival.
+type fifo struct {
+	id string
+	w  []*waiter
+}
+
+func newQueue(slots int, maxWait, svc time.Duration) *queue {
+	return &queue{slots: slots, maxWait: maxWait, svc: svc, tenants: map[string]*fifo{}}
+}
+
+// acquire returns once the caller holds a slot, which it returns with
+// release(held) where held is the time since acquire returned.
+func (q *queue) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return &BusyError{RetryAfter: q.retryAfter(), ctxErr: err}
+	}
+	now := time.Now()
+	deadline := now.Add(q.maxWait)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	q.mu.Lock()
+	if q.inUse < q.slots && q.waiting == 0 {
+		q.inUse++
+		q.mu.Unlock()
+		return nil
+	}
+	id := tenantOf(ctx)
+	f := q.tenants[id]
+	k := 1
+	if f != nil {
+		k = len(f.w) + 1
+	}
+	// Admit only what is expected within half the time left: the hold time
+	// grows as load grows, and a call admitted and then refused has waited.
+	if q.expectedWait(id, k) > deadline.Sub(now)/2 {
+		err := &BusyError{RetryAfter: q.retryAfterLocked()}
+		q.shed(now)
+		q.mu.Unlock()
+		return err
+	}
+	if f == nil {
+		f = &fifo{id: id}
+		q.tenants[id] = f
+		// A tenant that starts queueing takes its turn after the others.
+		q.ring = append(q.ring, nil)
+		copy(q.ring[q.next+1:], q.ring[q.next:])
+		q.ring[q.next] = f
+		if len(q.ring) > 1 {
+			q.next++
+		}
+	}
+	w := &waiter{deadline: deadline, ready: make(chan struct{})}
+	f.w = append(f.w, w)
+	q.waiting++
+	q.shed(now)
+	q.mu.Unlock()
+
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	var ctxErr error
+	select {
+	case <-w.ready:
+		return w.err
+	case <-ctx.Done():
+		ctxErr = ctx.Err()
+	case <-timer.C:
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if w.done {
+		if w.err != nil {
+			return w.err
+		}
+		if ctxErr == nil {
+			return nil // the slot came as the deadline passed: use it
+		}
+		q.releaseLocked()
+		return &BusyError{RetryAfter: q.retryAfterLocked(), ctxErr: ctxErr}
+	}
+	q.remove(f, w)
+	return &BusyError{RetryAfter: q.retryAfterLocked(), ctxErr: ctxErr}
+}
+
+// release returns a slot held for held.
+func (q *queue) release(held time.Duration) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.svc += time.Duration(svcWeight * float64(held-q.svc))
+	q.releaseLocked()
+	q.shed(time.Now())
+}
+
+// releaseLocked hands the slot to the next waiter in turn, or frees it.
+func (q *queue) releaseLocked() {
+	if len(q.ring) == 0 {
+		q.inUse--
+		return
+	}
+	q.next %= len(q.ring)
+	f := q.ring[q.next]
+	w := f.w[0]
+	f.w[0] = nil
+	f.w = f.w[1:]
+	q.waiting--
+	if len(f.w) == 0 {
+		q.drop(f)
+	} else {
+		q.next++
+	}
+	w.done = true
+	close(w.ready)
+}
+
+// expectedWait is the expected wait of the k-th waiter of tenant id: before
+// it, its own k-1 and at most k of every other tenant's, one slot every
+// svc ÷ slots.
+func (q *queue) expectedWait(id string, k int) time.Duration {
+	ahead := k - 1
+	for _, f := range q.ring {
+		if f.id != id {
+			ahead += min(len(f.w), k)
+		}
+	}
+	return time.Duration(ahead+1) * q.svc / time.Duration(q.slots)
+}
+
+// shed refuses the waiters whose expected wait now ends after their
+// deadline, so that they are told at once rather than when it passes.
+func (q *queue) shed(now time.Time) {
+	for i := 0; i < len(q.ring); {
+		f := q.ring[i]
+		kept := f.w[:0]
+		for _, w := range f.w {
+			// Were w kept, it would be the len(kept)+1-th of its tenant.
+			if !now.Add(q.expectedWait(f.id, len(kept)+1)).After(w.deadline) {
+				kept = append(kept, w)
+				continue
+			}
+			q.waiting--
+			w.done, w.err = true, &BusyError{RetryAfter: q.retryAfterLocked()}
+			close(w.ready)
+		}
+		clear(f.w[len(kept):])
+		f.w = kept
+		if len(f.w) == 0 {
+			q.drop(f) // the ring shifts: look at index i again
+			continue
+		}
+		i++
+	}
+}
+
+// remove takes a waiter that gave up out of its tenant's queue.
+func (q *queue) remove(f *fifo, w *waiter) {
+	for i, x := range f.w {
+		if x == w {
+			f.w = append(f.w[:i], f.w[i+1:]...)
+			q.waiting--
+			break
+		}
+	}
+	if len(f.w) == 0 {
+		q.drop(f)
+	}
+}
+
+// drop takes a tenant without waiters out of the ring.
+func (q *queue) drop(f *fifo) {
+	delete(q.tenants, f.id)
+	for i, x := range q.ring {
+		if x == f {
+			q.ring = append(q.ring[:i], q.ring[i+1:]...)
+			if i < q.next {
+				q.next--
+			}
+			break
+		}
+	}
+	if len(q.ring) > 0 {
+		q.next %= len(q.ring)
+	} else {
+		q.next = 0
+	}
+}
+
+// retryAfter is the time the waiting calls, and one more, are expected to
+// take: waiters ÷ hashes per second.
+func (q *queue) retryAfter() time.Duration {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.retryAfterLocked()
+}
+
+func (q *queue) retryAfterLocked() time.Duration {
+	return time.Duration(q.waiting+1) * q.svc / time.Duration(q.slots)
+}
+
+// stats returns the waiters and the slots in use.
+func (q *queue) stats() (waiting, inUse int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.waiting, q.inUse
+}
