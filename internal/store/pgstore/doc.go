@@ -19,6 +19,10 @@
 //	audit           tenant_id, id             listed by (time DESC, id)
 //	script_logs     seq                       listed by (time DESC, seq DESC); about LogCap per tenant
 //	rate_limits     key (bytea)               until in Unix nanoseconds
+//	login_timing    tenant_id                 the login-time calibration as jsonb
+//
+// Times are bigint Unix nanoseconds, as Badger and the backup format keep
+// them; the zero time is NULL.
 //
 // # Consistency
 //
