@@ -1,7 +1,10 @@
 package pgstore_test
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
@@ -27,4 +30,29 @@ func TestRoundTripBadger(t *testing.T) {
 	}
 	t.Run("BadgerToPostgres", func(t *testing.T) { storetest.RoundTrip(t, badger, pg) })
 	t.Run("PostgresToBadger", func(t *testing.T) { storetest.RoundTrip(t, pg, badger) })
+}
+
+// TestRestoreNamesLine restores a backup whose fourth line repeats an
+// email: the refusal, which the database finds when the batch is sent,
+// names that line, and nothing is stored.
+func TestRestoreNamesLine(t *testing.T) {
+	s := &schemas{base: scratch(t)}
+	st := s.open(t)
+	lines := []string{
+		`{"format":"wasmauth-backup","version":1}`,
+		`{"kind":"tenant","id":"acme"}`,
+		`{"kind":"user","tenant":"acme","id":"u-1","email":"one@example.com","source":"local"}`,
+		`{"kind":"user","tenant":"acme","id":"u-2","email":"one@example.com","source":"local"}`,
+	}
+	for i := 3; i < 10; i++ {
+		lines = append(lines, fmt.Sprintf(`{"kind":"user","tenant":"acme","id":"u-%d","email":"%d@example.com","source":"local"}`, i, i))
+	}
+	lines = append(lines, fmt.Sprintf(`{"kind":"end","records":%d}`, len(lines)-1))
+	err := auth.RestoreBackup(t.Context(), st, strings.NewReader(strings.Join(lines, "\n")+"\n"))
+	if !errors.Is(err, auth.ErrEmailTaken) || !strings.HasPrefix(err.Error(), "line 4: ") {
+		t.Fatalf("RestoreBackup: %v, want line 4 and ErrEmailTaken", err)
+	}
+	if tenants, err := st.ListTenants(t.Context()); err != nil || len(tenants) != 0 {
+		t.Fatalf("a failed restore stored %d tenants (%v)", len(tenants), err)
+	}
 }

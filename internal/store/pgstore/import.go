@@ -27,8 +27,8 @@ const (
 // statements go in batches of importBatch. Each record's own fields are
 // checked before the next is read; the database's constraints (unique ids,
 // emails, usernames and legacy ids, the tenant or user a record belongs to)
-// are checked when its batch is sent, so such a refusal names the record
-// but may come up to importBatch records later.
+// are checked when its batch is sent, so such a refusal may come up to
+// importBatch records later, as an *auth.RecordError that names the record.
 func (s *Store) Import(ctx context.Context, records iter.Seq2[*auth.BackupRecord, error]) error {
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
@@ -70,16 +70,24 @@ func (s *Store) Import(ctx context.Context, records iter.Seq2[*auth.BackupRecord
 type importer struct {
 	tx    pgx.Tx
 	batch *pgx.Batch
-	// what names the record of each queued statement, for errors.
-	what  []string
-	bytes int
-	now   time.Time
+	// queued says, for each queued statement, which record it stores.
+	queued []queuedRecord
+	bytes  int
+	n      int // records read
+	now    time.Time
 }
 
-// queue adds a statement of the record named what.
+// queuedRecord is the record of a queued statement: its number in the
+// import (from 1) and its name.
+type queuedRecord struct {
+	n    int
+	what string
+}
+
+// queue adds a statement of the current record, named what.
 func (im *importer) queue(what, sql string, args ...any) {
 	im.batch.Queue(sql, args...)
-	im.what = append(im.what, what)
+	im.queued = append(im.queued, queuedRecord{im.n, what})
 }
 
 // flush sends the queued statements; the first that fails is returned with
@@ -90,21 +98,22 @@ func (im *importer) flush(ctx context.Context) error {
 	}
 	br := im.tx.SendBatch(ctx, im.batch)
 	var err error
-	for _, what := range im.what {
+	for _, q := range im.queued {
 		if _, e := br.Exec(); e != nil {
-			err = fmt.Errorf("pgstore: import of %s: %w", what, mapErr(e))
+			err = &auth.RecordError{Record: q.n, Err: fmt.Errorf("pgstore: import of %s: %w", q.what, mapErr(e))}
 			break
 		}
 	}
 	if e := br.Close(); err == nil && e != nil {
 		err = fmt.Errorf("pgstore: import: %w", mapErr(e))
 	}
-	im.batch, im.what, im.bytes = &pgx.Batch{}, nil, 0
+	im.batch, im.queued, im.bytes = &pgx.Batch{}, nil, 0
 	return err
 }
 
 // add checks rec's own fields and queues the statements that store it.
 func (im *importer) add(ctx context.Context, rec *auth.BackupRecord) error {
+	im.n++
 	if err := im.plan(rec); err != nil {
 		return err
 	}
