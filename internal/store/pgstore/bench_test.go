@@ -13,3 +13,10 @@ func BenchmarkPostgres(b *testing.B) {
 	s := &schemas{base: scratch(b)}
 	storetest.Bench(b, func(b *testing.B) auth.Store { return s.open(b) })
 }
+
+// BenchmarkBackup measures a backup and a restore of 10,000 users with a
+// session each against the local PostgreSQL (storetest.BenchBackup).
+func BenchmarkBackup(b *testing.B) {
+	s := &schemas{base: scratch(b)}
+	storetest.BenchBackup(b, func(b *testing.B) auth.Store { return s.open(b) })
+}
