@@ -72,6 +72,9 @@ func conformanceCases() []conformanceCase {
 		{name: "get_user empty identifier", op: runtime.OpGetUser, identifier: ""},
 		{name: "get_user without email", op: runtime.OpGetUser, identifier: "erin", wantID: "5"},
 		{name: "get_user checks no password", op: runtime.OpGetUser, identifier: "mallory", wantID: "8"},
+		// Registration asks get_user: finding legacy Leo for leo makes it 409 user_exists.
+		// A module matching exactly would let leo register, and Leo could never migrate.
+		{name: "legacy Leo exists and leo registers", op: runtime.OpGetUser, identifier: "leo", wantID: "9"},
 		{name: "table name that is not an identifier", op: runtime.OpGetUser, identifier: "alice", config: map[string]string{"table": "users; --"}, wantKind: runtime.KindScriptFailed},
 		{name: "missing table is an SQL error", op: runtime.OpGetUser, identifier: "alice", config: map[string]string{"table": "no_such_table_xyz"}, wantKind: runtime.KindScriptFailed},
 	}
@@ -87,7 +90,13 @@ var seedByID = map[string]runtime.User{
 	"6": {ID: "6", Email: "Francois.Dupont@Example.COM", Username: "fdupont", EmailVerified: true, Name: "François Dupont"},
 	"7": {ID: "7", Email: "ghost@example.com", Username: "ghost", Name: "Ghost (no password)"},
 	"8": {ID: "8", Email: "mallory@example.com", Username: "mallory", Name: "Mallory (unknown hash format)"},
+	"9": {ID: "9", Username: "Leo", Name: "Leo (mixed-case username)"},
 }
+
+// leoSQL adds a user whose legacy username is stored in mixed case, as case-sensitive
+// apps (Django) keep them, to every backend of the conformance test.
+const leoSQL = `INSERT INTO users (id, email, username, password_hash, email_verified, name) VALUES
+    (9, NULL, 'Leo', NULL, FALSE, 'Leo (mixed-case username)')`
 
 // backend is a legacy database holding the seed, as one tenant's connection.
 type backend struct {
@@ -135,7 +144,7 @@ func seedServer(t *testing.T, dialect, driver, env, fallback string) backend {
 		t.Fatal(err)
 	}
 	rename := regexp.MustCompile(`\busers\b`)
-	for _, stmt := range []string{schema, examples.SeedSQL} {
+	for _, stmt := range []string{schema, examples.SeedSQL, leoSQL} {
 		if _, err := admin.ExecContext(ctx, rename.ReplaceAllString(stmt, table)); err != nil {
 			t.Fatalf("%s: seeding %s: %v", dialect, table, err)
 		}
@@ -152,20 +161,35 @@ func seedServer(t *testing.T, dialect, driver, env, fallback string) backend {
 	return backend{dialect: dialect, table: table, db: db}
 }
 
-// seedSQLite opens a copy of the committed testdata/legacy.db as a tenant connection.
+// seedSQLite opens a copy of the committed testdata/legacy.db, with leoSQL, as a tenant
+// connection.
 func seedSQLite(t *testing.T) backend {
-	return backend{dialect: "sqlite", table: "users", db: openSQLiteCopy(t)}
+	return backend{dialect: "sqlite", table: "users", db: openSQLiteCopy(t, leoSQL)}
 }
 
-// openSQLiteCopy opens a copy of the committed testdata/legacy.db.
-func openSQLiteCopy(t testing.TB) *legacydb.DB {
+// openSQLiteCopy opens a copy of the committed testdata/legacy.db, after running stmts
+// on the copy.
+func openSQLiteCopy(t testing.TB, stmts ...string) *legacydb.DB {
 	t.Helper()
 	root := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(root, "examples"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(root, "examples", "legacy.db"), examples.LegacyDB, 0o644); err != nil {
+	file := filepath.Join(root, "examples", "legacy.db")
+	if err := os.WriteFile(file, examples.LegacyDB, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if len(stmts) > 0 {
+		rw, err := sql.Open("sqlite", file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, stmt := range stmts {
+			if _, err := rw.Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rw.Close()
 	}
 	db, err := legacydb.Open(context.Background(), legacydb.Config{Driver: "sqlite", DSN: "legacy.db", SQLiteRoot: root, Tenant: "examples"})
 	if err != nil {

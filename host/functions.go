@@ -267,8 +267,9 @@ func (f *functions) verifyPassword(ctx context.Context, mod api.Module, stack []
 	}
 }
 
-// maxAlgoName bounds digest's algorithm name; longer names are unknown.
-const maxAlgoName = 32
+// maxAlgoName bounds digest's algorithm name, an HMAC key included;
+// longer names are unknown.
+const maxAlgoName = 32 + legacyhash.MaxHMACKey
 
 // digest is digest(algo_ptr, algo_len, data_ptr, data_len) -> i32.
 func (f *functions) digest(ctx context.Context, mod api.Module, stack []uint64) {

@@ -395,9 +395,13 @@ func TestDigest(t *testing.T) {
 		{"sha1", "a9993e364706816aba3e25717850c26c9cd0d89d"},
 		{"sha256", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
 		{"sha512", "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"},
+		{"sha384", "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"},
+		{"hmac-sha384:wp-sha384", "9a1ea8ab57f53158db16f145f390d46022ad73ef02c2eb7bd88b656d7a29633eeb07c13cc22174618036ac7db2599e4e"},
+		// An HMAC key of 1000 bytes makes a name far longer than a hash's.
+		{"hmac-sha256:" + strings.Repeat("k", 1000), "33806e0bfe17c133aedcf42b77685088252949e41732fcb3ca5c043704330444"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.algo, func(t *testing.T) {
+		t.Run(tt.algo[:min(len(tt.algo), 24)], func(t *testing.T) {
 			p.write(100, []byte(tt.algo))
 			n := p.invoke("digest", 100, uint64(len(tt.algo)), 0, 3)
 			if n != int32(len(tt.want)/2) {
@@ -412,6 +416,7 @@ func TestDigest(t *testing.T) {
 		})
 	}
 	p.write(100, []byte("sha3-256"))
+	p.write(2000, []byte("hmac-sha256:"+strings.Repeat("k", 1025)))
 	refused := []struct {
 		name           string
 		ap, al, dp, dl uint64
@@ -419,6 +424,7 @@ func TestDigest(t *testing.T) {
 	}{
 		{"unknown algorithm", 100, 8, 0, 3, host.StatusUnknownHash},
 		{"long algorithm name", 0, 1000, 0, 3, host.StatusUnknownHash},
+		{"HMAC key over 1 KiB", 2000, uint64(len("hmac-sha256:")) + 1025, 0, 3, host.StatusUnknownHash},
 		{"data too large", 100, 6, 0, 64<<10 + 1, host.StatusTooLarge},
 	}
 	for _, h := range hostile {

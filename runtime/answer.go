@@ -5,22 +5,30 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/wasmauth/wasmauth/internal/ident"
 )
 
-// Reasons a login may give for a rejection.
+// Reasons a login may give for a rejection. Every one is answered alike
+// (401 invalid_credentials); GET /migration counts inactive and locked
+// apart.
 const (
 	ReasonNotFound      = "not_found"
 	ReasonWrongPassword = "wrong_password"
+	ReasonInactive      = "inactive" // the legacy account is disabled or not activated
+	ReasonLocked        = "locked"   // the legacy app locked the account (too many failures, a ban)
 )
+
+// Reasons lists the reasons an answer may give, for messages and docs.
+var Reasons = []string{ReasonNotFound, ReasonWrongPassword, ReasonInactive, ReasonLocked}
 
 // Answer is a guest's output, as the ABI defines it.
 type Answer struct {
 	// User is the legacy user, or nil: no such user or (for login) the wrong
 	// password.
 	User *User
-	// Reason is "", ReasonNotFound or ReasonWrongPassword; always "" with a User.
+	// Reason is "" or one of Reasons; always "" with a User.
 	Reason string
 	// ID is the legacy id of the account a rejection is about (ABI v1.1), or
 	// ""; always "" with a User, whose own ID says it.
@@ -40,8 +48,8 @@ type User struct {
 // ParseAnswer parses a guest's output by the ABI's rules: one JSON object with
 // "user" either null or an object with a non-empty string "id" and a non-empty
 // "email" or "username"; "email_verified" a boolean, "name" a string,
-// "profile" an object (each optional, null as absent); an optional "reason"
-// of "not_found" or "wrong_password"; with "user" null, an optional "id", the
+// "profile" an object (each optional, null as absent); an optional "reason",
+// one of Reasons; with "user" null, an optional "id", the
 // legacy id of the account rejected (ABI v1.1). Ids, emails, usernames and
 // profiles must also pass the rules of package ident that registration
 // applies (lengths, email syntax, no control characters). Unknown fields are
@@ -60,12 +68,10 @@ func ParseAnswer(output []byte) (*Answer, error) {
 	}
 	ans := &Answer{}
 	if raw.Reason != nil {
-		switch *raw.Reason {
-		case "", ReasonNotFound, ReasonWrongPassword:
-			ans.Reason = *raw.Reason
-		default:
-			return nil, fmt.Errorf("reason %q is not %q or %q", *raw.Reason, ReasonNotFound, ReasonWrongPassword)
+		if *raw.Reason != "" && !slices.Contains(Reasons, *raw.Reason) {
+			return nil, fmt.Errorf("reason %q is not one of %q", *raw.Reason, Reasons)
 		}
+		ans.Reason = *raw.Reason
 	}
 	hasID := len(raw.ID) > 0 && !bytes.Equal(raw.ID, []byte("null"))
 	if bytes.Equal(raw.User, []byte("null")) {

@@ -21,6 +21,11 @@ func TestParseAnswerRules(t *testing.T) {
 		ok        bool
 	}{
 		{"rejection with id", `{"user": null, "reason": "wrong_password", "id": "42"}`, "42", true},
+		{"rejection inactive", `{"user": null, "reason": "inactive", "id": "7"}`, "7", true},
+		{"rejection locked", `{"user": null, "reason": "locked"}`, "", true},
+		{"rejection not_found", `{"user": null, "reason": "not_found"}`, "", true},
+		{"rejection with an unknown reason", `{"user": null, "reason": "disabled"}`, "", false},
+		{"reasons are lowercase", `{"user": null, "reason": "Inactive"}`, "", false},
 		{"rejection with null id", `{"user": null, "id": null}`, "", true},
 		{"rejection id of 256 bytes", `{"user": null, "id": "` + long(256) + `"}`, long(256), true},
 		{"rejection id over 256 bytes", `{"user": null, "id": "` + long(257) + `"}`, "", false},

@@ -89,7 +89,7 @@ func TestParseAnswer(t *testing.T) {
 		{"empty id", `{"user": {"id": "", "email": "a@example.com"}}`, false},
 		{"no email or username", `{"user": {"id": "1"}}`, false},
 		{"no user key", `{}`, false},
-		{"unknown reason", `{"user": null, "reason": "locked"}`, false},
+		{"unknown reason", `{"user": null, "reason": "banned"}`, false},
 		{"profile not an object", `{"user": {"id": "1", "email": "a@example.com", "profile": [1]}}`, false},
 		{"email_verified not a boolean", `{"user": {"id": "1", "email": "a@example.com", "email_verified": "yes"}}`, false},
 		{"trailing data", `{"user": null} {}`, false},

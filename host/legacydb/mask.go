@@ -83,9 +83,12 @@ func dsnSecrets(driver, dsn string) []string {
 			}
 		}
 	case "mysql":
-		if userinfo, ok := mysqlUserinfo(dsn); ok {
-			if _, pw, ok := strings.Cut(userinfo, ":"); ok {
+		if start, end, ok := mysqlUserinfo(dsn); ok {
+			if _, pw, ok := strings.Cut(dsn[start:end], ":"); ok {
 				add(pw)
+				if dec, err := url.PathUnescape(pw); err == nil && isMySQLURL(dsn) {
+					add(dec)
+				}
 			}
 		}
 	}
@@ -160,29 +163,34 @@ func maskPostgres(dsn string) string {
 	return b.String()
 }
 
-// mysqlUserinfo returns the "user:password" part of a go-sql-driver/mysql DSN, found the way
-// the driver finds it: before the last '@' that precedes the last '/'.
-func mysqlUserinfo(dsn string) (string, bool) {
-	end := strings.LastIndex(dsn, "/")
-	if end < 0 {
-		end = len(dsn)
+// mysqlUserinfo returns where the "user:password" part of a MySQL DSN lies. In the
+// driver's form it is found the way the driver finds it: before the last '@' that
+// precedes the last '/'. In a mysql:// URL it runs from the "://" to the last '@' before
+// the query, so a password holding '@' or '/' unescaped is still taken whole.
+func mysqlUserinfo(dsn string) (start, end int, ok bool) {
+	if isMySQLURL(dsn) {
+		start = strings.Index(dsn, "://") + 3
+		authority, _, _ := strings.Cut(dsn[start:], "?")
+		at := strings.LastIndex(authority, "@")
+		return start, start + at, at >= 0
 	}
-	at := strings.LastIndex(dsn[:end], "@")
-	if at < 0 {
-		return "", false
+	slash := strings.LastIndex(dsn, "/")
+	if slash < 0 {
+		slash = len(dsn)
 	}
-	return dsn[:at], true
+	at := strings.LastIndex(dsn[:slash], "@")
+	return 0, at, at >= 0
 }
 
 func maskMySQL(dsn string) string {
-	userinfo, ok := mysqlUserinfo(dsn)
+	start, end, ok := mysqlUserinfo(dsn)
 	if !ok {
 		if !strings.Contains(dsn, "/") {
 			return masked // not a DSN the driver accepts; show nothing of it
 		}
 		return dsn
 	}
-	return masked + dsn[len(userinfo):]
+	return dsn[:start] + masked + dsn[end:]
 }
 
 // pgField is one setting of a PostgreSQL keyword/value DSN; start and end delimit the

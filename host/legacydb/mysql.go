@@ -20,7 +20,7 @@ import (
 // PRIVILEGES, and wrapped in a readBudgetConn; the returned prepare function arms its
 // budget for each request.
 func openMySQL(dsn string, guard *dialGuard) (*sql.DB, *mysqlBudgets, error) {
-	cfg, err := mysql.ParseDSN(dsn)
+	cfg, err := parseMySQLDSN(dsn)
 	if err != nil {
 		return nil, nil, fmt.Errorf("invalid mysql DSN %s: %v", maskMySQL(dsn), err)
 	}

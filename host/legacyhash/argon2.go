@@ -5,7 +5,7 @@ import (
 	"crypto/subtle"
 	"math"
 
-	"golang.org/x/crypto/argon2"
+	"github.com/wasmauth/wasmauth/internal/argon2x"
 )
 
 const argon2MinSalt = 8 // the reference implementation refuses shorter salts
@@ -20,7 +20,7 @@ type argon2Hash struct {
 // parseArgon2 reads PHC strings of argon2id and argon2i, version 19 (0x13):
 // "$argon2id$v=19$m=65536,t=3,p=4$" + salt + "$" + checksum, both in base64
 // without padding, and checks their cost against the caps. Version 16 (no "v="
-// field, or "v=16") is not supported: golang.org/x/crypto/argon2 implements
+// field, or "v=16") is not supported: internal/argon2x (like x/crypto) implements
 // only version 19.
 func parseArgon2(l *limits, hash []byte) (*argon2Hash, error) {
 	f := bytes.Split(hash, []byte("$"))
@@ -68,9 +68,9 @@ func verifyArgon2(l *limits, hash, password []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	derive := argon2.Key
+	derive := argon2x.Key
 	if h.id {
-		derive = argon2.IDKey
+		derive = argon2x.IDKey
 	}
 	got := derive(password, h.salt, uint32(h.time), uint32(h.memory), uint8(h.threads), uint32(len(h.sum)))
 	return subtle.ConstantTimeCompare(got, h.sum) == 1, nil

@@ -44,6 +44,7 @@ const (
 	nsPBKDF2SHA256  = 160    // one PBKDF2-HMAC-SHA256 iteration
 	nsPBKDF2SHA512  = 490    // one PBKDF2-HMAC-SHA512 iteration
 	nsMD5Block      = 85     // one MD5 block (64 bytes)
+	nsSHA1Block     = 70     // one SHA-1 block (64 bytes)
 	nsSHA256Block   = 61     // one SHA-256 block (64 bytes)
 	nsSHA512Block   = 205    // one SHA-512 block (128 bytes)
 	stopCheckEveryN = 1 << 12

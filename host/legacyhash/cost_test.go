@@ -2,6 +2,8 @@ package legacyhash
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
@@ -31,6 +33,28 @@ var frameworkDefaults = []struct {
 	{"Keycloak PBKDF2-SHA512, 210,000 iterations", "$pbkdf2-sha512$210000$" + costSalt16 + "$" + costSum32},
 	{"passlib sha512_crypt, 656,000 rounds", "$6$rounds=656000$saltsaltsaltsalt$" + strings.Repeat("a", 86)},
 	{"WordPress phpass, 2^13", "$P$B12345678qjXMvbEw8oaL.CzflDtaK/"},
+	{"Django 4+ ScryptPasswordHasher, N=2^14 r=8 p=1", "scrypt$16384$saltsaltsalt$8$1$" + costSum32 + costSum32},
+	{"WordPress 6.8 $wp$, bcrypt cost 10", "$wp$2y$10$abcdefghijklmnopqrstuuWG29KuyeAicPCJODk1zjyGvyQUU2awu"},
+	{"WordPress 6.8 $wp$, bcrypt cost 12 (PHP 8.4)", "$wp$2y$12$abcdefghijklmnopqrstuuWG29KuyeAicPCJODk1zjyGvyQUU2awu"},
+	{"Drupal 7, 2^15", "$S$DpVVClQlPApsNlODAaZ4rziZIOORG8rKH3u1NarBGD0n.cEcG2q8"},
+	{"ASP.NET Identity v2, PBKDF2-SHA1 1000", aspnetBlob(0, 0, 1000, 16, 32)},
+	{"ASP.NET Core Identity v3, PBKDF2-SHA256 10,000", aspnetBlob(1, 1, 10000, 16, 32)},
+	{"ASP.NET Core 7+ Identity v3, PBKDF2-SHA512 100,000", aspnetBlob(1, 2, 100000, 16, 32)},
+	{"Firebase scrypt, rounds=8 mem_cost=14", "$firebase-scrypt$rounds=8,mem_cost=14$" + costSalt16 + "$Bw==$" + costSum32 + costSum32 + "$" + costSum32 + costSum32},
+	{"OpenLDAP {SSHA512}", "{SSHA512}UweAzUpvjvE5jz6nWBj9q0BiWPv/iScwpbX/yGA6X/AMM4Vz4l5BHV0nnau4mHhhKbbncQtK3bqI9cz8WqqeP3NhbHRzYWx0"},
+}
+
+// aspnetBlob returns an ASP.NET Identity hash with the given header (v2
+// when version is 0) and zero salt and subkey.
+func aspnetBlob(version byte, prf, iter, saltLen, subkeyLen uint32) string {
+	b := []byte{version}
+	if version == 1 {
+		b = binary.BigEndian.AppendUint32(b, prf)
+		b = binary.BigEndian.AppendUint32(b, iter)
+		b = binary.BigEndian.AppendUint32(b, saltLen)
+	}
+	b = append(b, make([]byte, saltLen+subkeyLen)...)
+	return base64.StdEncoding.EncodeToString(b)
 }
 
 // TestFrameworkDefaultsFit: the parameters frameworks use by default are

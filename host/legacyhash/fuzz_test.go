@@ -2,6 +2,7 @@ package legacyhash
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -14,13 +15,19 @@ func fuzzLimits() *limits {
 }
 
 func FuzzVerify(f *testing.F) {
-	for _, v := range knownAnswers {
+	for _, v := range slices.Concat(knownAnswers, formatAnswers) {
 		f.Add([]byte(v.hash), []byte(v.password))
 	}
 	f.Add([]byte("$5$rounds=10$roundstoolow$yfvwcWrQ8l/K0DAWyuPMDNHpIVlTQebY9l/gL972bIC"), []byte("the minimum number is still observed"))
 	f.Add([]byte("$argon2id$v=19$m=99999999999999999999999,t=1,p=1$c29tZXNhbHQ$AAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
 	f.Add([]byte("$scrypt$ln=200,r=8,p=1$$AAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
 	f.Add([]byte("pbkdf2_sha256$1$$"), []byte{0})
+	f.Add([]byte("$firebase-scrypt$rounds=8,mem_cost=62$AA$Bw==$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
+	f.Add([]byte("scrypt$4$s$1$1$AAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
+	f.Add([]byte("AQAAAAIAAAPoAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
+	f.Add([]byte("{ssha}AAAAAAAAAAAAAAAAAAAAAAAAAAAA"), []byte("x"))
+	f.Add([]byte("{CRYPT}$6$rounds=1000$s$"), []byte("x"))
+	f.Add([]byte("U$S$7aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), []byte("x"))
 	l := fuzzLimits()
 	f.Fuzz(func(t *testing.T, hash, password []byte) {
 		ok, err := l.verify(hash, password)

@@ -54,7 +54,8 @@ type scheme struct {
 }
 
 // schemes lists the supported formats. No prefix is a prefix of another, so
-// the order does not matter.
+// the order does not matter. Prefixes in braces, the schemes of LDAP's
+// userPassword, match case-insensitively.
 var schemes = []scheme{
 	{"bcrypt", "$2a$", verifyBcrypt},
 	{"bcrypt", "$2b$", verifyBcrypt},
@@ -78,11 +79,29 @@ var schemes = []scheme{
 	{"apr1-md5", "$apr1$", verifyMD5Crypt},
 	{"sha256-crypt", "$5$", verifySHACrypt},
 	{"sha512-crypt", "$6$", verifySHACrypt},
+	{"django-scrypt", "scrypt$", verifyDjangoScrypt},
+	{"wordpress-bcrypt", "$wp$2", verifyWordPressBcrypt},
+	{"drupal7", "$S$", verifyDrupal7},
+	{"drupal7", "U$S$", verifyDrupal7Upgraded},
+	{"aspnet-identity", "A", verifyASPNetIdentity},
+	{"firebase-scrypt", "$firebase-scrypt$", verifyFirebaseScrypt},
+	{"ldap-md5", "{MD5}", verifyLDAP},
+	{"ldap-salted-md5", "{SMD5}", verifyLDAP},
+	{"ldap-sha1", "{SHA}", verifyLDAP},
+	{"ldap-salted-sha1", "{SSHA}", verifyLDAP},
+	{"ldap-sha256", "{SHA256}", verifyLDAP},
+	{"ldap-salted-sha256", "{SSHA256}", verifyLDAP},
+	{"ldap-sha384", "{SHA384}", verifyLDAP},
+	{"ldap-salted-sha384", "{SSHA384}", verifyLDAP},
+	{"ldap-sha512", "{SHA512}", verifyLDAP},
+	{"ldap-salted-sha512", "{SSHA512}", verifyLDAP},
+	{"ldap-crypt", "{CRYPT}", verifyLDAPCrypt},
 }
 
 func lookup(hash []byte) *scheme {
 	for i := range schemes {
-		if bytes.HasPrefix(hash, []byte(schemes[i].prefix)) {
+		p := schemes[i].prefix
+		if bytes.HasPrefix(hash, []byte(p)) || p[0] == '{' && len(hash) >= len(p) && bytes.EqualFold(hash[:len(p)], []byte(p)) {
 			return &schemes[i]
 		}
 	}

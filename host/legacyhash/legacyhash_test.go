@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,7 @@ func wrongPassword(p string) string {
 }
 
 func TestVerifyKnownAnswers(t *testing.T) {
-	for i, v := range knownAnswers {
+	for i, v := range slices.Concat(knownAnswers, formatAnswers) {
 		t.Run(fmt.Sprintf("%s/%d/%s", Format([]byte(v.hash)), i, v.source), func(t *testing.T) {
 			t.Parallel()
 			ok, err := Verify([]byte(v.hash), []byte(v.password))

@@ -54,11 +54,17 @@ func parseScrypt(l *limits, hash []byte) (*scryptHash, error) {
 		return nil, ErrTooExpensive
 	}
 	h.n = 1 << ln
-	c := Cost{Time: nsCost(mulCapped(mulCapped(h.n, h.r), h.p), nsScryptBlock), Memory: int64(min(h.memory(), math.MaxInt64))}
-	if err := l.admit(c); err != nil {
+	if err := h.admit(l); err != nil {
 		return nil, err
 	}
 	return &h, nil
+}
+
+// admit checks the cost of h against l's caps: N·r·p units of work and
+// memory for the mixing buffer and the lanes.
+func (h *scryptHash) admit(l *limits) error {
+	c := Cost{Time: nsCost(mulCapped(mulCapped(h.n, h.r), h.p), nsScryptBlock), Memory: int64(min(h.memory(), math.MaxInt64))}
+	return l.admit(c)
 }
 
 func verifyScrypt(l *limits, hash, password []byte) (bool, error) {
@@ -66,6 +72,37 @@ func verifyScrypt(l *limits, hash, password []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return h.compare(password)
+}
+
+// verifyDjangoScrypt checks Django's ScryptPasswordHasher (Django 4.0+):
+// "scrypt$16384$" + salt + "$8$1$" + checksum, that is N (a power of two),
+// the salt as raw text, r, p, and the 64-byte key in standard base64.
+func verifyDjangoScrypt(l *limits, hash, password []byte) (bool, error) {
+	f := bytes.Split(hash, []byte("$"))
+	if len(f) != 6 || len(f[2]) == 0 {
+		return false, ErrUnknownFormat
+	}
+	n, errN := parseDecimal(f[1])
+	r, errR := parseDecimal(f[3])
+	p, errP := parseDecimal(f[4])
+	if errN != nil || errR != nil || errP != nil || n < 2 || n&(n-1) != 0 || r < 1 || p < 1 {
+		return false, ErrUnknownFormat
+	}
+	h := scryptHash{n: n, r: r, p: p, salt: f[2]}
+	var err error
+	h.sum, err = decodeB64(f[5])
+	if err != nil || len(h.sum) < minDigestLen {
+		return false, ErrUnknownFormat
+	}
+	if err := h.admit(l); err != nil {
+		return false, err
+	}
+	return h.compare(password)
+}
+
+// compare derives a key as long as h's checksum and compares.
+func (h *scryptHash) compare(password []byte) (bool, error) {
 	got, err := scrypt.Key(password, h.salt, int(h.n), int(h.r), int(h.p), len(h.sum))
 	if err != nil {
 		return false, ErrUnknownFormat

@@ -29,6 +29,10 @@ import (
 //	{"kind":"rate_limit","key":"...","until":"..."}
 //	{"kind":"end","records":1234}
 //
+// The counters' legacy_inactive and legacy_locked are written only when not
+// zero: a backup without them is read whole by readers older than them,
+// and one with them is refused by those readers rather than cut.
+//
 // Byte fields (hashes, private keys, modules) are standard base64, times
 // RFC 3339 with nanoseconds. The json names below are the format: renaming a
 // Go field must not change them. A reader refuses fields and kinds it does
@@ -177,6 +181,8 @@ type countersLine struct {
 	LegacyLoginsOK    int64     `json:"legacy_ok"`
 	LegacyRejected    int64     `json:"legacy_rejected"`
 	LegacyErrors      int64     `json:"legacy_errors"`
+	LegacyInactive    int64     `json:"legacy_inactive,omitempty"`
+	LegacyLocked      int64     `json:"legacy_locked,omitempty"`
 	LastScriptVersion int       `json:"last_script_version"`
 }
 
@@ -186,6 +192,7 @@ func countersLineOf(c *TenantCounters) *countersLine {
 		Tenant: c.Tenant, UsersMigrated: st.UsersMigrated, UsersRegistered: st.UsersRegistered,
 		LastMigratedAt: st.LastMigratedAt, LegacyLoginsOK: st.LegacyLoginsOK,
 		LegacyRejected: st.LegacyRejected, LegacyErrors: st.LegacyErrors,
+		LegacyInactive: st.LegacyInactive, LegacyLocked: st.LegacyLocked,
 		LastScriptVersion: c.LastScriptVersion,
 	}
 }
@@ -205,6 +212,7 @@ func (l *countersLine) record() (*BackupRecord, error) {
 			UsersMigrated: l.UsersMigrated, UsersRegistered: l.UsersRegistered,
 			LastMigratedAt: l.LastMigratedAt, LegacyLoginsOK: l.LegacyLoginsOK,
 			LegacyRejected: l.LegacyRejected, LegacyErrors: l.LegacyErrors,
+			LegacyInactive: l.LegacyInactive, LegacyLocked: l.LegacyLocked,
 		},
 		LastScriptVersion: l.LastScriptVersion,
 	}}, nil

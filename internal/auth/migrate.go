@@ -22,7 +22,7 @@ func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw
 		if res.Reason == "wrong_password" {
 			s.timing.observe(ctx, t.ID, true, start)
 		}
-		s.countLegacy(t.ID, LegacyRejected)
+		s.countLegacy(t.ID, rejectionOutcome(res.Reason))
 		keys := limitKeys
 		if res.ID != "" {
 			// The module named the account (ABI v1.1): its budget counts
@@ -60,6 +60,17 @@ func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw
 	s.audit(t.ID, EventLoginSucceeded, m, u.ID, map[string]any{"source": string(SourceLegacy)})
 	s.observe.Login(OutcomeLegacyMigrated)
 	return s.issue(ctx, t, u)
+}
+
+// rejectionOutcome is the counter of a module's rejection with reason.
+func rejectionOutcome(reason string) LegacyOutcome {
+	switch reason {
+	case "inactive":
+		return LegacyInactive
+	case "locked":
+		return LegacyLocked
+	}
+	return LegacyRejected
 }
 
 // migrateUser stores a user the tenant's module accepted. Concurrent first

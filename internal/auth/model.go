@@ -131,16 +131,23 @@ type MigrationStats struct {
 	LegacyLoginsOK  int64
 	LegacyRejected  int64
 	LegacyErrors    int64
+	// LegacyInactive and LegacyLocked count the rejections whose reason was
+	// "inactive" or "locked"; LegacyRejected includes them.
+	LegacyInactive int64
+	LegacyLocked   int64
 }
 
 // LegacyOutcome is the result of one call of a tenant's module.
 type LegacyOutcome int
 
-// The legacy outcomes counted in MigrationStats.
+// The legacy outcomes counted in MigrationStats. LegacyInactive and
+// LegacyLocked are rejections, counted both as such and on their own.
 const (
 	LegacyOK LegacyOutcome = iota + 1
 	LegacyRejected
 	LegacyError
+	LegacyInactive
+	LegacyLocked
 )
 
 // AuditEvent is one entry of a tenant's audit trail.

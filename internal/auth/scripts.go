@@ -41,7 +41,8 @@ type ScriptCall struct {
 type ScriptResult struct {
 	// User is the answer's user; nil means no such user or a wrong password.
 	User *LegacyUser
-	// Reason is the module's optional "not_found" or "wrong_password".
+	// Reason is the module's optional "not_found", "wrong_password",
+	// "inactive" or "locked".
 	Reason string
 	// ID is the legacy id of the account a rejection is about, when the
 	// module names it (ABI v1.1); failures then count against that account.

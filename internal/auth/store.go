@@ -74,7 +74,8 @@ type Store interface {
 
 	// MigrationStats returns the tenant's counts.
 	MigrationStats(ctx context.Context, tenant string) (MigrationStats, error)
-	// CountLegacyOutcome adds one to the counter of outcome.
+	// CountLegacyOutcome adds one to the counter of outcome; LegacyInactive
+	// and LegacyLocked add one to LegacyRejected as well.
 	CountLegacyOutcome(ctx context.Context, tenant string, outcome LegacyOutcome) error
 
 	// CreateSession stores a session with its first refresh token's hash.

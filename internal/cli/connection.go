@@ -85,6 +85,7 @@ Sets, shows and closes a tenant's legacy database connection. Works with the
 tenant's API key or the operator token.`, []subcommand{
 		{"set", "set the legacy database (the server pings it first)", connectionSet},
 		{"get", "show the connection (never the DSN)", connectionGet},
+		{"update", "change the config or limits, keeping the DSN", connectionUpdate},
 		{"delete", "close the connection and switch migration off", connectionDelete},
 	}, args)
 }
@@ -151,14 +152,19 @@ and the limits. The server never returns the DSN.`)
 	}
 	var conn connectionJSON
 	return cf.show(ctx, sys, "GET", tenantPath(*tenant, "connection"), nil, &conn, func() error {
-		t := newTable(sys.Stdout)
-		t.row("Driver", conn.Driver)
-		t.row("DSN set", conn.DSNSet)
-		cfg, _ := json.Marshal(conn.Config)
-		t.row("Config", string(cfg))
-		t.row("Limits", conn.Limits.String())
-		return t.flush()
+		return printConnection(sys, &conn)
 	})
+}
+
+// printConnection shows a connection as a table.
+func printConnection(sys IO, conn *connectionJSON) error {
+	t := newTable(sys.Stdout)
+	t.row("Driver", conn.Driver)
+	t.row("DSN set", conn.DSNSet)
+	cfg, _ := json.Marshal(conn.Config)
+	t.row("Config", string(cfg))
+	t.row("Limits", conn.Limits.String())
+	return t.flush()
 }
 
 func connectionDelete(ctx context.Context, sys IO, args []string) error {

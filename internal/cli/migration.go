@@ -23,6 +23,8 @@ type migrationJSON struct {
 		LoginsOK       int64 `json:"logins_ok"`
 		LoginsRejected int64 `json:"logins_rejected"`
 		Errors         int64 `json:"errors"`
+		LoginsInactive int64 `json:"logins_inactive"`
+		LoginsLocked   int64 `json:"logins_locked"`
 	} `json:"legacy"`
 }
 
@@ -118,6 +120,8 @@ func printMigration(w io.Writer, st migrationJSON, legacyUsers int64) error {
 	t.row("Last migrated", formatTimePtr(st.LastMigratedAt))
 	t.row("Legacy logins ok", st.Legacy.LoginsOK)
 	t.row("Legacy rejected", st.Legacy.LoginsRejected)
+	t.row("  inactive", st.Legacy.LoginsInactive)
+	t.row("  locked", st.Legacy.LoginsLocked)
 	t.row("Legacy errors", st.Legacy.Errors)
 	return t.flush()
 }

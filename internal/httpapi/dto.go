@@ -111,6 +111,8 @@ type legacyJSON struct {
 	LoginsOK       int64 `json:"logins_ok"`
 	LoginsRejected int64 `json:"logins_rejected"`
 	Errors         int64 `json:"errors"`
+	LoginsInactive int64 `json:"logins_inactive"` // rejected as "inactive", within logins_rejected
+	LoginsLocked   int64 `json:"logins_locked"`   // rejected as "locked", within logins_rejected
 }
 
 func toMigration(m *auth.MigrationStatus) migrationJSON {
@@ -121,7 +123,8 @@ func toMigration(m *auth.MigrationStatus) migrationJSON {
 		UsersMigrated:   st.UsersMigrated,
 		UsersRegistered: st.UsersRegistered,
 		LastMigratedAt:  optionalTime(st.LastMigratedAt),
-		Legacy:          legacyJSON{LoginsOK: st.LegacyLoginsOK, LoginsRejected: st.LegacyRejected, Errors: st.LegacyErrors},
+		Legacy: legacyJSON{LoginsOK: st.LegacyLoginsOK, LoginsRejected: st.LegacyRejected, Errors: st.LegacyErrors,
+			LoginsInactive: st.LegacyInactive, LoginsLocked: st.LegacyLocked},
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/console"
 )
 
 // clientAddrKey is the Locals key of the client address.
@@ -95,6 +96,10 @@ func checkMediaType(c *fiber.Ctx, want string) error {
 // Content-Length over it at once, and stops a chunked body when it grows
 // past it, with ErrBodyTooLarge (413; see uploadRefusal and classify).
 func (s *Server) bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if s.console != nil && s.console.ModuleUpload(string(h.Method()), string(h.RequestURI()), string(h.Cookie(console.SessionCookie))) {
+		s.uploads.Delete(h)
+		return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxModuleSize + 1<<20}
+	}
 	tenant, ok := scriptTenant(string(h.RequestURI()))
 	if !ok || !bytes.Equal(h.Method(), []byte(fiber.MethodPut)) {
 		s.uploads.Delete(h)

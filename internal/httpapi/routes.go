@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/wasmauth/wasmauth/internal/console"
 )
 
 // routes registers every route of the contract. Route lists the routes for
@@ -18,6 +20,8 @@ func (s *Server) routes() {
 		app.Get("/metrics", s.withAdminAuth, s.operatorOnly, s.cfg.Metrics)
 	}
 	app.Get("/openapi.json", s.openapi)
+	s.console = console.New(s.svc, console.Options{Status: StatusOf, MaxModuleSize: int64(s.cfg.MaxModuleSize), Log: s.log})
+	app.Use("/console", s.console.Fiber(meta))
 
 	admin := app.Group("/admin/v1", s.withAdminAuth)
 	admin.Get("/backup", s.operatorOnly, s.backup)
@@ -36,6 +40,7 @@ func (s *Server) routes() {
 	ta.Put("/connection", s.putConnection)
 	ta.Get("/connection", s.getConnection)
 	ta.Delete("/connection", s.deleteConnection)
+	ta.Patch("/connection", s.patchConnection)
 	ta.Put("/migration", s.putMigration)
 	ta.Get("/migration", s.getMigration)
 	ta.Get("/users", s.listUsers)

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/console"
 )
 
 // Config holds the HTTP settings. Zero fields take the defaults.
@@ -51,6 +52,8 @@ type Server struct {
 	// uploads holds the heads of the module uploads being read or answered
 	// (see upload).
 	uploads sync.Map
+	// console serves /console/ (see routes).
+	console *console.Console
 }
 
 // New builds the Fiber app with every route of the contract.

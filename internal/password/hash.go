@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/crypto/argon2"
+	"github.com/wasmauth/wasmauth/internal/argon2x"
 )
 
 // Params are the argon2id cost parameters of a hash.
@@ -122,6 +122,9 @@ func (c Config) Validate() error {
 type Hasher struct {
 	params Params
 	queue  *queue
+	// blocks keeps the memory of finished hashes for the next ones, one
+	// buffer per slot, so a burst of logins does not allocate per hash.
+	blocks *argon2x.Pool
 
 	// dummySalt and dummyKey make VerifyDummy cost exactly what a Verify
 	// with the current parameters costs.
@@ -140,13 +143,14 @@ func NewHasher(cfg Config) *Hasher {
 	h := &Hasher{
 		params:    cfg.Params,
 		dummySalt: make([]byte, cfg.Params.SaltLen),
+		blocks:    argon2x.NewPool(cfg.MaxConcurrent),
 	}
 	rand.Read(h.dummySalt)
 	// The dummy key is a real hash, timed: until slots have been held and
 	// released, the queue expects a slot to be held for that long, or
 	// longer when there are more slots than processors to run them.
 	start := time.Now()
-	h.dummyKey = idKey(rand.Text(), h.dummySalt, cfg.Params)
+	h.dummyKey = h.idKey(rand.Text(), h.dummySalt, cfg.Params)
 	svc := time.Since(start) * time.Duration(max(1, cfg.MaxConcurrent/runtime.GOMAXPROCS(0)))
 	h.queue = newQueue(cfg.MaxConcurrent, cfg.MaxWait, svc)
 	return h
@@ -203,7 +207,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		return "", err
 	}
 	defer release()
-	key := idKey(password, salt, h.params)
+	key := h.idKey(password, salt, h.params)
 	return encode(h.params, salt, key), nil
 }
 
@@ -224,7 +228,7 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, need
 		return false, false, err
 	}
 	defer release()
-	key := idKey(password, d.salt, d.params)
+	key := h.idKey(password, d.salt, d.params)
 	if subtle.ConstantTimeCompare(key, d.key) != 1 {
 		return false, false, nil
 	}
@@ -241,11 +245,12 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 		return err
 	}
 	defer release()
-	key := idKey(password, h.dummySalt, h.params)
+	key := h.idKey(password, h.dummySalt, h.params)
 	subtle.ConstantTimeCompare(key, h.dummyKey)
 	return nil
 }
 
-func idKey(password string, salt []byte, p Params) []byte {
-	return argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+// idKey computes an argon2id key with the hasher's pooled block memory.
+func (h *Hasher) idKey(password string, salt []byte, p Params) []byte {
+	return h.blocks.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
 }

@@ -21,6 +21,7 @@
 //	o␀{created_at:8}{user id}         (empty)                     creation order
 //	os␀{source}␀{created_at:8}{id}    (empty)                     creation order per source
 //	c␀{shard:1}                       counters JSON               8 shards, summed on read
+//	mh␀{hour:8}␀{shard:1}             migrations that hour:8      8 shards, summed on read
 //	sv␀                               last script version:4
 //	sm␀{version:4}                    script metadata JSON
 //	sb␀{version:4}{chunk:4}           module, 512 KiB pieces      value log when ≥ 64 KiB
@@ -66,7 +67,8 @@
 // registrations of one email exactly one commits. The counters behind
 // MigrationStats are updated in the transaction that creates or deletes the
 // user, in a randomly chosen shard to keep concurrent registrations from
-// conflicting on one key. Each tenant-scoped write reads the tenant record,
+// conflicting on one key; so are the hourly migration counters behind
+// MigrationHistory (history.go). Each tenant-scoped write reads the tenant record,
 // so it conflicts with a concurrent UpdateTenant or DeleteTenant instead of
 // writing under a deleted tenant.
 package badgerstore

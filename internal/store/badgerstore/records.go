@@ -213,6 +213,8 @@ type statsRecord struct {
 	LegacyLoginsOK  int64     `json:"legacy_ok,omitempty"`
 	LegacyRejected  int64     `json:"legacy_rejected,omitempty"`
 	LegacyErrors    int64     `json:"legacy_errors,omitempty"`
+	LegacyInactive  int64     `json:"legacy_inactive,omitempty"`
+	LegacyLocked    int64     `json:"legacy_locked,omitempty"`
 }
 
 type auditRecord struct {

@@ -79,7 +79,10 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 		if err := setOrder(txn, tenant, rec); err != nil {
 			return err
 		}
-		return addStats(txn, tenant, func(st *statsRecord) { countUser(st, rec, 1) })
+		if err := addStats(txn, tenant, func(st *statsRecord) { countUser(st, rec, 1) }); err != nil {
+			return err
+		}
+		return countMigration(txn, tenant, rec)
 	})
 }
 
@@ -466,12 +469,15 @@ func addShard(out *auth.MigrationStats, st *statsRecord) {
 	out.LegacyLoginsOK += st.LegacyLoginsOK
 	out.LegacyRejected += st.LegacyRejected
 	out.LegacyErrors += st.LegacyErrors
+	out.LegacyInactive += st.LegacyInactive
+	out.LegacyLocked += st.LegacyLocked
 	if st.LastMigratedAt.After(out.LastMigratedAt) {
 		out.LastMigratedAt = st.LastMigratedAt
 	}
 }
 
-// CountLegacyOutcome adds one to the counter of outcome. Returns
+// CountLegacyOutcome adds one to the counter of outcome (an inactive or
+// locked rejection to the rejections too). Returns
 // auth.ErrNotFound for an unknown tenant.
 func (s *Store) CountLegacyOutcome(ctx context.Context, tenant string, outcome auth.LegacyOutcome) error {
 	var add func(*statsRecord)
@@ -482,6 +488,10 @@ func (s *Store) CountLegacyOutcome(ctx context.Context, tenant string, outcome a
 		add = func(st *statsRecord) { st.LegacyRejected++ }
 	case auth.LegacyError:
 		add = func(st *statsRecord) { st.LegacyErrors++ }
+	case auth.LegacyInactive:
+		add = func(st *statsRecord) { st.LegacyRejected++; st.LegacyInactive++ }
+	case auth.LegacyLocked:
+		add = func(st *statsRecord) { st.LegacyRejected++; st.LegacyLocked++ }
 	default:
 		return fmt.Errorf("badgerstore: unknown legacy outcome %d", outcome)
 	}

@@ -30,17 +30,20 @@ const userColumns = `id, email, username, legacy_id, email_verified, name, profi
 
 // addStats adds to one shard of a tenant's counters: $1 tenant, $2 shard,
 // $3 migrated, $4 registered, $5 last migration (kept if later), $6 legacy
-// ok, $7 rejected, $8 errors. rows is the SELECT or VALUES that gives them.
+// ok, $7 rejected, $8 errors, $9 inactive, $10 locked. rows is the SELECT
+// or VALUES that gives them.
 func addStats(rows string) string {
 	return `INSERT INTO tenant_stats AS st (tenant_id, shard, users_migrated, users_registered,
-		last_migrated_at, legacy_ok, legacy_rejected, legacy_errors) ` + rows + `
+		last_migrated_at, legacy_ok, legacy_rejected, legacy_errors, legacy_inactive, legacy_locked) ` + rows + `
 	ON CONFLICT (tenant_id, shard) DO UPDATE SET
 		users_migrated = st.users_migrated + EXCLUDED.users_migrated,
 		users_registered = st.users_registered + EXCLUDED.users_registered,
 		last_migrated_at = GREATEST(st.last_migrated_at, EXCLUDED.last_migrated_at),
 		legacy_ok = st.legacy_ok + EXCLUDED.legacy_ok,
 		legacy_rejected = st.legacy_rejected + EXCLUDED.legacy_rejected,
-		legacy_errors = st.legacy_errors + EXCLUDED.legacy_errors`
+		legacy_errors = st.legacy_errors + EXCLUDED.legacy_errors,
+		legacy_inactive = st.legacy_inactive + EXCLUDED.legacy_inactive,
+		legacy_locked = st.legacy_locked + EXCLUDED.legacy_locked`
 }
 
 // shard picks the counter row a write adds to.
@@ -146,7 +149,7 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 	_, err = s.pool.Exec(ctx, `WITH u AS (
 		INSERT INTO users (tenant_id, `+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		RETURNING tenant_id)
-	`+addStats(`SELECT tenant_id, $14, $15, $16, $17::bigint, 0, 0, 0 FROM u`), args...)
+	`+addStats(`SELECT tenant_id, $14, $15, $16, $17::bigint, 0, 0, 0, 0, 0 FROM u`), args...)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName != "users_pkey" {
 		return s.takenError(ctx, u, mapErr(err))
@@ -258,7 +261,7 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id string, fn func(*auth
 			if u.Source == auth.SourceLegacy {
 				last = nanos(u.MigratedAt)
 			}
-			_, err := tx.Exec(ctx, addStats(`VALUES ($1, $2, $3, $4, $5::bigint, 0, 0, 0)`), tenant, shard(), m1+m2, r1+r2, last)
+			_, err := tx.Exec(ctx, addStats(`VALUES ($1, $2, $3, $4, $5::bigint, 0, 0, 0, 0, 0)`), tenant, shard(), m1+m2, r1+r2, last)
 			if err != nil {
 				return err
 			}
@@ -282,7 +285,7 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id string) error {
 		DELETE FROM users WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, source)
 	`+addStats(`SELECT tenant_id, $3,
 		CASE WHEN source = 'legacy' THEN -1 ELSE 0 END, CASE WHEN source = 'legacy' THEN 0 ELSE -1 END,
-		NULL::bigint, 0, 0, 0 FROM u`), tenant, id, shard())
+		NULL::bigint, 0, 0, 0, 0, 0 FROM u`), tenant, id, shard())
 	if err != nil {
 		return mapErr(err)
 	}
@@ -385,9 +388,10 @@ func (s *Store) MigrationStats(ctx context.Context, tenant string) (auth.Migrati
 	}
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1),
 		coalesce(sum(users_migrated), 0), coalesce(sum(users_registered), 0), max(last_migrated_at),
-		coalesce(sum(legacy_ok), 0), coalesce(sum(legacy_rejected), 0), coalesce(sum(legacy_errors), 0)
+		coalesce(sum(legacy_ok), 0), coalesce(sum(legacy_rejected), 0), coalesce(sum(legacy_errors), 0),
+		coalesce(sum(legacy_inactive), 0), coalesce(sum(legacy_locked), 0)
 		FROM tenant_stats WHERE tenant_id = $1`, tenant).Scan(&known, &out.UsersMigrated, &out.UsersRegistered, ns(&out.LastMigratedAt),
-		&out.LegacyLoginsOK, &out.LegacyRejected, &out.LegacyErrors)
+		&out.LegacyLoginsOK, &out.LegacyRejected, &out.LegacyErrors, &out.LegacyInactive, &out.LegacyLocked)
 	if err != nil {
 		return out, mapErr(err)
 	}
@@ -397,10 +401,11 @@ func (s *Store) MigrationStats(ctx context.Context, tenant string) (auth.Migrati
 	return out, nil
 }
 
-// CountLegacyOutcome adds one to the counter of outcome. Returns
-// auth.ErrNotFound for an unknown tenant.
+// CountLegacyOutcome adds one to the counter of outcome (an inactive or
+// locked rejection to the rejections too). Returns auth.ErrNotFound for an
+// unknown tenant.
 func (s *Store) CountLegacyOutcome(ctx context.Context, tenant string, outcome auth.LegacyOutcome) error {
-	var ok, rejected, failed int
+	var ok, rejected, failed, inactive, locked int
 	switch outcome {
 	case auth.LegacyOK:
 		ok = 1
@@ -408,12 +413,16 @@ func (s *Store) CountLegacyOutcome(ctx context.Context, tenant string, outcome a
 		rejected = 1
 	case auth.LegacyError:
 		failed = 1
+	case auth.LegacyInactive:
+		rejected, inactive = 1, 1
+	case auth.LegacyLocked:
+		rejected, locked = 1, 1
 	default:
 		return fmt.Errorf("pgstore: unknown legacy outcome %d", outcome)
 	}
 	if !validID(tenant) {
 		return auth.ErrNotFound
 	}
-	_, err := s.pool.Exec(ctx, addStats(`VALUES ($1, $2, 0, 0, NULL::bigint, $3, $4, $5)`), tenant, shard(), ok, rejected, failed)
+	_, err := s.pool.Exec(ctx, addStats(`VALUES ($1, $2, 0, 0, NULL::bigint, $3, $4, $5, $6, $7)`), tenant, shard(), ok, rejected, failed, inactive, locked)
 	return mapErr(err)
 }

@@ -2,7 +2,9 @@
 -- format keep them: timestamptz holds microseconds, so a backup of another
 -- store restored here would not export the same times. The zero time (an
 -- unset time) is NULL, so the columns that a backup may leave unset are
--- nullable. login_timing holds each tenant's login-time calibration.
+-- nullable. login_timing holds each tenant's login-time calibration, and
+-- tenant_stats counts the legacy rejections for an inactive or locked
+-- account apart.
 
 -- +goose Up
 -- +goose StatementBegin
@@ -33,6 +35,10 @@ ALTER TABLE audit
 ALTER TABLE script_logs
     ALTER COLUMN time TYPE bigint USING pg_temp.ns(time);
 
+ALTER TABLE tenant_stats
+    ADD COLUMN legacy_inactive bigint NOT NULL DEFAULT 0,
+    ADD COLUMN legacy_locked   bigint NOT NULL DEFAULT 0;
+
 CREATE TABLE login_timing (
     tenant_id text COLLATE "C" PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
     timing    jsonb NOT NULL
@@ -40,6 +46,7 @@ CREATE TABLE login_timing (
 
 -- +goose Down
 DROP TABLE login_timing;
+ALTER TABLE tenant_stats DROP COLUMN legacy_inactive, DROP COLUMN legacy_locked;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION pg_temp.tstz(n bigint) RETURNS timestamptz LANGUAGE sql IMMUTABLE AS $$
     SELECT to_timestamp(n / 1000 / 1e6)
