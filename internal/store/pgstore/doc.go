@@ -20,6 +20,7 @@
 //	script_logs     seq                       listed by (time DESC, seq DESC); about LogCap per tenant
 //	rate_limits     key (bytea)               until in Unix nanoseconds
 //	login_timing    tenant_id                 the login-time calibration as jsonb
+//	migration_history tenant_id, hour, shard migrations per hour, 8 shards summed on read
 //
 // Times are bigint Unix nanoseconds, as Badger and the backup format keep
 // them; the zero time is NULL.

@@ -110,8 +110,8 @@ func scanUser(row pgx.Row, tenant string) (*auth.User, error) {
 	return &u, nil
 }
 
-// CreateUser stores a new user and counts it in the tenant's stats, in one
-// statement. It fills in CreatedAt (and UpdatedAt, and MigratedAt for a
+// CreateUser stores a new user and counts it in the tenant's stats (and a
+// legacy user in its migration hour), in one statement. It fills in CreatedAt (and UpdatedAt, and MigratedAt for a
 // legacy user) when zero, and Source as local when empty. Returns
 // auth.ErrNotFound for an unknown tenant, and auth.ErrLegacyIDTaken,
 // auth.ErrEmailTaken or auth.ErrUsernameTaken (in that order) when another
@@ -141,14 +141,15 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 		return err
 	}
 	migrated, registered := countUser(u.Source, 1)
-	var last any
+	var last, hour any
 	if u.Source == auth.SourceLegacy {
-		last = nanos(u.MigratedAt)
+		last, hour = nanos(u.MigratedAt), migrationHour(u.MigratedAt)
 	}
-	args = append(args, shard(), migrated, registered, last)
+	args = append(args, shard(), migrated, registered, last, hour)
 	_, err = s.pool.Exec(ctx, `WITH u AS (
 		INSERT INTO users (tenant_id, `+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-		RETURNING tenant_id)
+		RETURNING tenant_id), h AS (
+		`+addHour(`SELECT tenant_id, $18::bigint, $14, 1 FROM u WHERE $18::bigint IS NOT NULL`)+`)
 	`+addStats(`SELECT tenant_id, $14, $15, $16, $17::bigint, 0, 0, 0, 0, 0 FROM u`), args...)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName != "users_pkey" {

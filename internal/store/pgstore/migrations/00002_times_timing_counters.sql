@@ -4,7 +4,7 @@
 -- unset time) is NULL, so the columns that a backup may leave unset are
 -- nullable. login_timing holds each tenant's login-time calibration, and
 -- tenant_stats counts the legacy rejections for an inactive or locked
--- account apart.
+-- account apart, and migration_history counts migrations per hour.
 
 -- +goose Up
 -- +goose StatementBegin
@@ -44,8 +44,18 @@ CREATE TABLE login_timing (
     timing    jsonb NOT NULL
 );
 
+-- migration_history holds a tenant's migrations per hour (Unix nanoseconds
+-- of the hour's start) in 8 shards, summed on read, like tenant_stats.
+CREATE TABLE migration_history (
+    tenant_id text COLLATE "C" NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    hour      bigint NOT NULL,
+    shard     smallint NOT NULL,
+    users     bigint NOT NULL,
+    PRIMARY KEY (tenant_id, hour, shard)
+);
+
 -- +goose Down
-DROP TABLE login_timing;
+DROP TABLE login_timing, migration_history;
 ALTER TABLE tenant_stats DROP COLUMN legacy_inactive, DROP COLUMN legacy_locked;
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION pg_temp.tstz(n bigint) RETURNS timestamptz LANGUAGE sql IMMUTABLE AS $$
