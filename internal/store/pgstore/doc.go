@@ -9,18 +9,18 @@
 // servers starting together apply each once. Every tenant-scoped table
 // leads with tenant_id and cascades from tenants:
 //
-//	table           key                       notes
-//	tenants         id                        keys and connection as jsonb; last_script numbers versions
-//	scripts         tenant_id, version        module bytea; the tenant's active_script references it
-//	users           tenant_id, id             unique (tenant_id, email | username | legacy_id), NULL when empty
-//	tenant_stats    tenant_id, shard          8 counter rows per tenant, summed on read
-//	sessions        tenant_id, id             cascades from its user; swept 24 h after expiry
-//	refresh_tokens  tenant_id, hash           rotated marks a used token; cascades from its session
-//	audit           tenant_id, id             listed by (time DESC, id)
-//	script_logs     seq                       listed by (time DESC, seq DESC); about LogCap per tenant
-//	rate_limits     key (bytea)               until in Unix nanoseconds
-//	login_timing    tenant_id                 the login-time calibration as jsonb
-//	migration_history tenant_id, hour, shard migrations per hour, 8 shards summed on read
+//	table             key                     notes
+//	tenants           id                      keys and connection as jsonb; last_script numbers versions
+//	scripts           tenant_id, version      module bytea; the tenant's active_script references it
+//	users             tenant_id, id           unique (tenant_id, email | username | legacy_id), NULL when empty
+//	tenant_stats      tenant_id, shard        8 counter rows per tenant, summed on read
+//	sessions          tenant_id, id           cascades from its user; swept 24 h after expiry
+//	refresh_tokens    tenant_id, hash         rotated marks a used token; cascades from its session
+//	audit             tenant_id, id           listed by (time DESC, id)
+//	script_logs       seq                     listed by (time DESC, seq DESC); about LogCap per tenant
+//	rate_limits       key (bytea)             until in Unix nanoseconds
+//	login_timing      tenant_id               the login-time calibration as jsonb
+//	migration_history tenant_id, hour, shard  migrations per hour, 8 shards summed on read
 //
 // Times are bigint Unix nanoseconds, as Badger and the backup format keep
 // them; the zero time is NULL.
