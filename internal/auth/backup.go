@@ -20,6 +20,7 @@ type BackupRecord struct {
 	Tenant    *Tenant
 	Counters  *TenantCounters
 	Script    *ScriptVersion
+	Client    *Client
 	User      *User
 	Session   *SessionBackup
 	Audit     *AuditEvent

@@ -51,11 +51,16 @@ func sampleRecords() []*auth.BackupRecord {
 	return []*auth.BackupRecord{
 		{Tenant: &auth.Tenant{ID: "acme", Name: "Acme <&>", CreatedAt: t, APIKeyHash: []byte{1, 2, 3}, ActiveScript: 1,
 			SigningKeys: []auth.SigningKey{{ID: "k1", Algorithm: "ES256", Private: []byte{4, 5}, CreatedAt: t}},
-			Connection:  &auth.Connection{Driver: "sqlite", DSN: "legacy.db", Config: map[string]any{"t": "users"}, Limits: auth.Limits{Fuel: 7}}}},
+			Connection:  &auth.Connection{Driver: "sqlite", DSN: "legacy.db", Config: map[string]any{"t": "users"}, Limits: auth.Limits{Fuel: 7}},
+			Branding:    &auth.Branding{DisplayName: "Acme", LogoURL: "https://acme.example/logo.png", AccentColor: "#112233"}}},
 		{Counters: &auth.TenantCounters{Tenant: "acme", Stats: auth.MigrationStats{UsersMigrated: 1, LegacyErrors: 2, LastMigratedAt: t}, LastScriptVersion: 3}},
 		{Script: &auth.ScriptVersion{Script: auth.Script{Tenant: "acme", Version: 1, SHA256: hex.EncodeToString(sum[:]), Size: len(module), Exports: []string{"login"}, UploadedAt: t}, Module: module}},
+		{Client: &auth.Client{ID: "c-1", Tenant: "acme", Name: "App", Type: auth.ClientConfidential, SecretHash: []byte{6, 7},
+			RedirectURIs: []string{"https://app.example/cb"}, PostLogoutRedirectURIs: []string{"https://app.example/"},
+			GrantTypes: []string{auth.GrantAuthorizationCode, auth.GrantRefreshToken}, IDTokenAlg: "RS256", CreatedAt: t, UpdatedAt: t}},
 		{User: &auth.User{ID: "u-1", Tenant: "acme", Email: "ann@example.com", Profile: map[string]any{"n": 1.5}, PasswordHash: "$argon2id$x", CreatedAt: t, Source: auth.SourceLegacy, LegacyID: "7", MigratedAt: t}},
-		{Session: &auth.SessionBackup{Session: auth.Session{ID: "s-1", Tenant: "acme", UserID: "u-1", CreatedAt: t, ExpiresAt: t.Add(time.Hour)},
+		{Session: &auth.SessionBackup{Session: auth.Session{ID: "s-1", Tenant: "acme", UserID: "u-1", CreatedAt: t, ExpiresAt: t.Add(time.Hour),
+			ClientID: "c-1", Scopes: []string{"openid", "offline_access"}, AuthTime: t},
 			RefreshTokens: []auth.RefreshToken{{Hash: []byte("h0"), Rotated: true}, {Hash: []byte("h1")}}}},
 		{Audit: &auth.AuditEvent{ID: "e-1", Tenant: "acme", Time: t, Type: "login_succeeded", Detail: map[string]any{"ok": true}}},
 		{Log: &auth.TenantLogEntry{Tenant: "acme", LogEntry: auth.LogEntry{Time: t, Level: "info", Op: "login", Message: "hi\nthere"}}},
@@ -76,7 +81,7 @@ func backupOf(t testing.TB, recs []*auth.BackupRecord) string {
 func TestBackupFormat(t *testing.T) {
 	file := backupOf(t, sampleRecords())
 	lines := strings.Split(strings.TrimSuffix(file, "\n"), "\n")
-	wantKinds := []string{"tenant", "counters", "script", "user", "session", "audit", "log", "rate_limit"}
+	wantKinds := []string{"tenant", "counters", "script", "client", "user", "session", "audit", "log", "rate_limit"}
 	if len(lines) != len(wantKinds)+2 {
 		t.Fatalf("%d lines:\n%s", len(lines), file)
 	}
@@ -88,7 +93,7 @@ func TestBackupFormat(t *testing.T) {
 			t.Errorf("line %d: %.60s, want kind %s", i+2, lines[i+1], k)
 		}
 	}
-	if lines[len(lines)-1] != `{"kind":"end","records":8}` {
+	if lines[len(lines)-1] != `{"kind":"end","records":9}` {
 		t.Errorf("end line %s", lines[len(lines)-1])
 	}
 	if strings.Contains(strings.ToLower(file), "badger") {
@@ -106,7 +111,7 @@ func TestBackupFormat(t *testing.T) {
 
 func TestRestoreBackupRefuses(t *testing.T) {
 	valid := strings.Split(strings.TrimSuffix(backupOf(t, sampleRecords()), "\n"), "\n")
-	header, tenant, user, end := valid[0], valid[1], valid[4], valid[len(valid)-1]
+	header, tenant, user, end := valid[0], valid[1], valid[5], valid[len(valid)-1]
 	file := func(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
 	noActive := strings.Replace(tenant, `"active_script":1,`, ``, 1)
 	tests := []struct {
@@ -127,8 +132,9 @@ func TestRestoreBackupRefuses(t *testing.T) {
 		{"a record before its tenant", file(header, user, end), `line 2: user record of tenant "acme" before the tenant's own record`},
 		{"a tenant twice", file(header, noActive, noActive, end), `line 3: tenant "acme" appears twice`},
 		{"a module that does not match", file(header, noActive, strings.Replace(valid[3], `"size":8`, `"size":9`, 1), end), "line 3: script record: size 9, but the module has 8 bytes"},
+		{"a confidential client without secret", file(header, noActive, strings.Replace(valid[4], `"secret_hash":"Bgc=",`, ``, 1), end), "line 3: client record: a confidential client without secret_hash"},
 		{"a session without tokens", file(header, noActive, `{"kind":"session","tenant":"acme","id":"s","user_id":"u","expires_at":"2026-12-03T07:00:00Z","refresh_tokens":[]}`, end), "line 3: session record: no refresh tokens"},
-		{"a wrong count", file(header, noActive, end), "line 3: the end line counts 8 records, the backup holds 1"},
+		{"a wrong count", file(header, noActive, end), "line 3: the end line counts 9 records, the backup holds 1"},
 		{"data after the end", file(header, noActive, `{"kind":"end","records":1}`, "{}"), "line 4: data after the end line"},
 		{"an active script missing", file(header, tenant, `{"kind":"end","records":1}`), `the active script version 1 of tenant "acme" is not in the backup`},
 		{"a line too long", file(header, `{"kind":"tenant","id":"`+strings.Repeat("a", 32<<20)+`"}`), "line 2: longer than 33554432 bytes"},
@@ -155,11 +161,11 @@ func TestRestoreBackupNamesTheLine(t *testing.T) {
 		return st
 	}
 	recs := sampleRecords()
-	twin := *recs[3].User
+	twin := *recs[4].User
 	twin.ID, twin.LegacyID = "u-2", "8"
-	recs = append(recs[:4], append([]*auth.BackupRecord{{User: &twin}}, recs[4:]...)...)
+	recs = append(recs[:5], append([]*auth.BackupRecord{{User: &twin}}, recs[5:]...)...)
 	err := auth.RestoreBackup(t.Context(), open(), strings.NewReader(backupOf(t, recs)))
-	if !errors.Is(err, auth.ErrEmailTaken) || !strings.HasPrefix(err.Error(), "line 6: ") {
+	if !errors.Is(err, auth.ErrEmailTaken) || !strings.HasPrefix(err.Error(), "line 7: ") {
 		t.Fatalf("a second user with one email: %v", err)
 	}
 	st := open()

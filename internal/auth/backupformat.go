@@ -22,6 +22,7 @@ import (
 //	{"kind":"tenant","id":"acme","name":"Acme","created_at":"...","api_key_hash":"...","signing_keys":[...]}
 //	{"kind":"counters","tenant":"acme","users_migrated":3,...,"last_script_version":2}
 //	{"kind":"script","tenant":"acme","version":2,...,"module":"AGFzbQEAAAA..."}
+//	{"kind":"client","tenant":"acme","id":"...","type":"confidential","secret_hash":"...",...}
 //	{"kind":"user","tenant":"acme","id":"...","email":"ann@example.com",...}
 //	{"kind":"session","tenant":"acme","id":"...","user_id":"...",...,"refresh_tokens":[{"hash":"...","rotated":true}]}
 //	{"kind":"audit","tenant":"acme","id":"...","time":"...","type":"login_succeeded",...}
@@ -64,6 +65,7 @@ var backupKinds = []backupKind{
 	{"tenant", func(r *BackupRecord) backupLine { return lineOf(r.Tenant, tenantLineOf) }, func() backupLine { return new(tenantLine) }},
 	{"counters", func(r *BackupRecord) backupLine { return lineOf(r.Counters, countersLineOf) }, func() backupLine { return new(countersLine) }},
 	{"script", func(r *BackupRecord) backupLine { return lineOf(r.Script, scriptLineOf) }, func() backupLine { return new(scriptLine) }},
+	{"client", func(r *BackupRecord) backupLine { return lineOf(r.Client, clientLineOf) }, func() backupLine { return new(clientLine) }},
 	{"user", func(r *BackupRecord) backupLine { return lineOf(r.User, userLineOf) }, func() backupLine { return new(userLine) }},
 	{"session", func(r *BackupRecord) backupLine { return lineOf(r.Session, sessionLineOf) }, func() backupLine { return new(sessionLine) }},
 	{"audit", func(r *BackupRecord) backupLine { return lineOf(r.Audit, auditLineOf) }, func() backupLine { return new(auditLine) }},
@@ -120,6 +122,13 @@ type tenantLine struct {
 	ActiveScript     int              `json:"active_script,omitempty"`
 	Connection       *connectionLine  `json:"connection,omitempty"`
 	MigrationEnabled bool             `json:"migration_enabled,omitempty"`
+	Branding         *brandingLine    `json:"branding,omitempty"`
+}
+
+type brandingLine struct {
+	DisplayName string `json:"display_name,omitempty"`
+	LogoURL     string `json:"logo_url,omitempty"`
+	AccentColor string `json:"accent_color,omitempty"`
 }
 
 type signingKeyLine struct {
@@ -147,6 +156,9 @@ func tenantLineOf(t *Tenant) *tenantLine {
 	if c := t.Connection; c != nil {
 		l.Connection = &connectionLine{Driver: c.Driver, DSN: c.DSN, Config: c.Config, Limits: c.Limits}
 	}
+	if b := t.Branding; b != nil {
+		l.Branding = (*brandingLine)(b)
+	}
 	return l
 }
 
@@ -168,6 +180,9 @@ func (l *tenantLine) record() (*BackupRecord, error) {
 	}
 	if c := l.Connection; c != nil {
 		t.Connection = &Connection{Driver: c.Driver, DSN: c.DSN, Config: c.Config, Limits: c.Limits}
+	}
+	if b := l.Branding; b != nil {
+		t.Branding = (*Branding)(b)
 	}
 	return &BackupRecord{Tenant: t}, nil
 }
@@ -259,6 +274,49 @@ func (l *scriptLine) record() (*BackupRecord, error) {
 	}}, nil
 }
 
+type clientLine struct {
+	lineKind
+	Tenant                 string    `json:"tenant"`
+	ID                     string    `json:"id"`
+	Name                   string    `json:"name,omitempty"`
+	Type                   string    `json:"type"`
+	SecretHash             []byte    `json:"secret_hash,omitempty"`
+	RedirectURIs           []string  `json:"redirect_uris"`
+	PostLogoutRedirectURIs []string  `json:"post_logout_redirect_uris,omitempty"`
+	GrantTypes             []string  `json:"grant_types"`
+	IDTokenAlg             string    `json:"id_token_alg,omitempty"`
+	CreatedAt              time.Time `json:"created_at,omitzero"`
+	UpdatedAt              time.Time `json:"updated_at,omitzero"`
+}
+
+func clientLineOf(c *Client) *clientLine {
+	return &clientLine{
+		Tenant: c.Tenant, ID: c.ID, Name: c.Name, Type: c.Type, SecretHash: c.SecretHash,
+		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
+		GrantTypes: c.GrantTypes, IDTokenAlg: c.IDTokenAlg, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+}
+
+func (l *clientLine) tenantID() string { return l.Tenant }
+
+func (l *clientLine) record() (*BackupRecord, error) {
+	switch {
+	case l.Tenant == "":
+		return nil, errors.New("no tenant")
+	case l.ID == "":
+		return nil, errors.New("no id")
+	case l.Type != ClientPublic && l.Type != ClientConfidential:
+		return nil, fmt.Errorf("type %q", l.Type)
+	case l.Type == ClientConfidential && len(l.SecretHash) == 0:
+		return nil, errors.New("a confidential client without secret_hash")
+	}
+	return &BackupRecord{Client: &Client{
+		ID: l.ID, Tenant: l.Tenant, Name: l.Name, Type: l.Type, SecretHash: l.SecretHash,
+		RedirectURIs: l.RedirectURIs, PostLogoutRedirectURIs: l.PostLogoutRedirectURIs,
+		GrantTypes: l.GrantTypes, IDTokenAlg: l.IDTokenAlg, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
+	}}, nil
+}
+
 type userLine struct {
 	lineKind
 	Tenant        string         `json:"tenant"`
@@ -310,6 +368,9 @@ type sessionLine struct {
 	CreatedAt     time.Time          `json:"created_at,omitzero"`
 	ExpiresAt     time.Time          `json:"expires_at"`
 	RevokedAt     time.Time          `json:"revoked_at,omitzero"`
+	ClientID      string             `json:"client_id,omitempty"`
+	Scopes        []string           `json:"scopes,omitempty"`
+	AuthTime      time.Time          `json:"auth_time,omitzero"`
 	RefreshTokens []refreshTokenLine `json:"refresh_tokens"`
 }
 
@@ -322,6 +383,7 @@ func sessionLineOf(s *SessionBackup) *sessionLine {
 	l := &sessionLine{
 		Tenant: s.Tenant, ID: s.ID, UserID: s.UserID,
 		CreatedAt: s.CreatedAt, ExpiresAt: s.ExpiresAt, RevokedAt: s.RevokedAt,
+		ClientID: s.ClientID, Scopes: s.Scopes, AuthTime: s.AuthTime,
 	}
 	for _, t := range s.RefreshTokens {
 		l.RefreshTokens = append(l.RefreshTokens, refreshTokenLine(t))
@@ -345,6 +407,7 @@ func (l *sessionLine) record() (*BackupRecord, error) {
 	s := &SessionBackup{Session: Session{
 		ID: l.ID, Tenant: l.Tenant, UserID: l.UserID,
 		CreatedAt: l.CreatedAt, ExpiresAt: l.ExpiresAt, RevokedAt: l.RevokedAt,
+		ClientID: l.ClientID, Scopes: l.Scopes, AuthTime: l.AuthTime,
 	}}
 	for _, t := range l.RefreshTokens {
 		if len(t.Hash) == 0 {

@@ -42,6 +42,7 @@ const (
 	CodeHeadersTooLarge    Code = "headers_too_large"
 	CodeQuotaExceeded      Code = "quota_exceeded"
 	CodeScriptActive       Code = "script_active"
+	CodeInvalidRedirectURI Code = "invalid_redirect_uri"
 )
 
 // Error is a domain error with a stable code and a message safe to show to

@@ -20,6 +20,18 @@ type Tenant struct {
 	Connection *Connection
 	// MigrationEnabled switches lazy migration on.
 	MigrationEnabled bool
+	// Branding is how the hosted pages look; nil means the defaults.
+	Branding *Branding
+}
+
+// Branding is what a tenant's hosted pages show.
+type Branding struct {
+	// DisplayName replaces the tenant's name on the pages.
+	DisplayName string
+	// LogoURL is an https image shown above the form.
+	LogoURL string
+	// AccentColor is the buttons' colour, "#rrggbb".
+	AccentColor string
 }
 
 // SigningKey is a private key that signs a tenant's access tokens.
@@ -115,6 +127,14 @@ type Session struct {
 	// ExpiresAt is the absolute end of the session; refreshing never extends it.
 	ExpiresAt time.Time
 	RevokedAt time.Time
+	// ClientID is the OpenID Connect client the session was issued to; empty
+	// for a v1 login, whose refresh tokens only v1's refresh grant takes.
+	ClientID string
+	// Scopes are the scopes granted to ClientID.
+	Scopes []string
+	// AuthTime is when the user last entered a password for ClientID's
+	// session; zero for v1 logins, where it is CreatedAt.
+	AuthTime time.Time
 }
 
 // Active reports whether the session is usable at now.

@@ -37,21 +37,7 @@ func (s *Service) issue(ctx context.Context, t *Tenant, u *User) (*TokenSet, err
 }
 
 func (s *Service) signAccess(t *Tenant, u *User, sessionID string, now time.Time) (string, error) {
-	if len(t.SigningKeys) == 0 {
-		return "", errors.New("tenant has no signing key")
-	}
-	keys := signingKeys(t)
-	return s.keys.SignAccess(keys[0], token.AccessClaims{
-		Issuer:    s.Issuer(t.ID),
-		Subject:   u.ID,
-		Audience:  t.ID,
-		ClientID:  t.ID,
-		SessionID: sessionID,
-		Scope:     "openid profile email",
-		IssuedAt:  now,
-		ExpiresAt: now.Add(s.cfg.AccessTTL),
-		ID:        uuid.Must(uuid.NewV7()).String(),
-	})
+	return s.signAccessFor(t, u.ID, t.ID, "openid profile email", sessionID, now)
 }
 
 func errInvalidGrant(msg string) error {

@@ -122,6 +122,50 @@ type Store interface {
 	// LoadRateLimits returns every stored state whose Until is after now.
 	LoadRateLimits(ctx context.Context, now time.Time) ([]RateLimitState, error)
 
+	// CreateClient stores a new OpenID Connect client. Returns ErrNotFound
+	// for an unknown tenant.
+	CreateClient(ctx context.Context, c *Client) error
+	// GetClient returns a client. Returns ErrNotFound.
+	GetClient(ctx context.Context, tenant, id string) (*Client, error)
+	// ListClients returns the tenant's clients in creation order.
+	ListClients(ctx context.Context, tenant string) ([]*Client, error)
+	// UpdateClient applies fn to the stored client atomically and returns the
+	// result; fn may run more than once and its error is returned as is.
+	// Returns ErrNotFound.
+	UpdateClient(ctx context.Context, tenant, id string, fn func(*Client) error) (*Client, error)
+	// DeleteClient removes a client. Returns ErrNotFound.
+	DeleteClient(ctx context.Context, tenant, id string) error
+
+	// SessionByRefreshToken returns the session of a refresh token, current
+	// or already rotated, without changing anything. Returns ErrNotFound.
+	SessionByRefreshToken(ctx context.Context, tenant string, hash []byte) (*Session, error)
+
+	// CreateAuthRequest stores a pending authorization request until
+	// r.ExpiresAt. Returns ErrNotFound for an unknown tenant.
+	CreateAuthRequest(ctx context.Context, r *AuthRequest) error
+	// GetAuthRequest returns an authorization request. Returns ErrNotFound,
+	// also once it has expired.
+	GetAuthRequest(ctx context.Context, tenant, id string) (*AuthRequest, error)
+	// AuthRequestByCode returns the authorization request whose code has
+	// the hash codeHash. Returns ErrNotFound.
+	AuthRequestByCode(ctx context.Context, tenant string, codeHash []byte) (*AuthRequest, error)
+	// UpdateAuthRequest applies fn to the stored request atomically (fn may
+	// run more than once; its error is returned as is) and keeps the code
+	// index and the expiry right. Returns ErrNotFound.
+	UpdateAuthRequest(ctx context.Context, tenant, id string, fn func(*AuthRequest) error) (*AuthRequest, error)
+	// DeleteAuthRequest removes an authorization request. Returns ErrNotFound.
+	DeleteAuthRequest(ctx context.Context, tenant, id string) error
+
+	// CreateBrowserSession stores a browser session until its ExpiresAt.
+	// Returns ErrNotFound for an unknown tenant.
+	CreateBrowserSession(ctx context.Context, b *BrowserSession) error
+	// GetBrowserSession returns the browser session with the id hash.
+	// Returns ErrNotFound, also once it has expired.
+	GetBrowserSession(ctx context.Context, tenant string, idHash []byte) (*BrowserSession, error)
+	// DeleteBrowserSession ends a browser session. An unknown one is not an
+	// error.
+	DeleteBrowserSession(ctx context.Context, tenant string, idHash []byte) error
+
 	// Export calls emit with every record of the store, read from one
 	// consistent snapshot, in the order BackupRecord describes. It stops at
 	// emit's first error and returns it. Backups (WriteBackup) are made of

@@ -208,6 +208,10 @@ func signingKeys(t *Tenant) []token.Key {
 
 // JWKS returns the tenant's public signing keys as a JWK set.
 func (s *Service) JWKS(ctx context.Context, tenant string) ([]byte, error) {
+	// Tenants made before ID tokens existed get their RS256 key here.
+	if _, err := s.IDTokenKeys(ctx, tenant); err != nil {
+		return nil, err
+	}
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err

@@ -39,6 +39,8 @@ func commands() map[string]command {
 		"connection": {"set, show or close a tenant's legacy database", runConnection},
 		"migration":  {"show (or --watch) and switch a tenant's migration", runMigration},
 		"users":      {"list, show and delete a tenant's users", runUsers},
+		"client":     {"register a tenant's OpenID Connect clients (apps)", runOIDCClient},
+		"keys":       {"rotate a tenant's token signing keys", runKeys},
 		"backup":     {"write an online backup of a running server to FILE", runBackup},
 		"restore":    {"load a backup FILE into a stopped server's empty data folder", runRestore},
 		"version":    {"print the version", runVersion},

@@ -34,6 +34,8 @@ Works with the tenant's API key or the operator token.`, []subcommand{
 		{"activate", "make a version the active one", scriptActivate},
 		{"delete", "delete an inactive version, freeing its share of the quota", scriptDelete},
 		{"test", "run login or get_user once, migrating nothing", scriptTest},
+		{"init", "write a new module project (Go, C, Rust, AssemblyScript or WAT)", scriptInit},
+		{"run", "run a module FILE locally against a database, without a server", scriptRun},
 	}, args)
 }
 
@@ -198,16 +200,9 @@ users of the machine.`)
 		fs.Usage()
 		return errUsage
 	}
-	password := *pw
-	if *pwStdin {
-		if password != "" {
-			return errors.New("--password and --password-stdin exclude each other")
-		}
-		line, err := readLine(sys.Stdin)
-		if err != nil {
-			return fmt.Errorf("reading the password from standard input: %w", err)
-		}
-		password = line
+	password, err := readPassword(sys, *pw, *pwStdin)
+	if err != nil {
+		return err
 	}
 	c, err := cf.client(sys)
 	if err != nil {
@@ -220,32 +215,43 @@ users of the machine.`)
 	if *versionFlag > 0 {
 		body["version"] = *versionFlag
 	}
-	var res struct {
-		OK     bool            `json:"ok"`
-		Result json.RawMessage `json:"result"`
-		Error  *struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-		Logs []struct {
-			Level   string `json:"level"`
-			Message string `json:"message"`
-		} `json:"logs"`
-		DurationMS float64 `json:"duration_ms"`
-		FuelUsed   int64   `json:"fuel_used"`
-	}
+	var res scriptTestResult
 	raw, err := c.callJSON(ctx, "POST", tenantPath(*tenant, "script", "test"), body, &res)
 	if err != nil {
 		return err
 	}
-	if cf.json {
-		if err := printJSON(sys.Stdout, raw); err != nil {
+	return printScriptTest(sys.Stdout, *op, res, raw, cf.json)
+}
+
+// scriptTestResult is the answer of a test call, which "script run" builds too.
+type scriptTestResult struct {
+	OK     bool            `json:"ok"`
+	Result json.RawMessage `json:"result,omitempty"`
+	Error  *struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error,omitempty"`
+	Logs       []scriptLogLine `json:"logs"`
+	DurationMS float64         `json:"duration_ms"`
+	FuelUsed   int64           `json:"fuel_used"`
+}
+
+// scriptLogLine is a log line of a test call.
+type scriptLogLine struct {
+	Level   string `json:"level"`
+	Message string `json:"message"`
+}
+
+// printScriptTest prints the result of a test call of op (raw, indented, when
+// asJSON), and returns an error wrapping errCallFailed when the call failed.
+func printScriptTest(w io.Writer, op string, res scriptTestResult, raw []byte, asJSON bool) error {
+	if asJSON {
+		if err := printJSON(w, raw); err != nil {
 			return err
 		}
 	} else {
-		w := sys.Stdout
 		if res.OK {
-			fmt.Fprintf(w, "ok: %s\n", *op)
+			fmt.Fprintf(w, "ok: %s\n", op)
 			var pretty bytes.Buffer
 			if json.Indent(&pretty, res.Result, "", "  ") == nil {
 				fmt.Fprintf(w, "result:\n%s\n", sanitizeBlock(pretty.String()))
@@ -269,6 +275,22 @@ users of the machine.`)
 		return fmt.Errorf("%w: %s", errCallFailed, code)
 	}
 	return nil
+}
+
+// readPassword returns the password of --password, or with --password-stdin
+// the first line of standard input.
+func readPassword(sys IO, pw string, fromStdin bool) (string, error) {
+	if !fromStdin {
+		return pw, nil
+	}
+	if pw != "" {
+		return "", errors.New("--password and --password-stdin exclude each other")
+	}
+	line, err := readLine(sys.Stdin)
+	if err != nil {
+		return "", fmt.Errorf("reading the password from standard input: %w", err)
+	}
+	return line, nil
 }
 
 // readLine reads one line without its line ending.

@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/webui"
 )
 
 //go:embed templates/*.html static/console.css
@@ -79,7 +80,7 @@ func (c *Console) Fiber(meta func(*fiber.Ctx) auth.Meta) fiber.Handler {
 		fc.Locals(metaKey{}, meta(fc))
 		// The adaptor adds the console's headers to those already set;
 		// the console sets these itself.
-		for _, k := range securityHeaderNames {
+		for _, k := range webui.HeaderNames {
 			fc.Response().Header.Del(k)
 		}
 		return h(fc)
@@ -257,7 +258,7 @@ func (c *Console) handler(fn func(*request)) http.HandlerFunc {
 					Status: http.StatusBadRequest, Code: auth.CodeInvalidRequest, Message: "the form could not be read"}))
 				return
 			}
-			if !checkCSRF(r, q.sess.csrf) {
+			if !webui.CheckCSRF(r, q.sess.csrf) {
 				c.render(w, http.StatusForbidden, "error", q.view("Form expired", &viewError{
 					Status: http.StatusForbidden, Code: auth.CodeForbidden,
 					Message: "the form is missing its security token or it has expired; reload the page and try again"}))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/webui"
 )
 
 // routes registers the console's pages. Every change is a POST.
@@ -88,7 +89,7 @@ func (c *Console) signInForm(w http.ResponseWriter, r *http.Request, status int,
 func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	pre, err := r.Cookie(preCookie)
-	if err != nil || !checkCSRF(r, pre.Value) {
+	if err != nil || !webui.CheckCSRF(r, pre.Value) {
 		c.signInForm(w, r, http.StatusForbidden, &viewError{Status: http.StatusForbidden, Code: auth.CodeForbidden,
 			Message: "the sign-in form expired; try again"})
 		return

@@ -3,13 +3,13 @@ package console
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/webui"
 )
 
 // Session lifetimes: a session ends after idleTimeout without a request,
@@ -115,12 +115,6 @@ func (s *sessions) end(id string) {
 	s.mu.Unlock()
 }
 
-// checkCSRF reports whether the form's token equals want, in constant time.
-func checkCSRF(r *http.Request, want string) bool {
-	got := r.PostFormValue("csrf")
-	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
-}
-
 // setCookie sets an HttpOnly, SameSite=Strict cookie scoped to /console,
 // Secure when the request came over TLS. maxAge < 0 deletes it.
 func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
@@ -130,15 +124,8 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAg
 	})
 }
 
-// securityHeaderNames are the headers securityHeaders sets.
-var securityHeaderNames = []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "Cache-Control", "X-Frame-Options"}
-
 // securityHeaders are on every console answer. The pages load only their
 // own stylesheet; forms post only to the console; no page may be framed.
 func securityHeaders(h http.Header) {
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Frame-Options", "DENY")
+	webui.SetHeaders(h, "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 }

@@ -308,7 +308,8 @@ func TestTokenEndpointErrors(t *testing.T) {
 	}{
 		{"password grant", url.Values{"grant_type": {"password"}, "username": {"alice@example.com"}, "password": {"correct horse"}}, 400, "unsupported_grant_type"},
 		{"client credentials grant", url.Values{"grant_type": {"client_credentials"}}, 400, "unsupported_grant_type"},
-		{"authorization code grant", url.Values{"grant_type": {"authorization_code"}, "code": {"x"}}, 400, "unsupported_grant_type"},
+		// Contract v2 (OIDC.md) adds the authorization_code grant: an unknown code is invalid_grant.
+		{"unknown authorization code", url.Values{"grant_type": {"authorization_code"}, "code": {"x"}}, 400, "invalid_grant"},
 		{"missing grant_type", url.Values{"refresh_token": {tok.RefreshToken}}, 400, "invalid_request"},
 		{"missing refresh_token", url.Values{"grant_type": {"refresh_token"}}, 400, "invalid_request"},
 		{"unknown refresh token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"bm90IGEgcmVhbCByZWZyZXNoIHRva2VuIGF0IGFsbCEh"}}, 400, "invalid_grant"},

@@ -44,6 +44,7 @@ var statusOf = map[auth.Code]int{
 	auth.CodeHeadersTooLarge:    http.StatusRequestHeaderFieldsTooLarge,
 	auth.CodeQuotaExceeded:      http.StatusConflict,
 	auth.CodeScriptActive:       http.StatusConflict,
+	auth.CodeInvalidRedirectURI: http.StatusUnprocessableEntity,
 }
 
 // StatusOf returns the HTTP status of an error code (500 for unknown codes).

@@ -92,6 +92,9 @@ func (s *Server) token(c *fiber.Ctx) error {
 		return err
 	}
 	tenant := tenantParam(c)
+	if s.cfg.OIDC != nil && isOIDCGrant(c) {
+		return s.oidcHandler(c)
+	}
 	if grant := formValue(c, "grant_type"); grant != "refresh_token" {
 		// An unknown tenant is 404 before any complaint about the grant.
 		// Refresh looks the tenant up itself, so the refresh grant does not
@@ -160,6 +163,13 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 
 func (s *Server) discovery(c *fiber.Ctx) error {
 	tenant := tenantParam(c)
+	if s.cfg.OIDC != nil {
+		d, err := s.cfg.OIDC.Discovery(c.UserContext(), tenant)
+		if err != nil {
+			return err
+		}
+		return c.JSON(d)
+	}
 	if _, err := s.svc.Tenant(c.UserContext(), tenant); err != nil {
 		return err
 	}

@@ -48,6 +48,15 @@ func (s *Server) routes() {
 	ta.Delete("/users/:id", s.deleteUser)
 	ta.Get("/audit", s.listAudit)
 	ta.Get("/logs", s.listLogs)
+	ta.Post("/clients", s.createClient)
+	ta.Get("/clients", s.listClients)
+	ta.Get("/clients/:id", s.getClient)
+	ta.Put("/clients/:id", s.updateClient)
+	ta.Delete("/clients/:id", s.deleteClient)
+	ta.Post("/clients/:id/secret", s.rotateClientSecret)
+	ta.Post("/keys/rotate", s.rotateKeys)
+	ta.Put("/branding", s.putBranding)
+	ta.Get("/branding", s.getBranding)
 
 	pub := app.Group("/t/:tenant")
 	pub.Post("/register", s.register)
@@ -59,6 +68,7 @@ func (s *Server) routes() {
 	pub.Post("/password", s.changePassword)
 	pub.Get("/.well-known/openid-configuration", s.discovery)
 	pub.Get("/.well-known/jwks.json", s.jwks)
+	s.oidcRoutes(pub)
 }
 
 // Routes returns "METHOD path" for every route the app registered, with

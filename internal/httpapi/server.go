@@ -15,6 +15,7 @@ import (
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/console"
+	"github.com/wasmauth/wasmauth/internal/oidc"
 )
 
 // Config holds the HTTP settings. Zero fields take the defaults.
@@ -41,6 +42,8 @@ type Config struct {
 	Observe func(method, route string, status int, d time.Duration)
 	// OpenAPI is the document served at /openapi.json (the embedded one).
 	OpenAPI []byte
+	// OIDC is the tenants' OpenID Provider; nil serves v1 only.
+	OIDC *oidc.Provider
 }
 
 // Server is the HTTP API of one wasmauth process.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +43,9 @@ type Metrics struct {
 	scriptCalls    *prometheus.CounterVec
 	scriptDuration *prometheus.HistogramVec
 	scriptFuel     *prometheus.HistogramVec
+
+	oidcOnce sync.Once // registers oidc on first use (oidc.go)
+	oidc     *prometheus.CounterVec
 }
 
 var _ auth.Observer = (*Metrics)(nil)

@@ -24,6 +24,7 @@ import (
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/httpapi"
 	"github.com/wasmauth/wasmauth/internal/metrics"
+	"github.com/wasmauth/wasmauth/internal/oidc"
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/ratelimit"
 	"github.com/wasmauth/wasmauth/internal/scripts"
@@ -211,6 +212,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
 	obs.WatchHasher(hasher)
+	obs.OIDC() // the OpenID Provider's counters, at zero from the start
 	s.svc = auth.NewService(auth.Config{
 		BaseURL:           cfg.BaseURL,
 		OperatorTokenHash: opHash,
@@ -262,6 +264,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ReadTimeout:    cfg.ReadTimeout,
 		WriteTimeout:   cfg.WriteTimeout,
 		IdleTimeout:    cfg.IdleTimeout,
+		OIDC:           oidc.New(s.svc, log, httpapi.StatusOf, obs),
 	}, s.svc, log)
 	return s, nil
 }

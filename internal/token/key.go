@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -21,10 +22,14 @@ import (
 const (
 	ES256 = "ES256" // ECDSA with P-256 and SHA-256
 	EdDSA = "EdDSA" // Ed25519
+	RS256 = "RS256" // RSASSA-PKCS1-v1_5 with SHA-256, 2048-bit keys; signs ID tokens
 )
 
-// ErrUnsupportedAlgorithm is returned for a key algorithm other than ES256
-// and EdDSA.
+// rsaBits is the size of the RSA keys GenerateKey makes.
+const rsaBits = 2048
+
+// ErrUnsupportedAlgorithm is returned for a key algorithm other than ES256,
+// EdDSA and RS256.
 var ErrUnsupportedAlgorithm = errors.New("token: unsupported key algorithm")
 
 // Key is a signing key as it is stored.
@@ -40,7 +45,7 @@ type Key struct {
 	CreatedAt time.Time
 }
 
-// GenerateKey makes a new signing key for alg (ES256 or EdDSA) whose ID is
+// GenerateKey makes a new signing key for alg (ES256, EdDSA or RS256) whose ID is
 // its RFC 7638 thumbprint. Returns ErrUnsupportedAlgorithm for another alg.
 func GenerateKey(alg string) (Key, error) {
 	var priv crypto.Signer
@@ -55,6 +60,12 @@ func GenerateKey(alg string) (Key, error) {
 		_, k, err := ed25519.GenerateKey(rand.Reader)
 		if err != nil {
 			return Key{}, fmt.Errorf("token: generate EdDSA key: %w", err)
+		}
+		priv = k
+	case RS256:
+		k, err := rsa.GenerateKey(rand.Reader, rsaBits)
+		if err != nil {
+			return Key{}, fmt.Errorf("token: generate RS256 key: %w", err)
 		}
 		priv = k
 	default:
@@ -112,6 +123,11 @@ func parseKey(k Key) (*parsedKey, error) {
 			return nil, fmt.Errorf("token: key %q: Ed25519 key does not fit algorithm %q", k.ID, k.Algorithm)
 		}
 		p.alg, p.priv, p.pub = jwa.EdDSA(), priv, priv.Public()
+	case *rsa.PrivateKey:
+		if k.Algorithm != RS256 || priv.N.BitLen() < rsaBits {
+			return nil, fmt.Errorf("token: key %q: %d-bit RSA key does not fit algorithm %q", k.ID, priv.N.BitLen(), k.Algorithm)
+		}
+		p.alg, p.priv, p.pub = jwa.RS256(), priv, &priv.PublicKey
 	default:
 		return nil, fmt.Errorf("%w: key %q is a %T", ErrUnsupportedAlgorithm, k.ID, raw)
 	}

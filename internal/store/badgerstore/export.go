@@ -13,7 +13,7 @@ import (
 
 // Export calls emit with every record of the store, all read in one
 // transaction: per tenant (in id order) the tenant, its counters, scripts,
-// users, sessions, audit events (newest first) and log lines (oldest first,
+// OpenID Connect clients, users, sessions, audit events (newest first) and log lines (oldest first,
 // so that Import, appending them, keeps their order); then the rate
 // limiter's states. Expired records are left out.
 func (s *Store) Export(ctx context.Context, emit func(*auth.BackupRecord) error) error {
@@ -90,6 +90,13 @@ func exportTenant(ctx context.Context, txn *badger.Txn, t *auth.Tenant, emit fun
 				return nil, err
 			}
 			return &auth.BackupRecord{Script: &auth.ScriptVersion{Script: *rec.script(id), Module: module}}, nil
+		}},
+		{kindClient, false, func(_, v []byte) (*auth.BackupRecord, error) {
+			var rec clientRecord
+			if err := decode(v, &rec); err != nil {
+				return nil, err
+			}
+			return &auth.BackupRecord{Client: rec.client(id)}, nil
 		}},
 		{kindUser, false, func(_, v []byte) (*auth.BackupRecord, error) {
 			var rec userRecord

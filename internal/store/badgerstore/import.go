@@ -167,6 +167,25 @@ func (im *importer) plan(rec *auth.BackupRecord) ([]*badger.Entry, error) {
 		}
 		return raiseScriptVersion(txn, sc.Tenant, sc.Version, out)
 
+	case rec.Client != nil:
+		c := rec.Client
+		if err := requireTenant(txn, c.Tenant); err != nil {
+			return nil, err
+		}
+		if !validID(c.ID) {
+			return nil, fmt.Errorf("badgerstore: invalid client id %q", c.ID)
+		}
+		k := key(c.Tenant, kindClient, c.ID)
+		if err := absent(txn, k, "client %q of tenant %q", c.ID, c.Tenant); err != nil {
+			return nil, err
+		}
+		r := fromClient(c)
+		out, err := entries(k, r)
+		if err != nil {
+			return nil, err
+		}
+		return append(out, badger.NewEntry(clientOrderKey(c.Tenant, r), nil)), nil
+
 	case rec.User != nil:
 		return planUser(txn, rec.User)
 

@@ -22,6 +22,13 @@ type tenantRecord struct {
 	ActiveScript     int               `json:"active_script,omitempty"`
 	Connection       *connectionRecord `json:"connection,omitempty"`
 	MigrationEnabled bool              `json:"migration_enabled,omitempty"`
+	Branding         *brandingRecord   `json:"branding,omitempty"`
+}
+
+type brandingRecord struct {
+	DisplayName string `json:"display_name,omitempty"`
+	LogoURL     string `json:"logo_url,omitempty"`
+	AccentColor string `json:"accent_color,omitempty"`
 }
 
 type signingKeyRec struct {
@@ -61,6 +68,9 @@ func fromTenant(t *auth.Tenant) *tenantRecord {
 			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt.UTC(),
 		})
 	}
+	if b := t.Branding; b != nil {
+		r.Branding = &brandingRecord{DisplayName: b.DisplayName, LogoURL: b.LogoURL, AccentColor: b.AccentColor}
+	}
 	if c := t.Connection; c != nil {
 		r.Connection = &connectionRecord{
 			Driver: c.Driver,
@@ -85,6 +95,9 @@ func (r *tenantRecord) tenant() *auth.Tenant {
 		t.SigningKeys = append(t.SigningKeys, auth.SigningKey{
 			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt,
 		})
+	}
+	if b := r.Branding; b != nil {
+		t.Branding = &auth.Branding{DisplayName: b.DisplayName, LogoURL: b.LogoURL, AccentColor: b.AccentColor}
 	}
 	if c := r.Connection; c != nil {
 		t.Connection = &auth.Connection{
@@ -172,6 +185,9 @@ type sessionRecord struct {
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	ClientID  string    `json:"client_id,omitempty"`
+	Scopes    []string  `json:"scopes,omitempty"`
+	AuthTime  time.Time `json:"auth_time,omitzero"`
 }
 
 func fromSession(s *auth.Session) *sessionRecord {
@@ -181,6 +197,9 @@ func fromSession(s *auth.Session) *sessionRecord {
 		CreatedAt: s.CreatedAt.UTC(),
 		ExpiresAt: s.ExpiresAt.UTC(),
 		RevokedAt: s.RevokedAt.UTC(),
+		ClientID:  s.ClientID,
+		Scopes:    s.Scopes,
+		AuthTime:  s.AuthTime.UTC(),
 	}
 }
 
@@ -192,6 +211,9 @@ func (r *sessionRecord) session(tenant string) *auth.Session {
 		CreatedAt: r.CreatedAt,
 		ExpiresAt: r.ExpiresAt,
 		RevokedAt: r.RevokedAt,
+		ClientID:  r.ClientID,
+		Scopes:    r.Scopes,
+		AuthTime:  r.AuthTime,
 	}
 }
 

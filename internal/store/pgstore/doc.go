@@ -21,6 +21,9 @@
 //	rate_limits       key (bytea)             until in Unix nanoseconds
 //	login_timing      tenant_id               the login-time calibration as jsonb
 //	migration_history tenant_id, hour, shard  migrations per hour, 8 shards summed on read
+//	clients           tenant_id, id           OpenID Connect clients as jsonb, listed by (created_at, id)
+//	auth_requests     tenant_id, id           pending authorization requests as jsonb; unique code_hash
+//	browser_sessions  tenant_id, id_hash      cascades from its user; swept with auth_requests at expiry
 //
 // Times are bigint Unix nanoseconds, as Badger and the backup format keep
 // them; the zero time is NULL.

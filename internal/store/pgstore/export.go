@@ -16,12 +16,13 @@ const exportBatch = 500
 
 // Export calls emit with every record of the store, read in one REPEATABLE
 // READ, READ ONLY transaction (one snapshot), in badgerstore's order: per
-// tenant (by id) the tenant, its counters, scripts (by version), users (by
-// id), sessions (by id, with their refresh tokens by hash), audit events
+// tenant (by id) the tenant, its counters, scripts (by version), OpenID
+// Connect clients (by id), users (by id), sessions (by id, with their refresh tokens by hash), audit events
 // (newest first, then by id) and log lines (oldest first, in the order they
 // were appended); then the rate limiter's states (by key). Sessions past
 // their grace and passed rate limits, which the sweep removes, are left
-// out. Rows come through cursors a batch at a time, so the store is never
+// out; so are authorization requests and browser sessions, which no
+// backup carries. Rows come through cursors a batch at a time, so the store is never
 // held in memory whole. emit's error is returned as is.
 func (s *Store) Export(ctx context.Context, emit func(*auth.BackupRecord) error) error {
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
@@ -83,13 +84,19 @@ func exportTenant(ctx context.Context, tx pgx.Tx, t *auth.Tenant, now time.Time,
 	if err != nil {
 		return err
 	}
+	err = eachRow(ctx, tx, "clients", "SELECT id, client FROM clients WHERE tenant_id = $1 ORDER BY id", args, exportBatch,
+		func(r pgx.CollectableRow) (*auth.Client, error) { return scanClient(r, id) },
+		func(c *auth.Client) error { return emit(&auth.BackupRecord{Client: c}) })
+	if err != nil {
+		return err
+	}
 	err = eachRow(ctx, tx, "users", "SELECT "+userColumns+" FROM users WHERE tenant_id = $1 ORDER BY id", args, exportBatch,
 		func(r pgx.CollectableRow) (*auth.User, error) { return scanUser(r, id) },
 		func(u *auth.User) error { return emit(&auth.BackupRecord{User: u}) })
 	if err != nil {
 		return err
 	}
-	err = eachRow(ctx, tx, "sessions", `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.revoked_at,
+	err = eachRow(ctx, tx, "sessions", `SELECT s.id, s.user_id, s.created_at, s.expires_at, s.revoked_at, s.client_id, s.scopes, s.auth_time,
 			array_agg(r.hash ORDER BY r.hash), array_agg(r.rotated ORDER BY r.hash)
 		FROM sessions s JOIN refresh_tokens r ON r.tenant_id = s.tenant_id AND r.session_id = s.id
 		WHERE s.tenant_id = $1 AND s.expires_at >= $2 GROUP BY s.tenant_id, s.id ORDER BY s.id`,

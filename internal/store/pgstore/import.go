@@ -137,7 +137,7 @@ func (im *importer) plan(rec *auth.BackupRecord) error {
 		if err != nil {
 			return err
 		}
-		im.queue(fmt.Sprintf("tenant %q", t.ID), "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", args...)
+		im.queue(fmt.Sprintf("tenant %q", t.ID), "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args...)
 
 	case rec.Counters != nil:
 		c, st := rec.Counters, rec.Counters.Stats
@@ -170,6 +170,21 @@ func (im *importer) plan(rec *auth.BackupRecord) error {
 		im.queue(what, "UPDATE tenants SET last_script = GREATEST(last_script, $2) WHERE id = $1", sc.Tenant, sc.Version)
 		im.bytes += len(sc.Module)
 
+	case rec.Client != nil:
+		c := rec.Client
+		what := fmt.Sprintf("client %q of tenant %q", c.ID, c.Tenant)
+		if !validID(c.ID) {
+			return fmt.Errorf("pgstore: %s: invalid id", what)
+		}
+		if err := checkTimes(what, c.CreatedAt, c.UpdatedAt); err != nil {
+			return err
+		}
+		b, err := clientJSON(c)
+		if err != nil {
+			return err
+		}
+		im.queue(what, insertClient, c.Tenant, c.ID, nanos(c.CreatedAt), b)
+
 	case rec.User != nil:
 		u := rec.User
 		what := fmt.Sprintf("user %q of tenant %q", u.ID, u.Tenant)
@@ -191,7 +206,7 @@ func (im *importer) plan(rec *auth.BackupRecord) error {
 		if !validID(sb.ID) || !validID(sb.UserID) || sb.ExpiresAt.IsZero() || len(sb.RefreshTokens) == 0 {
 			return fmt.Errorf("pgstore: %s: invalid id or user id, no expiry or no refresh token", what)
 		}
-		if err := checkTimes(what, sb.CreatedAt, sb.ExpiresAt, sb.RevokedAt); err != nil {
+		if err := checkTimes(what, sb.CreatedAt, sb.ExpiresAt, sb.RevokedAt, sb.AuthTime); err != nil {
 			return err
 		}
 		hashes, rotated := make([][]byte, len(sb.RefreshTokens)), make([]bool, len(sb.RefreshTokens))
@@ -201,8 +216,9 @@ func (im *importer) plan(rec *auth.BackupRecord) error {
 			}
 			hashes[i], rotated[i] = t.Hash, t.Rotated
 		}
-		im.queue(what, `INSERT INTO sessions (tenant_id, id, user_id, created_at, expires_at, revoked_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`, sb.Tenant, sb.ID, sb.UserID, nanos(sb.CreatedAt), nanos(sb.ExpiresAt), nanos(sb.RevokedAt))
+		im.queue(what, `INSERT INTO sessions (tenant_id, id, user_id, created_at, expires_at, revoked_at, client_id, scopes, auth_time)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, sb.Tenant, sb.ID, sb.UserID, nanos(sb.CreatedAt), nanos(sb.ExpiresAt), nanos(sb.RevokedAt),
+			sb.ClientID, nullSlice(sb.Scopes), nanos(sb.AuthTime))
 		im.queue(what, `INSERT INTO refresh_tokens (tenant_id, hash, session_id, rotated)
 			SELECT $1, h, $2, r FROM unnest($3::bytea[], $4::boolean[]) AS x(h, r)`, sb.Tenant, sb.ID, hashes, rotated)
 

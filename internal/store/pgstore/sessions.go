@@ -31,18 +31,20 @@ func (s *Store) CreateSession(ctx context.Context, sess *auth.Session, refreshHa
 		sess.CreatedAt = time.Now().UTC()
 	}
 	_, err := s.pool.Exec(ctx, `WITH s AS (
-		INSERT INTO sessions (tenant_id, id, user_id, created_at, expires_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING tenant_id, id)
+		INSERT INTO sessions (tenant_id, id, user_id, created_at, expires_at, revoked_at, client_id, scopes, auth_time)
+		VALUES ($1, $2, $3, $4, $5, $6, $8, $9, $10) RETURNING tenant_id, id)
 	INSERT INTO refresh_tokens (tenant_id, hash, session_id) SELECT tenant_id, $7, id FROM s`,
-		sess.Tenant, sess.ID, sess.UserID, nanos(sess.CreatedAt), nanos(sess.ExpiresAt), nanos(sess.RevokedAt), refreshHash)
+		sess.Tenant, sess.ID, sess.UserID, nanos(sess.CreatedAt), nanos(sess.ExpiresAt), nanos(sess.RevokedAt), refreshHash,
+		sess.ClientID, nullSlice(sess.Scopes), nanos(sess.AuthTime))
 	return mapErr(err)
 }
 
-const sessionColumns = "id, user_id, created_at, expires_at, revoked_at"
+const sessionColumns = "id, user_id, created_at, expires_at, revoked_at, client_id, scopes, auth_time"
 
 func scanSession(row pgx.Row, tenant string, extra ...any) (*auth.Session, error) {
 	sess := &auth.Session{Tenant: tenant}
-	dest := append([]any{&sess.ID, &sess.UserID, ns(&sess.CreatedAt), ns(&sess.ExpiresAt), ns(&sess.RevokedAt)}, extra...)
+	dest := append([]any{&sess.ID, &sess.UserID, ns(&sess.CreatedAt), ns(&sess.ExpiresAt), ns(&sess.RevokedAt),
+		&sess.ClientID, &sess.Scopes, ns(&sess.AuthTime)}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, auth.ErrNotFound
@@ -82,7 +84,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, tenant string, oldHash, 
 	}
 	var reused, rotated bool
 	sess, err := scanSession(s.pool.QueryRow(ctx, `WITH cur AS (
-		SELECT s.id, s.user_id, s.created_at, s.expires_at, s.revoked_at, r.rotated
+		SELECT s.id, s.user_id, s.created_at, s.expires_at, s.revoked_at, s.client_id, s.scopes, s.auth_time, r.rotated
 		FROM refresh_tokens r JOIN sessions s ON s.tenant_id = r.tenant_id AND s.id = r.session_id
 		WHERE r.tenant_id = $1 AND r.hash = $2
 		FOR UPDATE
@@ -97,7 +99,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, tenant string, oldHash, 
 		UPDATE sessions s SET revoked_at = $4 FROM cur
 		WHERE cur.rotated AND cur.revoked_at IS NULL AND s.tenant_id = $1 AND s.id = cur.id
 	)
-	SELECT id, user_id, created_at, expires_at, revoked_at, rotated, EXISTS (SELECT 1 FROM rot) FROM cur`,
+	SELECT id, user_id, created_at, expires_at, revoked_at, client_id, scopes, auth_time, rotated, EXISTS (SELECT 1 FROM rot) FROM cur`,
 		tenant, oldHash, newHash, now.UnixNano()), tenant, &reused, &rotated)
 	switch {
 	case err != nil:

@@ -191,7 +191,8 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// sweepLoop removes ended sessions past their grace and passed rate limits
+// sweepLoop removes ended sessions past their grace, expired authorization
+// requests and browser sessions, and passed rate limits
 // until Close. Every node runs it; the deletes are idempotent.
 func (s *Store) sweepLoop() {
 	defer close(s.sweepDone)
@@ -206,6 +207,11 @@ func (s *Store) sweepLoop() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		now := time.Now()
 		_, err := s.pool.Exec(ctx, "DELETE FROM sessions WHERE expires_at < $1", now.Add(-sessionGrace).UnixNano())
+		for _, table := range []string{"auth_requests", "browser_sessions"} {
+			if err == nil {
+				_, err = s.pool.Exec(ctx, "DELETE FROM "+table+" WHERE expires_at <= $1", now.UnixNano())
+			}
+		}
 		if err == nil {
 			_, err = s.pool.Exec(ctx, "DELETE FROM rate_limits WHERE until <= $1", now.UnixNano())
 		}
@@ -322,6 +328,14 @@ func clean(s string) string {
 // nullText stores "" as NULL, for the unique columns.
 func nullText(s string) any {
 	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// nullSlice stores an empty slice as NULL.
+func nullSlice(s []string) []string {
+	if len(s) == 0 {
 		return nil
 	}
 	return s

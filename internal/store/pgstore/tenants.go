@@ -15,13 +15,19 @@ import (
 	"github.com/wasmauth/wasmauth/internal/auth"
 )
 
-// signingKeyRec and connectionRec are the jsonb forms of a tenant's keys and
-// connection; their json names are the stored format.
+// signingKeyRec, brandingRec and connectionRec are the jsonb forms of a
+// tenant's keys, branding and connection; their json names are the stored format.
 type signingKeyRec struct {
 	ID        string    `json:"id"`
 	Algorithm string    `json:"alg"`
 	Private   []byte    `json:"private"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
+}
+
+type brandingRec struct {
+	DisplayName string `json:"display_name,omitempty"`
+	LogoURL     string `json:"logo_url,omitempty"`
+	AccentColor string `json:"accent_color,omitempty"`
 }
 
 type connectionRec struct {
@@ -31,7 +37,7 @@ type connectionRec struct {
 	Limits auth.Limits    `json:"limits,omitzero"`
 }
 
-const tenantColumns = "id, name, created_at, api_key_hash, signing_keys, active_script, connection, migration_enabled"
+const tenantColumns = "id, name, created_at, api_key_hash, signing_keys, active_script, connection, migration_enabled, branding"
 
 // tenantArgs returns the column values of t, in tenantColumns order.
 func tenantArgs(t *auth.Tenant) ([]any, error) {
@@ -59,18 +65,27 @@ func tenantArgs(t *auth.Tenant) ([]any, error) {
 	if t.ActiveScript != 0 {
 		active = t.ActiveScript
 	}
-	return []any{t.ID, t.Name, nanos(t.CreatedAt), t.APIKeyHash, keys, active, conn, t.MigrationEnabled}, nil
+	var branding []byte
+	if t.Branding != nil {
+		b, err := json.Marshal(brandingRec(*t.Branding))
+		if err != nil {
+			return nil, err
+		}
+		branding = b
+	}
+	return []any{t.ID, t.Name, nanos(t.CreatedAt), t.APIKeyHash, keys, active, conn, t.MigrationEnabled, branding}, nil
 }
 
 // scanTenant reads a row of tenantColumns.
 func scanTenant(row pgx.Row) (*auth.Tenant, error) {
 	var (
-		t      auth.Tenant
-		keys   []byte
-		active *int
-		conn   []byte
+		t        auth.Tenant
+		keys     []byte
+		active   *int
+		conn     []byte
+		branding []byte
 	)
-	if err := row.Scan(&t.ID, &t.Name, ns(&t.CreatedAt), &t.APIKeyHash, &keys, &active, &conn, &t.MigrationEnabled); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, ns(&t.CreatedAt), &t.APIKeyHash, &keys, &active, &conn, &t.MigrationEnabled, &branding); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, auth.ErrNotFound
 		}
@@ -95,6 +110,13 @@ func scanTenant(row pgx.Row) (*auth.Tenant, error) {
 		}
 		t.Connection = &auth.Connection{Driver: c.Driver, DSN: c.DSN, Config: c.Config, Limits: c.Limits}
 	}
+	if len(branding) > 0 {
+		var b brandingRec
+		if err := json.Unmarshal(branding, &b); err != nil {
+			return nil, fmt.Errorf("pgstore: corrupt branding of tenant %q: %w", t.ID, err)
+		}
+		t.Branding = (*auth.Branding)(&b)
+	}
 	return &t, nil
 }
 
@@ -111,7 +133,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *auth.Tenant) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", args...)
+	_, err = s.pool.Exec(ctx, "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args...)
 	return mapErr(err)
 }
 
@@ -170,7 +192,7 @@ func (s *Store) UpdateTenant(ctx context.Context, id string, fn func(*auth.Tenan
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE tenants SET name = $2, created_at = $3, api_key_hash = $4,
-			signing_keys = $5, active_script = $6, connection = $7, migration_enabled = $8 WHERE id = $1`, args...)
+			signing_keys = $5, active_script = $6, connection = $7, migration_enabled = $8, branding = $9 WHERE id = $1`, args...)
 		if err != nil {
 			return err
 		}

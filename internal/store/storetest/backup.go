@@ -16,7 +16,8 @@ import (
 
 // populateEverything stores at least one record of every kind of
 // auth.BackupRecord, with every optional field set somewhere: two tenants
-// from populate, one with a connection, keys, rotated and revoked sessions
+// from populate, one with a connection, keys, branding, a confidential and a
+// public OpenID Connect client, a client's session, rotated and revoked sessions
 // and log lines of one instant; a module of several hundred KiB beside a
 // deleted version; a rate limiter state.
 func populateEverything(t *testing.T, s auth.Store, now time.Time) {
@@ -36,10 +37,19 @@ func populateEverything(t *testing.T, s auth.Store, now time.Time) {
 			Limits: auth.Limits{TimeoutMS: 2000, MemoryMB: 64, Fuel: 1e9, MaxQueries: 3, MaxRows: 10, Instances: 2},
 		}
 		tn.MigrationEnabled = true
+		tn.Branding = &auth.Branding{DisplayName: "Acme", LogoURL: "https://cdn.example/logo.png", AccentColor: "#aa3300"}
 		return nil
 	})
 	if err != nil {
 		t.Fatalf("UpdateTenant: %v", err)
+	}
+	for i, c := range []*auth.Client{newClient("a", "c-1", 1), newClient("a", "c-2", 2)} {
+		if i == 1 {
+			c.Type, c.SecretHash, c.PostLogoutRedirectURIs = auth.ClientPublic, nil, nil
+		}
+		if err := s.CreateClient(ctx, c); err != nil {
+			t.Fatalf("CreateClient: %v", err)
+		}
 	}
 	u := newUser("a", "u-3", "three@example.com", "three")
 	u.EmailVerified = true
@@ -52,6 +62,11 @@ func populateEverything(t *testing.T, s auth.Store, now time.Time) {
 		}
 	}
 	mustSession(t, s, "a", "s-2", "u-3", now, "a-s2")
+	cs := &auth.Session{ID: "s-3", Tenant: "a", UserID: "u-3", CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+		ClientID: "c-1", Scopes: []string{"openid", "offline_access"}, AuthTime: now.Add(-time.Minute)}
+	if err := s.CreateSession(ctx, cs, hash("a-c0")); err != nil {
+		t.Fatalf("CreateSession(s-3): %v", err)
+	}
 	if err := s.RevokeSession(ctx, "a", "s-2", now.Add(time.Minute)); err != nil {
 		t.Fatalf("RevokeSession: %v", err)
 	}

@@ -1,0 +1,86 @@
+package auth_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/password"
+	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
+)
+
+// fakeClock is a clock the test moves.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func TestRotateKeysKeepsOldKeysUntilTheirTokensExpire(t *testing.T) {
+	st, err := badgerstore.OpenInMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clock := &fakeClock{now: time.Now().UTC()}
+	svc := auth.NewService(auth.Config{BaseURL: "http://auth.test"}, auth.Deps{
+		Store: st, Hasher: password.NewHasher(password.Config{Params: cheapHash}), Now: clock.Now,
+	})
+	t.Cleanup(func() { svc.Close() })
+	ctx := t.Context()
+	if _, _, err := svc.CreateTenant(ctx, "acme", "Acme", auth.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	algs := func(tn *auth.Tenant) (access, id int) {
+		for _, k := range tn.SigningKeys {
+			if k.Algorithm == "RS256" {
+				id++
+			} else {
+				access++
+			}
+		}
+		return
+	}
+	rotate := func() *auth.Tenant {
+		t.Helper()
+		tn, err := svc.RotateKeys(ctx, "acme", auth.Meta{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tn
+	}
+	clock.Add(time.Minute)
+	tn := rotate()
+	first := tn.SigningKeys[0].ID
+	if a, i := algs(tn); a != 2 || i != 1 {
+		t.Fatalf("after the first rotation: %d access and %d ID token keys", a, i)
+	}
+	clock.Add(30 * time.Minute)
+	tn = rotate()
+	if a, i := algs(tn); a != 3 || i != 2 {
+		t.Fatalf("30 minutes later every key may still have live tokens: %d access, %d ID token keys", a, i)
+	}
+	if tn.SigningKeys[0].ID == first {
+		t.Fatal("the new access key does not sign first")
+	}
+	clock.Add(2 * time.Hour)
+	tn = rotate()
+	if a, i := algs(tn); a != 2 || i != 2 {
+		t.Fatalf("two hours later only the current and the just-replaced keys stay: %d access, %d ID token keys", a, i)
+	}
+	if _, err := svc.RotateKeys(ctx, "ghost", auth.Meta{}); auth.ErrorCode(err) != auth.CodeTenantNotFound {
+		t.Fatalf("unknown tenant: %v", err)
+	}
+}

@@ -1,0 +1,370 @@
+package storetest
+
+import (
+	"bytes"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmauth/wasmauth/internal/auth"
+)
+
+// RunOIDC runs the conformance tests of the OpenID Provider's records
+// (clients) against stores made by newStore.
+func RunOIDC(t *testing.T, newStore func(t *testing.T) auth.Store) {
+	groups := []struct {
+		name string
+		run  func(*testing.T, NewStore)
+	}{
+		{"Clients", testClients},
+		{"ClientIsolation", testClientIsolation},
+		{"ConcurrentClientUpdates", testConcurrentClientUpdates},
+		{"ClientBackup", testClientBackup},
+		{"AuthRequests", testAuthRequests},
+		{"ClientSessions", testClientSessions},
+		{"BrowserSessions", testBrowserSessions},
+		{"Branding", testBranding},
+	}
+	for _, g := range groups {
+		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
+	}
+}
+
+func newClient(tenant, id string, minutes int) *auth.Client {
+	return &auth.Client{
+		ID:                     id,
+		Tenant:                 tenant,
+		Name:                   "App " + id,
+		Type:                   auth.ClientConfidential,
+		SecretHash:             auth.HashSecret("secret of " + id),
+		RedirectURIs:           []string{"https://app.example/cb", "http://127.0.0.1/cb"},
+		PostLogoutRedirectURIs: []string{"https://app.example/bye"},
+		GrantTypes:             []string{auth.GrantAuthorizationCode, auth.GrantRefreshToken},
+		IDTokenAlg:             "RS256",
+		CreatedAt:              at(minutes),
+		UpdatedAt:              at(minutes),
+	}
+}
+
+func clientIDs(list []*auth.Client) []string {
+	out := make([]string, len(list))
+	for i, c := range list {
+		out[i] = c.ID
+	}
+	return out
+}
+
+func testClients(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	ctx := t.Context()
+	mustTenant(t, s, "a")
+
+	wantErr(t, "CreateClient of an unknown tenant", s.CreateClient(ctx, newClient("nope", "c-0", 0)), auth.ErrNotFound)
+	// Stored out of creation order: the list follows CreatedAt.
+	c2, c1 := newClient("a", "c-2", 2), newClient("a", "c-1", 1)
+	for _, c := range []*auth.Client{c2, c1} {
+		if err := s.CreateClient(ctx, c); err != nil {
+			t.Fatalf("CreateClient(%s): %v", c.ID, err)
+		}
+	}
+	if err := s.CreateClient(ctx, newClient("a", "c-1", 5)); err == nil {
+		t.Fatal("CreateClient with a taken id succeeded")
+	}
+	got, err := s.GetClient(ctx, "a", "c-1")
+	wantErr(t, "GetClient", err, nil)
+	same(t, "GetClient", got, c1)
+	_, err = s.GetClient(ctx, "a", "missing")
+	wantErr(t, "GetClient(missing)", err, auth.ErrNotFound)
+
+	list, err := s.ListClients(ctx, "a")
+	wantErr(t, "ListClients", err, nil)
+	if ids := clientIDs(list); len(ids) != 2 || ids[0] != "c-1" || ids[1] != "c-2" {
+		t.Fatalf("ListClients = %v, want [c-1 c-2]", ids)
+	}
+	if list, err := s.ListClients(ctx, "nope"); err != nil || len(list) != 0 {
+		t.Fatalf("ListClients(unknown tenant) = %v, %v; want empty", list, err)
+	}
+
+	up, err := s.UpdateClient(ctx, "a", "c-1", func(c *auth.Client) error {
+		c.Name = "Renamed"
+		c.RedirectURIs = []string{"https://other.example/cb"}
+		c.ID = "hijack" // ignored: the id is not the caller's to change
+		return nil
+	})
+	wantErr(t, "UpdateClient", err, nil)
+	if up.ID != "c-1" || up.Name != "Renamed" {
+		t.Fatalf("UpdateClient returned %+v", up)
+	}
+	got, _ = s.GetClient(ctx, "a", "c-1")
+	same(t, "client after update", got, up)
+	boom := errors.New("boom")
+	_, err = s.UpdateClient(ctx, "a", "c-1", func(c *auth.Client) error { c.Name = "lost"; return boom })
+	wantErr(t, "UpdateClient with failing fn", err, boom)
+	if got, _ := s.GetClient(ctx, "a", "c-1"); got.Name != "Renamed" {
+		t.Fatalf("a failed update was stored: %q", got.Name)
+	}
+	_, err = s.UpdateClient(ctx, "a", "missing", func(*auth.Client) error { return nil })
+	wantErr(t, "UpdateClient(missing)", err, auth.ErrNotFound)
+
+	wantErr(t, "DeleteClient", s.DeleteClient(ctx, "a", "c-1"), nil)
+	wantErr(t, "DeleteClient again", s.DeleteClient(ctx, "a", "c-1"), auth.ErrNotFound)
+	_, err = s.GetClient(ctx, "a", "c-1")
+	wantErr(t, "GetClient after delete", err, auth.ErrNotFound)
+	if list, _ := s.ListClients(ctx, "a"); len(list) != 1 || list[0].ID != "c-2" {
+		t.Fatalf("ListClients after delete = %v", clientIDs(list))
+	}
+}
+
+func testClientIsolation(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	ctx := t.Context()
+	mustTenant(t, s, "a")
+	mustTenant(t, s, "b")
+	if err := s.CreateClient(ctx, newClient("a", "c-1", 1)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.GetClient(ctx, "b", "c-1")
+	wantErr(t, "GetClient from another tenant", err, auth.ErrNotFound)
+	_, err = s.UpdateClient(ctx, "b", "c-1", func(*auth.Client) error { return nil })
+	wantErr(t, "UpdateClient from another tenant", err, auth.ErrNotFound)
+	wantErr(t, "DeleteClient from another tenant", s.DeleteClient(ctx, "b", "c-1"), auth.ErrNotFound)
+	if list, _ := s.ListClients(ctx, "b"); len(list) != 0 {
+		t.Fatalf("tenant b lists a's clients: %v", clientIDs(list))
+	}
+	wantErr(t, "DeleteTenant", s.DeleteTenant(ctx, "a"), nil)
+	mustTenant(t, s, "a")
+	_, err = s.GetClient(ctx, "a", "c-1")
+	wantErr(t, "GetClient after the tenant was deleted and made again", err, auth.ErrNotFound)
+}
+
+func testConcurrentClientUpdates(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	ctx := t.Context()
+	mustTenant(t, s, "a")
+	c := newClient("a", "c-1", 1)
+	c.RedirectURIs = nil
+	if err := s.CreateClient(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, err := s.UpdateClient(ctx, "a", "c-1", func(c *auth.Client) error {
+				c.RedirectURIs = append(c.RedirectURIs, "https://app.example/"+string(rune('a'+i)))
+				return nil
+			})
+			if err != nil {
+				t.Errorf("UpdateClient: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	got, _ := s.GetClient(ctx, "a", "c-1")
+	if len(got.RedirectURIs) != n {
+		t.Fatalf("%d concurrent appends left %d URIs: updates were lost", n, len(got.RedirectURIs))
+	}
+}
+
+// testClientBackup checks that a backup carries what the OpenID Provider
+// needs after a restore (clients with their secret hashes and order, the
+// tenant's branding, a client session's binding) and leaves out what is
+// ephemeral (authorization requests and browser sessions).
+func testClientBackup(t *testing.T, newStore NewStore) {
+	src := newStore(t)
+	ctx := t.Context()
+	now := sessionClock()
+	mustTenant(t, src, "a")
+	branding := &auth.Branding{DisplayName: "Acme", LogoURL: "https://cdn.example/logo.png", AccentColor: "#aa3300"}
+	if _, err := src.UpdateTenant(ctx, "a", func(tn *auth.Tenant) error { tn.Branding = branding; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	want := newClient("a", "c-2", 1)
+	public := newClient("a", "c-1", 2)
+	public.Type, public.SecretHash = auth.ClientPublic, nil
+	for _, c := range []*auth.Client{want, public} {
+		if err := src.CreateClient(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustUser(t, src, newUser("a", "u-1", "ann@example.com", "ann"))
+	sess := &auth.Session{ID: "s-1", Tenant: "a", UserID: "u-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+		ClientID: "c-2", Scopes: []string{"openid", "offline_access"}, AuthTime: now.Add(-time.Minute)}
+	if err := src.CreateSession(ctx, sess, hash("r-1")); err != nil {
+		t.Fatal(err)
+	}
+	ar := &auth.AuthRequest{ID: "ar-1", Tenant: "a", ClientID: "c-2", RedirectURI: "https://app.example/cb",
+		ResponseType: "code", CreatedAt: now, ExpiresAt: time.Now().Add(time.Hour)}
+	wantErr(t, "CreateAuthRequest", src.CreateAuthRequest(ctx, ar), nil)
+	bs := &auth.BrowserSession{IDHash: hash("b-1"), Tenant: "a", UserID: "u-1", AuthTime: now, CreatedAt: now, ExpiresAt: time.Now().Add(time.Hour)}
+	wantErr(t, "CreateBrowserSession", src.CreateBrowserSession(ctx, bs), nil)
+
+	var buf bytes.Buffer
+	if err := auth.WriteBackup(ctx, src, &buf, now); err != nil {
+		t.Fatal(err)
+	}
+	dst := newStore(t)
+	if err := auth.RestoreBackup(ctx, dst, &buf); err != nil {
+		t.Fatal(err)
+	}
+	got, err := dst.GetClient(ctx, "a", "c-2")
+	wantErr(t, "GetClient after restore", err, nil)
+	same(t, "restored client", got, want)
+	if !got.CheckSecret("secret of c-2") {
+		t.Error("the restored client's secret does not match")
+	}
+	list, err := dst.ListClients(ctx, "a")
+	if err != nil || len(list) != 2 || list[0].ID != "c-2" || list[1].ID != "c-1" {
+		t.Fatalf("ListClients after restore: %v, %v; want c-2, c-1 (creation order)", list, err)
+	}
+	tn, err := dst.GetTenant(ctx, "a")
+	wantErr(t, "GetTenant after restore", err, nil)
+	same(t, "restored branding", tn.Branding, branding)
+	gs, err := dst.SessionByRefreshToken(ctx, "a", hash("r-1"))
+	wantErr(t, "SessionByRefreshToken after restore", err, nil)
+	same(t, "restored client session", gs, sess)
+	_, err = dst.GetAuthRequest(ctx, "a", "ar-1")
+	wantErr(t, "GetAuthRequest after restore (not carried)", err, auth.ErrNotFound)
+	_, err = dst.GetBrowserSession(ctx, "a", hash("b-1"))
+	wantErr(t, "GetBrowserSession after restore (not carried)", err, auth.ErrNotFound)
+}
+
+func testAuthRequests(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	ctx := t.Context()
+	mustTenant(t, s, "a")
+	mustTenant(t, s, "b")
+	now := sessionClock()
+	maxAge := uint(300)
+	r := &auth.AuthRequest{
+		ID: "ar-1", Tenant: "a", ClientID: "c-1", RedirectURI: "https://app.example/cb", State: "st",
+		Nonce: "n", Scopes: []string{"openid", "email"}, ResponseType: "code", CodeChallenge: "ch",
+		CodeChallengeMethod: "S256", Prompt: []string{"login"}, MaxAge: &maxAge, LoginHint: "ann",
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+	}
+	wantErr(t, "CreateAuthRequest of an unknown tenant", s.CreateAuthRequest(ctx, &auth.AuthRequest{ID: "x", Tenant: "nope", ExpiresAt: now.Add(time.Hour)}), auth.ErrNotFound)
+	wantErr(t, "CreateAuthRequest", s.CreateAuthRequest(ctx, r), nil)
+	got, err := s.GetAuthRequest(ctx, "a", "ar-1")
+	wantErr(t, "GetAuthRequest", err, nil)
+	same(t, "GetAuthRequest", got, r)
+	_, err = s.GetAuthRequest(ctx, "b", "ar-1")
+	wantErr(t, "GetAuthRequest from another tenant", err, auth.ErrNotFound)
+
+	code := hash("code-1")
+	up, err := s.UpdateAuthRequest(ctx, "a", "ar-1", func(r *auth.AuthRequest) error {
+		r.UserID, r.AuthTime, r.CodeHash, r.CodeExpiresAt = "u-1", now, code, now.Add(time.Minute)
+		return nil
+	})
+	wantErr(t, "UpdateAuthRequest", err, nil)
+	byCode, err := s.AuthRequestByCode(ctx, "a", code)
+	wantErr(t, "AuthRequestByCode", err, nil)
+	same(t, "AuthRequestByCode", byCode, up)
+	_, err = s.AuthRequestByCode(ctx, "b", code)
+	wantErr(t, "AuthRequestByCode from another tenant", err, auth.ErrNotFound)
+	_, err = s.AuthRequestByCode(ctx, "a", hash("other"))
+	wantErr(t, "AuthRequestByCode(unknown)", err, auth.ErrNotFound)
+
+	// A new code replaces the old one in the index.
+	if _, err := s.UpdateAuthRequest(ctx, "a", "ar-1", func(r *auth.AuthRequest) error { r.CodeHash = hash("code-2"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.AuthRequestByCode(ctx, "a", code)
+	wantErr(t, "AuthRequestByCode(replaced code)", err, auth.ErrNotFound)
+
+	wantErr(t, "DeleteAuthRequest", s.DeleteAuthRequest(ctx, "a", "ar-1"), nil)
+	_, err = s.GetAuthRequest(ctx, "a", "ar-1")
+	wantErr(t, "GetAuthRequest after delete", err, auth.ErrNotFound)
+	_, err = s.AuthRequestByCode(ctx, "a", hash("code-2"))
+	wantErr(t, "AuthRequestByCode after delete", err, auth.ErrNotFound)
+	wantErr(t, "DeleteAuthRequest again", s.DeleteAuthRequest(ctx, "a", "ar-1"), auth.ErrNotFound)
+
+	// An expired request is gone at once, though the backend drops it later.
+	old := &auth.AuthRequest{ID: "ar-2", Tenant: "a", ClientID: "c", CodeHash: hash("code-3"), CreatedAt: now, ExpiresAt: time.Now().Add(50 * time.Millisecond)}
+	wantErr(t, "CreateAuthRequest(short)", s.CreateAuthRequest(ctx, old), nil)
+	time.Sleep(100 * time.Millisecond)
+	_, err = s.GetAuthRequest(ctx, "a", "ar-2")
+	wantErr(t, "GetAuthRequest(expired)", err, auth.ErrNotFound)
+	_, err = s.AuthRequestByCode(ctx, "a", hash("code-3"))
+	wantErr(t, "AuthRequestByCode(expired)", err, auth.ErrNotFound)
+}
+
+func testClientSessions(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	ctx := t.Context()
+	mustTenant(t, s, "a")
+	if err := s.CreateUser(ctx, newUser("a", "u-1", "ann@example.com", "ann")); err != nil {
+		t.Fatal(err)
+	}
+	now := sessionClock()
+	sess := &auth.Session{ID: "s-1", Tenant: "a", UserID: "u-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+		ClientID: "c-1", Scopes: []string{"openid", "offline_access"}, AuthTime: now.Add(-time.Minute)}
+	if err := s.CreateSession(ctx, sess, hash("r-1")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.SessionByRefreshToken(ctx, "a", hash("r-1"))
+	wantErr(t, "SessionByRefreshToken", err, nil)
+	same(t, "SessionByRefreshToken", got, sess)
+	if _, err := s.RotateRefreshToken(ctx, "a", hash("r-1"), hash("r-2"), now); err != nil {
+		t.Fatal(err)
+	}
+	// Both the rotated and the current token still name the session.
+	for _, r := range []string{"r-1", "r-2"} {
+		got, err := s.SessionByRefreshToken(ctx, "a", hash(r))
+		wantErr(t, "SessionByRefreshToken("+r+")", err, nil)
+		if got.ClientID != "c-1" || len(got.Scopes) != 2 {
+			t.Fatalf("session of %s lost its client binding: %+v", r, got)
+		}
+	}
+	_, err = s.SessionByRefreshToken(ctx, "a", hash("nope"))
+	wantErr(t, "SessionByRefreshToken(unknown)", err, auth.ErrNotFound)
+}
+
+func testBrowserSessions(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	ctx := t.Context()
+	mustTenant(t, s, "a")
+	mustTenant(t, s, "b")
+	if err := s.CreateUser(ctx, newUser("a", "u-1", "ann@example.com", "ann")); err != nil {
+		t.Fatal(err)
+	}
+	now := sessionClock()
+	b := &auth.BrowserSession{IDHash: hash("b-1"), Tenant: "a", UserID: "u-1", AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	wantErr(t, "CreateBrowserSession", s.CreateBrowserSession(ctx, b), nil)
+	wantErr(t, "CreateBrowserSession of an unknown user",
+		s.CreateBrowserSession(ctx, &auth.BrowserSession{IDHash: hash("b-2"), Tenant: "a", UserID: "ghost", ExpiresAt: now.Add(time.Hour)}), auth.ErrNotFound)
+	got, err := s.GetBrowserSession(ctx, "a", hash("b-1"))
+	wantErr(t, "GetBrowserSession", err, nil)
+	same(t, "GetBrowserSession", got, b)
+	_, err = s.GetBrowserSession(ctx, "b", hash("b-1"))
+	wantErr(t, "GetBrowserSession from another tenant", err, auth.ErrNotFound)
+	wantErr(t, "DeleteBrowserSession", s.DeleteBrowserSession(ctx, "a", hash("b-1")), nil)
+	_, err = s.GetBrowserSession(ctx, "a", hash("b-1"))
+	wantErr(t, "GetBrowserSession after delete", err, auth.ErrNotFound)
+	wantErr(t, "DeleteBrowserSession again", s.DeleteBrowserSession(ctx, "a", hash("b-1")), nil)
+
+	short := &auth.BrowserSession{IDHash: hash("b-3"), Tenant: "a", UserID: "u-1", AuthTime: now, CreatedAt: now, ExpiresAt: time.Now().Add(50 * time.Millisecond)}
+	wantErr(t, "CreateBrowserSession(short)", s.CreateBrowserSession(ctx, short), nil)
+	time.Sleep(100 * time.Millisecond)
+	_, err = s.GetBrowserSession(ctx, "a", hash("b-3"))
+	wantErr(t, "GetBrowserSession(expired)", err, auth.ErrNotFound)
+}
+
+func testBranding(t *testing.T, newStore NewStore) {
+	s := newStore(t)
+	ctx := t.Context()
+	mustTenant(t, s, "a")
+	want := &auth.Branding{DisplayName: "Acme", LogoURL: "https://cdn.example/logo.png", AccentColor: "#aa3300"}
+	if _, err := s.UpdateTenant(ctx, "a", func(tn *auth.Tenant) error { tn.Branding = want; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetTenant(ctx, "a")
+	wantErr(t, "GetTenant", err, nil)
+	same(t, "branding", got.Branding, want)
+	if _, err := s.UpdateTenant(ctx, "a", func(tn *auth.Tenant) error { tn.Branding = nil; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.GetTenant(ctx, "a"); got.Branding != nil {
+		t.Fatalf("branding after reset: %+v", got.Branding)
+	}
+}
