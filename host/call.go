@@ -117,7 +117,13 @@ type Call struct {
 	yield func() (resume func(context.Context) error)
 	// tenant names whose share of the legacy hash pool verify_password takes.
 	tenant string
+	// noQueries makes db_query answer StatusLimit (a verify_hash call).
+	noQueries bool
 }
+
+// ForbidQueries makes every db_query of the call answer StatusLimit (-4):
+// verify_hash needs no database and gets none.
+func (c *Call) ForbidQueries() { c.noQueries = true }
 
 // SetTenant names the tenant the call runs for: its verify_password hashes
 // take that tenant's share of the legacy hash pool.

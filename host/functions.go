@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf16"
 
 	"github.com/tetratelabs/wazero/api"
@@ -129,6 +128,10 @@ func (f *functions) dbQuery(ctx context.Context, mod api.Module, stack []uint64)
 		setResult(stack, StatusBadMemory)
 		return
 	}
+	if c.noQueries {
+		setResult(stack, StatusLimit)
+		return
+	}
 	if c.db == nil {
 		setResult(stack, StatusNoConnection)
 		return
@@ -206,18 +209,12 @@ func (f *functions) verifyPassword(ctx context.Context, mod api.Module, stack []
 	hash := append([]byte(nil), hashView...)
 	pw := append([]byte(nil), pwView...)
 
-	// Refuse up front what the caps, or the call's remaining time, cannot
-	// fit: bcrypt, scrypt and argon2 cannot be stopped once they run.
-	cost, err := legacyhash.Estimate(hash, pw)
-	if err == nil {
-		if deadline, ok := ctx.Deadline(); ok && cost.Time > time.Until(deadline) {
-			c.Log(LevelWarn, fmt.Sprintf("verify_password: the hash would take about %v, more than the %v left of the call", cost.Time.Round(time.Millisecond), time.Until(deadline).Round(time.Millisecond)))
-			err = legacyhash.ErrTooExpensive
-		} else if !f.hashes.pool.Fits(cost.Memory) {
-			err = legacyhash.ErrTooExpensive
-		}
-	}
+	cost, err := f.hashes.check(ctx, hash, pw)
 	if err != nil {
+		var nt *noTimeError
+		if errors.As(err, &nt) {
+			c.Log(LevelWarn, "verify_password: "+err.Error())
+		}
 		if errors.Is(err, legacyhash.ErrTooExpensive) {
 			setResult(stack, StatusTooLarge)
 		} else {
@@ -225,34 +222,10 @@ func (f *functions) verifyPassword(ctx context.Context, mod api.Module, stack []
 		}
 		return
 	}
-
-	type result struct {
-		ok  bool
-		err error
-	}
-	var r result
+	var r hashResult
 	var overload error
 	werr := c.whileWaiting(ctx, func() {
-		release, err := f.hashes.acquire(ctx, c.tenant, cost)
-		if err != nil {
-			if ctx.Err() == nil {
-				overload = err
-			}
-			return
-		}
-		done := make(chan result, 1)
-		go func() {
-			// The hash keeps its slot and memory until it really ends, even
-			// after its call has: the pool's bounds hold. The schemes that
-			// can be stopped stop with the call.
-			defer release()
-			ok, err := legacyhash.VerifyContext(ctx, hash, pw)
-			done <- result{ok, err}
-		}()
-		select {
-		case r = <-done:
-		case <-ctx.Done():
-		}
+		r, overload = f.hashes.run(ctx, c.tenant, cost, hash, pw)
 	})
 	endIfDone(ctx, "verify_password", cmp.Or(overload, werr))
 	switch {

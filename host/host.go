@@ -45,6 +45,10 @@ type Config struct {
 	// hashes together; default twice legacyhash.MaxMemory. One tenant may
 	// hold half of it.
 	LegacyHashMemory int64
+	// Hashes, when set, is the pool to use (shared with the server's own
+	// checks of imported users' hashes); LegacyHashes and LegacyHashMemory
+	// are then ignored.
+	Hashes *LegacyHashes
 }
 
 // Instantiate instantiates, on r, the host modules a guest may import: the
@@ -53,7 +57,11 @@ type Config struct {
 // Binding.ModuleConfig. The host functions find their call's state with
 // CallFrom on the context the guest export was called with.
 func Instantiate(ctx context.Context, r wazero.Runtime, cfg Config) error {
-	f := &functions{hashes: newHashPool(cfg)}
+	hashes := cfg.Hashes
+	if hashes == nil {
+		hashes = NewLegacyHashes(cfg)
+	}
+	f := &functions{hashes: hashes.pool}
 	i32 := api.ValueTypeI32
 	b := r.NewHostModuleBuilder(ModuleName)
 	for _, d := range []struct {

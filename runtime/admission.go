@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"time"
 
 	"github.com/wasmauth/wasmauth/internal/fairshare"
 )
@@ -22,11 +23,12 @@ import (
 // light tenant's call waits for the next slot to free, however many busy
 // tenants have calls queued.
 type admission struct {
-	pool *fairshare.Pool
+	pool  *fairshare.Pool
+	total int // slots; 0 is no bound
 }
 
 func newAdmission(total, perTenant int) *admission {
-	return &admission{pool: fairshare.New(fairshare.Config{Slots: total, PerTenant: perTenant})}
+	return &admission{pool: fairshare.New(fairshare.Config{Slots: total, PerTenant: perTenant}), total: total}
 }
 
 // acquire waits for a slot for tenant within ctx and returns its release,
@@ -70,6 +72,29 @@ func (s *slot) Reacquire(ctx context.Context) error {
 	}
 	s.release = r
 	return nil
+}
+
+// backgroundPoll is how often a background call looks for a free slot.
+const backgroundPoll = 5 * time.Millisecond
+
+// idle waits within ctx until no call waits for a slot and one is free, so
+// that background work starts only when it delays nobody. Its guest then
+// queues as any call does, but a request arriving meanwhile waits at most
+// for that one call.
+func (a *admission) idle(ctx context.Context) error {
+	t := time.NewTicker(backgroundPoll)
+	defer t.Stop()
+	for {
+		held, waiting := a.pool.Stats()
+		if waiting == 0 && (a.total <= 0 || held < a.total) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // stats returns the calls executing and waiting.

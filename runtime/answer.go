@@ -33,17 +33,19 @@ type Answer struct {
 	// ID is the legacy id of the account a rejection is about (ABI v1.1), or
 	// ""; always "" with a User, whose own ID says it.
 	ID string
+	// Users, Invalid and NextCursor are a list_users page (ABI v1.1): the
+	// valid users, the ones that break the rules, and the cursor of the
+	// next page (nil at the end).
+	Users      []*User
+	Invalid    []InvalidUser
+	NextCursor *string
+	// OK is verify_hash's answer (ABI v1.1).
+	OK bool
 }
 
-// User is a legacy user as a guest returns it.
-type User struct {
-	ID            string         // the legacy id, never empty
-	Email         string         // may be empty when Username is not
-	Username      string         // may be empty when Email is not
-	EmailVerified bool           //
-	Name          string         //
-	Profile       map[string]any // nil when absent
-}
+// User is a legacy user as a guest returns it; its rules are package
+// ident's.
+type User = ident.User
 
 // ParseAnswer parses a guest's output by the ABI's rules: one JSON object with
 // "user" either null or an object with a non-empty string "id" and a non-empty
@@ -88,62 +90,9 @@ func ParseAnswer(output []byte) (*Answer, error) {
 	if hasID {
 		return nil, errors.New(`"id" goes with "user": null only; a user's id is "user.id"`)
 	}
-	var u struct {
-		ID            json.RawMessage `json:"id"`
-		Email         *string         `json:"email"`
-		Username      *string         `json:"username"`
-		EmailVerified *bool           `json:"email_verified"`
-		Name          *string         `json:"name"`
-		Profile       json.RawMessage `json:"profile"`
-	}
-	if err := json.Unmarshal(raw.User, &u); err != nil {
-		return nil, fmt.Errorf(`"user" is not a valid user object: %w`, err)
-	}
-	user := &User{}
-	if len(u.ID) == 0 {
-		return nil, errors.New(`"user" has no "id"`)
-	}
-	if err := json.Unmarshal(u.ID, &user.ID); err != nil {
-		return nil, errors.New(`"user.id" must be a string (the legacy id as a string)`)
-	}
-	if user.ID == "" {
-		return nil, errors.New(`"user.id" is empty`)
-	}
-	if err := ident.CheckLegacyID(user.ID); err != nil {
-		return nil, fmt.Errorf(`"user.id": %w`, err)
-	}
-	if u.Email != nil {
-		user.Email = *u.Email
-	}
-	if u.Username != nil {
-		user.Username = *u.Username
-	}
-	if user.Email == "" && user.Username == "" {
-		return nil, errors.New(`"user" needs a non-empty "email" or "username"`)
-	}
-	if user.Email != "" {
-		if err := ident.CheckEmail(ident.Normalize(user.Email)); err != nil {
-			return nil, fmt.Errorf(`"user.email": %w`, err)
-		}
-	}
-	if user.Username != "" {
-		if err := ident.CheckUsername(ident.Normalize(user.Username)); err != nil {
-			return nil, fmt.Errorf(`"user.username": %w`, err)
-		}
-	}
-	if u.EmailVerified != nil {
-		user.EmailVerified = *u.EmailVerified
-	}
-	if u.Name != nil {
-		user.Name = *u.Name
-	}
-	if len(u.Profile) > 0 && !bytes.Equal(u.Profile, []byte("null")) {
-		if err := json.Unmarshal(u.Profile, &user.Profile); err != nil || user.Profile == nil {
-			return nil, errors.New(`"user.profile" must be an object`)
-		}
-		if err := ident.CheckProfile(user.Profile); err != nil {
-			return nil, fmt.Errorf(`"user.profile": %w`, err)
-		}
+	user, err := ident.ParseUser(raw.User, "user")
+	if err != nil {
+		return nil, err
 	}
 	ans.User = user
 	ans.Reason = ""

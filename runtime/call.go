@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,10 +24,15 @@ type CallRequest struct {
 	Tenant  string
 	Version int    // the module version, passed to Config.Loader
 	SHA256  string // hex SHA-256 of the module's bytes (ModuleInfo.SHA256); required
-	Op      string // OpLogin or OpGetUser
+	Op      string // OpLogin, OpGetUser, or an optional export the module has
 	Input   []byte // the input JSON
 	Limits  Limits // zero fields take the engine's defaults
-	DB      Database
+	// DB is the legacy database; a verify_hash call never gets one
+	// (db_query answers -4 there).
+	DB Database
+	// Background marks work no request waits for (a migration drain): it
+	// takes an execution slot only while no other call waits for one.
+	Background bool
 }
 
 // Result is what a call produced. Call returns it also when the call failed:
@@ -55,7 +61,9 @@ type Result struct {
 func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 	start := time.Now()
 	res := &Result{}
-	if req.Op != OpLogin && req.Op != OpGetUser {
+	switch req.Op {
+	case OpLogin, OpGetUser, OpListUsers, OpVerifyHash:
+	default:
 		return res, fmt.Errorf("runtime: unknown op %q", req.Op)
 	}
 	if req.SHA256 == "" {
@@ -75,7 +83,17 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 		}
 		return res, err
 	}
-	hc := host.NewCall(req.Input, req.DB, hostLimits(lim))
+	if !slices.Contains(c.info.Exports, req.Op) {
+		return res, callErrorf(KindScriptFailed, "the module does not export %q", req.Op)
+	}
+	db := req.DB
+	if req.Op == OpVerifyHash {
+		db = nil
+	}
+	hc := host.NewCall(req.Input, db, hostLimits(lim))
+	if req.Op == OpVerifyHash {
+		hc.ForbidQueries()
+	}
 	defer func() {
 		res.Logs, res.LogsDropped = hc.Logs()
 		res.Queries = hc.Queries()
@@ -90,7 +108,7 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 		return res, err
 	}
 
-	admitted, err := e.admitted(ctx, req.Tenant, hc)
+	admitted, err := e.admitted(ctx, req.Tenant, hc, req.Background)
 	if err != nil {
 		e.release(inst, true)
 		return res, overloadf("no execution slot within the deadline (the server runs other calls)")
@@ -123,7 +141,12 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 
 // admitted takes an execution slot for a call of tenant and lets hc lend it
 // to other calls while the guest waits on its database, a hash or a sleep.
-func (e *Engine) admitted(ctx context.Context, tenant string, hc *host.Call) (*slot, error) {
+func (e *Engine) admitted(ctx context.Context, tenant string, hc *host.Call, background bool) (*slot, error) {
+	if background {
+		if err := e.admit.idle(ctx); err != nil {
+			return nil, err
+		}
+	}
 	s, err := e.admit.take(ctx, tenant)
 	if err != nil {
 		return nil, err

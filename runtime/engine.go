@@ -24,6 +24,8 @@ import (
 const (
 	OpLogin      = "login"
 	OpGetUser    = "get_user"
+	OpListUsers  = "list_users"  // optional (ABI v1.1)
+	OpVerifyHash = "verify_hash" // optional (ABI v1.1)
 	exportMemory = "memory"
 	exportInit   = "_initialize"
 	exportStart  = "_start"
@@ -36,7 +38,7 @@ const wasmPage = 64 << 10
 type ModuleInfo struct {
 	SHA256  string   // hex SHA-256 of the uploaded bytes
 	Size    int      // bytes uploaded
-	Exports []string // the ABI exports, sorted: ["get_user", "login"]
+	Exports []string // the ABI exports, sorted: ["get_user", "list_users", "login", "verify_hash"]
 }
 
 // Engine compiles tenants' modules and runs their calls in pooled instances.
@@ -47,6 +49,7 @@ type Engine struct {
 	cache     wazero.CompilationCache
 	compileCh chan struct{} // compilation slots
 	admit     *admission    // executing calls
+	hashes    *host.LegacyHashes
 
 	mu       sync.Mutex
 	closed   bool
@@ -102,13 +105,15 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		rc = rc.WithCompilationCache(c)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	if err := host.Instantiate(ctx, rt, host.Config{LegacyHashes: cfg.LegacyHashes, LegacyHashMemory: cfg.LegacyHashMemory}); err != nil {
+	hashes := host.NewLegacyHashes(host.Config{LegacyHashes: cfg.LegacyHashes, LegacyHashMemory: cfg.LegacyHashMemory})
+	if err := host.Instantiate(ctx, rt, host.Config{Hashes: hashes}); err != nil {
 		_ = rt.Close(ctx)
 		return nil, err
 	}
 	e := &Engine{
 		cfg:       cfg,
 		rt:        rt,
+		hashes:    hashes,
 		cache:     cache,
 		compileCh: make(chan struct{}, cfg.CompileConcurrency),
 		admit:     newAdmission(max(cfg.MaxRunning, 0), cfg.MaxRunningPerTenant),
@@ -316,16 +321,20 @@ func (e *Engine) validate(cm wazero.CompiledModule, metered bool) (*compiled, er
 	if _, ok := exports[exportStart]; ok && !hasLogin && !hasGetUser {
 		return nil, moduleErrorf("module is a WASI command (it exports only _start), not a reactor: build it as a library that exports login and get_user")
 	}
-	for _, op := range []string{OpLogin, OpGetUser} {
+	c := &compiled{cm: cm, metered: metered}
+	for _, op := range []string{OpGetUser, OpListUsers, OpLogin, OpVerifyHash} {
 		def, ok := exports[op]
 		if !ok {
-			return nil, moduleErrorf("module does not export %q", op)
+			if op == OpLogin || op == OpGetUser {
+				return nil, moduleErrorf("module does not export %q", op)
+			}
+			continue
 		}
 		if len(def.ParamTypes()) != 0 || !slices.Equal(def.ResultTypes(), []api.ValueType{api.ValueTypeI32}) {
 			return nil, moduleErrorf("export %q must be a function () -> i32, not %s", op, signature(def))
 		}
+		c.info.Exports = append(c.info.Exports, op)
 	}
-	c := &compiled{info: ModuleInfo{Exports: []string{OpGetUser, OpLogin}}, cm: cm, metered: metered}
 	if def, ok := exports[exportInit]; ok {
 		if len(def.ParamTypes()) != 0 || len(def.ResultTypes()) != 0 {
 			return nil, moduleErrorf("export %q must be a function () -> (), not %s", exportInit, signature(def))

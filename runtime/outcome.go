@@ -47,7 +47,7 @@ func (e ending) decide() outcome {
 		o.err = callErrorf(KindBadOutput, "%s returned 0 without calling output_set", e.op)
 	default:
 		o.output = e.output
-		ans, err := ParseAnswer(e.output)
+		ans, err := ParseOutput(e.op, e.output)
 		if err != nil {
 			o.err = callErrorf(KindBadOutput, "%v", err)
 			break

@@ -193,7 +193,7 @@ func (e *Engine) newInstance(ctx context.Context, t *tenantPool, c *compiled, li
 			int64(c.minPages)*wasmPage>>20, lim.Memory>>20)
 	}
 	initCall := host.NewCall(nil, nil, hostLimits(lim))
-	admitted, err := e.admitted(ctx, t.name, initCall)
+	admitted, err := e.admitted(ctx, t.name, initCall, false)
 	if err != nil {
 		return nil, nil, overloadf("no execution slot for a new instance within the deadline (the server runs other calls)")
 	}
@@ -216,9 +216,9 @@ func (e *Engine) newInstance(ctx context.Context, t *tenantPool, c *compiled, li
 	}
 	inst.mod = mod
 	inst.mem = mod.ExportedMemory(exportMemory)
-	inst.ops = map[string]api.Function{
-		OpLogin:   mod.ExportedFunction(OpLogin),
-		OpGetUser: mod.ExportedFunction(OpGetUser),
+	inst.ops = map[string]api.Function{}
+	for _, op := range c.info.Exports {
+		inst.ops[op] = mod.ExportedFunction(op)
 	}
 	if c.metered {
 		g, ok := mod.ExportedGlobal(fuel.GlobalExport).(api.MutableGlobal)

@@ -281,11 +281,14 @@ func (s *Service) reject(ctx context.Context, t *Tenant, id string, m Meta, star
 	s.fail(limitKeys...)
 	s.observe.Login(OutcomeRejected)
 	s.audit(t.ID, EventLoginFailed, m, id, map[string]any{"reason": reason})
-	s.timing.pad(ctx, t.ID, legacy || s.migrationOn(t), start)
+	s.timing.pad(ctx, t.ID, legacy || s.migrationOn(t) || s.hasImported(ctx, t.ID), start)
 	return errInvalidCredentials()
 }
 
 func (s *Service) loginLocal(ctx context.Context, t *Tenant, u *User, pw string, m Meta, start time.Time, limitKeys []string) (*TokenSet, error) {
+	if u.Imported && u.PasswordHash == "" {
+		return s.loginImported(ctx, t, u, pw, m, start, limitKeys)
+	}
 	acctKeys := accountKeys(t.ID, m.IP, accountOf(u))
 	if err := s.loginBlocked(acctKeys...); err != nil {
 		return nil, err

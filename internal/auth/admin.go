@@ -245,6 +245,8 @@ func (s *Service) DeleteConnection(ctx context.Context, tenant string, m Meta) e
 type MigrationStatus struct {
 	Enabled bool
 	Stats   MigrationStats
+	// Drain is the tenant's drain job; nil when it never had one.
+	Drain *DrainJob
 }
 
 // SetMigration switches lazy migration on or off. Returns
@@ -279,7 +281,14 @@ func (s *Service) MigrationStatus(ctx context.Context, tenant string) (*Migratio
 	if err != nil {
 		return nil, err
 	}
-	return &MigrationStatus{Enabled: t.MigrationEnabled, Stats: st}, nil
+	job, err := s.store.GetDrain(ctx, tenant)
+	if errors.Is(err, ErrNotFound) {
+		job, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &MigrationStatus{Enabled: t.MigrationEnabled, Stats: st, Drain: job}, nil
 }
 
 // ListUsers returns a page of the tenant's users.

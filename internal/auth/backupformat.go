@@ -196,6 +196,7 @@ type countersLine struct {
 	LegacyLoginsOK    int64     `json:"legacy_ok"`
 	LegacyRejected    int64     `json:"legacy_rejected"`
 	LegacyErrors      int64     `json:"legacy_errors"`
+	UsersImported     int64     `json:"users_imported,omitempty"`
 	LegacyInactive    int64     `json:"legacy_inactive,omitempty"`
 	LegacyLocked      int64     `json:"legacy_locked,omitempty"`
 	LastScriptVersion int       `json:"last_script_version"`
@@ -207,7 +208,7 @@ func countersLineOf(c *TenantCounters) *countersLine {
 		Tenant: c.Tenant, UsersMigrated: st.UsersMigrated, UsersRegistered: st.UsersRegistered,
 		LastMigratedAt: st.LastMigratedAt, LegacyLoginsOK: st.LegacyLoginsOK,
 		LegacyRejected: st.LegacyRejected, LegacyErrors: st.LegacyErrors,
-		LegacyInactive: st.LegacyInactive, LegacyLocked: st.LegacyLocked,
+		UsersImported: st.UsersImported, LegacyInactive: st.LegacyInactive, LegacyLocked: st.LegacyLocked,
 		LastScriptVersion: c.LastScriptVersion,
 	}
 }
@@ -227,7 +228,7 @@ func (l *countersLine) record() (*BackupRecord, error) {
 			UsersMigrated: l.UsersMigrated, UsersRegistered: l.UsersRegistered,
 			LastMigratedAt: l.LastMigratedAt, LegacyLoginsOK: l.LegacyLoginsOK,
 			LegacyRejected: l.LegacyRejected, LegacyErrors: l.LegacyErrors,
-			LegacyInactive: l.LegacyInactive, LegacyLocked: l.LegacyLocked,
+			UsersImported: l.UsersImported, LegacyInactive: l.LegacyInactive, LegacyLocked: l.LegacyLocked,
 		},
 		LastScriptVersion: l.LastScriptVersion,
 	}}, nil
@@ -332,6 +333,8 @@ type userLine struct {
 	Source        Source         `json:"source"`
 	LegacyID      string         `json:"legacy_id,omitempty"`
 	MigratedAt    time.Time      `json:"migrated_at,omitzero"`
+	Imported      bool           `json:"imported,omitempty"`
+	LegacyHash    string         `json:"legacy_hash,omitempty"`
 }
 
 func userLineOf(u *User) *userLine {
@@ -340,6 +343,7 @@ func userLineOf(u *User) *userLine {
 		EmailVerified: u.EmailVerified, Name: u.Name, Profile: u.Profile,
 		PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 		Source: u.Source, LegacyID: u.LegacyID, MigratedAt: u.MigratedAt,
+		Imported: u.Imported, LegacyHash: u.LegacyHash,
 	}
 }
 
@@ -357,6 +361,7 @@ func (l *userLine) record() (*BackupRecord, error) {
 		EmailVerified: l.EmailVerified, Name: l.Name, Profile: l.Profile,
 		PasswordHash: l.PasswordHash, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
 		Source: l.Source, LegacyID: l.LegacyID, MigratedAt: l.MigratedAt,
+		Imported: l.Imported, LegacyHash: l.LegacyHash,
 	}}, nil
 }
 

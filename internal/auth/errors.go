@@ -42,6 +42,8 @@ const (
 	CodeHeadersTooLarge    Code = "headers_too_large"
 	CodeQuotaExceeded      Code = "quota_exceeded"
 	CodeScriptActive       Code = "script_active"
+	CodeDrainRunning       Code = "drain_running"
+	CodeDrainUnsupported   Code = "drain_unsupported"
 	CodeInvalidRedirectURI Code = "invalid_redirect_uri"
 )
 

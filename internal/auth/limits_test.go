@@ -39,6 +39,10 @@ func (f *fakeScripts) Connect(context.Context, string, *auth.Connection) error {
 func (f *fakeScripts) Disconnect(string)                                       {}
 func (f *fakeScripts) Forget(string)                                           {}
 func (f *fakeScripts) ForgetVersion(string, int)                               {}
+func (f *fakeScripts) CheckLegacyHash(string) error                            { return errors.New("fake") }
+func (f *fakeScripts) VerifyLegacyHash(context.Context, string, string, string) (bool, error) {
+	return false, errors.New("fake")
+}
 
 // The limits of these tests: the server's rules with LoginFailures 10, and
 // three registrations per address.

@@ -133,8 +133,13 @@ func (s *Service) migrateUser(ctx context.Context, t *Tenant, lu *LegacyUser, pw
 	}
 }
 
-// checkMigrated verifies pw against an already migrated user's local hash.
+// checkMigrated verifies pw against an already migrated user's local hash;
+// an imported user without one takes pw, which the module has just accepted.
 func (s *Service) checkMigrated(ctx context.Context, t *Tenant, u *User, pw string, m Meta) (*User, error) {
+	if u.Imported && u.PasswordHash == "" {
+		// Drained or imported, and the module has just accepted pw.
+		return s.finishImport(ctx, u, pw)
+	}
 	ok, _, err := s.hasher.Verify(ctx, u.PasswordHash, normalizePassword(pw))
 	if err != nil {
 		return nil, hashErr(err)

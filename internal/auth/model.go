@@ -107,6 +107,13 @@ type User struct {
 	// LegacyID is the id in the legacy database; unique within the tenant.
 	LegacyID   string
 	MigratedAt time.Time
+	// Imported marks a user a drain or an import stored, until its first
+	// login; LegacyHash is its legacy password hash until then ("" when it
+	// has none the server or the module can verify). Never shown. Whatever
+	// gives such a user a password (a reset) clears both; a user with a
+	// PasswordHash is checked against it only.
+	Imported   bool
+	LegacyHash string
 }
 
 // UserQuery selects a page of users.
@@ -151,6 +158,9 @@ type MigrationStats struct {
 	LegacyLoginsOK  int64
 	LegacyRejected  int64
 	LegacyErrors    int64
+	// UsersImported counts the users a drain or an import stored that have
+	// not logged in yet.
+	UsersImported int64
 	// LegacyInactive and LegacyLocked count the rejections whose reason was
 	// "inactive" or "locked"; LegacyRejected includes them.
 	LegacyInactive int64

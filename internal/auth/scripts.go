@@ -10,6 +10,9 @@ import (
 const (
 	OpLogin   = "login"
 	OpGetUser = "get_user"
+	// OpListUsers and OpVerifyHash are optional exports (ABI v1.1).
+	OpListUsers  = "list_users"
+	OpVerifyHash = "verify_hash"
 )
 
 // LegacyUser is a user as a tenant's script describes it.
@@ -20,6 +23,15 @@ type LegacyUser struct {
 	EmailVerified bool
 	Name          string
 	Profile       map[string]any
+	// PasswordHash is the legacy hash a list_users page or an import gives;
+	// "" when none.
+	PasswordHash string
+}
+
+// InvalidLegacyUser is a user of a list_users page that breaks the rules.
+type InvalidLegacyUser struct {
+	ID      string // its id, when it has a string one
+	Message string
 }
 
 // ScriptCall is one call of a tenant's module.
@@ -29,8 +41,16 @@ type ScriptCall struct {
 	Version    int
 	Op         string
 	Identifier string
-	// Password is set for OpLogin only.
+	// Password is set for OpLogin and OpVerifyHash.
 	Password string
+	// PasswordHash is the hash OpVerifyHash checks Password against.
+	PasswordHash string
+	// Cursor (nil for the first page) and Limit are OpListUsers's.
+	Cursor *string
+	Limit  int
+	// Background marks a call no request waits for: it runs only when it
+	// delays no other call.
+	Background bool
 	// DryRun marks an administrator's test call: it always runs, even while
 	// the module's circuit breaker holds other calls back.
 	DryRun bool
@@ -47,6 +67,13 @@ type ScriptResult struct {
 	// ID is the legacy id of the account a rejection is about, when the
 	// module names it (ABI v1.1); failures then count against that account.
 	ID string
+	// Users, Invalid and NextCursor are an OpListUsers page; NextCursor is
+	// nil after the last page.
+	Users      []*LegacyUser
+	Invalid    []InvalidLegacyUser
+	NextCursor *string
+	// OK is OpVerifyHash's answer.
+	OK bool
 	// Output is the module's answer as it gave it.
 	Output   json.RawMessage
 	Logs     []LogEntry
@@ -93,4 +120,11 @@ type Scripts interface {
 	// ForgetVersion drops what the runtime holds for a deleted version of a
 	// tenant's module.
 	ForgetVersion(tenant string, version int)
+	// CheckLegacyHash reports whether the server verifies hash itself (the
+	// verifiers and cost caps of the ABI's verify_password): nil, or why
+	// not. It hashes nothing.
+	CheckLegacyHash(hash string) error
+	// VerifyLegacyHash checks pw against a legacy hash for tenant, in the
+	// legacy hash pool verify_password uses.
+	VerifyLegacyHash(ctx context.Context, tenant, hash, pw string) (bool, error)
 }

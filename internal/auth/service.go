@@ -50,6 +50,8 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 
+	drains *drains
+
 	migratingMu sync.Mutex
 	migrating   map[string]*keyLock // tenant+"\x00"+legacy id; see migrateUser
 }
@@ -119,6 +121,7 @@ func NewService(cfg Config, d Deps) *Service {
 		now:     d.Now,
 		observe: d.Observer,
 		timing:  newEqualizer(d.Store, d.Log, d.Now, d.Hasher, d.LegacyCeiling),
+		drains:  newDrains(),
 
 		migrating: map[string]*keyLock{},
 	}
@@ -132,6 +135,7 @@ func NewService(cfg Config, d Deps) *Service {
 // Close flushes pending audit events, log lines, rate limit changes and
 // login timings.
 func (s *Service) Close() error {
+	s.drains.close()
 	s.timing.close()
 	s.events.Close()
 	s.stopLimitSaver()

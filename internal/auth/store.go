@@ -72,6 +72,20 @@ type Store interface {
 	// next page ("" at the end).
 	ListUsers(ctx context.Context, tenant string, q UserQuery) ([]*User, string, error)
 
+	// ImportUsers stores the users of one drain page or import batch in
+	// one transaction; see ImportOutcome. Each user is a new legacy user
+	// (ID, LegacyID, Imported set). With dryRun nothing but the job is
+	// written. When job is not nil, the drain job it returns for the
+	// outcomes is saved in the same transaction, so a page's users, its
+	// counts and its cursor are committed together. Returns ErrNotFound for
+	// an unknown tenant.
+	ImportUsers(ctx context.Context, tenant string, users []*User, dryRun bool, job func([]ImportOutcome) *DrainJob) ([]ImportOutcome, error)
+	// GetDrain returns the tenant's drain job. Returns ErrNotFound.
+	GetDrain(ctx context.Context, tenant string) (*DrainJob, error)
+	// SaveDrain stores the tenant's drain job. Returns ErrNotFound for an
+	// unknown tenant.
+	SaveDrain(ctx context.Context, tenant string, job *DrainJob) error
+
 	// MigrationStats returns the tenant's counts.
 	MigrationStats(ctx context.Context, tenant string) (MigrationStats, error)
 	// CountLegacyOutcome adds one to the counter of outcome; LegacyInactive

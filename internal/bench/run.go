@@ -27,6 +27,10 @@ type Budget struct {
 	LanguagePhase time.Duration // time per language for its cold, and warm, calls
 	FuelPerGuest  time.Duration // time per CPU-bound guest
 	NoisyClients  int           // clients of the spinning tenant
+	// DrainUsers is the larger drain (the smaller has half as many);
+	// ImportUsers the users of one import; ImportedLogins the imported
+	// users logged in twice each.
+	DrainUsers, ImportUsers, ImportedLogins int
 }
 
 // DefaultBudget returns the budget of make bench: about a minute and a half
@@ -43,6 +47,10 @@ func DefaultBudget() Budget {
 		LanguagePhase: time.Second,
 		FuelPerGuest:  2 * time.Second,
 		NoisyClients:  8,
+
+		DrainUsers:     200_000,
+		ImportUsers:    100_000,
+		ImportedLogins: 20,
 	}
 }
 
@@ -163,13 +171,19 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	add(measureStorm(ctx, s, b.NoisyClients, 2, 2*b.Window))
 	step("token refresh")
 	add(measureRefresh(ctx, s, s.slots, b.Window))
+	step(drainRow)
+	add(measureDrain(ctx, s, b.DrainUsers/2, b.DrainUsers))
+	step(importRow)
+	add(measureImport(ctx, s, b.ImportUsers))
+	step(importLoginRow)
+	add(measureImportedLogin(ctx, s, b.ImportedLogins))
 	step("enumeration gap")
 	add(measureEnumerationGap(ctx, filepath.Join(work, "enumeration"), opts.Hash, opts.HashSlots, opts.LegacyModule, moduleLabel(opts.LegacyModule)))
 
 	// Keep the order.
 	order := []string{"local login vs raw argon2id", "first (migrating) login vs later login", "warm script call", "cold instance",
 		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", sleepingRow, "login storm", "token refresh",
-		"enumeration gap"}
+		"enumeration gap", drainRow, importRow, importLoginRow}
 	slices.SortStableFunc(rep.Rows, func(x, y Row) int { return rowIndex(order, x.Name) - rowIndex(order, y.Name) })
 
 	if err := s.stop(); err != nil {

@@ -39,6 +39,7 @@ or the operator token.`, []subcommand{
 		{"disable", "switch migration off", func(ctx context.Context, sys IO, args []string) error {
 			return migrationSwitch(ctx, sys, args, false)
 		}},
+		{"drain", "bring over the users who have not logged in (start, status, stop)", migrationDrain},
 	}, args)
 }
 
@@ -126,55 +127,22 @@ func printMigration(w io.Writer, st migrationJSON, legacyUsers int64) error {
 	return t.flush()
 }
 
-// watchMigration polls fetch every interval until ctx ends. On a terminal
-// it redraws one line in place; elsewhere it prints a line when the status
-// changes. Problem answers (unauthorized, unknown tenant) end the watch;
-// network errors are shown and retried.
+// watchMigration polls fetch every interval until ctx ends, as watchLines
+// does, with progressLine's lines.
 func watchMigration(ctx context.Context, w io.Writer, interval time.Duration, asJSON bool, legacyUsers int64, fetch func(context.Context) (migrationJSON, []byte, error)) error {
-	tty := !asJSON && isTerminal(w)
-	var last string
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
+	return watchLines(ctx, w, interval, asJSON, func(ctx context.Context) (string, []byte, error) {
 		st, raw, err := fetch(ctx)
-		var line string
-		switch {
-		case ctx.Err() != nil:
-			// Interrupted mid-request.
-		case err != nil:
-			var ae *apiError
-			if errors.As(err, &ae) {
-				if tty && last != "" {
-					fmt.Fprintln(w)
-				}
-				return err
-			}
-			line = "(retrying: " + sanitize(err.Error()) + ")"
-		case asJSON:
-			var compact bytes.Buffer
-			if e := json.Compact(&compact, raw); e == nil {
-				line = compact.String()
-			}
-		default:
-			line = progressLine(st, legacyUsers)
-		}
-		if line != "" && line != last {
-			if tty {
-				fmt.Fprintf(w, "\r%s\x1b[K", line)
-			} else {
-				fmt.Fprintln(w, line)
-			}
-			last = line
-		}
-		select {
-		case <-ctx.Done():
-			if tty && last != "" {
-				fmt.Fprintln(w)
-			}
-			return nil
-		case <-ticker.C:
-		}
+		return progressLine(st, legacyUsers), raw, err
+	})
+}
+
+// compactJSON returns raw compacted to one line, or "" when it is not JSON.
+func compactJSON(raw []byte) string {
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return ""
 	}
+	return b.String()
 }
 
 // progressLine is one line of migration status with a bar.

@@ -25,11 +25,12 @@ type userJSON struct {
 
 func runUsers(ctx context.Context, sys IO, args []string) error {
 	return dispatch(ctx, sys, "users", `
-Lists, shows and deletes a tenant's users. Works with the tenant's API key or
+Lists, shows, deletes and imports a tenant's users. Works with the tenant's API key or
 the operator token.`, []subcommand{
 		{"list", "list users in creation order", usersList},
 		{"get", "show a user", usersGet},
 		{"delete", "delete a user and their sessions", usersDelete},
+		{"import", "import users from an NDJSON file, keeping their legacy hashes", usersImport},
 	}, args)
 }
 

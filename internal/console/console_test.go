@@ -300,20 +300,26 @@ func TestConsole(t *testing.T) {
 		ts.Must(ts.Login("acme", "bob", testserver.SeedPassword("bob")), 200, "second legacy login")
 		ts.Must(ts.Login("acme", "carol", "wrong-password-1"), 401, "wrong legacy password")
 		ts.Must(ts.Register("acme", "new@example.com", "a-long-passphrase"), 201, "register")
+		// An imported user counts as migrated and imported, not in the chart.
+		ts.Must(ts.Send("POST", base+"/users/import", key, "application/x-ndjson",
+			[]byte(`{"id":"900","email":"imported@example.com","password_hash":"$2a$10$buMM6L/J/0tkVGpVO9/Dsug6dqJBdjBIvc57z.t1nTiewHsoFMxSy"}`+"\n")), 200, "import")
 
 		api := ts.Must(ts.Do("GET", base+"/migration", key, nil), 200, "GET /migration").Object(t)
 		p := b.get("/console/tenants/acme").must(t, 200, "tenant page")
 		legacy := api["legacy"].(map[string]any)
 		for id, want := range map[string]any{
-			"m-users_total": api["users_total"], "m-users_migrated": api["users_migrated"], "m-users_registered": api["users_registered"],
+			"m-users_total": api["users_total"], "m-users_migrated": api["users_migrated"], "m-users_registered": api["users_registered"], "m-users_imported": api["users_imported"],
 			"m-legacy.logins_ok": legacy["logins_ok"], "m-legacy.logins_rejected": legacy["logins_rejected"], "m-legacy.errors": legacy["errors"],
 		} {
 			if got := p.field(t, id); got != fmt.Sprint(want) {
 				t.Errorf("%s: page %q, API %v", id, got, want)
 			}
 		}
-		if api["users_migrated"] != 2.0 {
-			t.Fatalf("users_migrated = %v, want 2", api["users_migrated"])
+		if api["users_migrated"] != 3.0 || api["users_imported"] != 1.0 {
+			t.Fatalf("users_migrated = %v, users_imported = %v, want 3 and 1", api["users_migrated"], api["users_imported"])
+		}
+		if !strings.Contains(p.body, "<dt>Drain</dt><dd>never started</dd>") {
+			t.Fatalf("the page shows a drain that never ran:\n%s", p.body)
 		}
 		if !strings.Contains(p.body, "Migrated users per hour, today and the two days before (UTC) — 2 in all") {
 			t.Fatalf("the chart does not show the two migrations:\n%s", p.body)

@@ -105,6 +105,8 @@ type migrationJSON struct {
 	UsersRegistered int64      `json:"users_registered"`
 	LastMigratedAt  *time.Time `json:"last_migrated_at"`
 	Legacy          legacyJSON `json:"legacy"`
+	Drain           *drainJSON `json:"drain"`
+	UsersImported   int64      `json:"users_imported"`
 }
 
 type legacyJSON struct {
@@ -125,6 +127,8 @@ func toMigration(m *auth.MigrationStatus) migrationJSON {
 		LastMigratedAt:  optionalTime(st.LastMigratedAt),
 		Legacy: legacyJSON{LoginsOK: st.LegacyLoginsOK, LoginsRejected: st.LegacyRejected, Errors: st.LegacyErrors,
 			LoginsInactive: st.LegacyInactive, LoginsLocked: st.LegacyLocked},
+		Drain:         toDrain(m.Drain),
+		UsersImported: st.UsersImported,
 	}
 }
 

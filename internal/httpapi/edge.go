@@ -90,8 +90,9 @@ func checkMediaType(c *fiber.Ctx, want string) error {
 }
 
 // bodyLimit is the largest body a request may have, decided from its head
-// before the body is read: MaxModuleSize for a module upload with a token
-// that may upload there, MaxJSONBody for everything else (so a stranger
+// before the body is read: MaxModuleSize for a module upload and
+// MaxImportBody for a user import, with a token that may write there,
+// MaxJSONBody for everything else (so a stranger
 // cannot make the server hold 16 MiB). fasthttp answers a declared
 // Content-Length over it at once, and stops a chunked body when it grows
 // past it, with ErrBodyTooLarge (413; see uploadRefusal and classify).
@@ -100,12 +101,18 @@ func (s *Server) bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 		s.uploads.Delete(h)
 		return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxModuleSize + 1<<20}
 	}
+	limit, module := s.cfg.MaxModuleSize, true
 	tenant, ok := scriptTenant(string(h.RequestURI()))
 	if !ok || !bytes.Equal(h.Method(), []byte(fiber.MethodPut)) {
+		tenant, ok = routeTenant(string(h.RequestURI()), "/users/import")
+		ok = ok && bytes.Equal(h.Method(), []byte(fiber.MethodPost))
+		limit, module = MaxImportBody, false
+	}
+	if !ok {
 		s.uploads.Delete(h)
 		return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxJSONBody}
 	}
-	u := upload{tenant: tenant, bearer: parseBearer(string(h.Peek(fiber.HeaderAuthorization)))}
+	u := upload{tenant: tenant, bearer: parseBearer(string(h.Peek(fiber.HeaderAuthorization))), module: module}
 	if s.svc != nil {
 		p, err := s.svc.VerifyToken(context.Background(), u.bearer)
 		u.authorized = err == nil && p.Authorize(tenant) == nil
@@ -114,7 +121,7 @@ func (s *Server) bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	if !u.authorized {
 		return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxJSONBody}
 	}
-	return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxModuleSize}
+	return fasthttp.RequestConfig{MaxRequestBodySize: limit}
 }
 
 // upload is what bodyLimit learnt from the head of a module upload. It is
@@ -125,6 +132,8 @@ type upload struct {
 	tenant, bearer string
 	// authorized is whether the token may upload to the tenant.
 	authorized bool
+	// module is set for a module upload, unset for a user import.
+	module bool
 }
 
 func (s *Server) uploadOf(c *fiber.Ctx) (upload, bool) {
@@ -159,12 +168,18 @@ func (s *Server) uploadRefusal(c *fiber.Ctx, err error) error {
 // scriptTenant returns the tenant of a request URI
 // /admin/v1/tenants/{tenant}/script, the module upload route.
 func scriptTenant(uri string) (string, bool) {
+	return routeTenant(uri, "/script")
+}
+
+// routeTenant returns the tenant of a request URI
+// /admin/v1/tenants/{tenant}{suffix}.
+func routeTenant(uri, suffix string) (string, bool) {
 	p, _, _ := strings.Cut(uri, "?")
 	rest, ok := strings.CutPrefix(strings.TrimSuffix(p, "/"), "/admin/v1/tenants/")
 	if !ok {
 		return "", false
 	}
-	tenant, ok := strings.CutSuffix(rest, "/script")
+	tenant, ok := strings.CutSuffix(rest, suffix)
 	return tenant, ok && tenant != "" && !strings.Contains(tenant, "/")
 }
 

@@ -44,6 +44,8 @@ var statusOf = map[auth.Code]int{
 	auth.CodeHeadersTooLarge:    http.StatusRequestHeaderFieldsTooLarge,
 	auth.CodeQuotaExceeded:      http.StatusConflict,
 	auth.CodeScriptActive:       http.StatusConflict,
+	auth.CodeDrainRunning:       http.StatusConflict,
+	auth.CodeDrainUnsupported:   http.StatusConflict,
 	auth.CodeInvalidRedirectURI: http.StatusUnprocessableEntity,
 }
 
@@ -134,7 +136,7 @@ func (s *Server) classify(c *fiber.Ctx, err error) (auth.Code, string) {
 		case fiber.StatusNotFound:
 			return auth.CodeNotFound, "no such resource"
 		case fiber.StatusRequestEntityTooLarge:
-			if _, ok := s.uploadOf(c); ok {
+			if u, ok := s.uploadOf(c); ok && u.module {
 				return auth.CodeModuleTooLarge, "the module is larger than the limit"
 			}
 			return auth.CodeBodyTooLarge, "the request body is larger than the limit"

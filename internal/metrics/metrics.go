@@ -43,6 +43,7 @@ type Metrics struct {
 	scriptCalls    *prometheus.CounterVec
 	scriptDuration *prometheus.HistogramVec
 	scriptFuel     *prometheus.HistogramVec
+	drain          *drainMetrics
 
 	oidcOnce sync.Once // registers oidc on first use (oidc.go)
 	oidc     *prometheus.CounterVec
@@ -92,6 +93,7 @@ func New() *Metrics {
 	for _, o := range loginOutcomes {
 		m.logins.WithLabelValues(o)
 	}
+	m.drain = newDrainMetrics(m.reg)
 	return m
 }
 
@@ -148,6 +150,7 @@ func (m *Metrics) ForgetTenant(tenant string) {
 	m.scriptCalls.DeletePartialMatch(l)
 	m.scriptDuration.DeletePartialMatch(l)
 	m.scriptFuel.DeletePartialMatch(l)
+	m.drain.forget(l)
 }
 
 // statusLabels holds the label of every HTTP status, so counting a request

@@ -110,6 +110,24 @@ type input struct {
 	Driver     string         `json:"driver,omitempty"`
 }
 
+// listInput is list_users's input (ABI v1.1).
+type listInput struct {
+	Op     string         `json:"op"`
+	Cursor *string        `json:"cursor"`
+	Limit  int            `json:"limit"`
+	Config map[string]any `json:"config"`
+	Driver string         `json:"driver,omitempty"`
+}
+
+// verifyInput is verify_hash's input (ABI v1.1): no driver, as the call
+// gets no database.
+type verifyInput struct {
+	Op           string         `json:"op"`
+	PasswordHash string         `json:"password_hash"`
+	Password     string         `json:"password"`
+	Config       map[string]any `json:"config"`
+}
+
 // callInput returns the ABI input JSON of a call and the tenant's limits.
 func callInput(c auth.ScriptCall) ([]byte, runtime.Limits, error) {
 	t := c.Tenant
@@ -126,7 +144,14 @@ func callInput(c auth.ScriptCall) ([]byte, runtime.Limits, error) {
 		lim = RuntimeLimits(t.Connection.Limits)
 		in.Driver = t.Connection.Driver
 	}
-	body, err := json.Marshal(in)
+	var v any = in
+	switch c.Op {
+	case auth.OpListUsers:
+		v = listInput{Op: c.Op, Cursor: c.Cursor, Limit: c.Limit, Config: in.Config, Driver: in.Driver}
+	case auth.OpVerifyHash:
+		v = verifyInput{Op: c.Op, PasswordHash: c.PasswordHash, Password: c.Password, Config: in.Config}
+	}
+	body, err := json.Marshal(v)
 	return body, lim, err
 }
 
@@ -141,7 +166,7 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 	if err != nil {
 		return nil, err
 	}
-	req := runtime.CallRequest{Tenant: t.ID, Version: c.Version, SHA256: sha, Op: c.Op, Input: body, Limits: lim}
+	req := runtime.CallRequest{Tenant: t.ID, Version: c.Version, SHA256: sha, Op: c.Op, Input: body, Limits: lim, Background: c.Background}
 	if db := m.dbFor(ctx, t); db != nil {
 		req.DB = db
 	}
@@ -176,17 +201,43 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 		})
 		return out, fmt.Errorf("running %s of tenant %s: %w", c.Op, t.ID, err)
 	}
-	if res.Answer != nil {
-		out.Reason = res.Answer.Reason
-		out.ID = res.Answer.ID
-		if u := res.Answer.User; u != nil {
-			out.User = &auth.LegacyUser{
-				ID: u.ID, Email: u.Email, Username: u.Username,
-				EmailVerified: u.EmailVerified, Name: u.Name, Profile: u.Profile,
-			}
+	if a := res.Answer; a != nil {
+		out.Reason = a.Reason
+		out.ID = a.ID
+		if a.User != nil {
+			out.User = legacyUser(a.User)
+			out.User.PasswordHash = "" // a login's answer has no hash to keep
 		}
+		for _, u := range a.Users {
+			out.Users = append(out.Users, legacyUser(u))
+		}
+		for _, iu := range a.Invalid {
+			out.Invalid = append(out.Invalid, auth.InvalidLegacyUser{ID: iu.ID, Message: iu.Message})
+		}
+		out.NextCursor = a.NextCursor
+		out.OK = a.OK
 	}
 	return out, nil
+}
+
+// legacyUser converts a user of a module's answer.
+func legacyUser(u *runtime.User) *auth.LegacyUser {
+	lu := &auth.LegacyUser{
+		ID: u.ID, Email: u.Email, Username: u.Username,
+		EmailVerified: u.EmailVerified, Name: u.Name, Profile: u.Profile,
+	}
+	if u.PasswordHash != nil {
+		lu.PasswordHash = *u.PasswordHash
+	}
+	return lu
+}
+
+// CheckLegacyHash reports whether the server verifies hash itself.
+func (m *Manager) CheckLegacyHash(hash string) error { return m.engine.CheckLegacyHash(hash) }
+
+// VerifyLegacyHash checks pw against a legacy hash in the legacy hash pool.
+func (m *Manager) VerifyLegacyHash(ctx context.Context, tenant, hash, pw string) (bool, error) {
+	return m.engine.VerifyLegacyHash(ctx, tenant, hash, pw)
 }
 
 // convert copies what the engine reported into the domain's result.

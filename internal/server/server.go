@@ -254,6 +254,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		defer s.background.Done()
 		s.watchTenants(bg)
 	}()
+	// Resume the migration drains that were running when the process
+	// stopped; each runs in the background, below the request path.
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		if err := s.svc.ResumeDrains(bg); err != nil {
+			log.Error("resuming the migration drains", "err", err)
+		}
+	}()
 	s.http = httpapi.New(httpapi.Config{
 		Ready:          st.Ping,
 		Metrics:        adaptor.HTTPHandler(obs.Handler(log)),

@@ -31,6 +31,7 @@
 //	sr␀{session id}␀{hash}            (empty)                     TTL: expiry + 24 h
 //	a␀{^time:8}{event id}             audit event JSON            newest first
 //	L␀{^time:8}{^seq:8}               log line JSON               newest first, capped
+//	dr␀                               drain job JSON              counts and cursor
 //	lt␀                               login timing JSON           histograms of verifying logins
 //
 // {x:8} is a big-endian uint64 that sorts like the time (^ inverts it, so
@@ -70,5 +71,7 @@
 // conflicting on one key; so are the hourly migration counters behind
 // MigrationHistory (history.go). Each tenant-scoped write reads the tenant record,
 // so it conflicts with a concurrent UpdateTenant or DeleteTenant instead of
-// writing under a deleted tenant.
+// writing under a deleted tenant. ImportUsers writes a whole drain page —
+// its users, their counters and the drain job with its counts and cursor —
+// in one transaction, so a crash leaves either all of it or none.
 package badgerstore

@@ -134,7 +134,7 @@ func (im *importer) plan(rec *auth.BackupRecord) ([]*badger.Entry, error) {
 			UsersMigrated: st.UsersMigrated, UsersRegistered: st.UsersRegistered,
 			LastMigratedAt: st.LastMigratedAt.UTC(), LegacyLoginsOK: st.LegacyLoginsOK,
 			LegacyRejected: st.LegacyRejected, LegacyErrors: st.LegacyErrors,
-			LegacyInactive: st.LegacyInactive, LegacyLocked: st.LegacyLocked,
+			UsersImported: st.UsersImported, LegacyInactive: st.LegacyInactive, LegacyLocked: st.LegacyLocked,
 		})
 		if err != nil {
 			return nil, err

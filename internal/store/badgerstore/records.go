@@ -142,6 +142,8 @@ type userRecord struct {
 	Source        string         `json:"source"`
 	LegacyID      string         `json:"legacy_id,omitempty"`
 	MigratedAt    time.Time      `json:"migrated_at,omitzero"`
+	Imported      bool           `json:"imported,omitempty"`
+	LegacyHash    string         `json:"legacy_hash,omitempty"`
 }
 
 func fromUser(u *auth.User) *userRecord {
@@ -158,6 +160,8 @@ func fromUser(u *auth.User) *userRecord {
 		Source:        string(u.Source),
 		LegacyID:      u.LegacyID,
 		MigratedAt:    u.MigratedAt.UTC(),
+		Imported:      u.Imported,
+		LegacyHash:    u.LegacyHash,
 	}
 }
 
@@ -176,6 +180,8 @@ func (r *userRecord) user(tenant string) *auth.User {
 		Source:        auth.Source(r.Source),
 		LegacyID:      r.LegacyID,
 		MigratedAt:    r.MigratedAt,
+		Imported:      r.Imported,
+		LegacyHash:    r.LegacyHash,
 	}
 }
 
@@ -235,6 +241,7 @@ type statsRecord struct {
 	LegacyLoginsOK  int64     `json:"legacy_ok,omitempty"`
 	LegacyRejected  int64     `json:"legacy_rejected,omitempty"`
 	LegacyErrors    int64     `json:"legacy_errors,omitempty"`
+	UsersImported   int64     `json:"users_imported,omitempty"`
 	LegacyInactive  int64     `json:"legacy_inactive,omitempty"`
 	LegacyLocked    int64     `json:"legacy_locked,omitempty"`
 }

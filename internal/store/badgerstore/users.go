@@ -162,8 +162,12 @@ func deleteOrder(txn *badger.Txn, tenant string, r *userRecord) error {
 	return txn.Delete(key(tenant, kindSourceOrder, r.Source, suffix))
 }
 
-// countUser adds delta to the counter of r's source.
+// countUser adds delta to the counter of r's source, and to the imported
+// users' when r is one.
 func countUser(st *statsRecord, r *userRecord, delta int64) {
+	if r.Imported {
+		st.UsersImported += delta
+	}
 	if auth.Source(r.Source) == auth.SourceLegacy {
 		st.UsersMigrated += delta
 		if delta > 0 && r.MigratedAt.After(st.LastMigratedAt) {
@@ -284,7 +288,7 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id string, fn func(*auth
 				return err
 			}
 		}
-		if prev.Source != next.Source {
+		if prev.Source != next.Source || prev.Imported != next.Imported {
 			err := addStats(txn, tenant, func(st *statsRecord) {
 				countUser(st, prev, -1)
 				countUser(st, next, 1)
@@ -469,6 +473,7 @@ func addShard(out *auth.MigrationStats, st *statsRecord) {
 	out.LegacyLoginsOK += st.LegacyLoginsOK
 	out.LegacyRejected += st.LegacyRejected
 	out.LegacyErrors += st.LegacyErrors
+	out.UsersImported += st.UsersImported
 	out.LegacyInactive += st.LegacyInactive
 	out.LegacyLocked += st.LegacyLocked
 	if st.LastMigratedAt.After(out.LastMigratedAt) {

@@ -55,6 +55,10 @@ func populateEverything(t *testing.T, s auth.Store, now time.Time) {
 	u.EmailVerified = true
 	u.CreatedAt, u.UpdatedAt = at(3), at(4)
 	mustUser(t, s, u)
+	// An imported user keeps its legacy hash, and counts as imported.
+	if _, err := s.ImportUsers(ctx, "a", []*auth.User{importedUser("a", "u-imported", "L4", "imported@example.com", "$2a$10$hash")}, false, nil); err != nil {
+		t.Fatalf("ImportUsers: %v", err)
+	}
 	// s-1 of a: rotated twice. s-2: revoked.
 	for i, h := range []string{"a-t0", "a-t1"} {
 		if _, err := s.RotateRefreshToken(ctx, "a", hash(h), hash(fmt.Sprintf("a-t%d", i+1)), now); err != nil {

@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"ImportRefusals", testImportRefusals},
 		{"LoginTiming", testLoginTiming},
 		{"RateLimits", testRateLimits},
+		{"ImportUsers", testImportUsers},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
