@@ -24,6 +24,7 @@
 //	clients           tenant_id, id           OpenID Connect clients as jsonb, listed by (created_at, id)
 //	auth_requests     tenant_id, id           pending authorization requests as jsonb; unique code_hash
 //	browser_sessions  tenant_id, id_hash      cascades from its user; swept with auth_requests at expiry
+//	drains            tenant_id               the drain job as jsonb, saved with each page's users and counts
 //
 // Times are bigint Unix nanoseconds, as Badger and the backup format keep
 // them; the zero time is NULL.

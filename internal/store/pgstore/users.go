@@ -25,16 +25,19 @@ const (
 // errInvalidCursor is returned for a cursor this store did not make.
 var errInvalidCursor = auth.Errorf(auth.CodeInvalidRequest, "invalid cursor")
 
+// userValues are the placeholders of the tenant and userColumns.
+const userValues = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15`
+
 const userColumns = `id, email, username, legacy_id, email_verified, name, profile, password_hash,
-	source, created_at, updated_at, migrated_at`
+	source, created_at, updated_at, migrated_at, imported, legacy_hash`
 
 // addStats adds to one shard of a tenant's counters: $1 tenant, $2 shard,
 // $3 migrated, $4 registered, $5 last migration (kept if later), $6 legacy
-// ok, $7 rejected, $8 errors, $9 inactive, $10 locked. rows is the SELECT
-// or VALUES that gives them.
+// ok, $7 rejected, $8 errors, $9 inactive, $10 locked, $11 imported. rows
+// is the SELECT or VALUES that gives them.
 func addStats(rows string) string {
 	return `INSERT INTO tenant_stats AS st (tenant_id, shard, users_migrated, users_registered,
-		last_migrated_at, legacy_ok, legacy_rejected, legacy_errors, legacy_inactive, legacy_locked) ` + rows + `
+		last_migrated_at, legacy_ok, legacy_rejected, legacy_errors, legacy_inactive, legacy_locked, users_imported) ` + rows + `
 	ON CONFLICT (tenant_id, shard) DO UPDATE SET
 		users_migrated = st.users_migrated + EXCLUDED.users_migrated,
 		users_registered = st.users_registered + EXCLUDED.users_registered,
@@ -43,7 +46,8 @@ func addStats(rows string) string {
 		legacy_rejected = st.legacy_rejected + EXCLUDED.legacy_rejected,
 		legacy_errors = st.legacy_errors + EXCLUDED.legacy_errors,
 		legacy_inactive = st.legacy_inactive + EXCLUDED.legacy_inactive,
-		legacy_locked = st.legacy_locked + EXCLUDED.legacy_locked`
+		legacy_locked = st.legacy_locked + EXCLUDED.legacy_locked,
+		users_imported = st.users_imported + EXCLUDED.users_imported`
 }
 
 // shard picks the counter row a write adds to.
@@ -56,6 +60,14 @@ func countUser(source auth.Source, n int) (migrated, registered int) {
 		return n, 0
 	}
 	return 0, n
+}
+
+// countImported is the imported users' count of one user.
+func countImported(imported bool) int {
+	if imported {
+		return 1
+	}
+	return 0
 }
 
 // checkUser validates the fields of u the schema depends on.
@@ -82,7 +94,8 @@ func userArgs(u *auth.User) ([]any, error) {
 		profile = b
 	}
 	return []any{u.Tenant, u.ID, nullText(u.Email), nullText(u.Username), nullText(u.LegacyID), u.EmailVerified,
-		u.Name, profile, u.PasswordHash, string(u.Source), nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.MigratedAt)}, nil
+		u.Name, profile, u.PasswordHash, string(u.Source), nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.MigratedAt),
+		u.Imported, u.LegacyHash}, nil
 }
 
 func scanUser(row pgx.Row, tenant string) (*auth.User, error) {
@@ -93,7 +106,7 @@ func scanUser(row pgx.Row, tenant string) (*auth.User, error) {
 		source                  string
 	)
 	err := row.Scan(&u.ID, &email, &username, &legacy, &u.EmailVerified, &u.Name, &profile, &u.PasswordHash,
-		&source, ns(&u.CreatedAt), ns(&u.UpdatedAt), ns(&u.MigratedAt))
+		&source, ns(&u.CreatedAt), ns(&u.UpdatedAt), ns(&u.MigratedAt), &u.Imported, &u.LegacyHash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -145,12 +158,12 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 	if u.Source == auth.SourceLegacy {
 		last, hour = nanos(u.MigratedAt), migrationHour(u.MigratedAt)
 	}
-	args = append(args, shard(), migrated, registered, last, hour)
+	args = append(args, shard(), migrated, registered, last, hour, countImported(u.Imported))
 	_, err = s.pool.Exec(ctx, `WITH u AS (
-		INSERT INTO users (tenant_id, `+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		INSERT INTO users (tenant_id, `+userColumns+`) VALUES (`+userValues+`)
 		RETURNING tenant_id), h AS (
-		`+addHour(`SELECT tenant_id, $18::bigint, $14, 1 FROM u WHERE $18::bigint IS NOT NULL`)+`)
-	`+addStats(`SELECT tenant_id, $14, $15, $16, $17::bigint, 0, 0, 0, 0, 0 FROM u`), args...)
+		`+addHour(`SELECT tenant_id, $20::bigint, $16, 1 FROM u WHERE $20::bigint IS NOT NULL`)+`)
+	`+addStats(`SELECT tenant_id, $16, $17, $18, $19::bigint, 0, 0, 0, 0, 0, $21 FROM u`), args...)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName != "users_pkey" {
 		return s.takenError(ctx, u, mapErr(err))
@@ -250,19 +263,20 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id string, fn func(*auth
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE users SET email = $3, username = $4, legacy_id = $5, email_verified = $6, name = $7,
-			profile = $8, password_hash = $9, source = $10, created_at = $11, updated_at = $12, migrated_at = $13
-			WHERE tenant_id = $1 AND id = $2`, args...)
+			profile = $8, password_hash = $9, source = $10, created_at = $11, updated_at = $12, migrated_at = $13,
+			imported = $14, legacy_hash = $15 WHERE tenant_id = $1 AND id = $2`, args...)
 		if err != nil {
 			return err
 		}
-		if prev.Source != u.Source {
+		if prev.Source != u.Source || prev.Imported != u.Imported {
 			m1, r1 := countUser(prev.Source, -1)
 			m2, r2 := countUser(u.Source, 1)
 			var last any
 			if u.Source == auth.SourceLegacy {
 				last = nanos(u.MigratedAt)
 			}
-			_, err := tx.Exec(ctx, addStats(`VALUES ($1, $2, $3, $4, $5::bigint, 0, 0, 0, 0, 0)`), tenant, shard(), m1+m2, r1+r2, last)
+			_, err := tx.Exec(ctx, addStats(`VALUES ($1, $2, $3, $4, $5::bigint, 0, 0, 0, 0, 0, $6)`), tenant, shard(), m1+m2, r1+r2, last,
+				countImported(u.Imported)-countImported(prev.Imported))
 			if err != nil {
 				return err
 			}
@@ -283,10 +297,10 @@ func (s *Store) DeleteUser(ctx context.Context, tenant, id string) error {
 		return auth.ErrNotFound
 	}
 	tag, err := s.pool.Exec(ctx, `WITH u AS (
-		DELETE FROM users WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, source)
+		DELETE FROM users WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, source, imported)
 	`+addStats(`SELECT tenant_id, $3,
 		CASE WHEN source = 'legacy' THEN -1 ELSE 0 END, CASE WHEN source = 'legacy' THEN 0 ELSE -1 END,
-		NULL::bigint, 0, 0, 0, 0, 0 FROM u`), tenant, id, shard())
+		NULL::bigint, 0, 0, 0, 0, 0, CASE WHEN imported THEN -1 ELSE 0 END FROM u`), tenant, id, shard())
 	if err != nil {
 		return mapErr(err)
 	}
@@ -390,9 +404,9 @@ func (s *Store) MigrationStats(ctx context.Context, tenant string) (auth.Migrati
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1),
 		coalesce(sum(users_migrated), 0), coalesce(sum(users_registered), 0), max(last_migrated_at),
 		coalesce(sum(legacy_ok), 0), coalesce(sum(legacy_rejected), 0), coalesce(sum(legacy_errors), 0),
-		coalesce(sum(legacy_inactive), 0), coalesce(sum(legacy_locked), 0)
+		coalesce(sum(legacy_inactive), 0), coalesce(sum(legacy_locked), 0), coalesce(sum(users_imported), 0)
 		FROM tenant_stats WHERE tenant_id = $1`, tenant).Scan(&known, &out.UsersMigrated, &out.UsersRegistered, ns(&out.LastMigratedAt),
-		&out.LegacyLoginsOK, &out.LegacyRejected, &out.LegacyErrors, &out.LegacyInactive, &out.LegacyLocked)
+		&out.LegacyLoginsOK, &out.LegacyRejected, &out.LegacyErrors, &out.LegacyInactive, &out.LegacyLocked, &out.UsersImported)
 	if err != nil {
 		return out, mapErr(err)
 	}
@@ -424,6 +438,6 @@ func (s *Store) CountLegacyOutcome(ctx context.Context, tenant string, outcome a
 	if !validID(tenant) {
 		return auth.ErrNotFound
 	}
-	_, err := s.pool.Exec(ctx, addStats(`VALUES ($1, $2, 0, 0, NULL::bigint, $3, $4, $5, $6, $7)`), tenant, shard(), ok, rejected, failed, inactive, locked)
+	_, err := s.pool.Exec(ctx, addStats(`VALUES ($1, $2, 0, 0, NULL::bigint, $3, $4, $5, $6, $7, 0)`), tenant, shard(), ok, rejected, failed, inactive, locked)
 	return mapErr(err)
 }
