@@ -3,6 +3,7 @@ package auth
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"time"
 )
@@ -55,6 +56,16 @@ type RefreshToken struct {
 	Hash    []byte
 	Rotated bool
 }
+
+// RecordError is an Import error about a record read before the last one:
+// the Record-th of the import, counting from 1.
+type RecordError struct {
+	Record int
+	Err    error
+}
+
+func (e *RecordError) Error() string { return fmt.Sprintf("record %d: %v", e.Record, e.Err) }
+func (e *RecordError) Unwrap() error { return e.Err }
 
 // TenantLogEntry is one line of a tenant's script log.
 type TenantLogEntry struct {

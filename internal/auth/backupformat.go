@@ -711,9 +711,13 @@ func (d *backupDecoder) finish() error {
 	return nil
 }
 
-// wrap names the line an import error came at, unless it names one or is
-// about the whole store.
+// wrap names the line an import error came at, or the line of the record
+// a RecordError names (the header is line 1, so record n is line n+1),
+// unless it names one or is about the whole store.
 func (d *backupDecoder) wrap(err error) error {
+	if re := (*RecordError)(nil); errors.As(err, &re) {
+		return &lineError{re.Record + 1, re.Err}
+	}
 	var le *lineError
 	if err == nil || errors.As(err, &le) || errors.Is(err, ErrStoreNotEmpty) || d.ended || d.line == 0 {
 		return err

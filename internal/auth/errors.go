@@ -96,6 +96,8 @@ func ErrorCode(err error) Code {
 		return CodeTenantExists
 	case errors.Is(err, ErrEmailTaken), errors.Is(err, ErrUsernameTaken):
 		return CodeUserExists
+	case errors.Is(err, ErrUnavailable):
+		return CodeServiceUnavailable
 	}
 	return CodeInternal
 }
@@ -114,6 +116,8 @@ func ErrorMessage(err error) string {
 		return "a tenant with this id exists"
 	case CodeUserExists:
 		return "a user with this email or username exists"
+	case CodeServiceUnavailable:
+		return "the store is not available; try again later"
 	}
 	return "internal error"
 }
@@ -140,6 +144,9 @@ var (
 	ErrQuotaExceeded = errors.New("quota exceeded")
 	// ErrScriptActive means the script version is the tenant's active one.
 	ErrScriptActive = errors.New("script version is active")
+	// ErrUnavailable means the store cannot be reached now (its database
+	// is down or refuses connections); the call may succeed later.
+	ErrUnavailable = errors.New("store unavailable")
 	// ErrStoreNotEmpty means Import was given a store that holds data.
 	ErrStoreNotEmpty = errors.New("the store is not empty: a backup is restored only into an empty store")
 )

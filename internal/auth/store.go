@@ -189,9 +189,10 @@ type Store interface {
 	// recounted, renumbered or given new times, so a later Export gives the
 	// same records. It returns the first error records yields, and refuses
 	// a record that breaks the store's rules (a duplicate id, email,
-	// username or legacy id, a record of an unknown tenant or user). It
-	// handles each record before it asks for the next, so an error about
-	// a record comes while that record is the last one read. Returns
+	// username or legacy id, a record of an unknown tenant or user). An
+	// error about a record comes while that record is the last one read,
+	// or names the record as a *RecordError (a store that writes in
+	// batches learns of some refusals later). Returns
 	// ErrStoreNotEmpty when the store holds data. The store must not be in
 	// use by other calls meanwhile; a failed Import leaves part of the
 	// records stored.

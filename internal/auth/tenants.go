@@ -181,12 +181,20 @@ func (s *Service) DeleteTenant(ctx context.Context, tenant string) error {
 		}
 		return err
 	}
+	s.ForgetTenant(tenant)
+	return nil
+}
+
+// ForgetTenant drops what this server keeps in memory of a tenant: its
+// modules' instances and hashes, its legacy pool, its timing and metrics.
+// The server that deletes a tenant calls it; the others, sharing the store,
+// call it when they hear of the deletion, or to drop what may be stale.
+func (s *Service) ForgetTenant(tenant string) {
 	if s.scripts != nil {
 		s.scripts.Forget(tenant)
 	}
 	s.timing.forget(tenant)
 	s.observe.ForgetTenant(tenant)
-	return nil
 }
 
 // signingKeys converts a tenant's keys for the token package.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/httpapi"
-	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
+	"github.com/wasmauth/wasmauth/internal/server"
 )
 
 // storeDir is where a data folder keeps the Badger store; it must match
@@ -145,17 +145,21 @@ func writeFileAtomic(path string, r io.Reader, perm os.FileMode) (n int64, err e
 }
 
 func runRestore(ctx context.Context, sys IO, args []string) error {
-	fs := newFlags(sys, "restore", "restore FILE --data DIR", `
-Loads a backup made by "wasmauth backup" into the data folder DIR ("-" reads
-standard input). Restore works offline: stop the server first (Badger locks
-its folder). It refuses a store that already holds data, a backup of an
+	fs := newFlags(sys, "restore", "restore FILE [--data DIR | --store URL]", `
+Loads a backup made by "wasmauth backup" into the data folder DIR, or with
+--store into the PostgreSQL database at URL ("-" reads standard input). A
+backup of either store restores into either. Restore works offline: stop the
+server first (Badger locks its folder; servers sharing PostgreSQL must not
+write meanwhile). It refuses a store that already holds data, a backup of an
 unknown format version, and a damaged or cut-short backup (naming the line);
-a failed restore into a new folder removes what it created.
+a failed restore into a new folder removes what it created, and one into
+PostgreSQL stores nothing (it is one transaction).
 
 The operator token is not part of a backup: start the restored server with
 WASMAUTH_ADMIN_TOKEN, or it generates and prints a new one. Tenants' API keys,
 signing keys, users and sessions are restored.`)
-	data := fs.String("data", envOr(sys.Getenv, "./data", "WASMAUTH_DATA_DIR"), "data folder of the stopped server (env WASMAUTH_DATA_DIR)")
+	data := fs.String("data", envOr(sys.Getenv, server.DefaultDataDir, "WASMAUTH_DATA_DIR"), "data folder of the stopped server (env WASMAUTH_DATA_DIR)")
+	store := fs.String("store", envOr(sys.Getenv, server.StoreBadger, "WASMAUTH_STORE"), "the store to restore into: badger (in --data) or the postgres:// URL of an empty database (env WASMAUTH_STORE)")
 	pos, err := parseArgs(sys, fs, args, 1)
 	if err != nil {
 		return err
@@ -169,16 +173,24 @@ signing keys, users and sessions are restored.`)
 		defer f.Close()
 		in = f
 	}
-	dir := storeDir(*data)
-	_, statErr := os.Stat(dir)
-	created := errors.Is(statErr, os.ErrNotExist)
-	if err := os.MkdirAll(*data, 0o700); err != nil {
-		return fmt.Errorf("creating the data folder: %w", err)
+	badger := *store == server.StoreBadger
+	dir, into, created := storeDir(*data), *data, false
+	if badger {
+		_, statErr := os.Stat(dir)
+		created = errors.Is(statErr, os.ErrNotExist)
+		if err := os.MkdirAll(*data, 0o700); err != nil {
+			return fmt.Errorf("creating the data folder: %w", err)
+		}
+	} else {
+		into = "the PostgreSQL database"
 	}
 	log := slog.New(slog.NewTextHandler(sys.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := badgerstore.Open(dir, badgerstore.Options{Logger: log, GCInterval: -1})
+	st, err := server.OpenStore(ctx, server.Config{DataDir: *data, Store: *store, Log: log})
 	if err != nil {
-		return fmt.Errorf("opening the store in %s (restore works offline: is the server stopped?): %w", dir, err)
+		if badger {
+			return fmt.Errorf("opening the store in %s (restore works offline: is the server stopped?): %w", dir, err)
+		}
+		return fmt.Errorf("opening the store: %w", err)
 	}
 	restoreErr := auth.RestoreBackup(ctx, st, in)
 	var tenants int
@@ -197,7 +209,7 @@ signing keys, users and sessions are restored.`)
 	if closeErr != nil {
 		return fmt.Errorf("closing the restored store: %w", closeErr)
 	}
-	fmt.Fprintf(sys.Stdout, "Restored %d tenants into %s.\n", tenants, *data)
+	fmt.Fprintf(sys.Stdout, "Restored %d tenants into %s.\n", tenants, into)
 	if _, err := os.Stat(filepath.Join(*data, operatorTokenFile)); err != nil && sys.Getenv("WASMAUTH_ADMIN_TOKEN") == "" {
 		fmt.Fprintln(sys.Stdout, "The operator token is not part of a backup: start the server with WASMAUTH_ADMIN_TOKEN, or it prints a new one.")
 	}

@@ -18,7 +18,6 @@ import (
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/server"
-	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
 	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
@@ -44,11 +43,11 @@ func chromium(t *testing.T) string {
 func seedHistory(t testing.TB, ts *testserver.Server, tenant string, buckets []auth.MigrationBucket) *testserver.Server {
 	t.Helper()
 	ts.Stop()
-	st, err := badgerstore.Open(filepath.Join(ts.Config.DataDir, "badger"), badgerstore.Options{})
+	st, err := server.OpenStore(context.Background(), ts.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AddMigrationHistory(context.Background(), tenant, buckets); err != nil {
+	if err := st.(auth.MigrationHistoryStore).AddMigrationHistory(context.Background(), tenant, buckets); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.Close(); err != nil {

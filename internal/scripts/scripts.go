@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -28,10 +29,14 @@ type Manager struct {
 
 	mu       sync.RWMutex
 	dbs      map[string]*legacydb.DB      // by tenant
+	opened   map[string]string            // connKey of each tenant's pool
 	shas     map[scriptKey]string         // module hash by tenant and version; versions never change
 	attempts map[string]time.Time         // last reconnection attempt by tenant
 	retiring map[*legacydb.DB]*time.Timer // replaced or disconnected pools, closed after closeGrace
-	breaker  *breaker
+	// connecting holds, by tenant, a channel closed when the opening of its
+	// pool under way ends; concurrent calls wait for it.
+	connecting map[string]chan struct{}
+	breaker    *breaker
 }
 
 // reconnectEvery spaces the attempts to open a tenant's database that could
@@ -61,9 +66,11 @@ func New(engine *runtime.Engine, store auth.Store, sqliteRoot string, networks [
 		networks:   networks,
 		log:        log,
 		dbs:        map[string]*legacydb.DB{},
+		opened:     map[string]string{},
 		shas:       map[scriptKey]string{},
 		attempts:   map[string]time.Time{},
 		retiring:   map[*legacydb.DB]*time.Timer{},
+		connecting: map[string]chan struct{}{},
 		breaker:    newBreaker(time.Now),
 	}
 }
@@ -321,33 +328,67 @@ func (m *Manager) sha(ctx context.Context, tenant string, version int) (string, 
 	return sha, nil
 }
 
-// dbFor returns the tenant's pool. A tenant with a connection but no pool
-// (its database was down when the server started) gets a new attempt to open
-// it, at most every reconnectEvery, and a failed one is logged; once open,
-// database/sql reconnects by itself.
+// dbFor returns the tenant's pool, if it was opened for the tenant's
+// current connection: another server sharing the store may have set or
+// deleted the connection, and t is read from the store for each request. A
+// tenant with a connection but no such pool (its database was down when
+// the server started, or the connection changed) gets a new attempt to open
+// it, at most every reconnectEvery, and a failed one is logged; calls that
+// come meanwhile wait for it. Once open, database/sql reconnects by itself.
 func (m *Manager) dbFor(ctx context.Context, t *auth.Tenant) *legacydb.DB {
-	m.mu.RLock()
-	db := m.dbs[t.ID]
-	m.mu.RUnlock()
-	if db != nil || t.Connection == nil {
+	if t.Connection == nil {
+		return nil
+	}
+	want := connKey(t.Connection)
+	if db := m.pool(t.ID, want); db != nil {
 		return db
 	}
 	m.mu.Lock()
+	if wait, ok := m.connecting[t.ID]; ok {
+		m.mu.Unlock()
+		select {
+		case <-wait:
+			return m.pool(t.ID, want)
+		case <-ctx.Done():
+			return nil
+		}
+	}
 	if last, ok := m.attempts[t.ID]; ok && time.Since(last) < reconnectEvery {
 		m.mu.Unlock()
 		return nil
 	}
 	m.attempts[t.ID] = time.Now()
+	wait := make(chan struct{})
+	m.connecting[t.ID] = wait
 	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		delete(m.connecting, t.ID)
+		m.mu.Unlock()
+		close(wait)
+	}()
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	if err := m.Connect(cctx, t.ID, t.Connection); err != nil {
 		m.log.Warn("the legacy database could not be opened; the call runs without it", "tenant", t.ID, "retry_in", reconnectEvery.String(), "err", err)
 		return nil
 	}
+	return m.pool(t.ID, want)
+}
+
+// pool returns the tenant's pool if it was opened with connKey want.
+func (m *Manager) pool(tenant, want string) *legacydb.DB {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return m.dbs[t.ID]
+	if m.opened[tenant] != want {
+		return nil
+	}
+	return m.dbs[tenant]
+}
+
+// connKey identifies what a tenant's pool was opened with.
+func connKey(c *auth.Connection) string {
+	return c.Driver + "\x00" + c.DSN + "\x00" + strconv.Itoa(c.Limits.Instances)
 }
 
 // Connect opens and pings a tenant's legacy database and, when that works,
@@ -372,6 +413,7 @@ func (m *Manager) Connect(ctx context.Context, tenant string, c *auth.Connection
 	defer m.mu.Unlock()
 	m.retireLocked(m.dbs[tenant])
 	m.dbs[tenant] = db
+	m.opened[tenant] = connKey(c)
 	delete(m.attempts, tenant)
 	return nil
 }
@@ -383,6 +425,7 @@ func (m *Manager) Disconnect(tenant string) {
 	defer m.mu.Unlock()
 	m.retireLocked(m.dbs[tenant])
 	delete(m.dbs, tenant)
+	delete(m.opened, tenant)
 	delete(m.attempts, tenant)
 }
 

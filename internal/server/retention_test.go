@@ -1,15 +1,12 @@
 package server_test
 
 import (
-	"log/slog"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/server"
-	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
 	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
@@ -35,7 +32,7 @@ func TestRetention(t *testing.T) {
 			waitAudit(t, ts, "acme", func(types []string) bool { return slices.Contains(types, auth.EventTenantCreated) })
 			ts.Stop()
 
-			st, err := badgerstore.Open(filepath.Join(ts.Config.DataDir, "badger"), badgerstore.Options{Logger: slog.New(slog.DiscardHandler), GCInterval: -1})
+			st, err := server.OpenStore(t.Context(), ts.Config)
 			if err != nil {
 				t.Fatal(err)
 			}

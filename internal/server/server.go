@@ -28,7 +28,6 @@ import (
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/ratelimit"
 	"github.com/wasmauth/wasmauth/internal/scripts"
-	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
 	"github.com/wasmauth/wasmauth/runtime"
 )
 
@@ -39,6 +38,10 @@ type Config struct {
 	Addr string
 	// DataDir holds the Badger store and the compile cache (DefaultDataDir).
 	DataDir string
+	// Store is StoreBadger (the default: Badger in DataDir) or the
+	// postgres:// URL of a PostgreSQL database, which any number of
+	// servers may share.
+	Store string
 	// BaseURL is the public URL ("http://{addr}").
 	BaseURL string
 	// SQLiteRoot holds tenants' legacy SQLite files ("{data}/legacy").
@@ -136,7 +139,7 @@ func (c *Config) fill() {
 type Server struct {
 	cfg     Config
 	ln      net.Listener
-	store   *badgerstore.Store
+	store   auth.Store
 	engine  *runtime.Engine
 	scripts *scripts.Manager
 	svc     *auth.Service
@@ -182,7 +185,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
-	st, err := badgerstore.Open(filepath.Join(cfg.DataDir, "badger"), badgerstore.Options{Logger: log})
+	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("opening the store: %w", err)
@@ -245,6 +248,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go func() {
 		defer s.background.Done()
 		s.pruneEvents(bg)
+	}()
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.watchTenants(bg)
 	}()
 	// Resume the migration drains that were running when the process
 	// stopped; each runs in the background, below the request path.

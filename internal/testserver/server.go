@@ -3,6 +3,7 @@ package testserver
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -39,12 +40,18 @@ type Server struct {
 	stop func()
 }
 
+// StoreEnv, set to "postgres", makes Start run servers whose Store is left
+// empty on a scratch PostgreSQL database each, so that the same suites
+// check both stores.
+const StoreEnv = "WASMAUTH_TEST_STORE"
+
 // Start runs a server with cfg and stops it when the test ends. Empty
 // fields get test defaults: a new temporary data folder, a random port on
 // 127.0.0.1, OperatorToken, CheapHash (pass password.DefaultParams for the
 // real cost) and, when LegacyNetworks is nil, testdb.Loopback, where the test
 // databases are (pass an empty, non-nil list for the server's own default,
-// which refuses loopback). Start returns once /healthz answers 200.
+// which refuses loopback), and with StoreEnv set a scratch PostgreSQL
+// database as the store. Start returns once /healthz answers 200.
 func Start(t testing.TB, cfg server.Config) *Server {
 	t.Helper()
 	if cfg.DataDir == "" {
@@ -61,6 +68,11 @@ func Start(t testing.TB, cfg server.Config) *Server {
 	}
 	if cfg.LegacyNetworks == nil {
 		cfg.LegacyNetworks = testdb.Loopback
+	}
+	if cfg.Store == "" && os.Getenv(StoreEnv) == "postgres" {
+		cfg.Store = testdb.ScratchPostgres(t, "wasmauth_test", func(err error) {
+			NeedDatabase(t, "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 or unset "+StoreEnv, err)
+		})
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.Start(ctx, cfg)

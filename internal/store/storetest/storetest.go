@@ -54,7 +54,7 @@ func Run(t *testing.T, newStore NewStore) {
 // base is a fixed instant the tests build record times from, so that
 // expectations do not depend on the clock. Sessions use the real clock
 // instead, because a backend may expire them by wall time.
-var base = time.Date(2025, 3, 14, 15, 9, 26, 535897000, time.UTC)
+var base = time.Date(2025, 3, 14, 15, 9, 26, 535897932, time.UTC)
 
 func at(minutes int) time.Time { return base.Add(time.Duration(minutes) * time.Minute) }
 
