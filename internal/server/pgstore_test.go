@@ -161,6 +161,10 @@ func TestPostgresConcurrentFirstLogins(t *testing.T) {
 	a := nodes[0]
 	a.CreateTenant("acme")
 	setUpMigration(t, a, "acme", a.LegacyDB(t, "postgres", "acme"))
+	// Up to 7 bcrypt verifications queue on each node's legacy hash slot; under
+	// the race detector each takes about a second, beyond the default 5 s.
+	a.Must(a.Do("PATCH", "/admin/v1/tenants/acme/connection", testserver.OperatorToken,
+		map[string]any{"limits": map[string]any{"timeout_ms": 20000}}), 200, "raise the call timeout")
 	const n = 20
 	statuses, bodies := make([]int, n), make([]string, n)
 	var wg sync.WaitGroup
