@@ -24,7 +24,12 @@ func TestLoginStormIsFair(t *testing.T) {
 		bLogins            = 8 // per B client
 		pw                 = "violet kettle orbits a sleepy tram"
 	)
-	ts := testserver.Start(t, server.Config{Hash: password.DefaultParams, MaxConcurrentHashes: 1})
+	// A hash costly enough that 100 clients overload one slot on any machine:
+	// with the default parameters a fast argon2id (AVX-512) serves them all
+	// within the queue's wait.
+	costly := password.DefaultParams
+	costly.Memory, costly.Iterations = 64*1024, 4
+	ts := testserver.Start(t, server.Config{Hash: costly, MaxConcurrentHashes: 1})
 	for _, tenant := range []string{"storm", "calm"} {
 		ts.CreateTenant(tenant)
 		ts.Must(ts.Register(tenant, "user@example.com", pw), 201, "register at "+tenant)
