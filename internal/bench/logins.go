@@ -324,22 +324,7 @@ func measureNoisy(ctx context.Context, s *benchServer, bClients, noisyClients in
 		Target:   "< 2x",
 		Bound:    "The Go runtime cannot preempt a goroutine inside wasm code (wazero's compiled code has no preemption points), while Go code such as B's argon2id is preempted every 10 ms: each of A's calls holds a processor for its whole call. The engine's admission control keeps A to half the processors (Config.MaxRunningPerTenant), so B keeps the others; but every garbage collection, which B's argon2id triggers often, waits for A's running call to leave wasm before it can stop the world. What bounds B's worst wait is A's fuel per call (and its deadline).",
 	}
-	bLogins := func(d time.Duration) ([]time.Duration, error) {
-		res, err := Load{Clients: bClients, Duration: d}.Run(ctx, func(ctx context.Context, _, _ int) (int, error) {
-			a, err := login(ctx, s.client, quietTenant, localEmail, localPassword)
-			if err != nil {
-				return 0, err
-			}
-			return a.Status, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if bad := res.Unexpected(200); bad > 0 {
-			return nil, fmt.Errorf("tenant B: %d of %d logins failed (%v; first error %v)", bad, res.Count()+res.Failed, res.Statuses, res.FirstErr)
-		}
-		return res.Latencies, nil
-	}
+	bLogins := func(d time.Duration) ([]time.Duration, error) { return quietLoginLatencies(ctx, s, bClients, d) }
 	idleWatch := watchPauses()
 	idle, err := bLogins(d / 2)
 	if err != nil {
@@ -392,4 +377,24 @@ func measureNoisy(ctx context.Context, s *benchServer, bClients, noisyClients in
 		fmtDur(pi), fmtDur(pn), x, fmtDur(Median(idle)), fmtDur(Median(noisy)), a.res.Statuses[503], fmtDur(Median(a.res.Latencies)), fmtDur(idleStop), fmtDur(noisyStop))
 	row.Verdict = verdict(x < 2)
 	return row, nil
+}
+
+// quietLoginLatencies runs logins of the quiet tenant's local user (tenant
+// B of the neighbour rows) on clients workers for d and returns their
+// latencies; any answer but 200 is an error.
+func quietLoginLatencies(ctx context.Context, s *benchServer, clients int, d time.Duration) ([]time.Duration, error) {
+	res, err := Load{Clients: clients, Duration: d}.Run(ctx, func(ctx context.Context, _, _ int) (int, error) {
+		a, err := login(ctx, s.client, quietTenant, localEmail, localPassword)
+		if err != nil {
+			return 0, err
+		}
+		return a.Status, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if bad := res.Unexpected(200); bad > 0 {
+		return nil, fmt.Errorf("tenant B: %d of %d logins failed (%v; first error %v)", bad, res.Count()+res.Failed, res.Statuses, res.FirstErr)
+	}
+	return res.Latencies, nil
 }

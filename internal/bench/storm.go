@@ -27,22 +27,7 @@ func measureStorm(ctx context.Context, s *benchServer, stormClients, bClients in
 	if err := s.register(ctx, stormTenant, localEmail, localPassword); err != nil {
 		return row, err
 	}
-	bLogins := func(d time.Duration) ([]time.Duration, error) {
-		res, err := Load{Clients: bClients, Duration: d}.Run(ctx, func(ctx context.Context, _, _ int) (int, error) {
-			a, err := login(ctx, s.client, quietTenant, localEmail, localPassword)
-			if err != nil {
-				return 0, err
-			}
-			return a.Status, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if bad := res.Unexpected(200); bad > 0 {
-			return nil, fmt.Errorf("tenant B: %d of %d logins failed (%v; first error %v)", bad, res.Count()+res.Failed, res.Statuses, res.FirstErr)
-		}
-		return res.Latencies, nil
-	}
+	bLogins := func(d time.Duration) ([]time.Duration, error) { return quietLoginLatencies(ctx, s, bClients, d) }
 	idle, err := bLogins(d / 2)
 	if err != nil {
 		return row, err
