@@ -40,7 +40,21 @@ type conformanceCase struct {
 	wantReason   string // with no user
 	wantRejectID string // with no user: the account a rejection names (ABI v1.1), "" for none
 	wantKind     string // a failed call's runtime.CallError Kind, else ""
+
+	// list_users (ABI v1.1)
+	cursor   *string  // the input's cursor, nil for the first page
+	limit    int      // the input's limit, 0 for none
+	walk     bool     // page with limit until next_cursor is null; wantIDs is every page's users
+	wantIDs  []string // the page's users in order, each with its seed data and hash
+	wantNext string   // the page's next_cursor, "" for null
+
+	// verify_hash (ABI v1.1)
+	hashOf string // the hash checked is this seed user's
+	hash   string // else this one
+	wantOK bool
 }
+
+func ptr(s string) *string { return &s }
 
 // conformanceCases is the shared table: every hash kind of the seed, right and wrong
 // passwords, case-insensitive lookups by email and username, users without email,
@@ -77,6 +91,26 @@ func conformanceCases() []conformanceCase {
 		{name: "legacy Leo exists and leo registers", op: runtime.OpGetUser, identifier: "leo", wantID: "9"},
 		{name: "table name that is not an identifier", op: runtime.OpGetUser, identifier: "alice", config: map[string]string{"table": "users; --"}, wantKind: runtime.KindScriptFailed},
 		{name: "missing table is an SQL error", op: runtime.OpGetUser, identifier: "alice", config: map[string]string{"table": "no_such_table_xyz"}, wantKind: runtime.KindScriptFailed},
+
+		// list_users pages by id, the cursor being the last id of a full page.
+		{name: "list first page", op: runtime.OpListUsers, limit: 4, wantIDs: []string{"1", "2", "3", "4"}, wantNext: "4"},
+		{name: "list after a cursor", op: runtime.OpListUsers, cursor: ptr("4"), limit: 4, wantIDs: []string{"5", "6", "7", "8"}, wantNext: "8"},
+		{name: "list last page", op: runtime.OpListUsers, cursor: ptr("8"), limit: 4, wantIDs: []string{"9"}},
+		{name: "list past the end", op: runtime.OpListUsers, cursor: ptr("9"), limit: 4, wantIDs: []string{}},
+		{name: "list without a limit takes 100", op: runtime.OpListUsers, wantIDs: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}},
+		{name: "list limit over 100 is cut to 100", op: runtime.OpListUsers, limit: 1000, wantIDs: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}},
+		{name: "list limit 1", op: runtime.OpListUsers, cursor: ptr("1"), limit: 1, wantIDs: []string{"2"}, wantNext: "2"},
+		{name: "list every page", op: runtime.OpListUsers, limit: 2, walk: true, wantIDs: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}},
+		{name: "list cursor that is not an id", op: runtime.OpListUsers, cursor: ptr("4 OR 1=1"), limit: 4, wantKind: runtime.KindScriptFailed},
+		{name: "list missing table", op: runtime.OpListUsers, config: map[string]string{"table": "no_such_table_xyz"}, wantKind: runtime.KindScriptFailed},
+
+		// verify_hash checks a hash without a database, as login does.
+		{name: "verify salted sha256", op: runtime.OpVerifyHash, hashOf: "4", password: dave, wantOK: true},
+		{name: "verify salted sha256 wrong password", op: runtime.OpVerifyHash, hashOf: "4", password: dave + " "},
+		{name: "verify empty password (the drain's probe)", op: runtime.OpVerifyHash, hashOf: "4", password: ""},
+		{name: "verify bcrypt through verify_password", op: runtime.OpVerifyHash, hashOf: "1", password: "wonderland-42", wantOK: true},
+		{name: "verify unknown format fails the script", op: runtime.OpVerifyHash, hashOf: "8", password: "hunter2", wantKind: runtime.KindScriptFailed},
+		{name: "verify malformed sha256 fails the script", op: runtime.OpVerifyHash, hash: "sha256$no-second-dollar", password: "x", wantKind: runtime.KindScriptFailed},
 	}
 }
 
@@ -204,6 +238,7 @@ func openSQLiteCopy(t testing.TB, stmts ...string) *legacydb.DB {
 // languages must give the same answers.
 func TestConformance(t *testing.T) {
 	engine, modules := sharedEngine(t)
+	hashes := seedHashes(t)
 	backends := []struct {
 		name string
 		open func(t *testing.T) backend
@@ -223,7 +258,7 @@ func TestConformance(t *testing.T) {
 				t.Run(lang, func(t *testing.T) {
 					for _, tc := range conformanceCases() {
 						t.Run(tc.name, func(t *testing.T) {
-							runCase(t, engine, modules[lang], b, lang, tc)
+							runCase(t, engine, modules[lang], b, lang, hashes, tc)
 						})
 					}
 				})
@@ -232,27 +267,51 @@ func TestConformance(t *testing.T) {
 	}
 }
 
-// runCase makes one call and checks its answer.
-func runCase(t *testing.T, engine *runtime.Engine, info runtime.ModuleInfo, b backend, lang string, tc conformanceCase) {
+// runCase makes one call (or, for a walk, pages through list_users) and checks its
+// answer.
+func runCase(t *testing.T, engine *runtime.Engine, info runtime.ModuleInfo, b backend, lang string, hashes map[string]sql.NullString, tc conformanceCase) {
 	t.Helper()
 	config := map[string]string{"dialect": b.dialect, "table": b.table}
 	for k, v := range tc.config {
 		config[k] = v
 	}
-	in := map[string]any{"identifier": tc.identifier, "tenant": "examples", "config": config}
-	if tc.op == runtime.OpLogin {
-		in["password"] = tc.password
+	call := func(in map[string]any) (*runtime.Result, error) {
+		input, err := json.Marshal(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return engine.Call(ctx, runtime.CallRequest{
+			Tenant: "examples-" + lang + "-" + b.dialect, Version: 1, SHA256: info.SHA256,
+			Op: tc.op, Input: input, DB: b.db,
+		})
 	}
-	input, err := json.Marshal(in)
-	if err != nil {
-		t.Fatal(err)
+	var in map[string]any
+	switch tc.op {
+	case runtime.OpListUsers:
+		// As the server writes it (internal/scripts).
+		in = map[string]any{"op": tc.op, "cursor": tc.cursor, "config": config, "driver": b.dialect}
+		if tc.limit != 0 {
+			in["limit"] = tc.limit
+		}
+	case runtime.OpVerifyHash:
+		hash := tc.hash
+		if tc.hashOf != "" {
+			hash = hashes[tc.hashOf].String
+		}
+		in = map[string]any{"op": tc.op, "password_hash": hash, "password": tc.password, "config": config}
+	default:
+		in = map[string]any{"identifier": tc.identifier, "tenant": "examples", "config": config}
+		if tc.op == runtime.OpLogin {
+			in["password"] = tc.password
+		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	res, err := engine.Call(ctx, runtime.CallRequest{
-		Tenant: "examples-" + lang + "-" + b.dialect, Version: 1, SHA256: info.SHA256,
-		Op: tc.op, Input: input, DB: b.db,
-	})
+	if tc.walk {
+		walkPages(t, call, in, hashes, tc)
+		return
+	}
+	res, err := call(in)
 	if tc.wantKind != "" {
 		if kind := runtime.ErrorKind(err); kind != tc.wantKind {
 			t.Fatalf("error kind %q (err %v), want %q", kind, err, tc.wantKind)
@@ -268,6 +327,16 @@ func runCase(t *testing.T, engine *runtime.Engine, info runtime.ModuleInfo, b ba
 			logs = res.Logs
 		}
 		t.Fatalf("call failed: %v; logs %v", err, logs)
+	}
+	switch tc.op {
+	case runtime.OpListUsers:
+		checkPage(t, res.Answer, hashes, tc.wantIDs, tc.wantNext)
+		return
+	case runtime.OpVerifyHash:
+		if res.Answer.OK != tc.wantOK {
+			t.Fatalf("ok %v (output %s), want %v", res.Answer.OK, res.Output, tc.wantOK)
+		}
+		return
 	}
 	got := res.Answer
 	if tc.wantID == "" {
@@ -296,5 +365,66 @@ func runCase(t *testing.T, engine *runtime.Engine, info runtime.ModuleInfo, b ba
 	if u.ID != want.ID || u.Email != want.Email || u.Username != want.Username ||
 		u.EmailVerified != want.EmailVerified || u.Name != want.Name || len(u.Profile) != 0 {
 		t.Fatalf("user %+v, want %+v", u, want)
+	}
+}
+
+// walkPages pages through list_users from the first page with tc.limit, each cursor the
+// last page's next_cursor, and checks that the pages hold tc.wantIDs in order, every
+// page but the last full.
+func walkPages(t *testing.T, call func(map[string]any) (*runtime.Result, error), in map[string]any, hashes map[string]sql.NullString, tc conformanceCase) {
+	t.Helper()
+	var cursor *string
+	for page, rest := 0, tc.wantIDs; ; page++ {
+		if page > len(tc.wantIDs) {
+			t.Fatalf("still paging after %d pages", page)
+		}
+		in["cursor"] = cursor
+		res, err := call(in)
+		if err != nil {
+			t.Fatalf("page %d: %v", page, err)
+		}
+		n := min(tc.limit, len(rest))
+		next := ""
+		if n == tc.limit {
+			next = rest[n-1]
+		}
+		checkPage(t, res.Answer, hashes, rest[:n], next)
+		rest = rest[n:]
+		if res.Answer.NextCursor == nil {
+			if len(rest) > 0 {
+				t.Fatalf("page %d is the last, but %v are left", page, rest)
+			}
+			return
+		}
+		cursor = res.Answer.NextCursor
+	}
+}
+
+// checkPage checks a list_users page: the users of wantIDs in order, each with its seed
+// data and legacy hash, and the next cursor ("" for null).
+func checkPage(t *testing.T, got *runtime.Answer, hashes map[string]sql.NullString, wantIDs []string, wantNext string) {
+	t.Helper()
+	if len(got.Invalid) > 0 {
+		t.Fatalf("invalid users %+v", got.Invalid)
+	}
+	if n := got.NextCursor; (n == nil) != (wantNext == "") || (n != nil && *n != wantNext) {
+		t.Fatalf("next_cursor %v, want %q (null when empty)", n, wantNext)
+	}
+	if len(got.Users) != len(wantIDs) {
+		t.Fatalf("%d users, want %v", len(got.Users), wantIDs)
+	}
+	for i, u := range got.Users {
+		want := seedByID[wantIDs[i]]
+		if u.ID != want.ID || u.Email != want.Email || u.Username != want.Username ||
+			u.EmailVerified != want.EmailVerified || u.Name != want.Name || len(u.Profile) != 0 {
+			t.Fatalf("user %d: %+v, want %+v", i, u, want)
+		}
+		gotHash := ""
+		if u.PasswordHash != nil {
+			gotHash = *u.PasswordHash
+		}
+		if wantHash := hashes[want.ID]; gotHash != wantHash.String {
+			t.Fatalf("user %s: password_hash %q, want %q", u.ID, gotHash, wantHash.String)
+		}
 	}
 }

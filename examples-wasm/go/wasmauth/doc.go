@@ -11,7 +11,9 @@
 // and exports login and get_user with //go:wasmexport. Each exported function reads its
 // input with ReadInput, may call Query, VerifyPassword and Digest, and answers once with
 // Answer (or Reject, a rejection that names the account); it returns 0 when it answered
-// and anything else when the script itself failed.
+// and anything else when the script itself failed. The optional exports of ABI v1.1
+// answer with AnswerPage (list_users: Input.Cursor, Input.PageSize) and AnswerVerified
+// (verify_hash: Input.PasswordHash, Input.Password; no database in that call).
 //
 // Nothing in this package keeps state between calls: the host may reuse an instance for
 // many calls, but a script must not rely on it.

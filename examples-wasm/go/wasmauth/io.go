@@ -8,13 +8,31 @@ import (
 )
 
 // Input is one call's input: the identifier as the user typed it (trimmed and
-// NFC-normalised, case kept), the password (login only), the tenant's id and the
-// tenant's connection config.
+// NFC-normalised, case kept), the password (login and verify_hash), the tenant's id and
+// the tenant's connection config; list_users gets Cursor and Limit, verify_hash
+// PasswordHash (ABI v1.1).
 type Input struct {
-	Identifier string         `json:"identifier"`
-	Password   string         `json:"password"`
-	Tenant     string         `json:"tenant"`
-	Config     map[string]any `json:"config"`
+	Op           string         `json:"op"` // "list_users", "verify_hash"; empty for login and get_user
+	Identifier   string         `json:"identifier"`
+	Password     string         `json:"password"`
+	Tenant       string         `json:"tenant"`
+	Config       map[string]any `json:"config"`
+	Driver       string         `json:"driver"`        // "postgres", "mysql", "sqlite" when a connection is set
+	Cursor       *string        `json:"cursor"`        // list_users: nil for the first page, else the last page's next cursor
+	Limit        int            `json:"limit"`         // list_users: the most users the page may hold
+	PasswordHash string         `json:"password_hash"` // verify_hash: the legacy hash to check Password against
+}
+
+// MaxPage is the most users the examples put in one list_users page: db_query returns
+// at most 100 rows by default.
+const MaxPage = 100
+
+// PageSize returns the list_users limit clamped to 1..max (max when the input has none).
+func (in Input) PageSize(max int) int {
+	if in.Limit < 1 || in.Limit > max {
+		return max
+	}
+	return in.Limit
 }
 
 // Setting returns the config value under key when it is a non-empty string, and
@@ -97,7 +115,7 @@ func Reject(reason, id string) error {
 }
 
 // output sets a as this call's output.
-func output(a answer) error {
+func output(a any) error {
 	out, err := json.Marshal(a)
 	if err != nil {
 		return fmt.Errorf("wasmauth: encoding answer: %w", err)
@@ -106,4 +124,51 @@ func output(a answer) error {
 		return Status(st)
 	}
 	return nil
+}
+
+// ListedUser is one user of a list_users page: the user and its legacy password hash
+// exactly as stored ("" for none, sent as null).
+type ListedUser struct {
+	User
+	PasswordHash string
+}
+
+type listedUser struct {
+	User
+	PasswordHash *string `json:"password_hash"`
+}
+
+type page struct {
+	Users      []listedUser `json:"users"`
+	NextCursor *string      `json:"next_cursor"`
+}
+
+// AnswerPage answers a list_users call (ABI v1.1): the page's users and the cursor the
+// host passes back for the next page, "" (null) after the last page. The page must fit
+// the 64 KiB output limit; the host's drain page size lowers it.
+func AnswerPage(users []ListedUser, next string) error {
+	p := page{Users: make([]listedUser, 0, len(users))}
+	for _, u := range users {
+		lu := listedUser{User: u.User}
+		if lu.Profile == nil {
+			lu.Profile = map[string]any{}
+		}
+		if u.PasswordHash != "" {
+			h := u.PasswordHash
+			lu.PasswordHash = &h
+		}
+		p.Users = append(p.Users, lu)
+	}
+	if next != "" {
+		p.NextCursor = &next
+	}
+	return output(p)
+}
+
+// AnswerVerified answers a verify_hash call (ABI v1.1): whether the password matches
+// the hash. A hash whose format the module does not know is not false: fail the call.
+func AnswerVerified(ok bool) error {
+	return output(struct {
+		OK bool `json:"ok"`
+	}{ok})
 }
