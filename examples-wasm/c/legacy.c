@@ -1,6 +1,7 @@
 /*
  * legacy.c - the wasmauth example guest in C: login and get_user against a legacy
- * "users" table (see examples-wasm/README.md for the behaviour every example shares).
+ * "users" table, and ABI v1.1's list_users and verify_hash (see examples-wasm/README.md
+ * for the behaviour every example shares).
  *
  * Build (from examples-wasm/c):
  *   clang --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror -nodefaultlibs -lc -Wl,--strip-all -o legacy.wasm legacy.c
@@ -89,30 +90,90 @@ static int check_sha256(const char *hash, size_t n, const wa_buf *pw) {
     return diff == 0;
 }
 
-/* run implements both exports. */
-static int32_t run(int is_login) {
-    int32_t rc = 1;
-    wa_buf in = {0}, ident = {0}, pw = {0}, table = {0}, dialect = {0}, req = {0}, resp = {0}, tmp = {0},
-           id = {0}, out = {0};
-    wa_json input, config, v, rows, row, col;
-    int32_t st = wa_read_input(&in);
-    if (st != 0) {
-        rc = fail_status("input", st);
-        goto done;
+/* check_password verifies pw against a stored hash: salted SHA-256 here, every other
+ * format with the host's verify_password. 1, 0 (no hash matches nothing), or -1 when the
+ * call must fail (logged: a malformed hash, an unknown format, a host status). */
+static int check_password(const wa_buf *hash, const wa_buf *pw) {
+    if (hash->n == 0) {
+        wa_log(WA_WARN, "no password hash");
+        return 0;
     }
-    if (!wa_json_parse(in.p, in.n, &input) || input.p[0] != '{') {
-        rc = fail("input is not a JSON object", NULL, 0);
-        goto done;
-    }
-    if (wa_json_member(input, "config", &config)) {
-        if (wa_json_member(config, "table", &v)) wa_json_string(v, &table);
+    if (hash->n >= 7 && memcmp(hash->p, "sha256$", 7) == 0) return check_sha256(hash->p, hash->n, pw);
+    int32_t ok = wa_verify_password(hash->p, hash->n, pw->p, pw->n);
+    if (ok < 0) return fail_status("verify_password", ok), -1;
+    return ok;
+}
+
+/* setup reads the input into in/input and the config's table and dialect. Returns 0,
+ * or the export's failure result (logged). */
+static int32_t setup(wa_buf *in, wa_json *input, wa_buf *table, int *pg) {
+    wa_buf dialect = {0};
+    wa_json config, v;
+    int32_t st = wa_read_input(in);
+    if (st != 0) return fail_status("input", st);
+    if (!wa_json_parse(in->p, in->n, input) || input->p[0] != '{') return fail("input is not a JSON object", NULL, 0);
+    if (wa_json_member(*input, "config", &config)) {
+        if (wa_json_member(config, "table", &v)) wa_json_string(v, table);
         if (wa_json_member(config, "dialect", &v)) wa_json_string(v, &dialect);
     }
-    if (table.n == 0) wa_buf_puts(&table, "users");
-    if (!valid_table(table.p, table.n)) {
-        rc = fail("config: table must be 1-64 characters of A-Z a-z 0-9 _ .", NULL, 0);
-        goto done;
+    *pg = dialect.n == 8 && memcmp(dialect.p, "postgres", 8) == 0;
+    wa_buf_free(&dialect);
+    if (table->n == 0) wa_buf_puts(table, "users");
+    if (!valid_table(table->p, table->n)) return fail("config: table must be 1-64 characters of A-Z a-z 0-9 _ .", NULL, 0);
+    return 0;
+}
+
+/* query runs req and finds the response's rows (an empty array when there are none).
+ * Returns 0, or the export's failure result (logged). */
+static int32_t query(const wa_buf *req, wa_buf *resp, wa_json *rows, wa_buf *tmp) {
+    wa_json res, v;
+    int32_t st = wa_query(req, resp);
+    if (st != 0) return fail_status("db_query", st);
+    if (!wa_json_parse(resp->p, resp->n, &res)) return fail("db_query: response is not JSON", NULL, 0);
+    if (wa_json_member(res, "error", &v)) {
+        wa_json_string(v, tmp);
+        return fail("db_query", tmp->p, tmp->n);
     }
+    if (!wa_json_member(res, "rows", rows)) {
+        rows->p = "[]";
+        rows->n = 2;
+    }
+    return 0;
+}
+
+/* put_user appends the user of a row as {"id":...,...,"profile":{} (left open) and its
+ * id to id. Returns 0, or the export's failure result (logged). */
+static int32_t put_user(wa_buf *out, wa_json row, wa_buf *id, wa_buf *tmp) {
+    wa_json col;
+    wa_buf_puts(out, "{\"id\":");
+    if (!wa_json_index(row, 0, &col)) return fail("db_query: too few columns", NULL, 0);
+    id->n = 0;
+    if (wa_json_is_number(col)) {
+        wa_buf_put(id, col.p, col.n);
+    } else if (!wa_json_string(col, id) || id->n == 0) {
+        return fail("user row has no usable id", NULL, 0);
+    }
+    wa_buf_put_json_string(out, id->p, id->n);
+    static const char *const names[] = {NULL, "email", "username", NULL, "name"};
+    for (int i = 1; i <= 4; i++) {
+        if (!wa_json_index(row, (size_t)i, &col)) return fail("db_query: too few columns", NULL, 0);
+        if (names[i])
+            put_string_member(out, names[i], col, tmp);
+        else
+            wa_buf_puts(out, wa_json_truthy(col) ? ",\"email_verified\":true" : ",\"email_verified\":false");
+    }
+    wa_buf_puts(out, ",\"profile\":{}");
+    return 0;
+}
+
+/* run implements login and get_user. */
+static int32_t run(int is_login) {
+    int32_t rc = 1;
+    wa_buf in = {0}, ident = {0}, pw = {0}, table = {0}, req = {0}, resp = {0}, tmp = {0}, id = {0}, out = {0};
+    wa_json input, v, rows, row, col;
+    int pg;
+    if ((rc = setup(&in, &input, &table, &pg)) != 0) goto done;
+    rc = 1;
     if (wa_json_member(input, "identifier", &v)) wa_json_string(v, &ident);
     if (is_login && wa_json_member(input, "password", &v)) wa_json_string(v, &pw);
     const char *not_found = is_login ? "not_found" : NULL;
@@ -120,7 +181,6 @@ static int32_t run(int is_login) {
         rc = answer_none(not_found, NULL, 0);
         goto done;
     }
-    int pg = dialect.n == 8 && memcmp(dialect.p, "postgres", 8) == 0;
 
     wa_buf sql = {0};
     wa_buf_puts(&sql, "SELECT id, email, username, email_verified, name");
@@ -138,75 +198,32 @@ static int32_t run(int is_login) {
     wa_buf_putc(&req, ',');
     wa_buf_put_json_string(&req, ident.p, ident.n);
     wa_buf_puts(&req, "]}");
-    if ((st = wa_query(&req, &resp)) != 0) {
-        rc = fail_status("db_query", st);
-        goto done;
-    }
-    wa_json res;
-    if (!wa_json_parse(resp.p, resp.n, &res)) {
-        rc = fail("db_query: response is not JSON", NULL, 0);
-        goto done;
-    }
-    if (wa_json_member(res, "error", &v)) {
-        wa_json_string(v, &tmp);
-        rc = fail("db_query", tmp.p, tmp.n);
-        goto done;
-    }
-    if (!wa_json_member(res, "rows", &rows) || !wa_json_index(rows, 0, &row)) {
+    if ((rc = query(&req, &resp, &rows, &tmp)) != 0) goto done;
+    rc = 1;
+    if (!wa_json_index(rows, 0, &row)) {
         rc = answer_none(not_found, NULL, 0);
         goto done;
     }
 
-    /* The user: id as a string, then the optional members. */
-    wa_buf_puts(&out, "{\"user\":{\"id\":");
-    if (!wa_json_index(row, 0, &col)) {
-        rc = fail("db_query: too few columns", NULL, 0);
-        goto done;
-    }
-    if (wa_json_is_number(col)) {
-        wa_buf_put(&id, col.p, col.n);
-    } else if (!wa_json_string(col, &id) || id.n == 0) {
-        rc = fail("user row has no usable id", NULL, 0);
-        goto done;
-    }
-    wa_buf_put_json_string(&out, id.p, id.n);
-    static const char *const names[] = {NULL, "email", "username", NULL, "name"};
-    for (int i = 1; i <= 4; i++) {
-        if (!wa_json_index(row, (size_t)i, &col)) {
-            rc = fail("db_query: too few columns", NULL, 0);
-            goto done;
-        }
-        if (names[i])
-            put_string_member(&out, names[i], col, &tmp);
-        else
-            wa_buf_puts(&out, wa_json_truthy(col) ? ",\"email_verified\":true" : ",\"email_verified\":false");
-    }
-    wa_buf_puts(&out, ",\"profile\":{}}}");
+    wa_buf_puts(&out, "{\"user\":");
+    if ((rc = put_user(&out, row, &id, &tmp)) != 0) goto done;
+    rc = 1;
+    wa_buf_puts(&out, "}}");
 
     if (is_login) {
         if (!wa_json_index(row, 5, &col)) {
             rc = fail("db_query: too few columns", NULL, 0);
             goto done;
         }
-        int ok;
-        if (!wa_json_string(col, &tmp) || tmp.n == 0) {
-            wa_log(WA_WARN, "user has no password hash");
-            ok = 0;
-        } else if (tmp.n >= 7 && memcmp(tmp.p, "sha256$", 7) == 0) {
-            ok = check_sha256(tmp.p, tmp.n, &pw);
-        } else {
-            ok = wa_verify_password(tmp.p, tmp.n, pw.p, pw.n);
-            if (ok < 0) {
-                rc = fail_status("verify_password", ok);
-                goto done;
-            }
-        }
+        if (!wa_json_string(col, &tmp)) tmp.n = 0;
+        int ok = check_password(&tmp, &pw);
         if (ok < 0) goto done; /* already logged */
         if (!ok) {
             rc = answer_none("wrong_password", id.p, id.n);
             goto done;
         }
     }
+    int32_t st;
     if ((st = wa_output(&out)) != 0) {
         rc = fail_status("output_set", st);
         goto done;
@@ -217,7 +234,6 @@ done:
     wa_buf_free(&ident);
     wa_buf_free(&pw);
     wa_buf_free(&table);
-    wa_buf_free(&dialect);
     wa_buf_free(&req);
     wa_buf_free(&resp);
     wa_buf_free(&tmp);
@@ -226,6 +242,121 @@ done:
     return rc;
 }
 
+/* is_cursor: 1 to 18 ASCII digits, an id that fits in a 64-bit integer. */
+static int is_cursor(const wa_buf *c) {
+    if (c->n == 0 || c->n > 18) return 0;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->p[i] < '0' || c->p[i] > '9') return 0;
+    return 1;
+}
+
+/* list_users: the users after the cursor (the last id of the previous page) in id
+ * order, at most the input's limit (up to WA_MAX_PAGE) of them, each with its hash. */
+static int32_t list(void) {
+    int32_t rc = 1, st;
+    wa_buf in = {0}, table = {0}, cursor = {0}, req = {0}, resp = {0}, tmp = {0}, id = {0}, out = {0};
+    wa_json input, v, rows, row, col;
+    int pg;
+    if ((rc = setup(&in, &input, &table, &pg)) != 0) goto done;
+    rc = 1;
+    int limit = wa_input_limit(input, WA_MAX_PAGE);
+    int has_cursor = wa_json_member(input, "cursor", &v) && !wa_json_is(v, "null");
+    if (has_cursor && (!wa_json_string(v, &cursor) || !is_cursor(&cursor))) {
+        rc = fail("list_users: the cursor must be 1-18 digits", NULL, 0);
+        goto done;
+    }
+
+    wa_buf sql = {0};
+    wa_buf_puts(&sql, "SELECT id, email, username, email_verified, name, password_hash FROM ");
+    wa_buf_put(&sql, table.p, table.n);
+    if (has_cursor) wa_buf_puts(&sql, pg ? " WHERE id > $1" : " WHERE id > ?");
+    wa_buf_puts(&sql, pg ? (has_cursor ? " ORDER BY id LIMIT $2" : " ORDER BY id LIMIT $1") : " ORDER BY id LIMIT ?");
+    wa_buf_puts(&req, "{\"sql\":");
+    wa_buf_put_json_string(&req, sql.p, sql.n);
+    wa_buf_free(&sql);
+    /* The arguments are JSON numbers: the database compares integers, not text. */
+    wa_buf_puts(&req, ",\"args\":[");
+    if (has_cursor) {
+        wa_buf_put(&req, cursor.p, cursor.n);
+        wa_buf_putc(&req, ',');
+    }
+    char num[8];
+    int k = (int)sizeof num;
+    num[--k] = '\0';
+    for (int n = limit; n > 0 || k == 7; n /= 10) num[--k] = (char)('0' + n % 10);
+    wa_buf_puts(&req, num + k);
+    wa_buf_puts(&req, "]}");
+    if ((rc = query(&req, &resp, &rows, &tmp)) != 0) goto done;
+    rc = 1;
+
+    wa_page_begin(&out);
+    int n = 0;
+    for (; wa_json_index(rows, (size_t)n, &row); n++) {
+        if (n > 0) wa_buf_putc(&out, ',');
+        if ((rc = put_user(&out, row, &id, &tmp)) != 0) goto done;
+        rc = 1;
+        if (!wa_json_index(row, 5, &col)) {
+            rc = fail("db_query: too few columns", NULL, 0);
+            goto done;
+        }
+        wa_buf_puts(&out, ",\"password_hash\":");
+        if (wa_json_string(col, &tmp) && tmp.n > 0)
+            wa_buf_put_json_string(&out, tmp.p, tmp.n);
+        else
+            wa_buf_puts(&out, "null");
+        wa_buf_putc(&out, '}');
+    }
+    /* A full page may have more after it: its last id is the next cursor. */
+    if ((st = wa_page_end(&out, id.p, n == limit ? id.n : 0)) != 0) {
+        rc = fail_status("output_set", st);
+        goto done;
+    }
+    rc = 0;
+done:
+    wa_buf_free(&in);
+    wa_buf_free(&table);
+    wa_buf_free(&cursor);
+    wa_buf_free(&req);
+    wa_buf_free(&resp);
+    wa_buf_free(&tmp);
+    wa_buf_free(&id);
+    wa_buf_free(&out);
+    return rc;
+}
+
+/* verify_hash: the same check as login's, with no database. */
+static int32_t verify(void) {
+    int32_t rc = 1, st;
+    wa_buf in = {0}, hash = {0}, pw = {0};
+    wa_json input, v;
+    if ((st = wa_read_input(&in)) != 0) {
+        rc = fail_status("input", st);
+        goto done;
+    }
+    if (!wa_json_parse(in.p, in.n, &input) || input.p[0] != '{') {
+        rc = fail("input is not a JSON object", NULL, 0);
+        goto done;
+    }
+    if (wa_json_member(input, "password_hash", &v)) wa_json_string(v, &hash);
+    if (wa_json_member(input, "password", &v)) wa_json_string(v, &pw);
+    int ok = check_password(&hash, &pw);
+    if (ok < 0) goto done; /* already logged */
+    if ((st = wa_answer_verified(ok)) != 0) {
+        rc = fail_status("output_set", st);
+        goto done;
+    }
+    rc = 0;
+done:
+    wa_buf_free(&in);
+    wa_buf_free(&hash);
+    wa_buf_free(&pw);
+    return rc;
+}
+
 EXPORT("login") int32_t login(void) { return run(1); }
 
 EXPORT("get_user") int32_t get_user(void) { return run(0); }
+
+EXPORT("list_users") int32_t list_users(void) { return list(); }
+
+EXPORT("verify_hash") int32_t verify_hash(void) { return verify(); }

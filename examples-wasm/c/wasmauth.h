@@ -3,7 +3,9 @@
  *
  * A single header: the host function imports of the "wasmauth" module, a growable byte
  * buffer, a small JSON reader (enough to read the call's input and db_query responses),
- * JSON string writing and rejections (wa_reject). Everything is static; include it in one translation unit.
+ * JSON string writing, rejections (wa_reject) and the answers of ABI v1.1's optional exports
+ * (wa_page_begin/wa_page_end for list_users, wa_answer_verified for verify_hash).
+ * Everything is static; include it in one translation unit.
  *
  * Build a reactor with wasi-libc (see legacy.c):
  *   clang --target=wasm32-wasi -mexec-model=reactor -O2 ... -o legacy.wasm legacy.c
@@ -362,6 +364,50 @@ static int32_t wa_reject(const char *reason, const char *id, size_t id_n) {
     int32_t st = wa_output(&out);
     wa_buf_free(&out);
     return st;
+}
+
+/* ---- ABI v1.1: list_users and verify_hash ---- */
+
+/* WA_MAX_PAGE is the most users the examples put in one list_users page: db_query
+ * returns at most 100 rows by default. */
+#define WA_MAX_PAGE 100
+
+/* wa_input_limit returns list_users's "limit" clamped to 1..max (max when absent). */
+static int wa_input_limit(wa_json input, int max) {
+    wa_json v;
+    if (!wa_json_member(input, "limit", &v) || !wa_json_is_number(v) || v.p[0] == '-') return max;
+    long n = 0;
+    for (size_t i = 0; i < v.n; i++) {
+        if (v.p[i] < '0' || v.p[i] > '9') return max; /* a fraction or an exponent */
+        n = n * 10 + (v.p[i] - '0');
+        if (n > max) return max;
+    }
+    return n < 1 ? max : (int)n;
+}
+
+/* wa_page_begin starts a list_users answer in out: {"users":[ . Append each user
+ * object (the shape of login's user plus "password_hash", a string or null), separated
+ * by commas, then call wa_page_end. */
+static void wa_page_begin(wa_buf *out) { wa_buf_puts(out, "{\"users\":["); }
+
+/* wa_page_end ends a list_users answer with the cursor of the next page (next_n 0 for
+ * null: the last page) and sets it as the output. Returns 0 or a status. The page must
+ * fit the 64 KiB output limit; the host's drain page size lowers it. */
+static int32_t wa_page_end(wa_buf *out, const char *next, size_t next_n) {
+    wa_buf_puts(out, "],\"next_cursor\":");
+    if (next_n)
+        wa_buf_put_json_string(out, next, next_n);
+    else
+        wa_buf_puts(out, "null");
+    wa_buf_putc(out, '}');
+    return wa_output(out);
+}
+
+/* wa_answer_verified answers verify_hash: {"ok": true} or {"ok": false}. A hash whose
+ * format the module does not know is not false: fail the call instead. */
+static int32_t wa_answer_verified(int ok) {
+    const char *s = ok ? "{\"ok\":true}" : "{\"ok\":false}";
+    return wa_host_output_set(s, (int32_t)strlen(s));
 }
 
 /* wa_log writes a NUL-terminated line to the tenant's log. */
