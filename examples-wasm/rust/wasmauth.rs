@@ -65,15 +65,37 @@ fn read_result(n: i32) -> Result<Vec<u8>, Error> {
     Ok(buf)
 }
 
-/// Input is one call's input.
+/// Input is one call's input. list_users gets `cursor` and `limit`, verify_hash
+/// `password_hash` and `password` (ABI v1.1).
 pub struct Input {
     pub identifier: String,
     pub password: String,
     pub tenant: String,
     pub config: Json,
+    /// "postgres", "mysql" or "sqlite" when a connection is set.
+    pub driver: String,
+    /// list_users: None for the first page, else the last page's next cursor.
+    pub cursor: Option<String>,
+    /// list_users: the most users the page may hold (0 when absent).
+    pub limit: i64,
+    /// verify_hash: the legacy hash to check `password` against.
+    pub password_hash: String,
 }
 
+/// The most users the examples put in one list_users page: db_query returns at most
+/// 100 rows by default.
+pub const MAX_PAGE: i64 = 100;
+
 impl Input {
+    /// Returns the list_users limit clamped to 1..=max (max when the input has none).
+    pub fn page_size(&self, max: i64) -> i64 {
+        if self.limit < 1 || self.limit > max {
+            max
+        } else {
+            self.limit
+        }
+    }
+
     /// Returns the config value under key when it is a non-empty string, else fallback.
     pub fn setting(&self, key: &str, fallback: &str) -> String {
         match self.config.get(key).and_then(Json::as_str) {
@@ -104,6 +126,13 @@ pub fn input() -> Result<Input, Error> {
         password: text("password"),
         tenant: text("tenant"),
         config: v.get("config").cloned().unwrap_or(Json::Null),
+        driver: text("driver"),
+        cursor: v.get("cursor").and_then(Json::as_str).map(str::to_string),
+        limit: match v.get("limit") {
+            Some(Json::Number(n)) => n.parse().unwrap_or(0),
+            _ => 0,
+        },
+        password_hash: text("password_hash"),
     })
 }
 
@@ -124,18 +153,8 @@ pub fn answer(user: Option<&User>, reason: Option<&str>) -> Result<(), Error> {
     match user {
         None => out.push_str("null"),
         Some(u) => {
-            out.push_str("{\"id\":");
-            write_json_string(&mut out, &u.id);
-            for (k, v) in [("email", &u.email), ("username", &u.username), ("name", &u.name)] {
-                if !v.is_empty() {
-                    out.push_str(",\"");
-                    out.push_str(k);
-                    out.push_str("\":");
-                    write_json_string(&mut out, v);
-                }
-            }
-            out.push_str(if u.email_verified { ",\"email_verified\":true" } else { ",\"email_verified\":false" });
-            out.push_str(",\"profile\":{}}");
+            write_user(&mut out, u);
+            out.push('}');
         }
     }
     if let Some(r) = reason {
@@ -144,6 +163,62 @@ pub fn answer(user: Option<&User>, reason: Option<&str>) -> Result<(), Error> {
     }
     out.push('}');
     set_output(&out)
+}
+
+/// write_user appends a user as {"id":...,"profile":{} (left open for more members).
+fn write_user(out: &mut String, u: &User) {
+    out.push_str("{\"id\":");
+    write_json_string(out, &u.id);
+    for (k, v) in [("email", &u.email), ("username", &u.username), ("name", &u.name)] {
+        if !v.is_empty() {
+            out.push_str(",\"");
+            out.push_str(k);
+            out.push_str("\":");
+            write_json_string(out, v);
+        }
+    }
+    out.push_str(if u.email_verified { ",\"email_verified\":true" } else { ",\"email_verified\":false" });
+    out.push_str(",\"profile\":{}");
+}
+
+/// ListedUser is one user of a list_users page: the user and its legacy password hash
+/// exactly as stored ("" for none, sent as null).
+pub struct ListedUser {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// Answers list_users (ABI v1.1): the page's users and the cursor the host passes back
+/// for the next page, None after the last page. The page must fit the 64 KiB output
+/// limit; the host's drain page size lowers it.
+pub fn answer_page(users: &[ListedUser], next: Option<&str>) -> Result<(), Error> {
+    let mut out = String::from("{\"users\":[");
+    for (i, u) in users.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_user(&mut out, &u.user);
+        out.push_str(",\"password_hash\":");
+        if u.password_hash.is_empty() {
+            out.push_str("null");
+        } else {
+            write_json_string(&mut out, &u.password_hash);
+        }
+        out.push('}');
+    }
+    out.push_str("],\"next_cursor\":");
+    match next {
+        Some(c) => write_json_string(&mut out, c),
+        None => out.push_str("null"),
+    }
+    out.push('}');
+    set_output(&out)
+}
+
+/// Answers verify_hash (ABI v1.1): whether the password matches the hash. A hash whose
+/// format the module does not know is not false: fail the call instead.
+pub fn answer_verified(ok: bool) -> Result<(), Error> {
+    set_output(if ok { "{\"ok\":true}" } else { "{\"ok\":false}" })
 }
 
 /// The longest legacy id a rejection may carry, in bytes.
@@ -184,6 +259,13 @@ pub struct QueryResult {
 /// Runs a read-only statement with string arguments; placeholders are the driver's
 /// ($1, $2 for postgres; ? for mysql and sqlite).
 pub fn query(sql: &str, args: &[&str]) -> Result<QueryResult, Error> {
+    let values: Vec<Json> = args.iter().map(|a| Json::Str(a.to_string())).collect();
+    query_values(sql, &values)
+}
+
+/// Runs a read-only statement with arguments of any JSON type: `Json::Number` for an
+/// integer the database compares as a number.
+pub fn query_values(sql: &str, args: &[Json]) -> Result<QueryResult, Error> {
     let mut req = String::from("{\"sql\":");
     write_json_string(&mut req, sql);
     req.push_str(",\"args\":[");
@@ -191,7 +273,7 @@ pub fn query(sql: &str, args: &[&str]) -> Result<QueryResult, Error> {
         if i > 0 {
             req.push(',');
         }
-        write_json_string(&mut req, a);
+        a.write(&mut req);
     }
     req.push_str("]}");
     let n = unsafe { db_query(req.as_ptr(), req.len() as i32) };
@@ -257,6 +339,38 @@ impl Json {
             return Err(Error::Json("trailing data"));
         }
         Ok(v)
+    }
+
+    /// Appends the value as JSON text.
+    pub fn write(&self, out: &mut String) {
+        match self {
+            Json::Null => out.push_str("null"),
+            Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Json::Number(n) => out.push_str(n),
+            Json::Str(s) => write_json_string(out, s),
+            Json::Array(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    v.write(out);
+                }
+                out.push(']');
+            }
+            Json::Object(members) => {
+                out.push('{');
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_json_string(out, k);
+                    out.push(':');
+                    v.write(out);
+                }
+                out.push('}');
+            }
+        }
     }
 
     /// Returns an object's member.
