@@ -258,12 +258,25 @@ export function jsonString(s: string): string {
 
 // ---- calls ----
 
-/** Input is one call's input. */
+/** Input is one call's input; list_users gets cursor and limit, verify_hash passwordHash and password (ABI v1.1). */
 export class Input {
   identifier: string = "";
   password: string = "";
   tenant: string = "";
   config: JSONValue = new JSONValue();
+  /** "postgres", "mysql" or "sqlite" when a connection is set. */
+  driver: string = "";
+  /** list_users: null for the first page, else the last page's next cursor. */
+  cursor: string | null = null;
+  /** list_users: the most users the page may hold (0 when absent). */
+  limit: i64 = 0;
+  /** verify_hash: the legacy hash to check password against. */
+  passwordHash: string = "";
+
+  /** Returns the list_users limit clamped to 1..max (max when the input has none). */
+  pageSize(max: i64): i64 {
+    return this.limit < 1 || this.limit > max ? max : this.limit;
+  }
 
   /** Returns the config value under key when it is a non-empty string, else fallback. */
   setting(key: string, fallback: string): string {
@@ -290,6 +303,14 @@ export function readInput(): Input | null {
   if (f != null) input.tenant = f.str();
   f = v.get("config");
   if (f != null) input.config = f;
+  f = v.get("driver");
+  if (f != null) input.driver = f.str();
+  f = v.get("cursor");
+  if (f != null && f.kind == J_STRING) input.cursor = f.text;
+  f = v.get("limit");
+  if (f != null && f.kind == J_NUMBER) input.limit = I64.parseInt(f.text);
+  f = v.get("password_hash");
+  if (f != null) input.passwordHash = f.str();
   return input;
 }
 
@@ -308,15 +329,52 @@ export function answer(user: User | null, reason: string): i32 {
   if (user == null) {
     out += "null";
   } else {
-    out += "{\"id\":" + jsonString(user.id);
-    if (user.email.length > 0) out += ",\"email\":" + jsonString(user.email);
-    if (user.username.length > 0) out += ",\"username\":" + jsonString(user.username);
-    out += user.emailVerified ? ",\"email_verified\":true" : ",\"email_verified\":false";
-    if (user.name.length > 0) out += ",\"name\":" + jsonString(user.name);
-    out += ",\"profile\":{}}";
+    out += userJSON(user) + "}";
   }
   if (reason.length > 0) out += ",\"reason\":" + jsonString(reason);
   return setOutput(out + "}");
+}
+
+/** userJSON is a user as {"id":...,"profile":{} (left open for more members). */
+function userJSON(user: User): string {
+  let out = "{\"id\":" + jsonString(user.id);
+  if (user.email.length > 0) out += ",\"email\":" + jsonString(user.email);
+  if (user.username.length > 0) out += ",\"username\":" + jsonString(user.username);
+  out += user.emailVerified ? ",\"email_verified\":true" : ",\"email_verified\":false";
+  if (user.name.length > 0) out += ",\"name\":" + jsonString(user.name);
+  return out + ",\"profile\":{}";
+}
+
+/** The most users the examples put in one list_users page: db_query returns at most 100 rows by default. */
+export const MAX_PAGE: i64 = 100;
+
+/** ListedUser is one user of a list_users page: the user and its legacy hash as stored ("" for none, sent as null). */
+export class ListedUser {
+  constructor(public user: User, public passwordHash: string) {}
+}
+
+/**
+ * Answers list_users (ABI v1.1): the page's users and the cursor the host passes back for
+ * the next page, "" (null) after the last page. The page must fit the 64 KiB output limit;
+ * the host's drain page size lowers it. Returns 0 or a status.
+ */
+export function answerPage(users: ListedUser[], next: string): i32 {
+  let out = "{\"users\":[";
+  for (let i = 0; i < users.length; i++) {
+    const u = users[i];
+    out += (i > 0 ? "," : "") + userJSON(u.user) + ",\"password_hash\":" +
+      (u.passwordHash.length > 0 ? jsonString(u.passwordHash) : "null") + "}";
+  }
+  out += "],\"next_cursor\":" + (next.length > 0 ? jsonString(next) : "null") + "}";
+  return setOutput(out);
+}
+
+/**
+ * Answers verify_hash (ABI v1.1): whether the password matches the hash. A hash whose
+ * format the module does not know is not false: fail the call instead. Returns 0 or a status.
+ */
+export function answerVerified(ok: bool): i32 {
+  return setOutput(ok ? "{\"ok\":true}" : "{\"ok\":false}");
 }
 
 /** The longest legacy id a rejection may carry, in bytes. */
@@ -351,9 +409,19 @@ export class QueryResult {
 
 /** Runs a read-only statement with string arguments; placeholders are the driver's ($1 for postgres, ? otherwise). */
 export function query(sql: string, args: string[]): QueryResult {
+  const json: string[] = [];
+  for (let i = 0; i < args.length; i++) json.push(jsonString(args[i]));
+  return queryJSON(sql, json);
+}
+
+/**
+ * Runs a read-only statement whose arguments are JSON texts: a number's digits (say
+ * "42") for an integer the database compares as a number, jsonString(s) for a string.
+ */
+export function queryJSON(sql: string, args: string[]): QueryResult {
   const res = new QueryResult();
   let req = "{\"sql\":" + jsonString(sql) + ",\"args\":[";
-  for (let i = 0; i < args.length; i++) req += (i > 0 ? "," : "") + jsonString(args[i]);
+  for (let i = 0; i < args.length; i++) req += (i > 0 ? "," : "") + args[i];
   const b = String.UTF8.encode(req + "]}");
   const n = host_db_query(changetype<usize>(b), b.byteLength);
   if (n < 0) {
