@@ -1,6 +1,7 @@
 ;; legacy.wat - the wasmauth example guest in raw WebAssembly text, no helper library:
-;; login and get_user against a legacy "users" table, with the same behaviour as the Go,
-;; C, Rust and AssemblyScript examples (see examples-wasm/README.md).
+;; login and get_user against a legacy "users" table, and ABI v1.1's list_users and
+;; verify_hash, with the same behaviour as the Go, C, Rust and AssemblyScript examples
+;; (see examples-wasm/README.md).
 ;;
 ;; Build (from examples-wasm/wat):
 ;;   wat2wasm legacy.wat -o legacy.wasm
@@ -11,7 +12,9 @@
 ;; into the db_query request's "args" verbatim (it is already a valid JSON string), and
 ;; the id, email, username and name tokens of the response row go into the answer
 ;; verbatim. Only four strings are decoded (the table and dialect settings, the
-;; password and the password hash), because only they are used as raw bytes.
+;; password and the password hash), because only they are used as raw bytes. list_users
+;; copies each row's tokens (its hash too) into the page, and the cursor's digits into
+;; "args" as a JSON number.
 ;;
 ;; Memory: fixed regions in 24 pages, sized so that no copy can overrun (the host caps
 ;; the input at 64 KiB and a db_query response at 256 KiB; larger ones are refused):
@@ -47,9 +50,20 @@
   (global $DIG i32 (i32.const 0x178000))
   (global $HEX i32 (i32.const 0x178100))
 
-  ;; $vend is the end of the value last found by $member or $index; $w is $emit's cursor.
+  ;; $vend is the end of the value last found by $member, $index or $next_item; $w is
+  ;; $emit's cursor.
   (global $vend (mut i32) (i32.const 0))
   (global $w (mut i32) (i32.const 0))
+  ;; $in, $in_end: the input object, set by $read_input. $tbl, $tbl_n, $pg: the config's
+  ;; table and dialect, set by $read_config. $uid, $uid_end: the id's JSON string token of
+  ;; the user $emit_user wrote last.
+  (global $in (mut i32) (i32.const 0))
+  (global $in_end (mut i32) (i32.const 0))
+  (global $tbl (mut i32) (i32.const 0))
+  (global $tbl_n (mut i32) (i32.const 0))
+  (global $pg (mut i32) (i32.const 0))
+  (global $uid (mut i32) (i32.const 0))
+  (global $uid_end (mut i32) (i32.const 0))
 
   ;; Constants: each one's offset and length.
   (global $K_IDENT i32 (i32.const 16)) (global $K_IDENT_LEN i32 (i32.const 10))
@@ -140,6 +154,34 @@
   (data (i32.const 868) "output_set failed")
   (global $OUT_ID i32 (i32.const 885)) (global $OUT_ID_LEN i32 (i32.const 6))
   (data (i32.const 885) ",\"id\":")
+  (global $OUT_PAGE i32 (i32.const 891)) (global $OUT_PAGE_LEN i32 (i32.const 10))
+  (data (i32.const 891) "{\"users\":[")
+  (global $OUT_NEXT i32 (i32.const 901)) (global $OUT_NEXT_LEN i32 (i32.const 16))
+  (data (i32.const 901) "],\"next_cursor\":")
+  (global $OUT_HASH i32 (i32.const 917)) (global $OUT_HASH_LEN i32 (i32.const 17))
+  (data (i32.const 917) ",\"password_hash\":")
+  (global $S_NULL i32 (i32.const 934)) (global $S_NULL_LEN i32 (i32.const 4))
+  (data (i32.const 934) "null")
+  (global $OUT_OK_T i32 (i32.const 938)) (global $OUT_OK_T_LEN i32 (i32.const 11))
+  (data (i32.const 938) "{\"ok\":true}")
+  (global $OUT_OK_F i32 (i32.const 949)) (global $OUT_OK_F_LEN i32 (i32.const 12))
+  (data (i32.const 949) "{\"ok\":false}")
+  (global $SQL_AFTER_PG i32 (i32.const 961)) (global $SQL_AFTER_PG_LEN i32 (i32.const 14))
+  (data (i32.const 961) " WHERE id > $1")
+  (global $SQL_AFTER_Q i32 (i32.const 975)) (global $SQL_AFTER_Q_LEN i32 (i32.const 13))
+  (data (i32.const 975) " WHERE id > ?")
+  (global $SQL_LIMIT i32 (i32.const 988)) (global $SQL_LIMIT_LEN i32 (i32.const 19))
+  (data (i32.const 988) " ORDER BY id LIMIT ")
+  (global $SQL_ARGS i32 (i32.const 1007)) (global $SQL_ARGS_LEN i32 (i32.const 10))
+  (data (i32.const 1007) "\",\"args\":[")
+  (global $K_LIMIT i32 (i32.const 1017)) (global $K_LIMIT_LEN i32 (i32.const 5))
+  (data (i32.const 1017) "limit")
+  (global $K_CURSOR i32 (i32.const 1022)) (global $K_CURSOR_LEN i32 (i32.const 6))
+  (data (i32.const 1022) "cursor")
+  (global $K_HASH i32 (i32.const 1028)) (global $K_HASH_LEN i32 (i32.const 13))
+  (data (i32.const 1028) "password_hash")
+  (global $M_CURSOR i32 (i32.const 1041)) (global $M_CURSOR_LEN i32 (i32.const 42))
+  (data (i32.const 1041) "list_users: the cursor must be 1-18 digits")
 
   ;; ---- output and log ----
 
@@ -488,86 +530,86 @@
         (br $next)))
     (i32.eqz (local.get $diff)))
 
-  ;; $run implements both exports.
-  (func $run (param $login i32) (result i32)
-    (local $n i32) (local $obj i32) (local $obj_end i32) (local $cfg i32) (local $cfg_end i32)
-    (local $v i32) (local $tbl i32) (local $tbl_n i32) (local $pg i32) (local $id i32) (local $id_end i32)
-    (local $resp_end i32) (local $rows i32) (local $row i32) (local $row_end i32)
-    (local $col i32) (local $c i32) (local $pwn i32) (local $hn i32) (local $ok i32) (local $uid_end i32)
+  ;; $check checks PW[0, pwn) against HASH[0, hn) (hn <= 0: no hash, which matches
+  ;; nothing): salted SHA-256 here, any other format with verify_password. 1 match,
+  ;; 0 no match, -1 failed (logged: a malformed hash, an unknown format, a host status).
+  (func $check (param $hn i32) (param $pwn i32) (result i32)
+    (local $ok i32)
+    (if (i32.le_s (local.get $hn) (i32.const 0)) (then
+      (call $log (i32.const 2) (global.get $M_NOHASH) (global.get $M_NOHASH_LEN))
+      (return (i32.const 0))))
+    (if (i32.and (i32.ge_u (local.get $hn) (global.get $S_SHA256P_LEN))
+                 (call $memeq (global.get $HASH) (global.get $S_SHA256P) (global.get $S_SHA256P_LEN)))
+      (then (return (call $check_sha256 (local.get $hn) (local.get $pwn)))))
+    (local.set $ok (call $verify_password (global.get $HASH) (local.get $hn) (global.get $PW) (local.get $pwn)))
+    (if (i32.lt_s (local.get $ok) (i32.const 0)) (then
+      (drop (call $fail (global.get $M_VERIFY) (global.get $M_VERIFY_LEN)))
+      (return (i32.const -1))))
+    (local.get $ok))
 
-    ;; the input: one JSON object in INPUT
+  ;; $read_input reads the input, one JSON object, to INPUT and sets $in and $in_end:
+  ;; 0, or 1 (logged).
+  (func $read_input (result i32)
+    (local $n i32) (local $end i32)
     (local.set $n (call $input_len))
     (if (i32.or (i32.lt_s (local.get $n) (i32.const 0)) (i32.gt_s (local.get $n) (i32.const 0x10000)))
       (then (return (call $fail (global.get $M_INPUT) (global.get $M_INPUT_LEN)))))
     (if (i32.ne (call $input_read (global.get $INPUT) (local.get $n)) (local.get $n))
       (then (return (call $fail (global.get $M_INPUT) (global.get $M_INPUT_LEN)))))
-    (local.set $v (i32.add (global.get $INPUT) (local.get $n)))
-    (local.set $obj (call $ws (global.get $INPUT) (local.get $v)))
-    (local.set $obj_end (call $skip (local.get $obj) (local.get $v)))
-    (if (i32.or (i32.eqz (local.get $obj_end)) (i32.ne (i32.load8_u (local.get $obj)) (i32.const 0x7b)))
+    (local.set $end (i32.add (global.get $INPUT) (local.get $n)))
+    (global.set $in (call $ws (global.get $INPUT) (local.get $end)))
+    (global.set $in_end (call $skip (global.get $in) (local.get $end)))
+    (if (i32.or (i32.eqz (global.get $in_end)) (i32.ne (i32.load8_u (global.get $in)) (i32.const 0x7b)))
       (then (return (call $fail (global.get $M_INPUT) (global.get $M_INPUT_LEN)))))
+    (i32.const 0))
 
-    ;; config: table (a non-empty string, else "users") and dialect
-    (local.set $tbl (global.get $S_USERS))
-    (local.set $tbl_n (global.get $S_USERS_LEN))
-    (local.set $cfg (call $member (local.get $obj) (local.get $obj_end) (global.get $K_CONFIG) (global.get $K_CONFIG_LEN)))
+  ;; $read_config reads config.table (a non-empty string, else "users"; decoded to DATA)
+  ;; and config.dialect: 0, or 1 (logged) when the table is not safe to splice into SQL.
+  (func $read_config (result i32)
+    (local $cfg i32) (local $cfg_end i32) (local $v i32) (local $n i32)
+    (global.set $tbl (global.get $S_USERS))
+    (global.set $tbl_n (global.get $S_USERS_LEN))
+    (global.set $pg (i32.const 0))
+    (local.set $cfg (call $member (global.get $in) (global.get $in_end) (global.get $K_CONFIG) (global.get $K_CONFIG_LEN)))
     (if (local.get $cfg) (then
       (local.set $cfg_end (global.get $vend))
       (local.set $v (call $member (local.get $cfg) (local.get $cfg_end) (global.get $K_TABLE) (global.get $K_TABLE_LEN)))
       (if (local.get $v) (then
         (local.set $n (call $decode (local.get $v) (global.get $vend) (global.get $DATA)))
         (if (i32.gt_s (local.get $n) (i32.const 0)) (then
-          (local.set $tbl (global.get $DATA))
-          (local.set $tbl_n (local.get $n))))))
+          (global.set $tbl (global.get $DATA))
+          (global.set $tbl_n (local.get $n))))))
       (local.set $v (call $member (local.get $cfg) (local.get $cfg_end) (global.get $K_DIALECT) (global.get $K_DIALECT_LEN)))
       (if (local.get $v) (then
-        (local.set $pg (i32.and
+        (global.set $pg (i32.and
           (i32.eq (call $decode (local.get $v) (global.get $vend) (global.get $HASH)) (global.get $S_POSTGRES_LEN))
           (call $memeq (global.get $HASH) (global.get $S_POSTGRES) (global.get $S_POSTGRES_LEN))))))))
-    (if (i32.eqz (call $valid_table (local.get $tbl) (local.get $tbl_n)))
+    (if (i32.eqz (call $valid_table (global.get $tbl) (global.get $tbl_n)))
       (then (return (call $fail (global.get $M_TABLE) (global.get $M_TABLE_LEN)))))
+    (i32.const 0))
 
-    ;; the identifier: a non-empty string, kept as its JSON text; else nobody is found
-    (local.set $id (call $member (local.get $obj) (local.get $obj_end) (global.get $K_IDENT) (global.get $K_IDENT_LEN)))
-    (local.set $id_end (global.get $vend))
-    (if (i32.or (i32.eqz (local.get $id)) (i32.eqz (call $is_text (local.get $id) (local.get $id_end)))) (then
-      (if (local.get $login) (then (return (call $answer (global.get $OUT_NOTFOUND) (global.get $OUT_NOTFOUND_LEN)))))
-      (return (call $answer (global.get $OUT_NULL) (global.get $OUT_NULL_LEN)))))
-
-    ;; the password (login): decoded to PW; anything but a string is ""
-    (if (local.get $login) (then
-      (local.set $v (call $member (local.get $obj) (local.get $obj_end) (global.get $K_PASSWORD) (global.get $K_PASSWORD_LEN)))
-      (if (local.get $v) (then
-        (local.set $pwn (call $decode (local.get $v) (global.get $vend) (global.get $PW)))
-        (if (i32.lt_s (local.get $pwn) (i32.const 0)) (then (local.set $pwn (i32.const 0))))))))
-
-    ;; the request: {"sql": "SELECT ...", "args": [identifier, identifier]}
-    (global.set $w (global.get $REQ))
-    (call $emit (global.get $SQL_HEAD) (global.get $SQL_HEAD_LEN))
-    (if (local.get $login) (then (call $emit (global.get $SQL_PW) (global.get $SQL_PW_LEN))))
-    (call $emit (global.get $SQL_FROM) (global.get $SQL_FROM_LEN))
-    (call $emit (local.get $tbl) (local.get $tbl_n))
-    (if (local.get $pg)
-      (then (call $emit (global.get $SQL_WHERE_PG) (global.get $SQL_WHERE_PG_LEN)))
-      (else (call $emit (global.get $SQL_WHERE_Q) (global.get $SQL_WHERE_Q_LEN))))
-    (call $emit (local.get $id) (i32.sub (local.get $id_end) (local.get $id)))
-    (call $emit_byte (i32.const 0x2c))
-    (call $emit (local.get $id) (i32.sub (local.get $id_end) (local.get $id)))
-    (call $emit (global.get $SQL_TAIL) (global.get $SQL_TAIL_LEN))
+  ;; $query runs the request REQ..$w and reads the response to RESP. It returns the start
+  ;; of the response's "rows" array (with $vend its end), 0 when there is none, or -1 when
+  ;; the call must fail (logged: a host status, or the database's error).
+  (func $query (result i32)
+    (local $n i32) (local $resp_end i32) (local $obj i32) (local $obj_end i32) (local $v i32)
     (local.set $n (call $db_query (global.get $REQ) (i32.sub (global.get $w) (global.get $REQ))))
-    (if (i32.lt_s (local.get $n) (i32.const 0))
-      (then (return (call $fail (global.get $M_QSTATUS) (global.get $M_QSTATUS_LEN)))))
-    (if (i32.gt_s (local.get $n) (i32.const 0x40000))
-      (then (return (call $fail (global.get $M_QJSON) (global.get $M_QJSON_LEN)))))
-    (if (i32.ne (call $result_read (global.get $RESP) (local.get $n)) (local.get $n))
-      (then (return (call $fail (global.get $M_QSTATUS) (global.get $M_QSTATUS_LEN)))))
-
+    (if (i32.lt_s (local.get $n) (i32.const 0)) (then
+      (drop (call $fail (global.get $M_QSTATUS) (global.get $M_QSTATUS_LEN)))
+      (return (i32.const -1))))
+    (if (i32.gt_s (local.get $n) (i32.const 0x40000)) (then
+      (drop (call $fail (global.get $M_QJSON) (global.get $M_QJSON_LEN)))
+      (return (i32.const -1))))
+    (if (i32.ne (call $result_read (global.get $RESP) (local.get $n)) (local.get $n)) (then
+      (drop (call $fail (global.get $M_QSTATUS) (global.get $M_QSTATUS_LEN)))
+      (return (i32.const -1))))
     ;; the response: {"error": "..."} or {"columns": [...], "rows": [[...], ...]}
     (local.set $resp_end (i32.add (global.get $RESP) (local.get $n)))
     (local.set $obj (call $ws (global.get $RESP) (local.get $resp_end)))
     (local.set $obj_end (call $skip (local.get $obj) (local.get $resp_end)))
-    (if (i32.or (i32.eqz (local.get $obj_end)) (i32.ne (i32.load8_u (local.get $obj)) (i32.const 0x7b)))
-      (then (return (call $fail (global.get $M_QJSON) (global.get $M_QJSON_LEN)))))
+    (if (i32.or (i32.eqz (local.get $obj_end)) (i32.ne (i32.load8_u (local.get $obj)) (i32.const 0x7b))) (then
+      (drop (call $fail (global.get $M_QJSON) (global.get $M_QJSON_LEN)))
+      (return (i32.const -1))))
     (local.set $v (call $member (local.get $obj) (local.get $obj_end) (global.get $K_ERROR) (global.get $K_ERROR_LEN)))
     (if (local.get $v) (then
       ;; log "db_query: <the database's message>"
@@ -575,19 +617,32 @@
       (call $emit (global.get $M_QERR) (global.get $M_QERR_LEN))
       (local.set $n (call $decode (local.get $v) (global.get $vend) (global.get $w)))
       (if (i32.gt_s (local.get $n) (i32.const 0)) (then (global.set $w (i32.add (global.get $w) (local.get $n)))))
-      (return (call $fail (global.get $DATA) (i32.sub (global.get $w) (global.get $DATA))))))
-    (local.set $rows (call $member (local.get $obj) (local.get $obj_end) (global.get $K_ROWS) (global.get $K_ROWS_LEN)))
-    (if (local.get $rows) (then
-      (local.set $row (call $index (local.get $rows) (global.get $vend) (i32.const 0)))
-      (local.set $row_end (global.get $vend))))
-    (if (i32.eqz (local.get $row)) (then
-      (if (local.get $login) (then (return (call $answer (global.get $OUT_NOTFOUND) (global.get $OUT_NOTFOUND_LEN)))))
-      (return (call $answer (global.get $OUT_NULL) (global.get $OUT_NULL_LEN)))))
+      (drop (call $fail (global.get $DATA) (i32.sub (global.get $w) (global.get $DATA))))
+      (return (i32.const -1))))
+    (call $member (local.get $obj) (local.get $obj_end) (global.get $K_ROWS) (global.get $K_ROWS_LEN)))
 
-    ;; the answer, built in OUT from the row's tokens:
-    ;; id (a number becomes a string), email, username, email_verified, name
-    (global.set $w (global.get $OUT))
-    (call $emit (global.get $OUT_USER) (global.get $OUT_USER_LEN))
+  ;; $next_item returns the start of the array element at p (just after the "[" or the
+  ;; previous element) and sets $vend to its end, or returns 0 at the array's end.
+  (func $next_item (param $p i32) (param $end i32) (result i32)
+    (local $e i32)
+    (local.set $p (call $ws (local.get $p) (local.get $end)))
+    (if (i32.ge_u (local.get $p) (local.get $end)) (then (return (i32.const 0))))
+    (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x5d)) (then (return (i32.const 0))))
+    (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x2c))
+      (then (local.set $p (call $ws (i32.add (local.get $p) (i32.const 1)) (local.get $end)))))
+    (local.set $e (call $skip (local.get $p) (local.get $end)))
+    (if (i32.eqz (local.get $e)) (then (return (i32.const 0))))
+    (global.set $vend (local.get $e))
+    (local.get $p))
+
+  ;; $emit_user writes the user of the row [row, row_end) at $w from the row's tokens:
+  ;; {"id":... (a number becomes a string), email, username, email_verified, name and
+  ;; "profile":{}, left open for more members; it sets $uid and $uid_end to the id's
+  ;; string token. 0, or 1 (logged).
+  (func $emit_user (param $row i32) (param $row_end i32) (result i32)
+    (local $col i32) (local $c i32) (local $n i32)
+    (call $emit (i32.add (global.get $OUT_USER) (i32.const 8)) (i32.const 6)) ;; {"id":
+    (global.set $uid (global.get $w))
     (local.set $col (call $index (local.get $row) (local.get $row_end) (i32.const 0)))
     (if (i32.eqz (local.get $col)) (then (return (call $fail (global.get $M_COLS) (global.get $M_COLS_LEN)))))
     (local.set $c (i32.load8_u (local.get $col)))
@@ -600,8 +655,7 @@
         (if (i32.eqz (call $is_text (local.get $col) (global.get $vend)))
           (then (return (call $fail (global.get $M_ID) (global.get $M_ID_LEN)))))
         (call $emit (local.get $col) (i32.sub (global.get $vend) (local.get $col)))))
-    ;; the id's JSON string token is OUT + OUT_USER_LEN .. $uid_end, for a wrong password
-    (local.set $uid_end (global.get $w))
+    (global.set $uid_end (global.get $w))
     (local.set $n (i32.const 1))
     (loop $next
       (local.set $col (call $index (local.get $row) (local.get $row_end) (local.get $n)))
@@ -619,28 +673,199 @@
             (call $emit (local.get $col) (i32.sub (global.get $vend) (local.get $col)))))))
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br_if $next (i32.le_u (local.get $n) (i32.const 4))))
-    (call $emit (global.get $OUT_END) (global.get $OUT_END_LEN))
+    (call $emit (global.get $OUT_END) (i32.sub (global.get $OUT_END_LEN) (i32.const 2))) ;; ,"profile":{}
+    (i32.const 0))
+
+  ;; $run implements login and get_user.
+  (func $run (param $login i32) (result i32)
+    (local $v i32) (local $id i32) (local $id_end i32) (local $rows i32) (local $row i32) (local $row_end i32)
+    (local $col i32) (local $pwn i32) (local $hn i32) (local $ok i32)
+    (if (call $read_input) (then (return (i32.const 1))))
+    (if (call $read_config) (then (return (i32.const 1))))
+
+    ;; the identifier: a non-empty string, kept as its JSON text; else nobody is found
+    (local.set $id (call $member (global.get $in) (global.get $in_end) (global.get $K_IDENT) (global.get $K_IDENT_LEN)))
+    (local.set $id_end (global.get $vend))
+    (if (i32.or (i32.eqz (local.get $id)) (i32.eqz (call $is_text (local.get $id) (local.get $id_end)))) (then
+      (if (local.get $login) (then (return (call $answer (global.get $OUT_NOTFOUND) (global.get $OUT_NOTFOUND_LEN)))))
+      (return (call $answer (global.get $OUT_NULL) (global.get $OUT_NULL_LEN)))))
+
+    ;; the password (login): decoded to PW; anything but a string is ""
+    (if (local.get $login) (then
+      (local.set $v (call $member (global.get $in) (global.get $in_end) (global.get $K_PASSWORD) (global.get $K_PASSWORD_LEN)))
+      (if (local.get $v) (then
+        (local.set $pwn (call $decode (local.get $v) (global.get $vend) (global.get $PW)))
+        (if (i32.lt_s (local.get $pwn) (i32.const 0)) (then (local.set $pwn (i32.const 0))))))))
+
+    ;; the request: {"sql": "SELECT ...", "args": [identifier, identifier]}
+    (global.set $w (global.get $REQ))
+    (call $emit (global.get $SQL_HEAD) (global.get $SQL_HEAD_LEN))
+    (if (local.get $login) (then (call $emit (global.get $SQL_PW) (global.get $SQL_PW_LEN))))
+    (call $emit (global.get $SQL_FROM) (global.get $SQL_FROM_LEN))
+    (call $emit (global.get $tbl) (global.get $tbl_n))
+    (if (global.get $pg)
+      (then (call $emit (global.get $SQL_WHERE_PG) (global.get $SQL_WHERE_PG_LEN)))
+      (else (call $emit (global.get $SQL_WHERE_Q) (global.get $SQL_WHERE_Q_LEN))))
+    (call $emit (local.get $id) (i32.sub (local.get $id_end) (local.get $id)))
+    (call $emit_byte (i32.const 0x2c))
+    (call $emit (local.get $id) (i32.sub (local.get $id_end) (local.get $id)))
+    (call $emit (global.get $SQL_TAIL) (global.get $SQL_TAIL_LEN))
+    (local.set $rows (call $query))
+    (if (i32.lt_s (local.get $rows) (i32.const 0)) (then (return (i32.const 1))))
+    (if (local.get $rows) (then
+      (local.set $row (call $index (local.get $rows) (global.get $vend) (i32.const 0)))
+      (local.set $row_end (global.get $vend))))
+    (if (i32.eqz (local.get $row)) (then
+      (if (local.get $login) (then (return (call $answer (global.get $OUT_NOTFOUND) (global.get $OUT_NOTFOUND_LEN)))))
+      (return (call $answer (global.get $OUT_NULL) (global.get $OUT_NULL_LEN)))))
+
+    ;; the answer, built in OUT: {"user":{...}}
+    (global.set $w (global.get $OUT))
+    (call $emit (global.get $OUT_USER) (i32.const 8)) ;; {"user":
+    (if (call $emit_user (local.get $row) (local.get $row_end)) (then (return (i32.const 1))))
+    (call $emit (i32.add (global.get $OUT_END) (i32.const 13)) (i32.const 2)) ;; }}
 
     ;; login: check the password against the hash (column 5)
     (if (local.get $login) (then
       (local.set $col (call $index (local.get $row) (local.get $row_end) (i32.const 5)))
       (if (i32.eqz (local.get $col)) (then (return (call $fail (global.get $M_COLS) (global.get $M_COLS_LEN)))))
       (local.set $hn (call $decode (local.get $col) (global.get $vend) (global.get $HASH)))
-      (if (i32.le_s (local.get $hn) (i32.const 0)) (then
-        (call $log (i32.const 2) (global.get $M_NOHASH) (global.get $M_NOHASH_LEN))
-        (return (call $answer_wrong (i32.add (global.get $OUT) (global.get $OUT_USER_LEN)) (local.get $uid_end)))))
-      (if (i32.and (i32.ge_u (local.get $hn) (global.get $S_SHA256P_LEN))
-                   (call $memeq (global.get $HASH) (global.get $S_SHA256P) (global.get $S_SHA256P_LEN)))
-        (then
-          (local.set $ok (call $check_sha256 (local.get $hn) (local.get $pwn)))
-          (if (i32.lt_s (local.get $ok) (i32.const 0)) (then (return (i32.const 1)))))
-        (else
-          (local.set $ok (call $verify_password (global.get $HASH) (local.get $hn) (global.get $PW) (local.get $pwn)))
-          (if (i32.lt_s (local.get $ok) (i32.const 0))
-            (then (return (call $fail (global.get $M_VERIFY) (global.get $M_VERIFY_LEN)))))))
+      (local.set $ok (call $check (local.get $hn) (local.get $pwn)))
+      (if (i32.lt_s (local.get $ok) (i32.const 0)) (then (return (i32.const 1))))
       (if (i32.eqz (local.get $ok))
-        (then (return (call $answer_wrong (i32.add (global.get $OUT) (global.get $OUT_USER_LEN)) (local.get $uid_end)))))))
+        (then (return (call $answer_wrong (global.get $uid) (global.get $uid_end)))))))
     (call $answer (global.get $OUT) (i32.sub (global.get $w) (global.get $OUT))))
 
+  ;; $page_limit reads list_users's "limit" token [p, end): 1..100, else 100.
+  (func $page_limit (param $p i32) (param $end i32) (result i32)
+    (local $n i32) (local $d i32)
+    (if (i32.ge_u (local.get $p) (local.get $end)) (then (return (i32.const 100))))
+    (loop $next
+      (local.set $d (i32.sub (i32.load8_u (local.get $p)) (i32.const 0x30)))
+      (if (i32.gt_u (local.get $d) (i32.const 9)) (then (return (i32.const 100))))
+      (local.set $n (i32.add (i32.mul (local.get $n) (i32.const 10)) (local.get $d)))
+      (if (i32.gt_u (local.get $n) (i32.const 100)) (then (return (i32.const 100))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $p) (local.get $end))))
+    (select (local.get $n) (i32.const 100) (local.get $n)))
+
+  ;; $is_cursor: the token [p, end) is a string of 1 to 18 ASCII digits (an id that fits
+  ;; in a 64-bit integer).
+  (func $is_cursor (param $p i32) (param $end i32) (result i32)
+    (local $n i32)
+    (local.set $n (i32.sub (local.get $end) (local.get $p)))
+    (if (i32.or (i32.lt_u (local.get $n) (i32.const 3)) (i32.gt_u (local.get $n) (i32.const 20))) (then (return (i32.const 0))))
+    (if (i32.or (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x22))
+                (i32.ne (i32.load8_u (i32.sub (local.get $end) (i32.const 1))) (i32.const 0x22)))
+      (then (return (i32.const 0))))
+    (local.set $p (i32.add (local.get $p) (i32.const 1)))
+    (local.set $end (i32.sub (local.get $end) (i32.const 1)))
+    (loop $next
+      (if (i32.gt_u (i32.sub (i32.load8_u (local.get $p)) (i32.const 0x30)) (i32.const 9)) (then (return (i32.const 0))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $p) (local.get $end))))
+    (i32.const 1))
+
+  ;; $emit_uint writes n in decimal at $w.
+  (func $emit_uint (param $n i32)
+    (if (i32.ge_u (local.get $n) (i32.const 10)) (then (call $emit_uint (i32.div_u (local.get $n) (i32.const 10)))))
+    (call $emit_byte (i32.add (i32.const 0x30) (i32.rem_u (local.get $n) (i32.const 10)))))
+
+  ;; $list implements list_users: the users after the cursor (the last id of the previous
+  ;; page) in id order, at most the input's limit (1-100, else 100) of them, each with its
+  ;; hash token copied verbatim. The cursor's digits and the limit go into "args" as JSON
+  ;; numbers: the database compares integers, not text.
+  (func $list (result i32)
+    (local $v i32) (local $v_end i32) (local $limit i32) (local $cur i32) (local $cur_n i32)
+    (local $rows i32) (local $rows_end i32) (local $row i32) (local $row_end i32) (local $col i32) (local $count i32)
+    (if (call $read_input) (then (return (i32.const 1))))
+    (if (call $read_config) (then (return (i32.const 1))))
+    (local.set $limit (i32.const 100))
+    (local.set $v (call $member (global.get $in) (global.get $in_end) (global.get $K_LIMIT) (global.get $K_LIMIT_LEN)))
+    (if (local.get $v) (then (local.set $limit (call $page_limit (local.get $v) (global.get $vend)))))
+    ;; the cursor: absent or null for the first page, else a string of digits
+    (local.set $v (call $member (global.get $in) (global.get $in_end) (global.get $K_CURSOR) (global.get $K_CURSOR_LEN)))
+    (if (local.get $v) (then
+      (local.set $v_end (global.get $vend))
+      (if (i32.eqz (i32.and (i32.eq (i32.sub (local.get $v_end) (local.get $v)) (global.get $S_NULL_LEN))
+                            (call $memeq (local.get $v) (global.get $S_NULL) (global.get $S_NULL_LEN)))) (then
+        (if (i32.eqz (call $is_cursor (local.get $v) (local.get $v_end)))
+          (then (return (call $fail (global.get $M_CURSOR) (global.get $M_CURSOR_LEN)))))
+        (local.set $cur (i32.add (local.get $v) (i32.const 1)))
+        (local.set $cur_n (i32.sub (i32.sub (local.get $v_end) (local.get $v)) (i32.const 2)))))))
+
+    ;; the request: {"sql": "SELECT ... [WHERE id > ?] ORDER BY id LIMIT ?", "args": [[cursor,] limit]}
+    (global.set $w (global.get $REQ))
+    (call $emit (global.get $SQL_HEAD) (global.get $SQL_HEAD_LEN))
+    (call $emit (global.get $SQL_PW) (global.get $SQL_PW_LEN))
+    (call $emit (global.get $SQL_FROM) (global.get $SQL_FROM_LEN))
+    (call $emit (global.get $tbl) (global.get $tbl_n))
+    (if (local.get $cur_n) (then
+      (if (global.get $pg)
+        (then (call $emit (global.get $SQL_AFTER_PG) (global.get $SQL_AFTER_PG_LEN)))
+        (else (call $emit (global.get $SQL_AFTER_Q) (global.get $SQL_AFTER_Q_LEN))))))
+    (call $emit (global.get $SQL_LIMIT) (global.get $SQL_LIMIT_LEN))
+    (if (global.get $pg)
+      (then
+        (call $emit_byte (i32.const 0x24))
+        (call $emit_byte (select (i32.const 0x32) (i32.const 0x31) (local.get $cur_n))))
+      (else (call $emit_byte (i32.const 0x3f))))
+    (call $emit (global.get $SQL_ARGS) (global.get $SQL_ARGS_LEN))
+    (if (local.get $cur_n) (then
+      (call $emit (local.get $cur) (local.get $cur_n))
+      (call $emit_byte (i32.const 0x2c))))
+    (call $emit_uint (local.get $limit))
+    (call $emit (global.get $SQL_TAIL) (global.get $SQL_TAIL_LEN))
+    (local.set $rows (call $query))
+    (if (i32.lt_s (local.get $rows) (i32.const 0)) (then (return (i32.const 1))))
+    (local.set $rows_end (global.get $vend))
+
+    ;; the answer, built in OUT: {"users":[{...,"password_hash":...},...],"next_cursor":...}
+    (global.set $w (global.get $OUT))
+    (call $emit (global.get $OUT_PAGE) (global.get $OUT_PAGE_LEN))
+    (if (i32.and (i32.ne (local.get $rows) (i32.const 0)) (i32.eq (i32.load8_u (local.get $rows)) (i32.const 0x5b))) (then
+      (local.set $row_end (i32.add (local.get $rows) (i32.const 1)))
+      (block $done
+        (loop $next
+          (local.set $row (call $next_item (local.get $row_end) (local.get $rows_end)))
+          (br_if $done (i32.eqz (local.get $row)))
+          (local.set $row_end (global.get $vend))
+          (if (local.get $count) (then (call $emit_byte (i32.const 0x2c))))
+          (if (call $emit_user (local.get $row) (local.get $row_end)) (then (return (i32.const 1))))
+          (local.set $col (call $index (local.get $row) (local.get $row_end) (i32.const 5)))
+          (if (i32.eqz (local.get $col)) (then (return (call $fail (global.get $M_COLS) (global.get $M_COLS_LEN)))))
+          (call $emit (global.get $OUT_HASH) (global.get $OUT_HASH_LEN))
+          (if (call $is_text (local.get $col) (global.get $vend))
+            (then (call $emit (local.get $col) (i32.sub (global.get $vend) (local.get $col))))
+            (else (call $emit (global.get $S_NULL) (global.get $S_NULL_LEN))))
+          (call $emit_byte (i32.const 0x7d))
+          (local.set $count (i32.add (local.get $count) (i32.const 1)))
+          (br $next)))))
+    ;; a full page may have more after it: its last id is the next cursor
+    (call $emit (global.get $OUT_NEXT) (global.get $OUT_NEXT_LEN))
+    (if (i32.eq (local.get $count) (local.get $limit))
+      (then (call $emit (global.get $uid) (i32.sub (global.get $uid_end) (global.get $uid))))
+      (else (call $emit (global.get $S_NULL) (global.get $S_NULL_LEN))))
+    (call $emit_byte (i32.const 0x7d))
+    (call $answer (global.get $OUT) (i32.sub (global.get $w) (global.get $OUT))))
+
+  ;; $verify implements verify_hash: the same check as login's, with no database.
+  (func $verify (result i32)
+    (local $v i32) (local $hn i32) (local $pwn i32) (local $ok i32)
+    (if (call $read_input) (then (return (i32.const 1))))
+    (local.set $hn (i32.const -1))
+    (local.set $v (call $member (global.get $in) (global.get $in_end) (global.get $K_HASH) (global.get $K_HASH_LEN)))
+    (if (local.get $v) (then (local.set $hn (call $decode (local.get $v) (global.get $vend) (global.get $HASH)))))
+    (local.set $v (call $member (global.get $in) (global.get $in_end) (global.get $K_PASSWORD) (global.get $K_PASSWORD_LEN)))
+    (if (local.get $v) (then
+      (local.set $pwn (call $decode (local.get $v) (global.get $vend) (global.get $PW)))
+      (if (i32.lt_s (local.get $pwn) (i32.const 0)) (then (local.set $pwn (i32.const 0))))))
+    (local.set $ok (call $check (local.get $hn) (local.get $pwn)))
+    (if (i32.lt_s (local.get $ok) (i32.const 0)) (then (return (i32.const 1))))
+    (if (local.get $ok) (then (return (call $answer (global.get $OUT_OK_T) (global.get $OUT_OK_T_LEN)))))
+    (call $answer (global.get $OUT_OK_F) (global.get $OUT_OK_F_LEN)))
+
   (func (export "login") (result i32) (call $run (i32.const 1)))
-  (func (export "get_user") (result i32) (call $run (i32.const 0))))
+  (func (export "get_user") (result i32) (call $run (i32.const 0)))
+  (func (export "list_users") (result i32) (call $list))
+  (func (export "verify_hash") (result i32) (call $verify)))
