@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/server"
 	"github.com/wasmauth/wasmauth/internal/testserver"
 	"github.com/wasmauth/wasmauth/internal/testserver/modules"
@@ -272,4 +273,44 @@ func TestDrainDryRun(t *testing.T) {
 	if st := migration(ts, tenant); num(st, "users_imported") != 8 {
 		t.Fatalf("the drain after a dry run: %v", st)
 	}
+}
+
+// TestDrainExampleModule drains through the C example module's list_users
+// (three pages of five) instead of drain.wasm; with the connection closed,
+// users of the examples' salted SHA-256 scheme log in through its
+// verify_hash and a bcrypt one in the server.
+func TestDrainExampleModule(t *testing.T) {
+	ts := testserver.Start(t, server.Config{})
+	const tenant = "drainexample"
+	key := ts.CreateTenant(tenant)
+	base := "/admin/v1/tenants/" + tenant
+	l := ts.LegacyDB(t, "sqlite", tenant)
+	extra := addExtraUsers(t, l, 4)
+	r := ts.Must(ts.Do("PUT", base+"/script", key, examples.CLegacy), 201, "upload the C example")
+	if !strings.Contains(string(r.Body), `"list_users"`) || !strings.Contains(string(r.Body), `"verify_hash"`) {
+		t.Fatalf("exports of the C example: %s", r)
+	}
+	ts.Must(ts.Do("PUT", base+"/connection", key, map[string]any{"driver": l.Driver, "dsn": l.DSN, "config": l.Config}), 200, "set connection")
+	ts.Must(ts.Do("POST", drainPath(tenant), key, map[string]any{"page_size": 5, "max_users_per_second": 0}), 202, "start the drain")
+	done := waitDrain(t, ts, tenant, 60*time.Second, func(d map[string]any) bool { return d["state"] != "running" })
+	// 12 users: the 8 of the seed (ghost without a password, mallory's
+	// "plain:" hash unknown to the server and to verify_hash) and 4 more.
+	wantCounts(t, "drain through the C example", done, map[string]int{
+		"imported": 12, "without_password": 1, "unsupported_hash": 1, "errors": 0, "pages": 3,
+	})
+	if done["state"] != "done" || done["last_error"] != nil {
+		t.Fatalf("drain through the C example: %v", done)
+	}
+	ts.Must(ts.Do("DELETE", base+"/connection", key, nil), 204, "close the connection")
+	for _, name := range []string{"dave", "alice"} {
+		ts.Must(ts.Login(tenant, name, "not the password"), 401, "wrong password of "+name)
+		r := ts.Must(ts.Login(tenant, name, testserver.SeedPassword(name)), 200, "first login of "+name)
+		if u := r.Obj("user"); u["source"] != "legacy" {
+			t.Fatalf("drained user %s: %v", name, u)
+		}
+	}
+	for _, u := range extra {
+		ts.Must(ts.Login(tenant, u.username, u.pw), 200, "login of "+u.username)
+	}
+	ts.Must(ts.Login(tenant, "mallory", "hunter2"), 401, "login of mallory, whose hash nobody verifies")
 }
