@@ -15,14 +15,19 @@ func benchLanguages() []string { return append(examples.Languages(), "wat-trivia
 // one call; with cold set, each call first evicts the tenant's instances, so it pays for
 // a new instance and its _initialize.
 func benchCall(b *testing.B, op, identifier, password string, cold bool) {
+	benchInput(b, op, benchLanguages(), map[string]any{
+		"identifier": identifier, "password": password, "tenant": "bench",
+		"config": map[string]string{"dialect": "sqlite"},
+	}, cold)
+}
+
+// benchInput is benchCall with any input, for the languages given.
+func benchInput(b *testing.B, op string, langs []string, in map[string]any, cold bool) {
 	engine, infos := sharedEngine(b)
-	for _, lang := range benchLanguages() {
+	for _, lang := range langs {
 		b.Run(lang, func(b *testing.B) {
 			be := openSQLiteCopy(b)
-			input, err := json.Marshal(map[string]any{
-				"identifier": identifier, "password": password, "tenant": "bench",
-				"config": map[string]string{"dialect": "sqlite"},
-			})
+			input, err := json.Marshal(in)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -59,4 +64,19 @@ func BenchmarkColdGetUser(b *testing.B) { benchCall(b, runtime.OpGetUser, "alice
 // dominate it.
 func BenchmarkWarmLoginSHA256(b *testing.B) {
 	benchCall(b, runtime.OpLogin, "dave", `s3cret "quoted" \ & <tag> zoë`, false)
+}
+
+// BenchmarkWarmListUsers measures a list_users page of the nine sample users (ABI v1.1).
+func BenchmarkWarmListUsers(b *testing.B) {
+	benchInput(b, runtime.OpListUsers, examples.Languages(), map[string]any{
+		"op": runtime.OpListUsers, "cursor": nil, "limit": 100, "config": map[string]string{"dialect": "sqlite"}, "driver": "sqlite",
+	}, false)
+}
+
+// BenchmarkWarmVerifyHash measures verify_hash of dave's salted SHA-256 hash (ABI v1.1).
+func BenchmarkWarmVerifyHash(b *testing.B) {
+	benchInput(b, runtime.OpVerifyHash, examples.Languages(), map[string]any{
+		"op": runtime.OpVerifyHash, "password": `s3cret "quoted" \ & <tag> zoë`, "config": map[string]string{},
+		"password_hash": "sha256$52611b022924d51b$746ee64af04761394c988e32f50020403c2116e46f37635287206f44ae743fd8",
+	}, false)
 }

@@ -6,9 +6,11 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -426,5 +428,53 @@ func checkPage(t *testing.T, got *runtime.Answer, hashes map[string]sql.NullStri
 		if wantHash := hashes[want.ID]; gotHash != wantHash.String {
 			t.Fatalf("user %s: password_hash %q, want %q", u.ID, gotHash, wantHash.String)
 		}
+	}
+}
+
+// TestListUsersFullPage pages through 250 more users with long names and bcrypt-length
+// hashes in every example on SQLite: full pages of 100 (the most a db_query returns),
+// with their cursors, each page under a fifth of the default fuel budget (a page does
+// a hundred users' JSON work; a login does one's) and within the output limit.
+func TestListUsersFullPage(t *testing.T) {
+	engine, modules := sharedEngine(t)
+	var rows []string
+	for i := range 250 {
+		rows = append(rows, fmt.Sprintf("(%d, 'user%d@example.com', 'user%d', '$2b$10$%053d', TRUE, '%s %d')",
+			1000+i, i, i, i, strings.Repeat("Name ", 12), i))
+	}
+	db := openSQLiteCopy(t, "INSERT INTO users (id, email, username, password_hash, email_verified, name) VALUES "+strings.Join(rows, ", "))
+	for _, lang := range examples.Languages() {
+		t.Run(lang, func(t *testing.T) {
+			var cursor *string
+			total, pages := 0, 0
+			for {
+				input, err := json.Marshal(map[string]any{"op": runtime.OpListUsers, "cursor": cursor, "limit": 100,
+					"config": map[string]string{"dialect": "sqlite"}, "driver": "sqlite"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := engine.Call(context.Background(), runtime.CallRequest{
+					Tenant: "fullpage-" + lang, Version: 1, SHA256: modules[lang].SHA256,
+					Op: runtime.OpListUsers, Input: input, DB: db,
+				})
+				if err != nil {
+					t.Fatalf("page %d: %v", pages, err)
+				}
+				pages++
+				total += len(res.Answer.Users)
+				if res.FuelUsed*5 >= runtime.DefaultLimits().Fuel {
+					t.Errorf("page %d of %d users used %d fuel, 20%% or more of the budget", pages, len(res.Answer.Users), res.FuelUsed)
+				}
+				t.Logf("page %d: %d users, %d bytes, %d fuel", pages, len(res.Answer.Users), len(res.Output), res.FuelUsed)
+				if res.Answer.NextCursor == nil {
+					break
+				}
+				cursor = res.Answer.NextCursor
+			}
+			// 8 seed users and 250 more: pages of 100, 100 and 58.
+			if total != 258 || pages != 3 {
+				t.Fatalf("%d users in %d pages, want 258 in 3", total, pages)
+			}
+		})
 	}
 }

@@ -359,14 +359,15 @@ export class ListedUser {
  * the host's drain page size lowers it. Returns 0 or a status.
  */
 export function answerPage(users: ListedUser[], next: string): i32 {
-  let out = "{\"users\":[";
+  // One join at the end: appending to one string would copy it once per user.
+  const parts: string[] = [];
   for (let i = 0; i < users.length; i++) {
     const u = users[i];
-    out += (i > 0 ? "," : "") + userJSON(u.user) + ",\"password_hash\":" +
-      (u.passwordHash.length > 0 ? jsonString(u.passwordHash) : "null") + "}";
+    parts.push(userJSON(u.user) + ",\"password_hash\":" +
+      (u.passwordHash.length > 0 ? jsonString(u.passwordHash) : "null") + "}");
   }
-  out += "],\"next_cursor\":" + (next.length > 0 ? jsonString(next) : "null") + "}";
-  return setOutput(out);
+  return setOutput("{\"users\":[" + parts.join(",") + "],\"next_cursor\":" +
+    (next.length > 0 ? jsonString(next) : "null") + "}");
 }
 
 /**

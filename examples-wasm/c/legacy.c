@@ -290,8 +290,11 @@ static int32_t list(void) {
     rc = 1;
 
     wa_page_begin(&out);
+    /* Walk the rows once with wa_json_next (wa_json_index would rescan from the start). */
     int n = 0;
-    for (; wa_json_index(rows, (size_t)n, &row); n++) {
+    const char *pos = rows.p + 1;
+    wa_json key;
+    for (; rows.p[0] == '[' && wa_json_next(rows, &pos, &key, &row); n++) {
         if (n > 0) wa_buf_putc(&out, ',');
         if ((rc = put_user(&out, row, &id, &tmp)) != 0) goto done;
         rc = 1;
