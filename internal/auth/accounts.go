@@ -189,8 +189,6 @@ func (s *Service) callScript(ctx context.Context, c ScriptCall) (*ScriptResult, 
 	if err != nil {
 		if c.Op == OpLogin {
 			s.observe.Login(OutcomeLegacyError)
-		}
-		if c.Op == OpLogin {
 			s.countLegacy(c.Tenant.ID, LegacyError)
 		}
 		s.log.Warn("tenant script failed", "tenant", c.Tenant.ID, "op", c.Op, "err", err)
