@@ -25,23 +25,42 @@ type TokenSet struct {
 	User         *User
 }
 
-// Login checks credentials: locally for a user stored locally, else through
-// the tenant's module when migration is on, copying the user on success.
-// Returns CodeInvalidRequest, CodeInvalidCredentials, CodeRateLimited,
-// CodeOverloaded, CodeLegacyUnavailable and CodeMigrationConflict.
+// Login checks credentials (see CheckCredentials) and starts a session: v1's
+// JSON /login. Returns CheckCredentials's errors.
 func (s *Service) Login(ctx context.Context, tenant, identifier, pw string, m Meta) (*TokenSet, error) {
+	t, u, err := s.checkCredentials(ctx, tenant, identifier, pw, m)
+	if err != nil {
+		return nil, err
+	}
+	return s.issue(ctx, t, u)
+}
+
+// CheckCredentials checks a password and returns its user, starting no
+// session: locally for a user stored locally, else through the tenant's
+// module when migration is on, copying the user on success — with the rate
+// limits, audit and equal timing of every login. Login and the hosted
+// sign-in page (internal/oidc, which keeps its own browser session) share
+// it. Returns CodeTenantNotFound, CodeInvalidRequest,
+// CodeInvalidCredentials, CodeRateLimited, CodeOverloaded,
+// CodeLegacyUnavailable and CodeMigrationConflict.
+func (s *Service) CheckCredentials(ctx context.Context, tenant, identifier, pw string, m Meta) (*User, error) {
+	_, u, err := s.checkCredentials(ctx, tenant, identifier, pw, m)
+	return u, err
+}
+
+func (s *Service) checkCredentials(ctx context.Context, tenant, identifier, pw string, m Meta) (*Tenant, *User, error) {
 	start := s.now()
 	ctx = password.WithTenant(ctx, tenant)
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	id := NormalizeIdentifier(identifier)
 	if id == "" || pw == "" {
-		return nil, Errorf(CodeInvalidRequest, "identifier and password are required")
+		return nil, nil, Errorf(CodeInvalidRequest, "identifier and password are required")
 	}
 	if len(pw) > 4096 || len(id) > 1024 {
-		return nil, s.reject(ctx, t, id, m, start, false, "too_long")
+		return nil, nil, s.reject(ctx, t, id, m, start, false, "too_long")
 	}
 	// Failures count per (identifier, address) — the key that blocks an
 	// attacker — and, with higher limits, per address and per identifier;
@@ -51,22 +70,24 @@ func (s *Service) Login(ctx context.Context, tenant, identifier, pw string, m Me
 	// the (identifier, address) and (account, address) keys only.
 	limitKeys := loginKeys(tenant, m.IP, id)
 	if err := s.loginBlocked(limitKeys...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u, err := s.store.FindUser(ctx, tenant, id)
 	switch {
 	case err == nil:
-		return s.loginLocal(ctx, t, u, pw, m, start, limitKeys)
+		u, err = s.loginLocal(ctx, t, u, pw, m, start, limitKeys)
+		return t, u, err
 	case !errors.Is(err, ErrNotFound):
-		return nil, err
+		return nil, nil, err
 	case s.migrationOn(t):
-		return s.loginLegacy(ctx, t, TrimNFC(identifier), id, pw, m, start, limitKeys)
+		u, err = s.loginLegacy(ctx, t, TrimNFC(identifier), id, pw, m, start, limitKeys)
+		return t, u, err
 	}
 	// Unknown user, no migration: spend what a wrong password costs.
 	if err := s.hasher.VerifyDummy(ctx, normalizePassword(pw)); err != nil {
-		return nil, hashErr(err)
+		return nil, nil, hashErr(err)
 	}
-	return nil, s.reject(ctx, t, id, m, start, false, "not_found", limitKeys...)
+	return nil, nil, s.reject(ctx, t, id, m, start, false, "not_found", limitKeys...)
 }
 
 // normalizePassword NFC-normalises a password, as registration does before
@@ -94,7 +115,7 @@ func (s *Service) reject(ctx context.Context, t *Tenant, id string, m Meta, star
 	return errInvalidCredentials()
 }
 
-func (s *Service) loginLocal(ctx context.Context, t *Tenant, u *User, pw string, m Meta, start time.Time, limitKeys []string) (*TokenSet, error) {
+func (s *Service) loginLocal(ctx context.Context, t *Tenant, u *User, pw string, m Meta, start time.Time, limitKeys []string) (*User, error) {
 	if u.Imported && u.PasswordHash == "" {
 		return s.loginImported(ctx, t, u, pw, m, start, limitKeys)
 	}
@@ -116,7 +137,7 @@ func (s *Service) loginLocal(ctx context.Context, t *Tenant, u *User, pw string,
 	s.succeed(limitKeys[0], acctKeys[0])
 	s.audit(t.ID, EventLoginSucceeded, m, u.ID, map[string]any{"source": string(u.Source)})
 	s.observe.Login(OutcomeLocalOK)
-	return s.issue(ctx, t, u)
+	return u, nil
 }
 
 // rehash stores the password under the current hash parameters. A failure is

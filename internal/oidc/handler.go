@@ -215,7 +215,7 @@ func (h *tenantHandler) signInPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	identifier := r.PostFormValue("identifier")
-	u, err := h.p.svc.SignIn(r.Context(), h.tenant, identifier, r.PostFormValue("password"), metaOf(r.Context()))
+	u, err := h.p.svc.CheckCredentials(r.Context(), h.tenant, identifier, r.PostFormValue("password"), metaOf(r.Context()))
 	h.p.observe.OIDCEvent("hosted_login", loginOutcome(err))
 	if err != nil {
 		h.fail(err, func(status int, msg string) { h.renderSignIn(w, r, status, ar.ID, identifier, msg) })
