@@ -273,7 +273,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ReadTimeout:    cfg.ReadTimeout,
 		WriteTimeout:   cfg.WriteTimeout,
 		IdleTimeout:    cfg.IdleTimeout,
-		OIDC:           oidc.New(s.svc, log, httpapi.StatusOf, obs),
+		OIDC:           oidc.New(s.svc, st, log, httpapi.StatusOf, obs),
 	}, s.svc, log)
 	return s, nil
 }
