@@ -11,7 +11,7 @@ import (
 // verifiers and legacy hash pool of the ABI's verify_password), else with
 // the active module's verify_hash — never the legacy database. On success
 // the legacy hash is replaced with the server's own.
-func (s *Service) loginImported(ctx context.Context, t *Tenant, u *User, pw string, m Meta, start time.Time, limitKeys []string) (*TokenSet, error) {
+func (s *Service) loginImported(ctx context.Context, t *Tenant, u *User, pw string, m Meta, start time.Time, limitKeys []string) (*User, error) {
 	acctKeys := accountKeys(t.ID, m.IP, accountOf(u))
 	if err := s.loginBlocked(acctKeys...); err != nil {
 		return nil, err
@@ -31,7 +31,7 @@ func (s *Service) loginImported(ctx context.Context, t *Tenant, u *User, pw stri
 	s.succeed(limitKeys[0], acctKeys[0])
 	s.audit(t.ID, EventLoginSucceeded, m, u.ID, map[string]any{"source": string(u.Source), "imported": true})
 	s.observe.Login(OutcomeLegacyMigrated)
-	return s.issue(ctx, t, u)
+	return u, nil
 }
 
 // finishImport gives an imported user pw, verified, as its password: its

@@ -13,7 +13,7 @@ import (
 
 // loginLegacy runs the tenant module's login for a user not stored locally
 // and, when it accepts the password, copies the user into the local store.
-func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw string, m Meta, start time.Time, limitKeys []string) (*TokenSet, error) {
+func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw string, m Meta, start time.Time, limitKeys []string) (*User, error) {
 	res, err := s.callScript(ctx, ScriptCall{Tenant: t, Version: t.ActiveScript, Op: OpLogin, Identifier: identifier, Password: pw})
 	if err != nil {
 		return nil, err
@@ -59,7 +59,7 @@ func (s *Service) loginLegacy(ctx context.Context, t *Tenant, identifier, id, pw
 	s.succeed(limitKeys[0], acctKeys[0])
 	s.audit(t.ID, EventLoginSucceeded, m, u.ID, map[string]any{"source": string(SourceLegacy)})
 	s.observe.Login(OutcomeLegacyMigrated)
-	return s.issue(ctx, t, u)
+	return u, nil
 }
 
 // rejectionOutcome is the counter of a module's rejection with reason.

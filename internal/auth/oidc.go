@@ -24,10 +24,6 @@ const (
 // the other's.
 const ClientRefreshPrefix = "wor_"
 
-// Store returns the service's store, which the OpenID Provider (internal/oidc)
-// reads and writes its authorization requests and browser sessions through.
-func (s *Service) Store() Store { return s.store }
-
 // signAccessFor signs a v1 access token for user, issued to clientID (the
 // tenant id for v1 logins), with the tenant's first key that is not an
 // ID-token (RS256) key.

@@ -17,11 +17,13 @@ type Config struct {
 	// BaseURL is the public URL of the server, without a trailing slash; a
 	// tenant's issuer is BaseURL + "/t/" + tenant.
 	BaseURL string
-	// AccessTTL is the lifetime of access tokens (15 minutes).
+	// AccessTTL is the lifetime of access tokens (DefaultAccessTTL).
 	AccessTTL time.Duration
-	// SessionTTL is the absolute lifetime of a session and its refresh tokens (30 days).
+	// SessionTTL is the absolute lifetime of a session and its refresh
+	// tokens (DefaultSessionTTL).
 	SessionTTL time.Duration
-	// SigningAlgorithm is "ES256" (default) or "EdDSA".
+	// SigningAlgorithm is the algorithm of new tenants' access token keys:
+	// token.ES256 (DefaultSigningAlgorithm) or token.EdDSA.
 	SigningAlgorithm string
 	// OperatorTokenHash is the SHA-256 of the operator token.
 	OperatorTokenHash []byte
@@ -78,13 +80,13 @@ type Deps struct {
 // NewService returns a Service. Call Close to flush its background writes.
 func NewService(cfg Config, d Deps) *Service {
 	if cfg.AccessTTL <= 0 {
-		cfg.AccessTTL = 15 * time.Minute
+		cfg.AccessTTL = DefaultAccessTTL
 	}
 	if cfg.SessionTTL <= 0 {
-		cfg.SessionTTL = 30 * 24 * time.Hour
+		cfg.SessionTTL = DefaultSessionTTL
 	}
 	if cfg.SigningAlgorithm == "" {
-		cfg.SigningAlgorithm = "ES256"
+		cfg.SigningAlgorithm = DefaultSigningAlgorithm
 	}
 	if cfg.ScriptQuota.Versions <= 0 {
 		cfg.ScriptQuota.Versions = DefaultScriptQuota.Versions

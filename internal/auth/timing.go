@@ -46,11 +46,15 @@ type equalizer struct {
 	// module has verified a legacy password.
 	ceiling func() time.Duration
 
+	// schedule runs f after d and returns a function that cancels it
+	// (time.AfterFunc's Stop).
+	schedule func(d time.Duration, f func()) (cancel func() bool)
+
 	flushMu sync.Mutex // one flush at a time
 	mu      sync.Mutex
 	tenants map[string]*timingWindow
 	dirty   map[string]bool
-	timer   *time.Timer // the pending flush, nil when none
+	pending func() bool // cancels the scheduled flush; nil when none
 	closed  bool
 }
 
@@ -88,6 +92,9 @@ func newEqualizer(store Store, log *slog.Logger, now func() time.Time, hasher *p
 		now:     now,
 		sleep:   sleepCtx,
 		ceiling: ceiling,
+		schedule: func(d time.Duration, f func()) func() bool {
+			return time.AfterFunc(d, f).Stop
+		},
 		tenants: map[string]*timingWindow{},
 		dirty:   map[string]bool{},
 		unit:    func() time.Duration { return 0 },
@@ -238,8 +245,8 @@ func (e *equalizer) forget(tenant string) {
 // markDirty schedules a flush of the tenant's histograms. Call with e.mu held.
 func (e *equalizer) markDirty(tenant string) {
 	e.dirty[tenant] = true
-	if e.timer == nil && !e.closed {
-		e.timer = time.AfterFunc(timingFlushDelay, e.flush)
+	if e.pending == nil && !e.closed {
+		e.pending = e.schedule(timingFlushDelay, e.flush)
 	}
 }
 
@@ -248,7 +255,7 @@ func (e *equalizer) flush() {
 	e.flushMu.Lock()
 	defer e.flushMu.Unlock()
 	e.mu.Lock()
-	e.timer = nil
+	e.pending = nil
 	batch := make(map[string]*LoginTiming, len(e.dirty))
 	now := e.now()
 	for tenant := range e.dirty {
@@ -276,8 +283,8 @@ func (e *equalizer) flush() {
 func (e *equalizer) close() {
 	e.mu.Lock()
 	e.closed = true
-	if e.timer != nil {
-		e.timer.Stop()
+	if e.pending != nil {
+		e.pending()
 	}
 	e.mu.Unlock()
 	e.flush()

@@ -42,6 +42,14 @@ type clockRig struct {
 	now     time.Time
 	dummies int
 	slept   time.Duration
+	// flushes holds the scheduled flushes, which run when a test runs them.
+	flushes []scheduledFlush
+}
+
+type scheduledFlush struct {
+	after    time.Duration
+	run      func()
+	canceled bool
 }
 
 const (
@@ -62,6 +70,14 @@ func newRig(store *timingStore) *clockRig {
 	r.sleep = func(_ context.Context, d time.Duration) {
 		r.slept += d
 		r.now = r.now.Add(d)
+	}
+	r.schedule = func(d time.Duration, f func()) func() bool {
+		r.flushes = append(r.flushes, scheduledFlush{after: d, run: f})
+		i := len(r.flushes) - 1
+		return func() bool {
+			r.flushes[i].canceled = true
+			return true
+		}
 	}
 	return r
 }

@@ -28,6 +28,8 @@ type serverFlags struct {
 	store string
 	// Quotas and retention; see retentionConfig.
 	maxScriptVersions, maxScriptBytes, auditRetention, logRetention string
+	// Token settings; see tokenConfig.
+	accessTTL, sessionTTL, signingAlg string
 }
 
 // demoNetworks are the networks the demo's tenants' databases may be on by default: the
@@ -54,10 +56,13 @@ func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, 
 	fs.StringVar(&f.tlsKey, "tls-key", envOr(sys.Getenv, "", "WASMAUTH_TLS_KEY"), "PEM private key file of --tls-cert (env WASMAUTH_TLS_KEY)")
 	fs.BoolVar(&f.metricsPublic, "metrics-public", false, "serve /metrics without the operator token (env WASMAUTH_METRICS_PUBLIC=true)")
 	f.metricsPublicEnv = sys.Getenv("WASMAUTH_METRICS_PUBLIC")
-	fs.StringVar(&f.maxScriptVersions, "max-script-versions", envOr(sys.Getenv, "20", "WASMAUTH_MAX_SCRIPT_VERSIONS"), "module versions a tenant may store; more uploads are 409 quota_exceeded (env WASMAUTH_MAX_SCRIPT_VERSIONS)")
-	fs.StringVar(&f.maxScriptBytes, "max-script-bytes", envOr(sys.Getenv, "256MiB", "WASMAUTH_MAX_SCRIPT_BYTES"), "bytes of modules a tenant may store, e.g. 64MiB or 1GiB (env WASMAUTH_MAX_SCRIPT_BYTES)")
-	fs.StringVar(&f.auditRetention, "audit-retention", envOr(sys.Getenv, "90d", "WASMAUTH_AUDIT_RETENTION"), "how long audit events are kept, e.g. 90d or 36h; older ones are deleted hourly (env WASMAUTH_AUDIT_RETENTION)")
-	fs.StringVar(&f.logRetention, "log-retention", envOr(sys.Getenv, "7d", "WASMAUTH_LOG_RETENTION"), "how long module log lines are kept, e.g. 7d or 12h (env WASMAUTH_LOG_RETENTION)")
+	fs.StringVar(&f.maxScriptVersions, "max-script-versions", envOr(sys.Getenv, strconv.Itoa(auth.DefaultScriptQuota.Versions), "WASMAUTH_MAX_SCRIPT_VERSIONS"), "module versions a tenant may store; more uploads are 409 quota_exceeded (env WASMAUTH_MAX_SCRIPT_VERSIONS)")
+	fs.StringVar(&f.maxScriptBytes, "max-script-bytes", envOr(sys.Getenv, formatSize(auth.DefaultScriptQuota.Bytes), "WASMAUTH_MAX_SCRIPT_BYTES"), "bytes of modules a tenant may store, e.g. 64MiB or 1GiB (env WASMAUTH_MAX_SCRIPT_BYTES)")
+	fs.StringVar(&f.auditRetention, "audit-retention", envOr(sys.Getenv, formatDuration(auth.DefaultAuditRetention), "WASMAUTH_AUDIT_RETENTION"), "how long audit events are kept, e.g. 90d or 36h; older ones are deleted hourly (env WASMAUTH_AUDIT_RETENTION)")
+	fs.StringVar(&f.logRetention, "log-retention", envOr(sys.Getenv, formatDuration(auth.DefaultLogRetention), "WASMAUTH_LOG_RETENTION"), "how long module log lines are kept, e.g. 7d or 12h (env WASMAUTH_LOG_RETENTION)")
+	fs.StringVar(&f.accessTTL, "access-ttl", envOr(sys.Getenv, formatDuration(auth.DefaultAccessTTL), "WASMAUTH_ACCESS_TTL"), "lifetime of access tokens, e.g. 15m or 1h; at most --session-ttl (env WASMAUTH_ACCESS_TTL)")
+	fs.StringVar(&f.sessionTTL, "session-ttl", envOr(sys.Getenv, formatDuration(auth.DefaultSessionTTL), "WASMAUTH_SESSION_TTL"), "absolute lifetime of a session and its refresh tokens, e.g. 30d or 12h (env WASMAUTH_SESSION_TTL)")
+	fs.StringVar(&f.signingAlg, "signing-alg", envOr(sys.Getenv, auth.DefaultSigningAlgorithm, "WASMAUTH_SIGNING_ALG"), "algorithm of new tenants' access token keys: "+strings.Join(auth.SigningAlgorithms, " or ")+"; existing keys keep theirs until rotated (env WASMAUTH_SIGNING_ALG)")
 	fs.StringVar(&f.logLevel, "log-level", envOr(sys.Getenv, "info", "WASMAUTH_LOG_LEVEL"), "log level: debug, info, warn or error (env WASMAUTH_LOG_LEVEL)")
 	return f, func(args []string) error { return parse(sys, fs, args) }
 }
@@ -110,6 +115,9 @@ func (f *serverFlags) config(sys IO) (server.Config, error) {
 		Stderr:         sys.Stderr,
 	}
 	if err := f.retentionConfig(&cfg); err != nil {
+		return server.Config{}, err
+	}
+	if err := f.tokenConfig(&cfg); err != nil {
 		return server.Config{}, err
 	}
 	return cfg, nil

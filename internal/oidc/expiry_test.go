@@ -61,7 +61,7 @@ func TestCodeExpiresAfter60s(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := oidc.New(svc, nil, httpapi.StatusOf, nil)
+	p := oidc.New(svc, st, nil, httpapi.StatusOf, nil)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, err := p.Handler(r.Context(), "acme")
 		if err != nil {

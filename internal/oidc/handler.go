@@ -117,11 +117,11 @@ func (h *tenantHandler) browserSession(r *http.Request) *auth.BrowserSession {
 		return nil
 	}
 	ctx := r.Context()
-	b, err := h.p.svc.Store().GetBrowserSession(ctx, h.tenant, auth.HashSecret(c.Value))
+	b, err := h.p.records.GetBrowserSession(ctx, h.tenant, auth.HashSecret(c.Value))
 	if err != nil {
 		return nil
 	}
-	u, err := h.p.svc.Store().GetUser(ctx, h.tenant, b.UserID)
+	u, err := h.p.svc.GetUser(ctx, h.tenant, b.UserID)
 	if err != nil || u.UpdatedAt.After(b.CreatedAt) {
 		return nil
 	}
@@ -160,7 +160,7 @@ func (h *tenantHandler) needsLogin(ar *auth.AuthRequest, b *auth.BrowserSession)
 // pendingRequest loads the authorization request named by the id field,
 // or answers with the error page.
 func (h *tenantHandler) pendingRequest(w http.ResponseWriter, r *http.Request, id string) *auth.AuthRequest {
-	ar, err := h.p.svc.Store().GetAuthRequest(r.Context(), h.tenant, id)
+	ar, err := h.p.records.GetAuthRequest(r.Context(), h.tenant, id)
 	if err != nil || ar.CodeHash != nil {
 		h.message(w, http.StatusBadRequest, "Sign-in expired",
 			"This sign-in link is no longer valid. Go back to the app and sign in again.")
@@ -215,7 +215,7 @@ func (h *tenantHandler) signInPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	identifier := r.PostFormValue("identifier")
-	u, err := h.p.svc.SignIn(r.Context(), h.tenant, identifier, r.PostFormValue("password"), metaOf(r.Context()))
+	u, err := h.p.svc.CheckCredentials(r.Context(), h.tenant, identifier, r.PostFormValue("password"), metaOf(r.Context()))
 	h.p.observe.OIDCEvent("hosted_login", loginOutcome(err))
 	if err != nil {
 		h.fail(err, func(status int, msg string) { h.renderSignIn(w, r, status, ar.ID, identifier, msg) })
@@ -229,7 +229,7 @@ func (h *tenantHandler) signInPost(w http.ResponseWriter, r *http.Request) {
 func (h *tenantHandler) startSession(w http.ResponseWriter, r *http.Request, ar *auth.AuthRequest, userID string) {
 	now := h.p.svc.Now()
 	id := randomID()
-	if err := h.p.svc.Store().CreateBrowserSession(r.Context(), &auth.BrowserSession{
+	if err := h.p.records.CreateBrowserSession(r.Context(), &auth.BrowserSession{
 		IDHash: auth.HashSecret(id), Tenant: h.tenant, UserID: userID, AuthTime: now,
 		CreatedAt: now, ExpiresAt: now.Add(browserSessionTTL),
 	}); err != nil {
@@ -348,7 +348,7 @@ func (h *tenantHandler) fail(err error, render func(status int, msg string)) {
 // complete marks the request signed in and sends the browser to the
 // library's callback, which gives out the code.
 func (h *tenantHandler) complete(w http.ResponseWriter, r *http.Request, ar *auth.AuthRequest, userID string, authTime time.Time) {
-	_, err := h.p.svc.Store().UpdateAuthRequest(r.Context(), h.tenant, ar.ID, func(a *auth.AuthRequest) error {
+	_, err := h.p.records.UpdateAuthRequest(r.Context(), h.tenant, ar.ID, func(a *auth.AuthRequest) error {
 		if a.CodeHash != nil {
 			return errors.New("the request already has a code")
 		}
@@ -366,7 +366,7 @@ func (h *tenantHandler) complete(w http.ResponseWriter, r *http.Request, ar *aut
 // app with the code, but only in the browser that signed in: a request id
 // seen elsewhere (it is in the sign-in page's URL) gives no code.
 func (h *tenantHandler) callback(w http.ResponseWriter, r *http.Request) {
-	ar, err := h.p.svc.Store().GetAuthRequest(r.Context(), h.tenant, r.URL.Query().Get("id"))
+	ar, err := h.p.records.GetAuthRequest(r.Context(), h.tenant, r.URL.Query().Get("id"))
 	b := h.browserSession(r)
 	if err != nil || b == nil || ar.UserID == "" || ar.UserID != b.UserID {
 		h.message(w, http.StatusBadRequest, "Sign-in expired", "This sign-in link is no longer valid. Go back to the app and sign in again.")
@@ -405,7 +405,7 @@ func (s *storage) TerminateSessionFromRequest(ctx context.Context, req *op.EndSe
 		// redirect.
 		return s.issuer + pathLogout + "/confirm?" + url.Values{"to": {req.RedirectURI}, "mac": {s.p.mac(req.RedirectURI)}}.Encode(), nil
 	}
-	if err := s.store().DeleteBrowserSession(ctx, s.tenant, b.IDHash); err != nil {
+	if err := s.p.records.DeleteBrowserSession(ctx, s.tenant, b.IDHash); err != nil {
 		return "", err
 	}
 	return req.RedirectURI, nil
@@ -437,7 +437,7 @@ func (h *tenantHandler) confirmLogout(w http.ResponseWriter, r *http.Request) {
 		next = to
 	}
 	if b := h.browserSession(r); b != nil {
-		if err := h.p.svc.Store().DeleteBrowserSession(r.Context(), h.tenant, b.IDHash); err != nil {
+		if err := h.p.records.DeleteBrowserSession(r.Context(), h.tenant, b.IDHash); err != nil {
 			h.message(w, http.StatusInternalServerError, "Something went wrong", "Try again later.")
 			return
 		}

@@ -47,6 +47,7 @@ func metaOf(ctx context.Context) auth.Meta {
 // provider per tenant, made on first use, whose issuer is the tenant's.
 type Provider struct {
 	svc      *auth.Service
+	records  Records
 	log      *slog.Logger
 	statusOf func(auth.Code) int
 	observe  Observer
@@ -70,17 +71,19 @@ type nopObserver struct{}
 
 func (nopObserver) OIDCEvent(string, string) {}
 
-// New returns the OpenID Provider of svc's tenants. statusOf is the HTTP
+// New returns the OpenID Provider of svc's tenants, which keeps its
+// authorization requests and browser sessions in records (the server's
+// auth.Store). statusOf is the HTTP
 // API's table from error codes to statuses, which the hosted pages answer
 // with too; observe, when not nil, counts events.
-func New(svc *auth.Service, log *slog.Logger, statusOf func(auth.Code) int, observe Observer) *Provider {
+func New(svc *auth.Service, records Records, log *slog.Logger, statusOf func(auth.Code) int, observe Observer) *Provider {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if observe == nil {
 		observe = nopObserver{}
 	}
-	p := &Provider{svc: svc, log: log, statusOf: statusOf, observe: observe, ops: map[string]*op.Provider{}}
+	p := &Provider{svc: svc, records: records, log: log, statusOf: statusOf, observe: observe, ops: map[string]*op.Provider{}}
 	p.secure = strings.HasPrefix(svc.Issuer(""), "https://")
 	if _, err := rand.Read(p.cryptoKey[:]); err != nil {
 		panic(err) // crypto/rand never fails on supported platforms

@@ -40,8 +40,6 @@ var (
 	_ op.CanTerminateSessionFromRequest = (*storage)(nil)
 )
 
-func (s *storage) store() auth.Store { return s.p.svc.Store() }
-
 // randomID returns 256 random bits, base64url.
 func randomID() string {
 	b := make([]byte, 32)
@@ -56,7 +54,7 @@ func randomID() string {
 // adds the OAuth 2.1 rules: PKCE with S256 only, required for public
 // clients, and the query response mode only.
 func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
-	c, err := s.store().GetClient(ctx, s.tenant, req.ClientID)
+	c, err := s.p.svc.Client(ctx, s.tenant, req.ClientID)
 	if err != nil {
 		return nil, oidc.ErrInvalidRequestRedirectURI().WithDescription("unknown client").WithParent(err)
 	}
@@ -84,7 +82,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		Prompt: req.Prompt, MaxAge: req.MaxAge, LoginHint: req.LoginHint,
 		CreatedAt: now, ExpiresAt: now.Add(authRequestTTL),
 	}
-	if err := s.store().CreateAuthRequest(ctx, r); err != nil {
+	if err := s.p.records.CreateAuthRequest(ctx, r); err != nil {
 		return nil, err
 	}
 	return &authRequest{r}, nil
@@ -92,7 +90,7 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 
 // AuthRequestByID returns a pending request.
 func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
-	r, err := s.store().GetAuthRequest(ctx, s.tenant, id)
+	r, err := s.p.records.GetAuthRequest(ctx, s.tenant, id)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +100,7 @@ func (s *storage) AuthRequestByID(ctx context.Context, id string) (op.AuthReques
 // AuthRequestByCode returns the request of a live, unused code. A code used
 // a second time revokes the session of its first use (RFC 6749 §4.1.2).
 func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	r, err := s.store().AuthRequestByCode(ctx, s.tenant, auth.HashSecret(code))
+	r, err := s.p.records.AuthRequestByCode(ctx, s.tenant, auth.HashSecret(code))
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +121,7 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 // request gets one code only.
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	now := s.p.svc.Now()
-	_, err := s.store().UpdateAuthRequest(ctx, s.tenant, id, func(r *auth.AuthRequest) error {
+	_, err := s.p.records.UpdateAuthRequest(ctx, s.tenant, id, func(r *auth.AuthRequest) error {
 		if len(r.CodeHash) > 0 || r.UserID == "" {
 			return oidc.ErrInvalidRequest().WithDescription("this authorization request cannot give out a code")
 		}
@@ -139,14 +137,14 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 // stays, marked with its session, until the code expires, to recognise
 // reuse. A request whose code was never used is deleted.
 func (s *storage) DeleteAuthRequest(ctx context.Context, id string) error {
-	r, err := s.store().GetAuthRequest(ctx, s.tenant, id)
+	r, err := s.p.records.GetAuthRequest(ctx, s.tenant, id)
 	if errors.Is(err, auth.ErrNotFound) {
 		return nil
 	}
 	if err != nil || r.SessionID != "" {
 		return err
 	}
-	err = s.store().DeleteAuthRequest(ctx, s.tenant, id)
+	err = s.p.records.DeleteAuthRequest(ctx, s.tenant, id)
 	if errors.Is(err, auth.ErrNotFound) {
 		return nil
 	}
@@ -171,7 +169,7 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 	m := metaOf(ctx)
 	switch r := req.(type) {
 	case *authRequest:
-		c, err := s.store().GetClient(ctx, s.tenant, r.ClientID)
+		c, err := s.p.svc.Client(ctx, s.tenant, r.ClientID)
 		if err != nil {
 			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithParent(err)
 		}
@@ -183,7 +181,7 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		}
 		// Mark the code used; of two concurrent exchanges one finds it
 		// marked, and both sessions are revoked.
-		_, err = s.store().UpdateAuthRequest(ctx, s.tenant, r.ID, func(ar *auth.AuthRequest) error {
+		_, err = s.p.records.UpdateAuthRequest(ctx, s.tenant, r.ID, func(ar *auth.AuthRequest) error {
 			if ar.SessionID != "" {
 				return oidc.ErrInvalidGrant().WithDescription("the code was already used")
 			}
@@ -192,7 +190,7 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		})
 		if err != nil {
 			var prev string
-			if cur, gerr := s.store().GetAuthRequest(ctx, s.tenant, r.ID); gerr == nil {
+			if cur, gerr := s.p.records.GetAuthRequest(ctx, s.tenant, r.ID); gerr == nil {
 				prev = cur.SessionID
 			}
 			for _, id := range []string{ts.Session.ID, prev} {
@@ -304,7 +302,7 @@ func (s *storage) KeySet(ctx context.Context) ([]op.Key, error) {
 // GetClientByClientID returns a client; an unknown one is the library's
 // invalid_client (token endpoint) or error page (authorize).
 func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
-	c, err := s.store().GetClient(ctx, s.tenant, id)
+	c, err := s.p.svc.Client(ctx, s.tenant, id)
 	if err != nil {
 		return nil, err
 	}
@@ -313,7 +311,7 @@ func (s *storage) GetClientByClientID(ctx context.Context, id string) (op.Client
 
 // AuthorizeClientIDSecret checks a confidential client's secret.
 func (s *storage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {
-	c, err := s.store().GetClient(ctx, s.tenant, id)
+	c, err := s.p.svc.Client(ctx, s.tenant, id)
 	if err != nil {
 		return err
 	}
@@ -332,7 +330,7 @@ func (s *storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string,
 // SetUserinfoFromRequest puts the user's claims of the granted scopes in
 // the ID token.
 func (s *storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
-	u, err := s.store().GetUser(ctx, s.tenant, req.GetSubject())
+	u, err := s.p.svc.GetUser(ctx, s.tenant, req.GetSubject())
 	if err != nil {
 		return oidc.ErrInvalidGrant().WithDescription("the user no longer exists").WithParent(err)
 	}
@@ -377,4 +375,4 @@ func (s *storage) ValidateJWTProfileScopes(context.Context, string, []string) ([
 }
 
 // Health reports whether the store is usable.
-func (s *storage) Health(ctx context.Context) error { return s.store().Ping(ctx) }
+func (s *storage) Health(ctx context.Context) error { return s.p.records.Ping(ctx) }

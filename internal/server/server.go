@@ -90,6 +90,11 @@ type Config struct {
 	// log lines are kept (90 days, 7 days); older ones are deleted at start
 	// and then hourly.
 	AuditRetention, LogRetention time.Duration
+	// AccessTTL, SessionTTL and SigningAlgorithm are auth.Config's; zero
+	// values take auth.DefaultAccessTTL, DefaultSessionTTL and
+	// DefaultSigningAlgorithm.
+	AccessTTL, SessionTTL time.Duration
+	SigningAlgorithm      string
 	// ReadTimeout, WriteTimeout and IdleTimeout bound slow clients; zero
 	// takes httpapi's defaults (15 s, 30 s, 60 s).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -166,6 +171,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if n := utf8.RuneCountInString(cfg.AdminToken); n > 0 && n < MinAdminTokenLen {
 		return nil, fmt.Errorf("WASMAUTH_ADMIN_TOKEN has %d characters; at least %d are required (for example: openssl rand -base64 32), or leave it unset to have one generated", n, MinAdminTokenLen)
 	}
+	if err := auth.CheckTokenSettings(cfg.AccessTTL, cfg.SessionTTL, cfg.SigningAlgorithm); err != nil {
+		return nil, err
+	}
 	tlsConfig, err := loadTLS(cfg.TLSCert, cfg.TLSKey)
 	if err != nil {
 		return nil, err
@@ -216,6 +224,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.svc = auth.NewService(auth.Config{
 		BaseURL:           cfg.BaseURL,
 		OperatorTokenHash: opHash,
+		AccessTTL:         cfg.AccessTTL,
+		SessionTTL:        cfg.SessionTTL,
+		SigningAlgorithm:  cfg.SigningAlgorithm,
 		ScriptQuota:       cfg.ScriptQuota,
 		AuditRetention:    cfg.AuditRetention,
 		LogRetention:      cfg.LogRetention,
@@ -273,7 +284,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ReadTimeout:    cfg.ReadTimeout,
 		WriteTimeout:   cfg.WriteTimeout,
 		IdleTimeout:    cfg.IdleTimeout,
-		OIDC:           oidc.New(s.svc, log, httpapi.StatusOf, obs),
+		OIDC:           oidc.New(s.svc, st, log, httpapi.StatusOf, obs),
 	}, s.svc, log)
 	return s, nil
 }

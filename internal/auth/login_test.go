@@ -1,0 +1,102 @@
+package auth_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/password"
+)
+
+// TestRegisterRefusesWeakPasswords: the password policy's refusals are
+// CodeWeakPassword with a message that says which rule.
+func TestRegisterRefusesWeakPasswords(t *testing.T) {
+	e := newEnv(t, nil)
+	for i, tc := range []struct{ pw, says string }{
+		{"short1", "at least 8"},
+		{strings.Repeat("long", 65) + "x", "at most 256"},
+		{"password123", "too common"},
+	} {
+		_, err := e.register(t, "192.0.2."+string(rune('1'+i)), auth.RegisterInput{Email: "weak@example.com", Password: tc.pw})
+		if auth.ErrorCode(err) != auth.CodeWeakPassword || !strings.Contains(auth.ErrorMessage(err), tc.says) {
+			t.Fatalf("password %q: %v, want weak_password saying %q", tc.pw, err, tc.says)
+		}
+	}
+}
+
+// TestLoginRehashes: a password stored under older hash parameters is
+// stored again under the current ones at its next login.
+func TestLoginRehashes(t *testing.T) {
+	e := newEnv(t, nil)
+	u, err := e.register(t, realUser, auth.RegisterInput{Email: "gil@example.com", Password: localPW})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stronger := cheapHash
+	stronger.Iterations++
+	e.svc.Close()
+	e.svc = auth.NewService(auth.Config{BaseURL: "http://auth.test"}, auth.Deps{
+		Store: e.store, Hasher: password.NewHasher(password.Config{Params: stronger}), Limiter: newLimiter(),
+	})
+	t.Cleanup(func() { e.svc.Close() })
+	mustLogin(t, e, "gil@example.com", localPW)
+	after, err := e.store.GetUser(t.Context(), "acme", u.ID)
+	if err != nil || after.PasswordHash == u.PasswordHash {
+		t.Fatalf("the hash was not replaced: %v", err)
+	}
+	mustLogin(t, e, "gil@example.com", localPW)
+}
+
+// TestSessions: refresh rotates the token, a reused one revokes the
+// session, revoke ends it, and a deleted user's tokens stop working.
+func TestSessions(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := t.Context()
+	if _, err := e.register(t, realUser, auth.RegisterInput{Email: "hal@example.com", Username: "hal", Password: localPW}); err != nil {
+		t.Fatal(err)
+	}
+	first := mustLogin(t, e, "hal", localPW)
+	claims, err := e.svc.UserInfo(ctx, "acme", first.AccessToken)
+	if err != nil || claims["email"] != "hal@example.com" || claims["preferred_username"] != "hal" || claims["sub"] != first.User.ID {
+		t.Fatalf("userinfo: %v, %v", claims, err)
+	}
+	second, err := e.svc.Refresh(ctx, "acme", first.RefreshToken, auth.Meta{})
+	if err != nil || second.RefreshToken == first.RefreshToken {
+		t.Fatalf("refresh: %v", err)
+	}
+	// The old refresh token again: the whole session ends.
+	if _, err := e.svc.Refresh(ctx, "acme", first.RefreshToken, auth.Meta{}); auth.ErrorCode(err) != auth.CodeInvalidGrant {
+		t.Fatalf("a reused refresh token: %v, want invalid_grant", err)
+	}
+	if _, err := e.svc.Refresh(ctx, "acme", second.RefreshToken, auth.Meta{}); auth.ErrorCode(err) != auth.CodeInvalidGrant {
+		t.Fatalf("the session's current token after a reuse: %v, want invalid_grant", err)
+	}
+	if _, err := e.svc.Authorize(ctx, "acme", second.AccessToken); auth.ErrorCode(err) != auth.CodeUnauthorized {
+		t.Fatalf("an access token of the revoked session: %v, want unauthorized", err)
+	}
+
+	third := mustLogin(t, e, "hal", localPW)
+	if err := e.svc.Revoke(ctx, "acme", third.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Refresh(ctx, "acme", third.RefreshToken, auth.Meta{}); auth.ErrorCode(err) != auth.CodeInvalidGrant {
+		t.Fatalf("refresh after revoking by access token: %v", err)
+	}
+	if err := e.svc.Revoke(ctx, "acme", "not-a-token"); err != nil {
+		t.Fatalf("revoking an unknown token: %v", err)
+	}
+
+	fourth := mustLogin(t, e, "hal", localPW)
+	if err := e.svc.DeleteUser(ctx, "acme", fourth.User.ID, auth.Meta{Actor: "operator"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Authorize(ctx, "acme", fourth.AccessToken); auth.ErrorCode(err) != auth.CodeUnauthorized {
+		t.Fatalf("a deleted user's access token: %v", err)
+	}
+	if _, err := e.svc.Refresh(ctx, "acme", fourth.RefreshToken, auth.Meta{}); auth.ErrorCode(err) != auth.CodeInvalidGrant {
+		t.Fatalf("a deleted user's refresh token: %v", err)
+	}
+	if _, err := e.svc.FindUser(ctx, "acme", "hal"); auth.ErrorCode(err) != auth.CodeNotFound {
+		t.Fatalf("finding a deleted user: %v", err)
+	}
+}
