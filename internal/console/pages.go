@@ -61,8 +61,8 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 		c.signInForm(w, r, http.StatusOK, nil)
 		return
 	}
-	if !q.sess.principal.Operator {
-		q.tenant = q.sess.principal.Tenant
+	if !q.sess.Principal.Operator {
+		q.tenant = q.sess.Principal.Tenant
 		q.redirect("", "")
 		return
 	}
@@ -101,14 +101,22 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.signInForm(w, r, e.Status, e)
 		return
 	}
-	id := c.sessions.create(p, auth.HashSecret(token), c.opt.Now())
+	id, _, err := c.svc.StartConsoleSession(r.Context(), p, auth.HashSecret(token), c.opt.Now())
+	if err != nil {
+		e := c.errorView(err)
+		c.signInForm(w, r, e.Status, e)
+		return
+	}
 	setCookie(w, r, preCookie, "", -1)
-	setCookie(w, r, SessionCookie, id, int(maxLifetime/time.Second))
+	setCookie(w, r, SessionCookie, id, int(auth.ConsoleMaxLifetime/time.Second))
 	http.Redirect(w, r, "/console/", http.StatusSeeOther)
 }
 
 func (c *Console) signOut(q *request) {
-	c.sessions.end(q.sid)
+	if err := c.svc.EndConsoleSession(q.r.Context(), q.sid); err != nil {
+		c.render(q.w, http.StatusInternalServerError, "error", q.view("Error", c.errorView(err)))
+		return
+	}
 	setCookie(q.w, q.r, SessionCookie, "", -1)
 	http.Redirect(q.w, q.r, "/console/", http.StatusSeeOther)
 }
