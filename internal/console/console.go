@@ -42,10 +42,10 @@ type Options struct {
 
 // Console serves the pages under /console/.
 type Console struct {
-	svc      *auth.Service
-	opt      Options
-	mux      *http.ServeMux
-	pages    map[string]*template.Template
+	svc   *auth.Service
+	opt   Options
+	mux   *http.ServeMux
+	pages map[string]*template.Template
 }
 
 // metaKey is the key under which Fiber hands the request's auth.Meta to

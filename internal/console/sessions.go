@@ -3,8 +3,8 @@ package console
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"net/http"
 	"github.com/wasmauth/wasmauth/internal/webui"
+	"net/http"
 )
 
 // Cookie names. The session cookie is scoped to /console.
