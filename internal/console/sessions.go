@@ -3,8 +3,9 @@ package console
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"github.com/wasmauth/wasmauth/internal/webui"
 	"net/http"
+
+	"github.com/wasmauth/wasmauth/internal/webui"
 )
 
 // Cookie names. The session cookie is scoped to /console.
