@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -163,6 +164,12 @@ type overviewData struct {
 	HasHistory bool
 	Hours      *chart
 	Days       *chart
+	// LegacyUsers is the legacy database's number of users, the share's
+	// denominator: typed into the page (?legacy_users=, as the CLI's
+	// --legacy-users) until GET /migration counts them; 0 shows no share.
+	LegacyUsers int64
+	// Share is the migrated users' share of LegacyUsers, "12.3%".
+	Share string
 }
 
 // Chart spans: per hour for today and chartHourDays days before; per day
@@ -189,6 +196,10 @@ func (c *Console) overviewPage(q *request) (*view, error) {
 		return nil, err
 	}
 	d := &overviewData{Status: st, Total: st.Stats.UsersMigrated + st.Stats.UsersRegistered, HasHistory: ok}
+	if n, err := strconv.ParseInt(q.r.URL.Query().Get("legacy_users"), 10, 64); err == nil && n > 0 {
+		d.LegacyUsers = n
+		d.Share = fmt.Sprintf("%.1f%%", float64(min(st.Stats.UsersMigrated, n))*100/float64(n))
+	}
 	if ok {
 		d.Hours = newChart("Migrated users per hour, today and the two days before (UTC)", buckets, daysTo, time.Hour, hours)
 		// Per day from the first day with migrations, when it is older.
