@@ -199,6 +199,7 @@ type countersLine struct {
 	UsersImported     int64     `json:"users_imported,omitempty"`
 	LegacyInactive    int64     `json:"legacy_inactive,omitempty"`
 	LegacyLocked      int64     `json:"legacy_locked,omitempty"`
+	LegacyConflicts   int64     `json:"legacy_conflicts,omitempty"`
 	LastScriptVersion int       `json:"last_script_version"`
 }
 
@@ -209,7 +210,7 @@ func countersLineOf(c *TenantCounters) *countersLine {
 		LastMigratedAt: st.LastMigratedAt, LegacyLoginsOK: st.LegacyLoginsOK,
 		LegacyRejected: st.LegacyRejected, LegacyErrors: st.LegacyErrors,
 		UsersImported: st.UsersImported, LegacyInactive: st.LegacyInactive, LegacyLocked: st.LegacyLocked,
-		LastScriptVersion: c.LastScriptVersion,
+		LegacyConflicts: st.LegacyConflicts, LastScriptVersion: c.LastScriptVersion,
 	}
 }
 
@@ -229,6 +230,7 @@ func (l *countersLine) record() (*BackupRecord, error) {
 			LastMigratedAt: l.LastMigratedAt, LegacyLoginsOK: l.LegacyLoginsOK,
 			LegacyRejected: l.LegacyRejected, LegacyErrors: l.LegacyErrors,
 			UsersImported: l.UsersImported, LegacyInactive: l.LegacyInactive, LegacyLocked: l.LegacyLocked,
+			LegacyConflicts: l.LegacyConflicts,
 		},
 		LastScriptVersion: l.LastScriptVersion,
 	}}, nil

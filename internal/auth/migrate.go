@@ -127,6 +127,7 @@ func (s *Service) migrateUser(ctx context.Context, t *Tenant, lu *LegacyUser, pw
 		s.events.Logs(t.ID, []LogEntry{{Time: now, Level: "warn", Op: "host", Message: msg}})
 		s.audit(t.ID, EventMigrationConflict, m, lu.ID, map[string]any{"field": field})
 		s.observe.Login(OutcomeConflict)
+		s.countLegacy(t.ID, LegacyConflict)
 		return nil, Errorf(CodeMigrationConflict, "this account conflicts with an existing account; contact support")
 	default:
 		return nil, err

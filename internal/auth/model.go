@@ -165,19 +165,25 @@ type MigrationStats struct {
 	// "inactive" or "locked"; LegacyRejected includes them.
 	LegacyInactive int64
 	LegacyLocked   int64
+	// LegacyConflicts counts the logins the module accepted whose user was
+	// not copied, its email or username belonging to another local user
+	// (409 migration_conflict). A drain's conflicts are counted in its job.
+	LegacyConflicts int64
 }
 
 // LegacyOutcome is the result of one call of a tenant's module.
 type LegacyOutcome int
 
 // The legacy outcomes counted in MigrationStats. LegacyInactive and
-// LegacyLocked are rejections, counted both as such and on their own.
+// LegacyLocked are rejections, counted both as such and on their own;
+// LegacyConflict is an accepted login whose user could not be copied.
 const (
 	LegacyOK LegacyOutcome = iota + 1
 	LegacyRejected
 	LegacyError
 	LegacyInactive
 	LegacyLocked
+	LegacyConflict
 )
 
 // AuditEvent is one entry of a tenant's audit trail.

@@ -12,6 +12,8 @@ import (
 //
 // All backends pass the one conformance suite in internal/store/storetest.
 type Store interface {
+	ConsoleSessionStore
+
 	// Ping reports whether the store is open and usable.
 	Ping(ctx context.Context) error
 	// Close flushes and closes the store.

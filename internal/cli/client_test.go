@@ -253,6 +253,9 @@ func TestScriptConnectionMigrationUsers(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^Progress\s+\[#{3}-{27}\] 12\.5% of legacy users$`).MatchString(r.stdout) {
 		t.Errorf("migration status --legacy-users 8:\n%s", r.stdout)
 	}
+	if !regexp.MustCompile(`(?m)^Conflicts\s+0$`).MatchString(r.stdout) {
+		t.Errorf("migration status without conflicts:\n%s", r.stdout)
+	}
 
 	// Users.
 	r = mustRun(t, env, "", "users", "list", "--source", "legacy")

@@ -25,6 +25,7 @@ type migrationJSON struct {
 		Errors         int64 `json:"errors"`
 		LoginsInactive int64 `json:"logins_inactive"`
 		LoginsLocked   int64 `json:"logins_locked"`
+		Conflicts      int64 `json:"conflicts"`
 	} `json:"legacy"`
 }
 
@@ -124,6 +125,7 @@ func printMigration(w io.Writer, st migrationJSON, legacyUsers int64) error {
 	t.row("  inactive", st.Legacy.LoginsInactive)
 	t.row("  locked", st.Legacy.LoginsLocked)
 	t.row("Legacy errors", st.Legacy.Errors)
+	t.row("Conflicts", st.Legacy.Conflicts)
 	return t.flush()
 }
 
@@ -152,10 +154,10 @@ func progressLine(st migrationJSON, legacyUsers int64) string {
 		state = "on"
 	}
 	total, of := progressOf(st, legacyUsers)
-	return fmt.Sprintf("%s %6s  migrated %d of %d %s (registered %d)  legacy: %d ok, %d rejected, %d errors  migration %s",
+	return fmt.Sprintf("%s %6s  migrated %d of %d %s (registered %d)  legacy: %d ok, %d rejected, %d errors, %d conflicts  migration %s",
 		progressBar(st.UsersMigrated, total, 30), percent(st.UsersMigrated, total),
 		st.UsersMigrated, total, of, st.UsersRegistered,
-		st.Legacy.LoginsOK, st.Legacy.LoginsRejected, st.Legacy.Errors, state)
+		st.Legacy.LoginsOK, st.Legacy.LoginsRejected, st.Legacy.Errors, st.Legacy.Conflicts, state)
 }
 
 // progressBar draws done out of total in width cells: "[#####-----]".

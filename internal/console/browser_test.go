@@ -92,9 +92,12 @@ func TestBrowser(t *testing.T) {
 	base := "/admin/v1/tenants/acme"
 	ts.Must(ts.Do("PUT", base+"/script", key, examples.GoLegacy), 201, "upload script")
 	ts.Must(ts.Do("PUT", base+"/connection", key, map[string]any{"driver": l.Driver, "dsn": l.DSN, "config": l.Config}), 200, "set connection")
+	// dave's email taken locally before migration: his legacy login is a conflict.
+	ts.Must(ts.Register("acme", "dave@example.com", "a-long-passphrase"), 201, "register dave locally")
 	ts.Must(ts.Do("PUT", base+"/migration", key, map[string]any{"enabled": true}), 200, "enable migration")
 	ts.Must(ts.Login("acme", "alice@example.com", testserver.SeedPassword("alice")), 200, "first legacy login")
 	ts.Must(ts.Login("acme", "bob", testserver.SeedPassword("bob")), 200, "second legacy login")
+	ts.Must(ts.Login("acme", "dave", testserver.SeedPassword("dave")), 409, "conflicting legacy login")
 	api := ts.Must(ts.Do("GET", base+"/migration", key, nil), 200, "GET /migration").Object(t)
 
 	shots := t.TempDir()
@@ -183,10 +186,22 @@ func TestBrowser(t *testing.T) {
 	for id, want := range map[string]any{
 		"m-users_total": api["users_total"], "m-users_migrated": api["users_migrated"], "m-users_registered": api["users_registered"],
 		"m-legacy.logins_ok": legacy["logins_ok"], "m-legacy.logins_rejected": legacy["logins_rejected"], "m-legacy.errors": legacy["errors"],
+		"m-legacy.conflicts": legacy["conflicts"],
 	} {
 		if got := text(chromedp.CSS("[id='" + id + "']")); got != jsonNumber(want) {
 			t.Errorf("%s: page %q, API %v", id, got, want)
 		}
+	}
+	if legacy["logins_ok"] != 2.0 || legacy["conflicts"] != 1.0 {
+		t.Fatalf("GET /migration after two legacy logins and a conflict: %v", api)
+	}
+	// The share of legacy users, typed in.
+	do("legacy users", chromedp.SendKeys(chromedp.CSS("#legacy_users"), "8"))
+	if st := submit("show the share", "form[method=get] button"); st != 200 {
+		t.Fatalf("show the share: status %d", st)
+	}
+	if s := text(chromedp.CSS("#m-share")); s != "25.0% (2 migrated of 8)" {
+		t.Fatalf("share of 8 legacy users: %q", s)
 	}
 	do("desktop", desktop)
 	screenshot("console-tenant.png")
@@ -234,8 +249,14 @@ func TestBrowser(t *testing.T) {
 	if st := submit("switch without the token", "form[action$='/migration'] button"); st != 403 {
 		t.Fatalf("a change without the CSRF token: status %d, want 403", st)
 	}
+	// And one posted without any token.
+	do("tenant page", chromedp.Navigate(ts.Base+"/console/tenants/acme"), chromedp.WaitVisible(chromedp.CSS("#switch")))
+	do("drop the token", chromedp.SetAttributeValue(chromedp.CSS("form[action$='/migration'] input[name=csrf]"), "name", "dropped"))
+	if st := submit("switch with no token", "form[action$='/migration'] button"); st != 403 {
+		t.Fatalf("a change with no CSRF token: status %d, want 403", st)
+	}
 	if on := ts.Must(ts.Do("GET", base+"/migration", key, nil), 200, "GET /migration").Object(t)["enabled"]; on != true {
-		t.Fatal("the refused change was made")
+		t.Fatal("a refused change was made")
 	}
 
 	// Sign out: the tenant page asks for a key again.

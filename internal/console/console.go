@@ -2,6 +2,7 @@ package console
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -41,11 +42,10 @@ type Options struct {
 
 // Console serves the pages under /console/.
 type Console struct {
-	svc      *auth.Service
-	opt      Options
-	mux      *http.ServeMux
-	pages    map[string]*template.Template
-	sessions sessions
+	svc   *auth.Service
+	opt   Options
+	mux   *http.ServeMux
+	pages map[string]*template.Template
 }
 
 // metaKey is the key under which Fiber hands the request's auth.Meta to
@@ -199,7 +199,7 @@ type request struct {
 	w    http.ResponseWriter
 	r    *http.Request
 	sid  string
-	sess *session
+	sess *auth.ConsoleSession
 	meta auth.Meta
 	// tenant is the {tenant} of the path, once authorized.
 	tenant string
@@ -218,19 +218,15 @@ func (c *Console) signedIn(w http.ResponseWriter, r *http.Request) *request {
 	if err != nil {
 		return nil
 	}
-	sess := c.sessions.get(ck.Value, c.opt.Now())
-	if sess == nil {
+	sess, err := c.svc.ConsoleSession(r.Context(), ck.Value, c.opt.Now())
+	if err != nil {
+		if !errors.Is(err, auth.ErrNotFound) {
+			c.opt.Log.Error("console session", "err", err)
+		}
 		return nil
 	}
-	if !sess.principal.Operator {
-		t, err := c.svc.Tenant(r.Context(), sess.principal.Tenant)
-		if err != nil || !bytes.Equal(t.APIKeyHash, sess.keyHash) {
-			c.sessions.end(ck.Value)
-			return nil
-		}
-	}
 	m := metaOf(r)
-	m.Actor = sess.principal.Actor()
+	m.Actor = sess.Principal.Actor()
 	return &request{w: w, r: r, sid: ck.Value, sess: sess, meta: m}
 }
 
@@ -258,7 +254,7 @@ func (c *Console) handler(fn func(*request)) http.HandlerFunc {
 					Status: http.StatusBadRequest, Code: auth.CodeInvalidRequest, Message: "the form could not be read"}))
 				return
 			}
-			if !webui.CheckCSRF(r, q.sess.csrf) {
+			if !webui.CheckCSRF(r, q.sess.CSRF) {
 				c.render(w, http.StatusForbidden, "error", q.view("Form expired", &viewError{
 					Status: http.StatusForbidden, Code: auth.CodeForbidden,
 					Message: "the form is missing its security token or it has expired; reload the page and try again"}))
@@ -266,7 +262,7 @@ func (c *Console) handler(fn func(*request)) http.HandlerFunc {
 			}
 		}
 		if t := r.PathValue("tenant"); t != "" {
-			if q.sess.principal.Authorize(t) != nil {
+			if q.sess.Principal.Authorize(t) != nil {
 				c.notFound(w, q)
 				return
 			}
@@ -293,7 +289,7 @@ func (c *Console) notFound(w http.ResponseWriter, q *request) {
 
 // view starts a page's view with who is signed in.
 func (q *request) view(title string, e *viewError) *view {
-	v := &view{Title: title, Operator: q.sess.principal.Operator, SignedIn: q.sess.principal.Tenant, CSRF: q.sess.csrf, Tenant: q.tenant, Error: e}
+	v := &view{Title: title, Operator: q.sess.Principal.Operator, SignedIn: q.sess.Principal.Tenant, CSRF: q.sess.CSRF, Tenant: q.tenant, Error: e}
 	if v.Operator {
 		v.SignedIn = "operator"
 	}
@@ -341,6 +337,8 @@ func (c *Console) ModuleUpload(method, uri, cookie string) bool {
 	if !ok || tenant == "" || strings.Contains(tenant, "/") {
 		return false
 	}
-	sess := c.sessions.get(cookie, c.opt.Now())
-	return sess != nil && sess.principal.Authorize(tenant) == nil
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	sess, err := c.svc.ConsoleSession(ctx, cookie, c.opt.Now())
+	return err == nil && sess.Principal.Authorize(tenant) == nil
 }

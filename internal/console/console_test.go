@@ -290,6 +290,8 @@ func TestConsole(t *testing.T) {
 		base := "/admin/v1/tenants/acme"
 		ts.Must(ts.Do("PUT", base+"/script", key, examples.GoLegacy), 201, "upload script")
 		ts.Must(ts.Do("PUT", base+"/connection", key, map[string]any{"driver": l.Driver, "dsn": l.DSN, "config": l.Config}), 200, "set connection")
+		// dave's email taken locally before migration: his legacy login is a conflict.
+		ts.Must(ts.Register("acme", "dave@example.com", "a-long-passphrase"), 201, "register dave locally")
 		// The switch, through the console.
 		csrf := b.get("/console/tenants/acme").csrf(t)
 		r := b.post("/console/tenants/acme/migration", url.Values{"csrf": {csrf}, "enabled": {"true"}}).must(t, 303, "switch migration on")
@@ -300,6 +302,7 @@ func TestConsole(t *testing.T) {
 		ts.Must(ts.Login("acme", "bob", testserver.SeedPassword("bob")), 200, "second legacy login")
 		ts.Must(ts.Login("acme", "carol", "wrong-password-1"), 401, "wrong legacy password")
 		ts.Must(ts.Register("acme", "new@example.com", "a-long-passphrase"), 201, "register")
+		ts.Must(ts.Login("acme", "dave", testserver.SeedPassword("dave")), 409, "conflicting legacy login")
 		// An imported user counts as migrated and imported, not in the chart.
 		ts.Must(ts.Send("POST", base+"/users/import", key, "application/x-ndjson",
 			[]byte(`{"id":"900","email":"imported@example.com","password_hash":"$2a$10$buMM6L/J/0tkVGpVO9/Dsug6dqJBdjBIvc57z.t1nTiewHsoFMxSy"}`+"\n")), 200, "import")
@@ -310,13 +313,21 @@ func TestConsole(t *testing.T) {
 		for id, want := range map[string]any{
 			"m-users_total": api["users_total"], "m-users_migrated": api["users_migrated"], "m-users_registered": api["users_registered"], "m-users_imported": api["users_imported"],
 			"m-legacy.logins_ok": legacy["logins_ok"], "m-legacy.logins_rejected": legacy["logins_rejected"], "m-legacy.errors": legacy["errors"],
+			"m-legacy.conflicts": legacy["conflicts"],
 		} {
 			if got := p.field(t, id); got != fmt.Sprint(want) {
 				t.Errorf("%s: page %q, API %v", id, got, want)
 			}
 		}
-		if api["users_migrated"] != 3.0 || api["users_imported"] != 1.0 {
-			t.Fatalf("users_migrated = %v, users_imported = %v, want 3 and 1", api["users_migrated"], api["users_imported"])
+		if api["users_migrated"] != 3.0 || api["users_imported"] != 1.0 || legacy["conflicts"] != 1.0 {
+			t.Fatalf("users_migrated = %v, users_imported = %v, conflicts = %v, want 3, 1 and 1", api["users_migrated"], api["users_imported"], legacy["conflicts"])
+		}
+		// The share of legacy users, given their number.
+		if s := p.field(t, "m-share"); strings.Contains(s, "%") {
+			t.Fatalf("a share without the legacy users' number: %q", s)
+		}
+		if s := b.get("/console/tenants/acme?legacy_users=8").must(t, 200, "tenant page with legacy users").field(t, "m-share"); s != "37.5% (3 migrated of 8)" {
+			t.Fatalf("share of 8 legacy users: %q", s)
 		}
 		if !strings.Contains(p.body, "<dt>Drain</dt><dd>never started</dd>") {
 			t.Fatalf("the page shows a drain that never ran:\n%s", p.body)

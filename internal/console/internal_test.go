@@ -7,51 +7,6 @@ import (
 	"github.com/wasmauth/wasmauth/internal/auth"
 )
 
-func TestSessionLifetime(t *testing.T) {
-	var s sessions
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	id := s.create(auth.Principal{Tenant: "acme"}, nil, now)
-	if s.get(id, now) == nil || s.get(id+"x", now) != nil || s.get("", now) != nil {
-		t.Fatal("get of a new session, or of a wrong id")
-	}
-	// Each request keeps it alive, up to maxLifetime.
-	at := now
-	for at.Sub(now) < maxLifetime-idleTimeout {
-		at = at.Add(idleTimeout - time.Minute)
-		if s.get(id, at) == nil {
-			t.Fatalf("session ended %v after its start, while in use", at.Sub(now))
-		}
-	}
-	if s.get(id, now.Add(maxLifetime)) != nil {
-		t.Fatal("session outlived maxLifetime")
-	}
-	id = s.create(auth.Principal{Operator: true}, nil, now)
-	if s.get(id, now.Add(idleTimeout)) != nil {
-		t.Fatal("session outlived idleTimeout")
-	}
-	id = s.create(auth.Principal{Operator: true}, nil, now)
-	s.end(id)
-	if s.get(id, now) != nil {
-		t.Fatal("ended session still there")
-	}
-}
-
-func TestSessionBound(t *testing.T) {
-	var s sessions
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	first := s.create(auth.Principal{Operator: true}, nil, now)
-	for i := 1; i < maxSessions; i++ {
-		s.create(auth.Principal{Operator: true}, nil, now.Add(time.Duration(i)))
-	}
-	last := s.create(auth.Principal{Operator: true}, nil, now.Add(time.Minute))
-	if len(s.m) != maxSessions {
-		t.Fatalf("%d sessions held, want at most %d", len(s.m), maxSessions)
-	}
-	if s.get(first, now.Add(time.Minute)) != nil || s.get(last, now.Add(time.Minute)) == nil {
-		t.Fatal("the oldest session was not the one dropped")
-	}
-}
-
 func TestChart(t *testing.T) {
 	day := 24 * time.Hour
 	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)

@@ -2,6 +2,7 @@ package console
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -61,8 +62,8 @@ func (c *Console) home(w http.ResponseWriter, r *http.Request) {
 		c.signInForm(w, r, http.StatusOK, nil)
 		return
 	}
-	if !q.sess.principal.Operator {
-		q.tenant = q.sess.principal.Tenant
+	if !q.sess.Principal.Operator {
+		q.tenant = q.sess.Principal.Tenant
 		q.redirect("", "")
 		return
 	}
@@ -101,14 +102,22 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		c.signInForm(w, r, e.Status, e)
 		return
 	}
-	id := c.sessions.create(p, auth.HashSecret(token), c.opt.Now())
+	id, _, err := c.svc.StartConsoleSession(r.Context(), p, auth.HashSecret(token), c.opt.Now())
+	if err != nil {
+		e := c.errorView(err)
+		c.signInForm(w, r, e.Status, e)
+		return
+	}
 	setCookie(w, r, preCookie, "", -1)
-	setCookie(w, r, SessionCookie, id, int(maxLifetime/time.Second))
+	setCookie(w, r, SessionCookie, id, int(auth.ConsoleMaxLifetime/time.Second))
 	http.Redirect(w, r, "/console/", http.StatusSeeOther)
 }
 
 func (c *Console) signOut(q *request) {
-	c.sessions.end(q.sid)
+	if err := c.svc.EndConsoleSession(q.r.Context(), q.sid); err != nil {
+		c.render(q.w, http.StatusInternalServerError, "error", q.view("Error", c.errorView(err)))
+		return
+	}
 	setCookie(q.w, q.r, SessionCookie, "", -1)
 	http.Redirect(q.w, q.r, "/console/", http.StatusSeeOther)
 }
@@ -155,6 +164,12 @@ type overviewData struct {
 	HasHistory bool
 	Hours      *chart
 	Days       *chart
+	// LegacyUsers is the legacy database's number of users, the share's
+	// denominator: typed into the page (?legacy_users=, as the CLI's
+	// --legacy-users) until GET /migration counts them; 0 shows no share.
+	LegacyUsers int64
+	// Share is the migrated users' share of LegacyUsers, "12.3%".
+	Share string
 }
 
 // Chart spans: per hour for today and chartHourDays days before; per day
@@ -181,6 +196,10 @@ func (c *Console) overviewPage(q *request) (*view, error) {
 		return nil, err
 	}
 	d := &overviewData{Status: st, Total: st.Stats.UsersMigrated + st.Stats.UsersRegistered, HasHistory: ok}
+	if n, err := strconv.ParseInt(q.r.URL.Query().Get("legacy_users"), 10, 64); err == nil && n > 0 {
+		d.LegacyUsers = n
+		d.Share = fmt.Sprintf("%.1f%%", float64(min(st.Stats.UsersMigrated, n))*100/float64(n))
+	}
 	if ok {
 		d.Hours = newChart("Migrated users per hour, today and the two days before (UTC)", buckets, daysTo, time.Hour, hours)
 		// Per day from the first day with migrations, when it is older.

@@ -2,24 +2,10 @@ package console
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
-	"sync"
-	"time"
 
-	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/webui"
-)
-
-// Session lifetimes: a session ends after idleTimeout without a request,
-// and after maxLifetime whatever happens.
-const (
-	idleTimeout = time.Hour
-	maxLifetime = 12 * time.Hour
-	// maxSessions bounds the sessions held in memory; signing in past it
-	// first drops the expired ones, then the oldest.
-	maxSessions = 10_000
 )
 
 // Cookie names. The session cookie is scoped to /console.
@@ -31,88 +17,15 @@ const (
 	preCookie = "wasmauth_console_pre"
 )
 
-// session is one signed-in administrator.
-type session struct {
-	principal auth.Principal
-	// keyHash is the SHA-256 of the token signed in with; a tenant's
-	// session ends when its API key is rotated.
-	keyHash []byte
-	csrf    string
-	created time.Time
-	seen    time.Time
-}
-
-// sessions holds the sessions in memory, by the SHA-256 of their cookie
-// value: a leaked memory dump or log of the map gives no usable cookie.
-type sessions struct {
-	mu sync.Mutex
-	m  map[[32]byte]*session
-}
+// Sessions are auth.ConsoleSession, kept in the store by the SHA-256 of
+// their cookie value (auth.Service.StartConsoleSession): every node of a
+// cluster finds them, and a copy of the store gives no usable cookie.
 
 // randomToken returns 32 random bytes, base64url-encoded.
 func randomToken() string {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
 	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// create stores a new session for p and returns its cookie value.
-func (s *sessions) create(p auth.Principal, keyHash []byte, now time.Time) string {
-	id := randomToken()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[[32]byte]*session{}
-	}
-	if len(s.m) >= maxSessions {
-		var oldest [32]byte
-		var oldestAt time.Time
-		for k, v := range s.m {
-			if !v.live(now) {
-				delete(s.m, k)
-			} else if oldestAt.IsZero() || v.created.Before(oldestAt) {
-				oldest, oldestAt = k, v.created
-			}
-		}
-		if len(s.m) >= maxSessions {
-			delete(s.m, oldest)
-		}
-	}
-	s.m[sha256.Sum256([]byte(id))] = &session{principal: p, keyHash: keyHash, csrf: randomToken(), created: now, seen: now}
-	return id
-}
-
-func (v *session) live(now time.Time) bool {
-	return now.Sub(v.seen) < idleTimeout && now.Sub(v.created) < maxLifetime
-}
-
-// get returns the live session of a cookie value and marks it seen, or nil.
-func (s *sessions) get(id string, now time.Time) *session {
-	if id == "" {
-		return nil
-	}
-	k := sha256.Sum256([]byte(id))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v := s.m[k]
-	if v == nil {
-		return nil
-	}
-	if !v.live(now) {
-		delete(s.m, k)
-		return nil
-	}
-	v.seen = now
-	cp := *v
-	return &cp
-}
-
-// end removes the session of a cookie value.
-func (s *sessions) end(id string) {
-	k := sha256.Sum256([]byte(id))
-	s.mu.Lock()
-	delete(s.m, k)
-	s.mu.Unlock()
 }
 
 // setCookie sets an HttpOnly, SameSite=Strict cookie scoped to /console,

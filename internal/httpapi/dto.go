@@ -115,6 +115,9 @@ type legacyJSON struct {
 	Errors         int64 `json:"errors"`
 	LoginsInactive int64 `json:"logins_inactive"` // rejected as "inactive", within logins_rejected
 	LoginsLocked   int64 `json:"logins_locked"`   // rejected as "locked", within logins_rejected
+	// Conflicts are logins the module accepted whose user was not copied
+	// (409 migration_conflict); a drain's are in drain.conflicts.
+	Conflicts int64 `json:"conflicts"`
 }
 
 func toMigration(m *auth.MigrationStatus) migrationJSON {
@@ -126,7 +129,7 @@ func toMigration(m *auth.MigrationStatus) migrationJSON {
 		UsersRegistered: st.UsersRegistered,
 		LastMigratedAt:  optionalTime(st.LastMigratedAt),
 		Legacy: legacyJSON{LoginsOK: st.LegacyLoginsOK, LoginsRejected: st.LegacyRejected, Errors: st.LegacyErrors,
-			LoginsInactive: st.LegacyInactive, LoginsLocked: st.LegacyLocked},
+			LoginsInactive: st.LegacyInactive, LoginsLocked: st.LegacyLocked, Conflicts: st.LegacyConflicts},
 		Drain:         toDrain(m.Drain),
 		UsersImported: st.UsersImported,
 	}

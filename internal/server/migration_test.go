@@ -123,6 +123,12 @@ func TestLazyMigration(t *testing.T) {
 			if r.Str("code") != "migration_conflict" {
 				t.Fatalf("conflict code: %s", r.Body)
 			}
+			// Counted apart: neither an ok login nor a rejection.
+			okBefore := num(st, "legacy.logins_ok")
+			ts.Must(ts.Login(tenant, "twin", testserver.SeedPassword("fdupont")), 409, "conflicting legacy user again")
+			if st := migration(ts, tenant); num(st, "legacy.conflicts") != 2 || num(st, "legacy.logins_ok") != okBefore {
+				t.Fatalf("status after two conflicts: %v", st)
+			}
 
 			// Closing the legacy database: migrated users keep working, the
 			// others cannot log in, and the module is never called again.

@@ -10,7 +10,8 @@
 // one short scan. The rate limiter's state lives under "R␀{limiter key}"
 // (Until in Unix nanoseconds, 8 bytes; TTL: Until), outside every tenant:
 // its keys name their tenant, and a deleted tenant's expire within a
-// window. "␀" is the byte 0x00; ids may not contain it. Under the
+// window. Console sessions live under "K␀{SHA-256 of the cookie, hex}"
+// (JSON; TTL: their expiry), outside every tenant too. "␀" is the byte 0x00; ids may not contain it. Under the
 // tenant prefix a key is "{kind}␀{parts}":
 //
 //	key (after t␀{tenant}␀)           value                       notes

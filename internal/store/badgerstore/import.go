@@ -135,6 +135,7 @@ func (im *importer) plan(rec *auth.BackupRecord) ([]*badger.Entry, error) {
 			LastMigratedAt: st.LastMigratedAt.UTC(), LegacyLoginsOK: st.LegacyLoginsOK,
 			LegacyRejected: st.LegacyRejected, LegacyErrors: st.LegacyErrors,
 			UsersImported: st.UsersImported, LegacyInactive: st.LegacyInactive, LegacyLocked: st.LegacyLocked,
+			LegacyConflicts: st.LegacyConflicts,
 		})
 		if err != nil {
 			return nil, err

@@ -244,6 +244,7 @@ type statsRecord struct {
 	UsersImported   int64     `json:"users_imported,omitempty"`
 	LegacyInactive  int64     `json:"legacy_inactive,omitempty"`
 	LegacyLocked    int64     `json:"legacy_locked,omitempty"`
+	LegacyConflicts int64     `json:"legacy_conflicts,omitempty"`
 }
 
 type auditRecord struct {

@@ -476,6 +476,7 @@ func addShard(out *auth.MigrationStats, st *statsRecord) {
 	out.UsersImported += st.UsersImported
 	out.LegacyInactive += st.LegacyInactive
 	out.LegacyLocked += st.LegacyLocked
+	out.LegacyConflicts += st.LegacyConflicts
 	if st.LastMigratedAt.After(out.LastMigratedAt) {
 		out.LastMigratedAt = st.LastMigratedAt
 	}
@@ -497,6 +498,8 @@ func (s *Store) CountLegacyOutcome(ctx context.Context, tenant string, outcome a
 		add = func(st *statsRecord) { st.LegacyRejected++; st.LegacyInactive++ }
 	case auth.LegacyLocked:
 		add = func(st *statsRecord) { st.LegacyRejected++; st.LegacyLocked++ }
+	case auth.LegacyConflict:
+		add = func(st *statsRecord) { st.LegacyConflicts++ }
 	default:
 		return fmt.Errorf("badgerstore: unknown legacy outcome %d", outcome)
 	}

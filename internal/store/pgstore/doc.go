@@ -25,6 +25,7 @@
 //	auth_requests     tenant_id, id           pending authorization requests as jsonb; unique code_hash
 //	browser_sessions  tenant_id, id_hash      cascades from its user; swept with auth_requests at expiry
 //	drains            tenant_id               the drain job as jsonb, saved with each page's users and counts
+//	console_sessions  id_hash                 web console sessions of any tenant or the operator; expired ones dropped at a sign-in
 //
 // Times are bigint Unix nanoseconds, as Badger and the backup format keep
 // them; the zero time is NULL.

@@ -60,10 +60,11 @@ func exportTenant(ctx context.Context, tx pgx.Tx, t *auth.Tenant, now time.Time,
 	err := tx.QueryRow(ctx, `SELECT t.last_script,
 		coalesce(sum(users_migrated), 0), coalesce(sum(users_registered), 0), max(last_migrated_at),
 		coalesce(sum(legacy_ok), 0), coalesce(sum(legacy_rejected), 0), coalesce(sum(legacy_errors), 0),
-		coalesce(sum(legacy_inactive), 0), coalesce(sum(legacy_locked), 0), coalesce(sum(users_imported), 0)
+		coalesce(sum(legacy_inactive), 0), coalesce(sum(legacy_locked), 0), coalesce(sum(users_imported), 0),
+		coalesce(sum(legacy_conflicts), 0)
 		FROM tenants t LEFT JOIN tenant_stats s ON s.tenant_id = t.id WHERE t.id = $1 GROUP BY t.id`, id).Scan(
 		&c.LastScriptVersion, &st.UsersMigrated, &st.UsersRegistered, ns(&st.LastMigratedAt),
-		&st.LegacyLoginsOK, &st.LegacyRejected, &st.LegacyErrors, &st.LegacyInactive, &st.LegacyLocked, &st.UsersImported)
+		&st.LegacyLoginsOK, &st.LegacyRejected, &st.LegacyErrors, &st.LegacyInactive, &st.LegacyLocked, &st.UsersImported, &st.LegacyConflicts)
 	if err != nil {
 		return fmt.Errorf("pgstore: export of tenant %q: %w", id, mapErr(err))
 	}

@@ -146,10 +146,10 @@ func (im *importer) plan(rec *auth.BackupRecord) error {
 			return err
 		}
 		im.queue(what, `INSERT INTO tenant_stats (tenant_id, shard, users_migrated, users_registered,
-			last_migrated_at, legacy_ok, legacy_rejected, legacy_errors, legacy_inactive, legacy_locked, users_imported)
-			VALUES ($1, 0, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			last_migrated_at, legacy_ok, legacy_rejected, legacy_errors, legacy_inactive, legacy_locked, users_imported, legacy_conflicts)
+			VALUES ($1, 0, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			c.Tenant, st.UsersMigrated, st.UsersRegistered, nanos(st.LastMigratedAt), st.LegacyLoginsOK, st.LegacyRejected, st.LegacyErrors,
-			st.LegacyInactive, st.LegacyLocked, st.UsersImported)
+			st.LegacyInactive, st.LegacyLocked, st.UsersImported, st.LegacyConflicts)
 		im.queue(what, "UPDATE tenants SET last_script = GREATEST(last_script, $2) WHERE id = $1", c.Tenant, c.LastScriptVersion)
 
 	case rec.Script != nil:

@@ -404,9 +404,11 @@ func (s *Store) MigrationStats(ctx context.Context, tenant string) (auth.Migrati
 	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1),
 		coalesce(sum(users_migrated), 0), coalesce(sum(users_registered), 0), max(last_migrated_at),
 		coalesce(sum(legacy_ok), 0), coalesce(sum(legacy_rejected), 0), coalesce(sum(legacy_errors), 0),
-		coalesce(sum(legacy_inactive), 0), coalesce(sum(legacy_locked), 0), coalesce(sum(users_imported), 0)
+		coalesce(sum(legacy_inactive), 0), coalesce(sum(legacy_locked), 0), coalesce(sum(users_imported), 0),
+		coalesce(sum(legacy_conflicts), 0)
 		FROM tenant_stats WHERE tenant_id = $1`, tenant).Scan(&known, &out.UsersMigrated, &out.UsersRegistered, ns(&out.LastMigratedAt),
-		&out.LegacyLoginsOK, &out.LegacyRejected, &out.LegacyErrors, &out.LegacyInactive, &out.LegacyLocked, &out.UsersImported)
+		&out.LegacyLoginsOK, &out.LegacyRejected, &out.LegacyErrors, &out.LegacyInactive, &out.LegacyLocked, &out.UsersImported,
+		&out.LegacyConflicts)
 	if err != nil {
 		return out, mapErr(err)
 	}
@@ -432,11 +434,17 @@ func (s *Store) CountLegacyOutcome(ctx context.Context, tenant string, outcome a
 		rejected, inactive = 1, 1
 	case auth.LegacyLocked:
 		rejected, locked = 1, 1
+	case auth.LegacyConflict:
 	default:
 		return fmt.Errorf("pgstore: unknown legacy outcome %d", outcome)
 	}
 	if !validID(tenant) {
 		return auth.ErrNotFound
+	}
+	if outcome == auth.LegacyConflict {
+		_, err := s.pool.Exec(ctx, `INSERT INTO tenant_stats AS st (tenant_id, shard, legacy_conflicts) VALUES ($1, $2, 1)
+			ON CONFLICT (tenant_id, shard) DO UPDATE SET legacy_conflicts = st.legacy_conflicts + 1`, tenant, shard())
+		return mapErr(err)
 	}
 	_, err := s.pool.Exec(ctx, addStats(`VALUES ($1, $2, 0, 0, NULL::bigint, $3, $4, $5, $6, $7, 0)`), tenant, shard(), ok, rejected, failed, inactive, locked)
 	return mapErr(err)

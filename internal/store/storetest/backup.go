@@ -81,7 +81,7 @@ func populateEverything(t *testing.T, s auth.Store, now time.Time) {
 	if err := s.AppendLogs(ctx, "a", instant); err != nil {
 		t.Fatalf("AppendLogs: %v", err)
 	}
-	for _, o := range []auth.LegacyOutcome{auth.LegacyRejected, auth.LegacyError, auth.LegacyError, auth.LegacyInactive, auth.LegacyLocked, auth.LegacyLocked} {
+	for _, o := range []auth.LegacyOutcome{auth.LegacyRejected, auth.LegacyError, auth.LegacyError, auth.LegacyInactive, auth.LegacyLocked, auth.LegacyLocked, auth.LegacyConflict} {
 		if err := s.CountLegacyOutcome(ctx, "a", o); err != nil {
 			t.Fatalf("CountLegacyOutcome: %v", err)
 		}
@@ -198,7 +198,7 @@ func RoundTrip(t *testing.T, from, to NewStore) {
 	u4 := newUser("a", "u-4", "four@example.com", "")
 	u4.CreatedAt = at(5)
 	mustUser(t, dst, u4)
-	if st := stats(t, dst, "a"); st.UsersRegistered != 3 || st.LegacyErrors != 2 || st.LegacyRejected != 4 || st.LegacyInactive != 1 || st.LegacyLocked != 2 {
+	if st := stats(t, dst, "a"); st.UsersRegistered != 3 || st.LegacyErrors != 2 || st.LegacyRejected != 4 || st.LegacyInactive != 1 || st.LegacyLocked != 2 || st.LegacyConflicts != 1 {
 		t.Fatalf("stats after restore and one registration: %+v", st)
 	}
 	users, _, err := dst.ListUsers(ctx, "a", auth.UserQuery{Source: auth.SourceLocal})

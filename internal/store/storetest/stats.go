@@ -22,7 +22,7 @@ func testStats(t *testing.T, newStore NewStore) {
 	mustUser(t, s, legacyUser("acme", "m-2", "m2@example.com", "L2", at(20)))
 	mustUser(t, s, newUser("other", "r-1", "r1@example.com", ""))
 	outcomes := []auth.LegacyOutcome{auth.LegacyOK, auth.LegacyOK, auth.LegacyRejected, auth.LegacyError, auth.LegacyOK,
-		auth.LegacyInactive, auth.LegacyLocked, auth.LegacyInactive}
+		auth.LegacyInactive, auth.LegacyLocked, auth.LegacyInactive, auth.LegacyConflict, auth.LegacyConflict}
 	for _, o := range outcomes {
 		if err := s.CountLegacyOutcome(ctx, "acme", o); err != nil {
 			t.Fatalf("CountLegacyOutcome(%d): %v", o, err)
@@ -31,6 +31,7 @@ func testStats(t *testing.T, newStore NewStore) {
 	want := auth.MigrationStats{
 		UsersMigrated: 2, UsersRegistered: 2, LastMigratedAt: at(30),
 		LegacyLoginsOK: 3, LegacyRejected: 4, LegacyErrors: 1, LegacyInactive: 2, LegacyLocked: 1,
+		LegacyConflicts: 2,
 	}
 	same(t, "stats", ptr(stats(t, s, "acme")), &want)
 	same(t, "other tenant's stats", ptr(stats(t, s, "other")), &auth.MigrationStats{UsersRegistered: 1})
@@ -87,7 +88,7 @@ func testConcurrentStats(t *testing.T, newStore NewStore) {
 		registered = 20
 		perOutcome = 30
 	)
-	outcomes := []auth.LegacyOutcome{auth.LegacyOK, auth.LegacyRejected, auth.LegacyError, auth.LegacyInactive, auth.LegacyLocked}
+	outcomes := []auth.LegacyOutcome{auth.LegacyOK, auth.LegacyRejected, auth.LegacyError, auth.LegacyInactive, auth.LegacyLocked, auth.LegacyConflict}
 	total := migrated + registered + perOutcome*len(outcomes)
 	errs := runConcurrently(total, func(i int) error {
 		switch {
@@ -107,7 +108,7 @@ func testConcurrentStats(t *testing.T, newStore NewStore) {
 	want := auth.MigrationStats{
 		UsersMigrated: migrated, UsersRegistered: registered, LastMigratedAt: at(migrated - 1),
 		LegacyLoginsOK: perOutcome, LegacyRejected: 3 * perOutcome, LegacyErrors: perOutcome,
-		LegacyInactive: perOutcome, LegacyLocked: perOutcome,
+		LegacyInactive: perOutcome, LegacyLocked: perOutcome, LegacyConflicts: perOutcome,
 	}
 	same(t, "stats after concurrent calls", ptr(stats(t, s, "acme")), &want)
 

@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore NewStore) {
 		{"LoginTiming", testLoginTiming},
 		{"RateLimits", testRateLimits},
 		{"ImportUsers", testImportUsers},
+		{"ConsoleSessions", testConsoleSessions},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
