@@ -4,8 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 )
+
+// UploadPreset stores one of the server's ready modules (Config.Presets) as
+// the tenant's next script version, as UploadScript does. Returns
+// CodeInvalidRequest for an unknown name.
+func (s *Service) UploadPreset(ctx context.Context, tenant, name string, activate bool, m Meta) (*Script, error) {
+	module, ok := s.cfg.Presets[name]
+	if !ok {
+		names := slices.Sorted(maps.Keys(s.cfg.Presets))
+		return nil, Errorf(CodeInvalidRequest, "no preset %q; the presets are %s", name, strings.Join(names, ", "))
+	}
+	return s.UploadScript(ctx, tenant, slices.Clone(module), activate, m)
+}
 
 // UploadScript validates a module and stores it as the tenant's next version,
 // active unless activate is false. Returns CodeInvalidModule,
@@ -247,6 +262,10 @@ type MigrationStatus struct {
 	Stats   MigrationStats
 	// Drain is the tenant's drain job; nil when it never had one.
 	Drain *DrainJob
+	// LegacyUsers is how many users the legacy database holds, as the active
+	// module's count_users (ABI v1.1) says; nil when it does not export it,
+	// there is no connection or the call failed.
+	LegacyUsers *int64
 }
 
 // SetMigration switches lazy migration on or off. Returns
@@ -288,7 +307,23 @@ func (s *Service) MigrationStatus(ctx context.Context, tenant string) (*Migratio
 	if err != nil {
 		return nil, err
 	}
-	return &MigrationStatus{Enabled: t.MigrationEnabled, Stats: st, Drain: job}, nil
+	return &MigrationStatus{Enabled: t.MigrationEnabled, Stats: st, Drain: job, LegacyUsers: s.countLegacyUsers(ctx, t)}, nil
+}
+
+// countLegacyUsers asks the active module's count_users, when it has one,
+// how many users the legacy database holds; nil when it cannot say.
+func (s *Service) countLegacyUsers(ctx context.Context, t *Tenant) *int64 {
+	if s.scripts == nil || t.Connection == nil {
+		return nil
+	}
+	if ok, err := s.exports(ctx, t, OpCountUsers); err != nil || !ok {
+		return nil
+	}
+	res, err := s.callScript(ctx, ScriptCall{Tenant: t, Version: t.ActiveScript, Op: OpCountUsers})
+	if err != nil {
+		return nil
+	}
+	return &res.Count
 }
 
 // ListUsers returns a page of the tenant's users.

@@ -19,6 +19,7 @@ type migrationJSON struct {
 	UsersMigrated   int64      `json:"users_migrated"`
 	UsersRegistered int64      `json:"users_registered"`
 	LastMigratedAt  *time.Time `json:"last_migrated_at"`
+	LegacyUsers     *int64     `json:"legacy_users"`
 	Legacy          struct {
 		LoginsOK       int64 `json:"logins_ok"`
 		LoginsRejected int64 `json:"logins_rejected"`
@@ -66,9 +67,9 @@ Shows how far the tenant's lazy migration has come: local users (migrated from
 the legacy database plus registered), and the module's login outcomes.
 
 --watch polls until interrupted and draws a live progress bar (with --json:
-one JSON object per line). The bar shows migrated users out of --legacy-users
-(how many active users the legacy database holds: only you know that), or,
-without it, out of all local users.`)
+one JSON object per line). The bar shows migrated users out of --legacy-users,
+or without it out of the legacy users the module counts (its optional
+count_users export, which the presets have), or else out of all local users.`)
 	tenant := tenantFlag(sys, fs)
 	legacyUsers := fs.Int64("legacy-users", 0, "active users in the legacy database, the progress bar's 100%")
 	watch := fs.Bool("watch", false, "poll and redraw until interrupted")
@@ -103,6 +104,9 @@ func progressOf(st migrationJSON, legacyUsers int64) (int64, string) {
 	if legacyUsers > 0 {
 		return legacyUsers, "legacy users"
 	}
+	if st.LegacyUsers != nil {
+		return *st.LegacyUsers, "legacy users"
+	}
 	return st.UsersTotal, "local users"
 }
 
@@ -115,6 +119,9 @@ func printMigration(w io.Writer, st migrationJSON, legacyUsers int64) error {
 	t.row("Migration", state)
 	total, of := progressOf(st, legacyUsers)
 	t.row("Progress", progressBar(st.UsersMigrated, total, 30)+" "+percent(st.UsersMigrated, total)+" of "+of)
+	if st.LegacyUsers != nil {
+		t.row("Legacy users", *st.LegacyUsers)
+	}
 	t.row("Users", st.UsersTotal)
 	t.row("  migrated", st.UsersMigrated)
 	t.row("  registered", st.UsersRegistered)

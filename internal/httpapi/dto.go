@@ -107,6 +107,8 @@ type migrationJSON struct {
 	Legacy          legacyJSON `json:"legacy"`
 	Drain           *drainJSON `json:"drain"`
 	UsersImported   int64      `json:"users_imported"`
+	// LegacyUsers is the active module's count_users answer, or null.
+	LegacyUsers *int64 `json:"legacy_users"`
 }
 
 type legacyJSON struct {
@@ -129,6 +131,7 @@ func toMigration(m *auth.MigrationStatus) migrationJSON {
 			LoginsInactive: st.LegacyInactive, LoginsLocked: st.LegacyLocked},
 		Drain:         toDrain(m.Drain),
 		UsersImported: st.UsersImported,
+		LegacyUsers:   m.LegacyUsers,
 	}
 }
 
