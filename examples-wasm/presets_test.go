@@ -5,13 +5,17 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/server"
@@ -262,4 +266,71 @@ func TestPresetsEmbedded(t *testing.T) {
 			t.Errorf("preset %s missing", n)
 		}
 	}
+}
+
+// TestPresetWeakLegacyPassword: with weak_legacy_passwords "flag", a legacy password that
+// fails today's policy migrates, and the user must change it: the user object, the access
+// token and userinfo say so until the password changes.
+func TestPresetWeakLegacyPassword(t *testing.T) {
+	s := testserver.Start(t, server.Config{})
+	key := s.CreateTenant("acme")
+	s.Must(s.Do("PUT", "/admin/v1/tenants/acme/script?preset=table", key, nil), 201, "push preset")
+	l := s.LegacyDB(t, "sqlite", "acme")
+	weak, err := bcrypt.GenerateFromPassword([]byte("1234"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Exec(t, "INSERT INTO {table} (id, email, username, password_hash, email_verified, name) VALUES (100, 'weak@example.com', 'weak', ?, 1, 'Weak')", string(weak))
+	s.Must(s.Do("PUT", "/admin/v1/tenants/acme/connection", key, map[string]any{"driver": "sqlite", "dsn": l.DSN, "config": l.Config}), 200, "connection")
+	m := s.Must(s.Do("PUT", "/admin/v1/tenants/acme/migration", key, map[string]any{"enabled": true, "weak_legacy_passwords": "flag"}), 200, "migration on")
+	if m.Str("weak_legacy_passwords") != "flag" {
+		t.Errorf("PUT /migration: %s", m)
+	}
+	if r := s.Do("PUT", "/admin/v1/tenants/acme/migration", key, map[string]any{"weak_legacy_passwords": "block"}); r.Status != 400 {
+		t.Errorf("weak_legacy_passwords block: %s", r)
+	}
+
+	r := s.Must(login(s, "weak", "1234"), 200, "login with a weak legacy password")
+	if r.Obj("user")["password_change_required"] != true {
+		t.Errorf("user: %v", r.Obj("user"))
+	}
+	at := r.Str("access_token")
+	if claims := jwtClaims(t, at); claims["password_change_required"] != true {
+		t.Errorf("access token claims: %v", claims)
+	}
+	if ui := s.Must(s.Do("GET", "/t/acme/userinfo", at, nil), 200, "userinfo"); ui.JSON["password_change_required"] != true {
+		t.Errorf("userinfo: %s", ui)
+	}
+	// A strong legacy password is not flagged.
+	u := examples.SeedUsers()[0]
+	if r := s.Must(login(s, u.Username, u.Password), 200, "login "+u.Username); r.Obj("user")["password_change_required"] != false {
+		t.Errorf("user %s: %v", u.Username, r.Obj("user"))
+	}
+	// Changing the password clears the flag.
+	s.Must(s.Do("POST", "/t/acme/password", at, map[string]any{"current_password": "1234", "new_password": "a-much-better-password-9"}), 204, "change password")
+	r = s.Must(login(s, "weak", "a-much-better-password-9"), 200, "login after the change")
+	if r.Obj("user")["password_change_required"] != false {
+		t.Errorf("after the change: %v", r.Obj("user"))
+	}
+	if claims := jwtClaims(t, r.Str("access_token")); claims["password_change_required"] != nil {
+		t.Errorf("access token claims after the change: %v", claims)
+	}
+}
+
+// jwtClaims decodes a JWT's payload without checking it.
+func jwtClaims(t *testing.T, jwt string) map[string]any {
+	t.Helper()
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		t.Fatalf("not a JWT: %q", jwt)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

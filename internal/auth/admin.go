@@ -266,6 +266,8 @@ type MigrationStatus struct {
 	// module's count_users (ABI v1.1) says; nil when it does not export it,
 	// there is no connection or the call failed.
 	LegacyUsers *int64
+	// WeakLegacyPasswords is the tenant's setting, WeakAllow or WeakFlag.
+	WeakLegacyPasswords string
 }
 
 // SetMigration switches lazy migration on or off. Returns
@@ -290,6 +292,26 @@ func (s *Service) SetMigration(ctx context.Context, tenant string, enabled bool,
 	return s.MigrationStatus(ctx, tenant)
 }
 
+// SetWeakLegacyPasswords sets what migration does with a legacy password
+// that fails the password policy: WeakAllow or WeakFlag. Returns
+// CodeInvalidRequest for another value.
+func (s *Service) SetWeakLegacyPasswords(ctx context.Context, tenant, mode string, m Meta) (*MigrationStatus, error) {
+	if mode != WeakAllow && mode != WeakFlag {
+		return nil, Errorf(CodeInvalidRequest, `weak_legacy_passwords must be "allow" or "flag"`)
+	}
+	if _, err := s.store.UpdateTenant(ctx, tenant, func(t *Tenant) error {
+		t.WeakLegacyPasswords = mode
+		if mode == WeakAllow {
+			t.WeakLegacyPasswords = ""
+		}
+		return nil
+	}); err != nil {
+		return nil, s.tenantErr(tenant, err)
+	}
+	s.audit(tenant, EventMigrationSettings, m, tenant, map[string]any{"weak_legacy_passwords": mode})
+	return s.MigrationStatus(ctx, tenant)
+}
+
 // MigrationStatus returns the tenant's migration switch and counts.
 func (s *Service) MigrationStatus(ctx context.Context, tenant string) (*MigrationStatus, error) {
 	t, err := s.Tenant(ctx, tenant)
@@ -307,7 +329,11 @@ func (s *Service) MigrationStatus(ctx context.Context, tenant string) (*Migratio
 	if err != nil {
 		return nil, err
 	}
-	return &MigrationStatus{Enabled: t.MigrationEnabled, Stats: st, Drain: job, LegacyUsers: s.countLegacyUsers(ctx, t)}, nil
+	weak := t.WeakLegacyPasswords
+	if weak == "" {
+		weak = WeakAllow
+	}
+	return &MigrationStatus{Enabled: t.MigrationEnabled, Stats: st, Drain: job, LegacyUsers: s.countLegacyUsers(ctx, t), WeakLegacyPasswords: weak}, nil
 }
 
 // countLegacyUsers asks the active module's count_users, when it has one,

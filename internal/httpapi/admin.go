@@ -269,17 +269,26 @@ func (s *Server) deleteConnection(c *fiber.Ctx) error {
 
 func (s *Server) putMigration(c *fiber.Ctx) error {
 	var in struct {
-		Enabled *bool `json:"enabled"`
+		Enabled             *bool   `json:"enabled"`
+		WeakLegacyPasswords *string `json:"weak_legacy_passwords"`
 	}
 	if err := s.decode(c, &in); err != nil {
 		return err
 	}
-	if in.Enabled == nil {
+	if in.Enabled == nil && in.WeakLegacyPasswords == nil {
 		return auth.Errorf(auth.CodeInvalidRequest, "enabled is required")
 	}
-	st, err := s.svc.SetMigration(c.UserContext(), tenantParam(c), *in.Enabled, adminMeta(c))
-	if err != nil {
-		return err
+	var st *auth.MigrationStatus
+	var err error
+	if in.WeakLegacyPasswords != nil {
+		if st, err = s.svc.SetWeakLegacyPasswords(c.UserContext(), tenantParam(c), *in.WeakLegacyPasswords, adminMeta(c)); err != nil {
+			return err
+		}
+	}
+	if in.Enabled != nil {
+		if st, err = s.svc.SetMigration(c.UserContext(), tenantParam(c), *in.Enabled, adminMeta(c)); err != nil {
+			return err
+		}
 	}
 	return c.JSON(toMigration(st))
 }
