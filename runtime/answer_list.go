@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/wasmauth/wasmauth/internal/ident"
 )
@@ -90,15 +91,15 @@ func ParseVerifyHash(output []byte) (*Answer, error) {
 // number from 0 to 2^53.
 func ParseCountUsers(output []byte) (*Answer, error) {
 	var raw struct {
-		Count *json.Number `json:"count"`
+		Count json.RawMessage `json:"count"`
 	}
 	if err := decodeOne(output, &raw); err != nil {
 		return nil, fmt.Errorf("output is not a JSON object: %w", err)
 	}
-	if raw.Count == nil {
+	if len(raw.Count) == 0 || bytes.Equal(raw.Count, []byte("null")) {
 		return nil, errors.New(`output has no number "count"`)
 	}
-	n, err := raw.Count.Int64()
+	n, err := strconv.ParseInt(string(raw.Count), 10, 64)
 	if err != nil || n < 0 || n > 1<<53 {
 		return nil, errors.New(`"count" must be a whole number from 0 to 2^53`)
 	}
