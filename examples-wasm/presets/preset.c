@@ -8,7 +8,7 @@
  *   clang --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror -Wno-unused-function -nodefaultlibs -lc \
  *     -Wl,--strip-all -DPRESET_DJANGO -o django.wasm preset.c
  *
- * Exports login, get_user, list_users and count_users (ABI v1.1). Every lookup compares
+ * Exports login, get_user, list_users and count_users (ABI v1.1; both of the active accounts). Every lookup compares
  * lower(column) with lower(identifier), for the email and the username alike, whatever
  * the legacy application did: wasmauth's identifiers are case-insensitive, and a legacy
  * "Leo" must block a new "leo" (409) rather than be lost to it.
@@ -408,8 +408,20 @@ static int32_t list(int count) {
     }
     if (!read_config(input, &c)) goto done;
     if (count) {
+        /* The active accounts, as list_users gives them: the active value is inlined as a
+         * quoted literal (it is only letters, digits, _ and -), which PostgreSQL, MySQL and
+         * SQLite all compare with a number or a string column. */
         wa_buf_puts(&sql, "SELECT count(*) FROM ");
         wa_buf_put(&sql, c.v[K_TABLE].p, c.v[K_TABLE].n);
+        if (c.v[K_ACTIVE].n) {
+            wa_buf_puts(&sql, " WHERE ");
+            wa_buf_put(&sql, c.v[K_ACTIVE].p, c.v[K_ACTIVE].n);
+            if (c.v[K_ACTIVE_VALUE].n) {
+                wa_buf_puts(&sql, " = '");
+                wa_buf_put(&sql, c.v[K_ACTIVE_VALUE].p, c.v[K_ACTIVE_VALUE].n);
+                wa_buf_putc(&sql, '\'');
+            }
+        }
         if (query(&sql, &args, &resp, &rows, &truncated) != 0) goto done;
         if (!wa_json_index(rows, 0, &row) || !wa_json_index(row, 0, &col) || !col_string(col, &tmp) ||
             !all_digits(&tmp)) {
