@@ -8,7 +8,8 @@
  *   clang --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror -Wno-unused-function -nodefaultlibs -lc \
  *     -Wl,--strip-all -DPRESET_DJANGO -o django.wasm preset.c
  *
- * Exports login, get_user, list_users and count_users (ABI v1.1; both of the active accounts). Every lookup compares
+ * Exports login, get_user, list_users, count_users (ABI v1.1; both of the active accounts)
+ * and verify_hash (ABI v1.1). Every lookup compares
  * lower(column) with lower(identifier), for the email and the username alike, whatever
  * the legacy application did: wasmauth's identifiers are case-insensitive, and a legacy
  * "Leo" must block a new "leo" (409) rather than be lost to it.
@@ -507,6 +508,40 @@ done:
     wa_buf_free(&tmp);
     wa_buf_free(&id);
     wa_buf_free(&hash);
+    wa_buf_free(&out);
+    return rc;
+}
+
+/* verify_hash (ABI v1.1) checks a drained user's hash at its first login, for the formats
+ * the server does not verify itself (here, WordPress's plain MD5); an unknown format fails
+ * the call, as the ABI asks. */
+EXPORT("verify_hash") int32_t verify_hash(void) {
+    int32_t rc = 1;
+    wa_buf in = {0}, hash = {0}, pw = {0}, out = {0};
+    wa_json input, v;
+    int32_t st = wa_read_input(&in);
+    if (st != 0) {
+        rc = fail_status("input", st);
+        goto done;
+    }
+    if (!wa_json_parse(in.p, in.n, &input) || input.p[0] != '{') {
+        rc = fail("input is not a JSON object", NULL, 0);
+        goto done;
+    }
+    if (wa_json_member(input, "password_hash", &v)) wa_json_string(v, &hash);
+    if (wa_json_member(input, "password", &v)) wa_json_string(v, &pw);
+    int ok = check_password(&hash, &pw);
+    if (ok < 0) goto done;
+    wa_buf_puts(&out, ok ? "{\"ok\":true}" : "{\"ok\":false}");
+    if ((st = wa_output(&out)) != 0) {
+        rc = fail_status("output_set", st);
+        goto done;
+    }
+    rc = 0;
+done:
+    wa_buf_free(&in);
+    wa_buf_free(&hash);
+    wa_buf_free(&pw);
     wa_buf_free(&out);
     return rc;
 }

@@ -14,7 +14,7 @@ func TestScriptPushPreset(t *testing.T) {
 	env["WASMAUTH_TENANT"] = "acme"
 
 	r := mustRun(t, env, "", "script", "push", "--preset", "table")
-	if !strings.Contains(r.stdout, "Uploaded version 1 of acme") || !strings.Contains(r.stdout, "exports count_users, get_user, list_users, login; active.") {
+	if !strings.Contains(r.stdout, "Uploaded version 1 of acme") || !strings.Contains(r.stdout, "exports count_users, get_user, list_users, login, verify_hash; active.") {
 		t.Errorf("script push --preset printed %q", r.stdout)
 	}
 	if r := runCLI(t, env, "", "script", "push", "--preset=rails"); r.code != 1 || !strings.Contains(r.stderr, "django") {

@@ -70,6 +70,7 @@ $users = [
     ['ana', phpass_hash('ana-phpass-pass'), 'ana@example.com', 0, 'Ana'],
     ['bob', md5('bob-md5-pass'), 'bob@example.com', 0, 'Bob'],
     ['carl', phpass_hash('carl-spam-pass'), 'carl@example.com', 1, 'Carl'],
+    ['dan', md5('dan-md5-pass'), 'dan@example.com', 0, 'Dan'],
 ];
 foreach ($users as [$login, $hash, $email, $status, $display]) {
     $ins->execute([$login, $hash, strtolower($login), $email, $status, $display]);
