@@ -20,6 +20,7 @@ type migrationJSON struct {
 	UsersRegistered int64      `json:"users_registered"`
 	LastMigratedAt  *time.Time `json:"last_migrated_at"`
 	LegacyUsers     *int64     `json:"legacy_users"`
+	WeakLegacy      string     `json:"weak_legacy_passwords"`
 	Legacy          struct {
 		LoginsOK       int64 `json:"logins_ok"`
 		LoginsRejected int64 `json:"logins_rejected"`
@@ -41,6 +42,7 @@ or the operator token.`, []subcommand{
 			return migrationSwitch(ctx, sys, args, false)
 		}},
 		{"drain", "bring over the users who have not logged in (start, status, stop)", migrationDrain},
+		{"set", "change a migration setting (--weak-legacy-passwords allow|flag)", migrationSet},
 	}, args)
 }
 
@@ -57,6 +59,27 @@ func migrationSwitch(ctx context.Context, sys IO, args []string, on bool) error 
 	}
 	var st migrationJSON
 	return cf.show(ctx, sys, "PUT", tenantPath(*tenant, "migration"), map[string]bool{"enabled": on}, &st, func() error {
+		return printMigration(sys.Stdout, st, 0)
+	})
+}
+
+func migrationSet(ctx context.Context, sys IO, args []string) error {
+	fs := newFlags(sys, "migration set", "migration set --tenant ID --weak-legacy-passwords allow|flag [flags]", `
+Changes the tenant's migration settings. --weak-legacy-passwords flag migrates a
+legacy password that fails the password policy but marks the user
+password_change_required (in the user object and its tokens) until the password
+changes; allow (the default) migrates it unmarked.`)
+	tenant := tenantFlag(sys, fs)
+	weak := fs.String("weak-legacy-passwords", "", "allow or flag")
+	cf := bindClientFlags(sys, fs)
+	if _, err := parseTenantArgs(sys, fs, args, 0, tenant); err != nil {
+		return err
+	}
+	if *weak == "" {
+		return errors.New("--weak-legacy-passwords is required")
+	}
+	var st migrationJSON
+	return cf.show(ctx, sys, "PUT", tenantPath(*tenant, "migration"), map[string]string{"weak_legacy_passwords": *weak}, &st, func() error {
 		return printMigration(sys.Stdout, st, 0)
 	})
 }
@@ -131,6 +154,9 @@ func printMigration(w io.Writer, st migrationJSON, legacyUsers int64) error {
 	t.row("  inactive", st.Legacy.LoginsInactive)
 	t.row("  locked", st.Legacy.LoginsLocked)
 	t.row("Legacy errors", st.Legacy.Errors)
+	if st.WeakLegacy != "" {
+		t.row("Weak legacy passwords", st.WeakLegacy)
+	}
 	return t.flush()
 }
 

@@ -28,4 +28,8 @@ func TestScriptPushPreset(t *testing.T) {
 	if !strings.Contains(r.stdout, "of legacy users") || !strings.Contains(r.stdout, "Legacy users") {
 		t.Errorf("migration status printed:\n%s", r.stdout)
 	}
+	r = mustRun(t, env, "", "migration", "set", "--weak-legacy-passwords", "flag")
+	if !strings.Contains(r.stdout, "Weak legacy passwords  flag") {
+		t.Errorf("migration set printed:\n%s", r.stdout)
+	}
 }
