@@ -52,8 +52,8 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Rows) != 15 {
-		t.Errorf("%d rows, want 15:\n%s", len(rep.Rows), rep.Table())
+	if len(rep.Rows) != 16 {
+		t.Errorf("%d rows, want 16:\n%s", len(rep.Rows), rep.Table())
 	}
 	for _, r := range rep.Rows {
 		if r.Verdict == Failed {
