@@ -41,6 +41,8 @@ type Answer struct {
 	NextCursor *string
 	// OK is verify_hash's answer (ABI v1.1).
 	OK bool
+	// Count is count_users's answer (ABI v1.1).
+	Count int64
 }
 
 // User is a legacy user as a guest returns it; its rules are package

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/wasmauth/wasmauth/internal/ident"
 )
@@ -26,6 +27,8 @@ func ParseOutput(op string, output []byte) (*Answer, error) {
 		return ParseListUsers(output)
 	case OpVerifyHash:
 		return ParseVerifyHash(output)
+	case OpCountUsers:
+		return ParseCountUsers(output)
 	}
 	return ParseAnswer(output)
 }
@@ -82,4 +85,23 @@ func ParseVerifyHash(output []byte) (*Answer, error) {
 		return nil, errors.New(`output has no boolean "ok"`)
 	}
 	return &Answer{OK: *raw.OK}, nil
+}
+
+// ParseCountUsers parses a count_users answer: {"count": n}, n a whole
+// number from 0 to 2^53.
+func ParseCountUsers(output []byte) (*Answer, error) {
+	var raw struct {
+		Count json.RawMessage `json:"count"`
+	}
+	if err := decodeOne(output, &raw); err != nil {
+		return nil, fmt.Errorf("output is not a JSON object: %w", err)
+	}
+	if len(raw.Count) == 0 || bytes.Equal(raw.Count, []byte("null")) {
+		return nil, errors.New(`output has no number "count"`)
+	}
+	n, err := strconv.ParseInt(string(raw.Count), 10, 64)
+	if err != nil || n < 0 || n > 1<<53 {
+		return nil, errors.New(`"count" must be a whole number from 0 to 2^53`)
+	}
+	return &Answer{Count: n}, nil
 }

@@ -50,3 +50,25 @@ func TestParseVerifyHash(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCountUsers(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{`{"count": 0}`, 0, true},
+		{`{"count": 1234567}`, 1234567, true},
+		{`{"count": -1}`, 0, false},
+		{`{"count": 1.5}`, 0, false},
+		{`{"count": "12"}`, 0, false},
+		{`{}`, 0, false},
+		{`[]`, 0, false},
+		{`{"count": 1} x`, 0, false},
+	} {
+		a, err := runtime.ParseOutput(runtime.OpCountUsers, []byte(c.in))
+		if (err == nil) != c.ok || (err == nil && a.Count != c.want) {
+			t.Errorf("ParseOutput(count_users, %s) = %+v, %v", c.in, a, err)
+		}
+	}
+}

@@ -62,7 +62,7 @@ func (e *Engine) Call(ctx context.Context, req CallRequest) (*Result, error) {
 	start := time.Now()
 	res := &Result{}
 	switch req.Op {
-	case OpLogin, OpGetUser, OpListUsers, OpVerifyHash:
+	case OpLogin, OpGetUser, OpListUsers, OpVerifyHash, OpCountUsers:
 	default:
 		return res, fmt.Errorf("runtime: unknown op %q", req.Op)
 	}

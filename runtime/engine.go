@@ -26,6 +26,7 @@ const (
 	OpGetUser    = "get_user"
 	OpListUsers  = "list_users"  // optional (ABI v1.1)
 	OpVerifyHash = "verify_hash" // optional (ABI v1.1)
+	OpCountUsers = "count_users" // optional (ABI v1.1)
 	exportMemory = "memory"
 	exportInit   = "_initialize"
 	exportStart  = "_start"
@@ -322,7 +323,7 @@ func (e *Engine) validate(cm wazero.CompiledModule, metered bool) (*compiled, er
 		return nil, moduleErrorf("module is a WASI command (it exports only _start), not a reactor: build it as a library that exports login and get_user")
 	}
 	c := &compiled{cm: cm, metered: metered}
-	for _, op := range []string{OpGetUser, OpListUsers, OpLogin, OpVerifyHash} {
+	for _, op := range []string{OpCountUsers, OpGetUser, OpListUsers, OpLogin, OpVerifyHash} {
 		def, ok := exports[op]
 		if !ok {
 			if op == OpLogin || op == OpGetUser {

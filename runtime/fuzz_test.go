@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,7 +68,7 @@ func FuzzParseAnswer(f *testing.F) {
 			if u.ID == "" || (u.Email == "" && u.Username == "") || ans.Reason != "" || ans.ID != "" {
 				t.Fatalf("accepted %q as %+v", out, u)
 			}
-		} else if ans.Reason != "" && ans.Reason != runtime.ReasonNotFound && ans.Reason != runtime.ReasonWrongPassword {
+		} else if ans.Reason != "" && !slices.Contains(runtime.Reasons, ans.Reason) {
 			t.Fatalf("accepted reason %q", ans.Reason)
 		} else if len(ans.ID) > 256 {
 			t.Fatalf("accepted an id of %d bytes", len(ans.ID))
@@ -104,4 +105,18 @@ func TestParseAnswer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParseCountUsers checks that a count_users answer never panics and that
+// what it accepts is a count from 0 to 2^53.
+func FuzzParseCountUsers(f *testing.F) {
+	for _, s := range []string{`{"count": 0}`, `{"count": 12}`, `{"count": -1}`, `{"count": 1e3}`, `{"count": "1"}`, `{}`, `[]`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, out []byte) {
+		ans, err := runtime.ParseOutput(runtime.OpCountUsers, out)
+		if err == nil && (ans.Count < 0 || ans.Count > 1<<53) {
+			t.Fatalf("accepted %q as %d", out, ans.Count)
+		}
+	})
 }

@@ -123,6 +123,7 @@ type tenantLine struct {
 	Connection       *connectionLine  `json:"connection,omitempty"`
 	MigrationEnabled bool             `json:"migration_enabled,omitempty"`
 	Branding         *brandingLine    `json:"branding,omitempty"`
+	WeakLegacy       string           `json:"weak_legacy_passwords,omitempty"`
 }
 
 type brandingLine struct {
@@ -148,7 +149,7 @@ type connectionLine struct {
 func tenantLineOf(t *Tenant) *tenantLine {
 	l := &tenantLine{
 		ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt, APIKeyHash: t.APIKeyHash,
-		ActiveScript: t.ActiveScript, MigrationEnabled: t.MigrationEnabled,
+		ActiveScript: t.ActiveScript, MigrationEnabled: t.MigrationEnabled, WeakLegacy: t.WeakLegacyPasswords,
 	}
 	for _, k := range t.SigningKeys {
 		l.SigningKeys = append(l.SigningKeys, signingKeyLine(k))
@@ -170,7 +171,7 @@ func (l *tenantLine) record() (*BackupRecord, error) {
 	}
 	t := &Tenant{
 		ID: l.ID, Name: l.Name, CreatedAt: l.CreatedAt, APIKeyHash: l.APIKeyHash,
-		ActiveScript: l.ActiveScript, MigrationEnabled: l.MigrationEnabled,
+		ActiveScript: l.ActiveScript, MigrationEnabled: l.MigrationEnabled, WeakLegacyPasswords: l.WeakLegacy,
 	}
 	for _, k := range l.SigningKeys {
 		if k.ID == "" || len(k.Private) == 0 {
@@ -337,6 +338,7 @@ type userLine struct {
 	MigratedAt    time.Time      `json:"migrated_at,omitzero"`
 	Imported      bool           `json:"imported,omitempty"`
 	LegacyHash    string         `json:"legacy_hash,omitempty"`
+	ChangePW      bool           `json:"password_change_required,omitempty"`
 }
 
 func userLineOf(u *User) *userLine {
@@ -345,7 +347,7 @@ func userLineOf(u *User) *userLine {
 		EmailVerified: u.EmailVerified, Name: u.Name, Profile: u.Profile,
 		PasswordHash: u.PasswordHash, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 		Source: u.Source, LegacyID: u.LegacyID, MigratedAt: u.MigratedAt,
-		Imported: u.Imported, LegacyHash: u.LegacyHash,
+		Imported: u.Imported, LegacyHash: u.LegacyHash, ChangePW: u.PasswordChangeRequired,
 	}
 }
 
@@ -363,7 +365,7 @@ func (l *userLine) record() (*BackupRecord, error) {
 		EmailVerified: l.EmailVerified, Name: l.Name, Profile: l.Profile,
 		PasswordHash: l.PasswordHash, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
 		Source: l.Source, LegacyID: l.LegacyID, MigratedAt: l.MigratedAt,
-		Imported: l.Imported, LegacyHash: l.LegacyHash,
+		Imported: l.Imported, LegacyHash: l.LegacyHash, PasswordChangeRequired: l.ChangePW,
 	}}, nil
 }
 

@@ -47,6 +47,7 @@ func (s *Service) ChangePassword(ctx context.Context, tenant, bearer, current, n
 	now := s.now().UTC()
 	if _, err := s.store.UpdateUser(ctx, tenant, a.User.ID, func(u *User) error {
 		u.PasswordHash = hash
+		u.PasswordChangeRequired = false
 		u.UpdatedAt = now
 		return nil
 	}); err != nil {

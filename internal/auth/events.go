@@ -18,6 +18,7 @@ const (
 	EventConnectionClosed   = "connection_closed"
 	EventMigrationEnabled   = "migration_enabled"
 	EventMigrationDisabled  = "migration_disabled"
+	EventMigrationSettings  = "migration_settings_changed"
 	EventUserRegistered     = "user_registered"
 	EventUserMigrated       = "user_migrated"
 	EventUserDeleted        = "user_deleted"

@@ -24,7 +24,7 @@ func (s *Service) loginImported(ctx context.Context, t *Tenant, u *User, pw stri
 	if !ok {
 		return nil, s.reject(ctx, t, u.ID, m, start, true, "wrong_password", slices.Concat(limitKeys, acctKeys)...)
 	}
-	u, err = s.finishImport(ctx, u, pw)
+	u, err = s.finishImport(ctx, t, u, pw)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (s *Service) loginImported(ctx context.Context, t *Tenant, u *User, pw stri
 // finishImport gives an imported user pw, verified, as its password: its
 // legacy hash is replaced with the server's own, once, also under
 // concurrent first logins.
-func (s *Service) finishImport(ctx context.Context, u *User, pw string) (*User, error) {
+func (s *Service) finishImport(ctx context.Context, t *Tenant, u *User, pw string) (*User, error) {
 	hash, err := s.hasher.Hash(ctx, normalizePassword(pw))
 	if err != nil {
 		return nil, hashErr(err)
@@ -48,6 +48,7 @@ func (s *Service) finishImport(ctx context.Context, u *User, pw string) (*User, 
 			x.PasswordHash = hash
 			x.LegacyHash = ""
 			x.Imported = false
+			x.PasswordChangeRequired = weakLegacyPassword(t, pw)
 			x.UpdatedAt = s.now().UTC()
 		}
 		return nil

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/wasmauth/wasmauth/internal/password"
 )
 
 // loginLegacy runs the tenant module's login for a user not stored locally
@@ -106,6 +108,8 @@ func (s *Service) migrateUser(ctx context.Context, t *Tenant, lu *LegacyUser, pw
 		Source:        SourceLegacy,
 		LegacyID:      lu.ID,
 		MigratedAt:    now,
+
+		PasswordChangeRequired: weakLegacyPassword(t, pw),
 	}
 	err = s.store.CreateUser(ctx, u)
 	switch {
@@ -139,7 +143,7 @@ func (s *Service) migrateUser(ctx context.Context, t *Tenant, lu *LegacyUser, pw
 func (s *Service) checkMigrated(ctx context.Context, t *Tenant, u *User, pw string, m Meta) (*User, error) {
 	if u.Imported && u.PasswordHash == "" {
 		// Drained or imported, and the module has just accepted pw.
-		return s.finishImport(ctx, u, pw)
+		return s.finishImport(ctx, t, u, pw)
 	}
 	ok, _, err := s.hasher.Verify(ctx, u.PasswordHash, normalizePassword(pw))
 	if err != nil {
@@ -179,4 +183,15 @@ func (s *Service) lockLegacyID(key string) func() {
 type keyLock struct {
 	mu   sync.Mutex
 	refs int
+}
+
+// weakLegacyPassword reports whether a migrating user must be marked
+// PasswordChangeRequired: the tenant flags weak legacy passwords and pw
+// fails the password policy registration applies.
+func weakLegacyPassword(t *Tenant, pw string) bool {
+	if t.WeakLegacyPasswords != WeakFlag {
+		return false
+	}
+	_, err := password.Validate(pw)
+	return err != nil
 }

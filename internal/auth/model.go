@@ -22,7 +22,18 @@ type Tenant struct {
 	MigrationEnabled bool
 	// Branding is how the hosted pages look; nil means the defaults.
 	Branding *Branding
+	// WeakLegacyPasswords is what a migration does with a legacy password
+	// that fails today's policy: WeakAllow ("" too) or WeakFlag.
+	WeakLegacyPasswords string
 }
+
+// The values of Tenant.WeakLegacyPasswords.
+const (
+	// WeakAllow migrates a weak legacy password like any other.
+	WeakAllow = "allow"
+	// WeakFlag migrates it and marks the user PasswordChangeRequired.
+	WeakFlag = "flag"
+)
 
 // Branding is what a tenant's hosted pages show.
 type Branding struct {
@@ -114,6 +125,10 @@ type User struct {
 	// PasswordHash is checked against it only.
 	Imported   bool
 	LegacyHash string
+	// PasswordChangeRequired marks a user whose migrated legacy password
+	// fails the password policy (Tenant.WeakLegacyPasswords "flag"); a
+	// change of password clears it.
+	PasswordChangeRequired bool
 }
 
 // UserQuery selects a page of users.

@@ -27,7 +27,7 @@ const ClientRefreshPrefix = "wor_"
 // signAccessFor signs a v1 access token for user, issued to clientID (the
 // tenant id for v1 logins), with the tenant's first key that is not an
 // ID-token (RS256) key.
-func (s *Service) signAccessFor(t *Tenant, userID, clientID, scope, sessionID string, now time.Time) (string, error) {
+func (s *Service) signAccessFor(t *Tenant, u *User, clientID, scope, sessionID string, now time.Time) (string, error) {
 	var key *token.Key
 	for _, k := range signingKeys(t) {
 		if k.Algorithm != token.RS256 {
@@ -40,7 +40,7 @@ func (s *Service) signAccessFor(t *Tenant, userID, clientID, scope, sessionID st
 	}
 	return s.keys.SignAccess(*key, token.AccessClaims{
 		Issuer:    s.Issuer(t.ID),
-		Subject:   userID,
+		Subject:   u.ID,
 		Audience:  t.ID,
 		ClientID:  clientID,
 		SessionID: sessionID,
@@ -48,6 +48,8 @@ func (s *Service) signAccessFor(t *Tenant, userID, clientID, scope, sessionID st
 		IssuedAt:  now,
 		ExpiresAt: now.Add(s.cfg.AccessTTL),
 		ID:        uuid.Must(uuid.NewV7()).String(),
+
+		PasswordChangeRequired: u.PasswordChangeRequired,
 	})
 }
 
@@ -142,7 +144,13 @@ func (s *Service) IssueClientTokens(ctx context.Context, g ClientGrant, withRefr
 	if err := s.store.CreateSession(ctx, sess, hash); err != nil {
 		return nil, err
 	}
-	access, err := s.signAccessFor(t, g.UserID, g.ClientID, strings.Join(g.Scopes, " "), sess.ID, now)
+	u, err := s.store.GetUser(ctx, t.ID, g.UserID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, errInvalidGrant("the user no longer exists")
+	} else if err != nil {
+		return nil, err
+	}
+	access, err := s.signAccessFor(t, u, g.ClientID, strings.Join(g.Scopes, " "), sess.ID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -196,12 +204,13 @@ func (s *Service) RefreshClientTokens(ctx context.Context, tenant, clientID, ref
 	case err != nil:
 		return nil, err
 	}
-	if _, err := s.store.GetUser(ctx, tenant, sess.UserID); errors.Is(err, ErrNotFound) {
+	u, err := s.store.GetUser(ctx, tenant, sess.UserID)
+	if errors.Is(err, ErrNotFound) {
 		return nil, errInvalidGrant("the user no longer exists")
 	} else if err != nil {
 		return nil, err
 	}
-	access, err := s.signAccessFor(t, sess.UserID, clientID, strings.Join(sess.Scopes, " "), sess.ID, now)
+	access, err := s.signAccessFor(t, u, clientID, strings.Join(sess.Scopes, " "), sess.ID, now)
 	if err != nil {
 		return nil, err
 	}

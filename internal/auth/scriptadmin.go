@@ -4,7 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 )
+
+// UploadPreset stores one of the server's ready modules (Config.Presets) as
+// the tenant's next script version, as UploadScript does. Returns
+// CodeInvalidRequest for an unknown name.
+func (s *Service) UploadPreset(ctx context.Context, tenant, name string, activate bool, m Meta) (*Script, error) {
+	module, ok := s.cfg.Presets[name]
+	if !ok {
+		names := slices.Sorted(maps.Keys(s.cfg.Presets))
+		return nil, Errorf(CodeInvalidRequest, "no preset %q; the presets are %s", name, strings.Join(names, ", "))
+	}
+	return s.UploadScript(ctx, tenant, slices.Clone(module), activate, m)
+}
 
 // UploadScript validates a module and stores it as the tenant's next version,
 // active unless activate is false. Returns CodeInvalidModule,

@@ -10,9 +10,10 @@ import (
 const (
 	OpLogin   = "login"
 	OpGetUser = "get_user"
-	// OpListUsers and OpVerifyHash are optional exports (ABI v1.1).
+	// OpListUsers, OpVerifyHash and OpCountUsers are optional exports (ABI v1.1).
 	OpListUsers  = "list_users"
 	OpVerifyHash = "verify_hash"
+	OpCountUsers = "count_users"
 )
 
 // LegacyUser is a user as a tenant's script describes it.
@@ -74,6 +75,8 @@ type ScriptResult struct {
 	NextCursor *string
 	// OK is OpVerifyHash's answer.
 	OK bool
+	// Count is OpCountUsers's answer: how many users the legacy database holds.
+	Count int64
 	// Output is the module's answer as it gave it.
 	Output   json.RawMessage
 	Logs     []LogEntry

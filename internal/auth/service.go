@@ -34,6 +34,9 @@ type Config struct {
 	// log lines are kept (DefaultAuditRetention, DefaultLogRetention); see
 	// PruneEvents.
 	AuditRetention, LogRetention time.Duration
+	// Presets are the ready modules a tenant may pick by name instead of
+	// uploading one (UploadPreset), keyed by name.
+	Presets map[string][]byte
 }
 
 // Service implements wasmauth's use cases: tenant administration, local

@@ -35,7 +35,7 @@ func (s *Service) issue(ctx context.Context, t *Tenant, u *User) (*TokenSet, err
 }
 
 func (s *Service) signAccess(t *Tenant, u *User, sessionID string, now time.Time) (string, error) {
-	return s.signAccessFor(t, u.ID, t.ID, "openid profile email", sessionID, now)
+	return s.signAccessFor(t, u, t.ID, "openid profile email", sessionID, now)
 }
 
 func errInvalidGrant(msg string) error {
@@ -160,6 +160,9 @@ func (s *Service) UserInfo(ctx context.Context, tenant, bearer string) (map[stri
 	}
 	if u.Name != "" {
 		claims["name"] = u.Name
+	}
+	if u.PasswordChangeRequired {
+		claims["password_change_required"] = true
 	}
 	if !u.UpdatedAt.IsZero() {
 		claims["updated_at"] = u.UpdatedAt.Unix()

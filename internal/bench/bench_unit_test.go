@@ -298,3 +298,18 @@ func TestPauseWatchSeesACollection(t *testing.T) {
 		t.Errorf("after a collection the longest stop-the-world wait is %v, want > 0", d)
 	}
 }
+
+// TestPresetRow runs the presets' row with a small budget (go test -run TestPresetRow -v
+// ./internal/bench/ prints it).
+func TestPresetRow(t *testing.T) {
+	row, err := measurePresets(t.Context(), t.TempDir(), t.TempDir(), 200, 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"django", "laravel", "wordpress", "table"} {
+		if !strings.Contains(row.Result, p+" ") {
+			t.Errorf("row %q lacks %s", row.Result, p)
+		}
+	}
+	t.Logf("%s: %s", row.Name, row.Result)
+}

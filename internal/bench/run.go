@@ -145,6 +145,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		rep.Rows = append(rep.Rows, warm, cold)
 	}
 
+	step(presetRow)
+	add(measurePresets(ctx, cacheDir, work, b.WarmCalls, b.LanguagePhase))
+
 	step("fuel overhead")
 	add(measureFuelOverhead(ctx, b.FuelPerGuest))
 
@@ -187,7 +190,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	add(measureEnumerationGap(ctx, filepath.Join(work, "enumeration"), opts.Hash, opts.HashSlots, opts.LegacyModule, moduleLabel(opts.LegacyModule)))
 
 	// Keep the order.
-	order := []string{"local login vs raw argon2id", "first (migrating) login vs later login", "warm script call", "cold instance",
+	order := []string{"local login vs raw argon2id", "first (migrating) login vs later login", "warm script call", presetRow, "cold instance",
 		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", sleepingRow, "login storm", "token refresh",
 		"enumeration gap", drainRow, importRow, importLoginRow, consoleRow}
 	slices.SortStableFunc(rep.Rows, func(x, y Row) int { return rowIndex(order, x.Name) - rowIndex(order, y.Name) })

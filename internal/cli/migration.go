@@ -19,6 +19,8 @@ type migrationJSON struct {
 	UsersMigrated   int64      `json:"users_migrated"`
 	UsersRegistered int64      `json:"users_registered"`
 	LastMigratedAt  *time.Time `json:"last_migrated_at"`
+	LegacyUsers     *int64     `json:"legacy_users"`
+	WeakLegacy      string     `json:"weak_legacy_passwords"`
 	Legacy          struct {
 		LoginsOK       int64 `json:"logins_ok"`
 		LoginsRejected int64 `json:"logins_rejected"`
@@ -41,6 +43,7 @@ or the operator token.`, []subcommand{
 			return migrationSwitch(ctx, sys, args, false)
 		}},
 		{"drain", "bring over the users who have not logged in (start, status, stop)", migrationDrain},
+		{"set", "change a migration setting (--weak-legacy-passwords allow|flag)", migrationSet},
 	}, args)
 }
 
@@ -61,15 +64,36 @@ func migrationSwitch(ctx context.Context, sys IO, args []string, on bool) error 
 	})
 }
 
+func migrationSet(ctx context.Context, sys IO, args []string) error {
+	fs := newFlags(sys, "migration set", "migration set --tenant ID --weak-legacy-passwords allow|flag [flags]", `
+Changes the tenant's migration settings. --weak-legacy-passwords flag migrates a
+legacy password that fails the password policy but marks the user
+password_change_required (in the user object and its tokens) until the password
+changes; allow (the default) migrates it unmarked.`)
+	tenant := tenantFlag(sys, fs)
+	weak := fs.String("weak-legacy-passwords", "", "allow or flag")
+	cf := bindClientFlags(sys, fs)
+	if _, err := parseTenantArgs(sys, fs, args, 0, tenant); err != nil {
+		return err
+	}
+	if *weak == "" {
+		return errors.New("--weak-legacy-passwords is required")
+	}
+	var st migrationJSON
+	return cf.show(ctx, sys, "PUT", tenantPath(*tenant, "migration"), map[string]string{"weak_legacy_passwords": *weak}, &st, func() error {
+		return printMigration(sys.Stdout, st, 0)
+	})
+}
+
 func migrationStatus(ctx context.Context, sys IO, args []string) error {
 	fs := newFlags(sys, "migration status", "migration status --tenant ID [--watch [--interval 2s]] [flags]", `
 Shows how far the tenant's lazy migration has come: local users (migrated from
 the legacy database plus registered), and the module's login outcomes.
 
 --watch polls until interrupted and draws a live progress bar (with --json:
-one JSON object per line). The bar shows migrated users out of --legacy-users
-(how many active users the legacy database holds: only you know that), or,
-without it, out of all local users.`)
+one JSON object per line). The bar shows migrated users out of --legacy-users,
+or without it out of the legacy users the module counts (its optional
+count_users export, which the presets have), or else out of all local users.`)
 	tenant := tenantFlag(sys, fs)
 	legacyUsers := fs.Int64("legacy-users", 0, "active users in the legacy database, the progress bar's 100%")
 	watch := fs.Bool("watch", false, "poll and redraw until interrupted")
@@ -104,6 +128,9 @@ func progressOf(st migrationJSON, legacyUsers int64) (int64, string) {
 	if legacyUsers > 0 {
 		return legacyUsers, "legacy users"
 	}
+	if st.LegacyUsers != nil {
+		return *st.LegacyUsers, "legacy users"
+	}
 	return st.UsersTotal, "local users"
 }
 
@@ -116,6 +143,9 @@ func printMigration(w io.Writer, st migrationJSON, legacyUsers int64) error {
 	t.row("Migration", state)
 	total, of := progressOf(st, legacyUsers)
 	t.row("Progress", progressBar(st.UsersMigrated, total, 30)+" "+percent(st.UsersMigrated, total)+" of "+of)
+	if st.LegacyUsers != nil {
+		t.row("Legacy users", *st.LegacyUsers)
+	}
 	t.row("Users", st.UsersTotal)
 	t.row("  migrated", st.UsersMigrated)
 	t.row("  registered", st.UsersRegistered)
@@ -126,6 +156,9 @@ func printMigration(w io.Writer, st migrationJSON, legacyUsers int64) error {
 	t.row("  locked", st.Legacy.LoginsLocked)
 	t.row("Legacy errors", st.Legacy.Errors)
 	t.row("Conflicts", st.Legacy.Conflicts)
+	if st.WeakLegacy != "" {
+		t.row("Weak legacy passwords", st.WeakLegacy)
+	}
 	return t.flush()
 }
 

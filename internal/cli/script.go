@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,29 +45,46 @@ Works with the tenant's API key or the operator token.`, []subcommand{
 const maxModuleFile = 256 << 20
 
 func scriptPush(ctx context.Context, sys IO, args []string) error {
-	fs := newFlags(sys, "script push", "script push FILE --tenant ID [--activate=false] [flags]", `
+	fs := newFlags(sys, "script push", "script push FILE|--preset NAME --tenant ID [--activate=false] [flags]", `
 Uploads the WebAssembly module in FILE ("-" reads standard input) as the
-tenant's next version. It becomes the active version unless --activate=false
-stages it; in-flight calls finish on the old version.`)
+tenant's next version, or with --preset one of the server's ready modules
+(django, laravel, wordpress, table; configured by the connection's config,
+see examples-wasm/README.md). It becomes the active version unless
+--activate=false stages it; in-flight calls finish on the old version.`)
 	tenant := tenantFlag(sys, fs)
 	activate := fs.Bool("activate", true, "activate the new version (--activate=false stages it)")
+	preset := fs.String("preset", "", "upload the server's preset module `NAME` instead of a file")
 	cf := bindClientFlags(sys, fs)
-	pos, err := parseTenantArgs(sys, fs, args, 1, tenant)
-	if err != nil {
-		return err
+	want := 1
+	if slices.ContainsFunc(args, func(a string) bool {
+		a = strings.TrimPrefix(a, "-")
+		return a == "-preset" || strings.HasPrefix(a, "-preset=")
+	}) {
+		want = 0
 	}
-	module, err := readInput(sys, pos[0], maxModuleFile)
-	if err != nil {
-		return err
-	}
-	c, err := cf.client(sys)
+	pos, err := parseTenantArgs(sys, fs, args, want, tenant)
 	if err != nil {
 		return err
 	}
 	r := request{
 		method: "PUT", path: tenantPath(*tenant, "script"),
 		query: url.Values{"activate": {strconv.FormatBool(*activate)}},
-		body:  bytes.NewReader(module), contentType: "application/wasm",
+	}
+	if *preset != "" {
+		r.query.Set("preset", *preset)
+	} else {
+		if want == 0 {
+			return errors.New("--preset needs a name")
+		}
+		module, err := readInput(sys, pos[0], maxModuleFile)
+		if err != nil {
+			return err
+		}
+		r.body, r.contentType = bytes.NewReader(module), "application/wasm"
+	}
+	c, err := cf.client(sys)
+	if err != nil {
+		return err
 	}
 	raw, err := c.call(ctx, r)
 	if err != nil {

@@ -119,7 +119,11 @@ func (s *Server) rotateAPIKey(c *fiber.Ctx) error {
 
 func (s *Server) uploadScript(c *fiber.Ctx) error {
 	// The body's size was checked before it was read (see bodyLimit).
-	if err := checkMediaType(c, mediaWasm); err != nil {
+	preset := c.Query("preset")
+	if preset != "" && len(c.Body()) > 0 {
+		return auth.Errorf(auth.CodeInvalidRequest, "an upload with ?preset= has no body")
+	}
+	if err := checkMediaType(c, mediaWasm); preset == "" && err != nil {
 		return err
 	}
 	activate := true
@@ -130,8 +134,13 @@ func (s *Server) uploadScript(c *fiber.Ctx) error {
 		}
 		activate = b
 	}
-	module := append([]byte(nil), c.Body()...)
-	sc, err := s.svc.UploadScript(c.UserContext(), tenantParam(c), module, activate, adminMeta(c))
+	var sc *auth.Script
+	var err error
+	if preset != "" {
+		sc, err = s.svc.UploadPreset(c.UserContext(), tenantParam(c), preset, activate, adminMeta(c))
+	} else {
+		sc, err = s.svc.UploadScript(c.UserContext(), tenantParam(c), append([]byte(nil), c.Body()...), activate, adminMeta(c))
+	}
 	if err != nil {
 		return err
 	}
@@ -260,17 +269,26 @@ func (s *Server) deleteConnection(c *fiber.Ctx) error {
 
 func (s *Server) putMigration(c *fiber.Ctx) error {
 	var in struct {
-		Enabled *bool `json:"enabled"`
+		Enabled             *bool   `json:"enabled"`
+		WeakLegacyPasswords *string `json:"weak_legacy_passwords"`
 	}
 	if err := s.decode(c, &in); err != nil {
 		return err
 	}
-	if in.Enabled == nil {
+	if in.Enabled == nil && in.WeakLegacyPasswords == nil {
 		return auth.Errorf(auth.CodeInvalidRequest, "enabled is required")
 	}
-	st, err := s.svc.SetMigration(c.UserContext(), tenantParam(c), *in.Enabled, adminMeta(c))
-	if err != nil {
-		return err
+	var st *auth.MigrationStatus
+	var err error
+	if in.WeakLegacyPasswords != nil {
+		if st, err = s.svc.SetWeakLegacyPasswords(c.UserContext(), tenantParam(c), *in.WeakLegacyPasswords, adminMeta(c)); err != nil {
+			return err
+		}
+	}
+	if in.Enabled != nil {
+		if st, err = s.svc.SetMigration(c.UserContext(), tenantParam(c), *in.Enabled, adminMeta(c)); err != nil {
+			return err
+		}
 	}
 	return c.JSON(toMigration(st))
 }

@@ -18,6 +18,9 @@ type userJSON struct {
 	Source        auth.Source    `json:"source"`
 	LegacyID      *string        `json:"legacy_id"`
 	MigratedAt    *time.Time     `json:"migrated_at"`
+	// PasswordChangeRequired is set, and true, for a user whose migrated
+	// legacy password fails the policy (weak_legacy_passwords "flag").
+	PasswordChangeRequired bool `json:"password_change_required"`
 }
 
 func optional(s string) *string {
@@ -50,6 +53,8 @@ func toUser(u *auth.User) userJSON {
 		Source:        u.Source,
 		LegacyID:      optional(u.LegacyID),
 		MigratedAt:    optionalTime(u.MigratedAt),
+
+		PasswordChangeRequired: u.PasswordChangeRequired,
 	}
 }
 
@@ -107,6 +112,10 @@ type migrationJSON struct {
 	Legacy          legacyJSON `json:"legacy"`
 	Drain           *drainJSON `json:"drain"`
 	UsersImported   int64      `json:"users_imported"`
+	// LegacyUsers is the active module's count_users answer, or null.
+	LegacyUsers *int64 `json:"legacy_users"`
+	// WeakLegacyPasswords is "allow" or "flag".
+	WeakLegacyPasswords string `json:"weak_legacy_passwords"`
 }
 
 type legacyJSON struct {
@@ -132,6 +141,9 @@ func toMigration(m *auth.MigrationStatus) migrationJSON {
 			LoginsInactive: st.LegacyInactive, LoginsLocked: st.LegacyLocked, Conflicts: st.LegacyConflicts},
 		Drain:         toDrain(m.Drain),
 		UsersImported: st.UsersImported,
+		LegacyUsers:   m.LegacyUsers,
+
+		WeakLegacyPasswords: m.WeakLegacyPasswords,
 	}
 }
 

@@ -339,6 +339,9 @@ func (s *storage) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInf
 		info.Email = u.Email
 		info.AppendClaims("email_verified", u.EmailVerified)
 	}
+	if u.PasswordChangeRequired {
+		info.AppendClaims("password_change_required", true)
+	}
 	if slices.Contains(scopes, oidc.ScopeProfile) {
 		info.PreferredUsername = u.Username
 		info.Name = u.Name

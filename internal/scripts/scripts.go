@@ -119,6 +119,13 @@ type listInput struct {
 	Driver string         `json:"driver,omitempty"`
 }
 
+// countInput is count_users's input (ABI v1.1).
+type countInput struct {
+	Op     string         `json:"op"`
+	Config map[string]any `json:"config"`
+	Driver string         `json:"driver,omitempty"`
+}
+
 // verifyInput is verify_hash's input (ABI v1.1): no driver, as the call
 // gets no database.
 type verifyInput struct {
@@ -148,6 +155,8 @@ func callInput(c auth.ScriptCall) ([]byte, runtime.Limits, error) {
 	switch c.Op {
 	case auth.OpListUsers:
 		v = listInput{Op: c.Op, Cursor: c.Cursor, Limit: c.Limit, Config: in.Config, Driver: in.Driver}
+	case auth.OpCountUsers:
+		v = countInput{Op: c.Op, Config: in.Config, Driver: in.Driver}
 	case auth.OpVerifyHash:
 		v = verifyInput{Op: c.Op, PasswordHash: c.PasswordHash, Password: c.Password, Config: in.Config}
 	}
@@ -216,6 +225,7 @@ func (m *Manager) Call(ctx context.Context, c auth.ScriptCall) (*auth.ScriptResu
 		}
 		out.NextCursor = a.NextCursor
 		out.OK = a.OK
+		out.Count = a.Count
 	}
 	return out, nil
 }

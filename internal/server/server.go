@@ -21,6 +21,7 @@ import (
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
+	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/httpapi"
 	"github.com/wasmauth/wasmauth/internal/metrics"
@@ -230,6 +231,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ScriptQuota:       cfg.ScriptQuota,
 		AuditRetention:    cfg.AuditRetention,
 		LogRetention:      cfg.LogRetention,
+		Presets:           examples.Presets(),
 	}, auth.Deps{
 		Store:    st,
 		Hasher:   hasher,

@@ -38,6 +38,8 @@ type AccessClaims struct {
 	IssuedAt  time.Time // iat, and nbf
 	ExpiresAt time.Time // exp
 	ID        string    // jti
+	// PasswordChangeRequired is password_change_required, set only when true.
+	PasswordChangeRequired bool
 }
 
 // accessPayload is the JSON form of AccessClaims.
@@ -52,6 +54,8 @@ type accessPayload struct {
 	ClientID  string `json:"client_id,omitempty"`
 	SessionID string `json:"sid,omitempty"`
 	Scope     string `json:"scope,omitempty"`
+
+	PasswordChangeRequired bool `json:"password_change_required,omitempty"`
 }
 
 // KeyCache signs and verifies access tokens with Keys, parsing each Key
@@ -129,6 +133,8 @@ func (c *KeyCache) SignAccess(key Key, claims AccessClaims) (string, error) {
 		ClientID:  claims.ClientID,
 		SessionID: claims.SessionID,
 		Scope:     claims.Scope,
+
+		PasswordChangeRequired: claims.PasswordChangeRequired,
 	})
 	if err != nil {
 		return "", fmt.Errorf("token: encode claims: %w", err)

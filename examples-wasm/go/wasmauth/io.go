@@ -81,6 +81,8 @@ type User struct {
 const (
 	ReasonNotFound      = "not_found"
 	ReasonWrongPassword = "wrong_password"
+	ReasonInactive      = "inactive" // the legacy account is disabled or was never activated
+	ReasonLocked        = "locked"   // the legacy app locked the account
 )
 
 // MaxID is the longest legacy id a rejection may carry, in bytes.

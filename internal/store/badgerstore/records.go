@@ -23,6 +23,7 @@ type tenantRecord struct {
 	Connection       *connectionRecord `json:"connection,omitempty"`
 	MigrationEnabled bool              `json:"migration_enabled,omitempty"`
 	Branding         *brandingRecord   `json:"branding,omitempty"`
+	WeakLegacy       string            `json:"weak_legacy_passwords,omitempty"`
 }
 
 type brandingRecord struct {
@@ -62,6 +63,7 @@ func fromTenant(t *auth.Tenant) *tenantRecord {
 		APIKeyHash:       t.APIKeyHash,
 		ActiveScript:     t.ActiveScript,
 		MigrationEnabled: t.MigrationEnabled,
+		WeakLegacy:       t.WeakLegacyPasswords,
 	}
 	for _, k := range t.SigningKeys {
 		r.SigningKeys = append(r.SigningKeys, signingKeyRec{
@@ -84,12 +86,13 @@ func fromTenant(t *auth.Tenant) *tenantRecord {
 
 func (r *tenantRecord) tenant() *auth.Tenant {
 	t := &auth.Tenant{
-		ID:               r.ID,
-		Name:             r.Name,
-		CreatedAt:        r.CreatedAt,
-		APIKeyHash:       r.APIKeyHash,
-		ActiveScript:     r.ActiveScript,
-		MigrationEnabled: r.MigrationEnabled,
+		ID:                  r.ID,
+		Name:                r.Name,
+		CreatedAt:           r.CreatedAt,
+		APIKeyHash:          r.APIKeyHash,
+		ActiveScript:        r.ActiveScript,
+		MigrationEnabled:    r.MigrationEnabled,
+		WeakLegacyPasswords: r.WeakLegacy,
 	}
 	for _, k := range r.SigningKeys {
 		t.SigningKeys = append(t.SigningKeys, auth.SigningKey{
@@ -144,6 +147,7 @@ type userRecord struct {
 	MigratedAt    time.Time      `json:"migrated_at,omitzero"`
 	Imported      bool           `json:"imported,omitempty"`
 	LegacyHash    string         `json:"legacy_hash,omitempty"`
+	ChangePW      bool           `json:"password_change_required,omitempty"`
 }
 
 func fromUser(u *auth.User) *userRecord {
@@ -162,6 +166,7 @@ func fromUser(u *auth.User) *userRecord {
 		MigratedAt:    u.MigratedAt.UTC(),
 		Imported:      u.Imported,
 		LegacyHash:    u.LegacyHash,
+		ChangePW:      u.PasswordChangeRequired,
 	}
 }
 
@@ -182,6 +187,8 @@ func (r *userRecord) user(tenant string) *auth.User {
 		MigratedAt:    r.MigratedAt,
 		Imported:      r.Imported,
 		LegacyHash:    r.LegacyHash,
+
+		PasswordChangeRequired: r.ChangePW,
 	}
 }
 

@@ -37,7 +37,7 @@ type connectionRec struct {
 	Limits auth.Limits    `json:"limits,omitzero"`
 }
 
-const tenantColumns = "id, name, created_at, api_key_hash, signing_keys, active_script, connection, migration_enabled, branding"
+const tenantColumns = "id, name, created_at, api_key_hash, signing_keys, active_script, connection, migration_enabled, branding, weak_legacy_passwords"
 
 // tenantArgs returns the column values of t, in tenantColumns order.
 func tenantArgs(t *auth.Tenant) ([]any, error) {
@@ -73,7 +73,7 @@ func tenantArgs(t *auth.Tenant) ([]any, error) {
 		}
 		branding = b
 	}
-	return []any{t.ID, t.Name, nanos(t.CreatedAt), t.APIKeyHash, keys, active, conn, t.MigrationEnabled, branding}, nil
+	return []any{t.ID, t.Name, nanos(t.CreatedAt), t.APIKeyHash, keys, active, conn, t.MigrationEnabled, branding, t.WeakLegacyPasswords}, nil
 }
 
 // scanTenant reads a row of tenantColumns.
@@ -85,7 +85,7 @@ func scanTenant(row pgx.Row) (*auth.Tenant, error) {
 		conn     []byte
 		branding []byte
 	)
-	if err := row.Scan(&t.ID, &t.Name, ns(&t.CreatedAt), &t.APIKeyHash, &keys, &active, &conn, &t.MigrationEnabled, &branding); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, ns(&t.CreatedAt), &t.APIKeyHash, &keys, &active, &conn, &t.MigrationEnabled, &branding, &t.WeakLegacyPasswords); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, auth.ErrNotFound
 		}
@@ -133,7 +133,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *auth.Tenant) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args...)
+	_, err = s.pool.Exec(ctx, "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", args...)
 	return mapErr(err)
 }
 
@@ -192,7 +192,7 @@ func (s *Store) UpdateTenant(ctx context.Context, id string, fn func(*auth.Tenan
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE tenants SET name = $2, created_at = $3, api_key_hash = $4,
-			signing_keys = $5, active_script = $6, connection = $7, migration_enabled = $8, branding = $9 WHERE id = $1`, args...)
+			signing_keys = $5, active_script = $6, connection = $7, migration_enabled = $8, branding = $9, weak_legacy_passwords = $10 WHERE id = $1`, args...)
 		if err != nil {
 			return err
 		}

@@ -26,10 +26,10 @@ const (
 var errInvalidCursor = auth.Errorf(auth.CodeInvalidRequest, "invalid cursor")
 
 // userValues are the placeholders of the tenant and userColumns.
-const userValues = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15`
+const userValues = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16`
 
 const userColumns = `id, email, username, legacy_id, email_verified, name, profile, password_hash,
-	source, created_at, updated_at, migrated_at, imported, legacy_hash`
+	source, created_at, updated_at, migrated_at, imported, legacy_hash, password_change_required`
 
 // addStats adds to one shard of a tenant's counters: $1 tenant, $2 shard,
 // $3 migrated, $4 registered, $5 last migration (kept if later), $6 legacy
@@ -95,7 +95,7 @@ func userArgs(u *auth.User) ([]any, error) {
 	}
 	return []any{u.Tenant, u.ID, nullText(u.Email), nullText(u.Username), nullText(u.LegacyID), u.EmailVerified,
 		u.Name, profile, u.PasswordHash, string(u.Source), nanos(u.CreatedAt), nanos(u.UpdatedAt), nanos(u.MigratedAt),
-		u.Imported, u.LegacyHash}, nil
+		u.Imported, u.LegacyHash, u.PasswordChangeRequired}, nil
 }
 
 func scanUser(row pgx.Row, tenant string) (*auth.User, error) {
@@ -106,7 +106,8 @@ func scanUser(row pgx.Row, tenant string) (*auth.User, error) {
 		source                  string
 	)
 	err := row.Scan(&u.ID, &email, &username, &legacy, &u.EmailVerified, &u.Name, &profile, &u.PasswordHash,
-		&source, ns(&u.CreatedAt), ns(&u.UpdatedAt), ns(&u.MigratedAt), &u.Imported, &u.LegacyHash)
+		&source, ns(&u.CreatedAt), ns(&u.UpdatedAt), ns(&u.MigratedAt), &u.Imported, &u.LegacyHash,
+		&u.PasswordChangeRequired)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, auth.ErrNotFound
 	}
@@ -162,8 +163,8 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 	_, err = s.pool.Exec(ctx, `WITH u AS (
 		INSERT INTO users (tenant_id, `+userColumns+`) VALUES (`+userValues+`)
 		RETURNING tenant_id), h AS (
-		`+addHour(`SELECT tenant_id, $20::bigint, $16, 1 FROM u WHERE $20::bigint IS NOT NULL`)+`)
-	`+addStats(`SELECT tenant_id, $16, $17, $18, $19::bigint, 0, 0, 0, 0, 0, $21 FROM u`), args...)
+		`+addHour(`SELECT tenant_id, $21::bigint, $17, 1 FROM u WHERE $21::bigint IS NOT NULL`)+`)
+	`+addStats(`SELECT tenant_id, $17, $18, $19, $20::bigint, 0, 0, 0, 0, 0, $22 FROM u`), args...)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName != "users_pkey" {
 		return s.takenError(ctx, u, mapErr(err))
@@ -264,7 +265,7 @@ func (s *Store) UpdateUser(ctx context.Context, tenant, id string, fn func(*auth
 		}
 		_, err = tx.Exec(ctx, `UPDATE users SET email = $3, username = $4, legacy_id = $5, email_verified = $6, name = $7,
 			profile = $8, password_hash = $9, source = $10, created_at = $11, updated_at = $12, migrated_at = $13,
-			imported = $14, legacy_hash = $15 WHERE tenant_id = $1 AND id = $2`, args...)
+			imported = $14, legacy_hash = $15, password_change_required = $16 WHERE tenant_id = $1 AND id = $2`, args...)
 		if err != nil {
 			return err
 		}

@@ -32,7 +32,8 @@ func testTenants(t *testing.T, newStore NewStore) {
 			Config: map[string]any{"table": "users", "nested": map[string]any{"a": "b"}},
 			Limits: auth.Limits{TimeoutMS: 500, MemoryMB: 16, Fuel: 1e9, MaxQueries: 4, MaxRows: 10, Instances: 2},
 		},
-		MigrationEnabled: true,
+		MigrationEnabled:    true,
+		WeakLegacyPasswords: auth.WeakFlag,
 	}
 	if err := s.CreateTenant(ctx, full); err != nil {
 		t.Fatalf("CreateTenant: %v", err)

@@ -14,7 +14,9 @@ func testUsers(t *testing.T, newStore NewStore) {
 	ctx := t.Context()
 	mustTenant(t, s, "acme")
 	alice := mustUser(t, s, newUser("acme", "u-alice", "alice@example.com", "alice"))
-	bob := mustUser(t, s, legacyUser("acme", "u-bob", "bob@example.com", "legacy-42", at(5)))
+	bobU := legacyUser("acme", "u-bob", "bob@example.com", "legacy-42", at(5))
+	bobU.PasswordChangeRequired = true
+	bob := mustUser(t, s, bobU)
 	carol := mustUser(t, s, newUser("acme", "u-carol", "", "carol"))
 
 	t.Run("Get", func(t *testing.T) {
