@@ -196,7 +196,12 @@ func (c *Console) overviewPage(q *request) (*view, error) {
 		return nil, err
 	}
 	d := &overviewData{Status: st, Total: st.Stats.UsersMigrated + st.Stats.UsersRegistered, HasHistory: ok}
-	if n, err := strconv.ParseInt(q.r.URL.Query().Get("legacy_users"), 10, 64); err == nil && n > 0 {
+	// The module's count_users when it has one, else what the admin typed.
+	n, err := strconv.ParseInt(q.r.URL.Query().Get("legacy_users"), 10, 64)
+	if st.LegacyUsers != nil {
+		n, err = *st.LegacyUsers, nil
+	}
+	if err == nil && n > 0 {
 		d.LegacyUsers = n
 		d.Share = fmt.Sprintf("%.1f%%", float64(min(st.Stats.UsersMigrated, n))*100/float64(n))
 	}
