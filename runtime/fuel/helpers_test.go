@@ -39,6 +39,9 @@ func newRuntime(tb testing.TB, config wazero.RuntimeConfig) wazero.Runtime {
 	ctx := context.Background()
 	r := wazero.NewRuntimeWithConfig(ctx, config)
 	tb.Cleanup(func() { _ = r.Close(ctx) })
+	if err := fuel.Instantiate(ctx, r); err != nil {
+		tb.Fatal(err)
+	}
 	_, err := r.NewHostModuleBuilder("host").
 		NewFunctionBuilder().
 		WithFunc(func(a, b int64) int64 { return a + b }).
