@@ -399,4 +399,3 @@ func (m *module) rewriteCode(fuelGlobal uint32) ([]byte, error) {
 	}
 	return out, nil
 }
-
