@@ -60,10 +60,12 @@ func compilerConfig() wazero.RuntimeConfig {
 	return wazero.NewRuntimeConfigCompiler().WithCoreFeatures(api.CoreFeaturesV2)
 }
 
-// instantiate instantiates wasm anonymously in r.
+// instantiate instantiates wasm anonymously in r, with a start meter for a
+// module instrumented with the default options.
 func instantiate(tb testing.TB, r wazero.Runtime, wasm []byte) api.Module {
 	tb.Helper()
-	mod, err := r.InstantiateWithConfig(context.Background(), wasm, wazero.NewModuleConfig().WithName(""))
+	ctx := fuel.WithMeter(context.Background(), fuel.StartMeter(fuel.Options{}))
+	mod, err := r.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithName(""))
 	if err != nil {
 		tb.Fatalf("instantiate: %v", err)
 	}
