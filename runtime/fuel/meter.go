@@ -25,8 +25,9 @@ const (
 // host; refuel is such a call, so a spinning guest holds up a collection
 // for at most one slice, about 1-4 ms of ordinary code (0.6-0.9 ms of
 // tight loops, 4 ms of call-heavy code, up to 80 ms of loads that all miss
-// the caches), whatever its budget. A refuel costs well under a
-// microsecond, so the slicing costs less than 0.1% even in tight loops.
+// the caches), whatever its budget. A refuel runs once per slice, which
+// is negligible; see the package documentation for what the call costs
+// the code around it.
 const Slice int64 = 10_000_000
 
 // ErrReservedImport is returned by Instrument for a module that imports
