@@ -67,7 +67,11 @@
 // honours the call's context and ends the guest when it is done (package
 // host): db_query, verify_password (its slot and its hash), and WASI sleeps.
 // So the context is the wall clock, fuel is the CPU bound, and neither needs
-// the other's backstop. Config.NoFuel exists for measurements only and turns
+// the other's backstop. Each instance's fuel.Meter feeds a call its budget
+// one fuel.Slice at a time through a host call, where Go can stop the
+// goroutine for a garbage collection and the meter checks the deadline: a
+// spinning guest delays a collection by one slice (milliseconds), not by
+// its whole budget. Config.NoFuel exists for measurements only and turns
 // WithCloseOnContextDone on, since nothing else would bound a loop.
 //
 // Memory. wazero's memory limit is runtime-wide: it is set to Max.Memory,

@@ -111,6 +111,12 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		_ = rt.Close(ctx)
 		return nil, err
 	}
+	if !cfg.NoFuel {
+		if err := fuel.Instantiate(ctx, rt); err != nil {
+			_ = rt.Close(ctx)
+			return nil, fmt.Errorf("runtime: fuel host module: %w", err)
+		}
+	}
 	e := &Engine{
 		cfg:       cfg,
 		rt:        rt,
@@ -257,7 +263,7 @@ func (e *Engine) build(sha string, wasm []byte) (*compiled, error) {
 	metered := !e.cfg.NoFuel
 	bin := checked
 	if metered {
-		bin, err = fuel.Instrument(checked, fuel.Options{InitialFuel: e.cfg.Defaults.InitFuel})
+		bin, err = fuel.Instrument(checked, e.fuelOptions())
 		if err != nil {
 			return nil, &ModuleError{Reason: strings.TrimPrefix(err.Error(), "fuel: ")}
 		}
@@ -274,6 +280,11 @@ func (e *Engine) build(sha string, wasm []byte) (*compiled, error) {
 	c.info.SHA256 = sha
 	c.info.Size = len(wasm)
 	return c, nil
+}
+
+// fuelOptions are the options modules are instrumented with.
+func (e *Engine) fuelOptions() fuel.Options {
+	return fuel.Options{InitialFuel: e.cfg.Defaults.InitFuel}
 }
 
 // compileBounded compiles bin within the compilation slots and time budget.
@@ -352,6 +363,11 @@ func (e *Engine) validate(cm wazero.CompiledModule, metered bool) (*compiled, er
 	}
 	for _, def := range cm.ImportedFunctions() {
 		mod, name, _ := def.Import()
+		if metered && mod == fuel.ImportModule {
+			// Instrument added it, and refuses modules that import
+			// from fuel.ImportModule themselves.
+			continue
+		}
 		if err := e.checkImport(mod, name, def); err != nil {
 			return nil, err
 		}

@@ -121,6 +121,10 @@ func TestCompileRefusals(t *testing.T) {
 		{"name section bomb", wasmOf(section(0, append([]byte{4, 'n', 'a', 'm', 'e', 1, 5}, 0xff, 0xff, 0xff, 0xff, 0x0f)...)), "names count"},
 		{"table too large", wasmOf(section(4, 1, 0x70, 0, 0xff, 0xff, 0xff, 0xff, 0x0f)), "table 0 starts with"},
 		{"unknown section", wasmOf(section(42)), "unknown section"},
+		{"import from the fuel meter's module", wasmOf(
+			section(1, 1, 0x60, 0, 0),
+			section(2, append(append([]byte{1, 13}, "wasmauth_fuel"...), 6, 'r', 'e', 'f', 'u', 'e', 'l', 0, 0)...),
+		), "wasmauth_fuel, a name reserved for the fuel meter"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

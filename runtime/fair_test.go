@@ -1,6 +1,7 @@
 package runtime_test
 
 import (
+	goruntime "runtime"
 	"testing"
 	"time"
 
@@ -50,6 +51,38 @@ func TestOverloadIsNotTheModulesFault(t *testing.T) {
 		t.Fatalf("victim: %v (overload %v), want a deadline marked as overload", err, runtime.IsOverload(err))
 	}
 	err = <-done
+	if runtime.ErrorKind(err) != runtime.KindDeadline || runtime.IsOverload(err) {
+		t.Fatalf("spinner: %v (overload %v), want its own deadline", err, runtime.IsOverload(err))
+	}
+}
+
+// TestSpinnerDoesNotStallGC: Go cannot preempt a goroutine running compiled
+// wasm, so a garbage collection's stop-the-world waits for every guest to
+// call the host. A guest spinning on a huge budget does so once a fuel
+// slice, when it refuels, so collections complete while it spins (before
+// slicing, the first one waited for the budget's end, minutes away), and it
+// still ends at its own deadline.
+func TestSpinnerDoesNotStallGC(t *testing.T) {
+	max := runtime.DefaultMaxLimits()
+	max.Fuel = 1 << 40
+	f := newFixture(t, runtime.Config{Max: max})
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.call("spinner", "l", runtime.Limits{Fuel: 1 << 40, Timeout: time.Second}, nil)
+		done <- err
+	}()
+	for f.e.Stats().Running == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for i := range 5 {
+		goruntime.GC()
+		select {
+		case err := <-done:
+			t.Fatalf("the spinner ended (%v) before garbage collection %d completed", err, i+1)
+		default:
+		}
+	}
+	err := <-done
 	if runtime.ErrorKind(err) != runtime.KindDeadline || runtime.IsOverload(err) {
 		t.Fatalf("spinner: %v (overload %v), want its own deadline", err, runtime.IsOverload(err))
 	}

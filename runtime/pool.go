@@ -35,7 +35,7 @@ type instance struct {
 	c        *compiled
 	tenant   *tenantPool
 	ops      map[string]api.Function
-	fuel     api.MutableGlobal
+	meter    *fuel.Meter // feeds the fuel global; nil without metering
 	mem      api.Memory
 	binding  *host.Binding
 	stack    []uint64
@@ -201,6 +201,12 @@ func (e *Engine) newInstance(ctx context.Context, t *tenantPool, c *compiled, li
 	inst := &instance{c: c, tenant: t, binding: &host.Binding{}, stack: make([]uint64, 1), memLimit: &memoryLimit{}}
 	inst.memLimit.bytes.Store(lim.Memory)
 	ictx := host.WithCall(ctx, initCall)
+	var meter *fuel.Meter
+	if c.metered {
+		// The start function's fuel: the global holds a slice of it.
+		meter = fuel.StartMeter(e.fuelOptions())
+		ictx = fuel.WithMeter(ictx, meter)
+	}
 	unbind := inst.binding.Bind(ctx, initCall)
 	defer func() {
 		unbind()
@@ -221,12 +227,11 @@ func (e *Engine) newInstance(ctx context.Context, t *tenantPool, c *compiled, li
 		inst.ops[op] = mod.ExportedFunction(op)
 	}
 	if c.metered {
-		g, ok := mod.ExportedGlobal(fuel.GlobalExport).(api.MutableGlobal)
-		if !ok {
+		if err := meter.Bind(mod); err != nil {
 			_ = mod.Close(context.Background())
-			return nil, nil, fmt.Errorf("runtime: metered module has no %s global", fuel.GlobalExport)
+			return nil, nil, fmt.Errorf("runtime: metered module: %w", err)
 		}
-		inst.fuel = g
+		inst.meter = meter
 	}
 	res := &Result{}
 	if c.hasInit {
@@ -244,25 +249,31 @@ func (e *Engine) newInstance(ctx context.Context, t *tenantPool, c *compiled, li
 
 // run calls fn with budget fuel and returns the fuel used.
 //
-// Fuel bounds the instructions a call executes, but not their speed: code
-// whose loads miss the CPU cache runs a budget's worth of instructions for
-// many seconds. So when ctx ends while wasm code runs, a watchdog drains the
-// fuel global, and the guest traps at its next charge point (a loop header
-// or function entry); the error then says the call ran out of time. The
-// watchdog writes the global again every few milliseconds, because a guest
-// between reading and writing the counter can overwrite one drain.
+// The instance's fuel.Meter feeds the guest its budget a fuel.Slice at a
+// time, so that the guest calls the host (where Go can stop it for a
+// garbage collection) at least once a slice, and stops it there once ctx
+// has ended. Fuel bounds the instructions a call executes, but not their
+// speed: code whose loads miss the CPU cache runs a slice for tens of
+// milliseconds. So when ctx ends while wasm code runs, a watchdog also
+// drains the fuel global, and the guest stops at its next charge point (a
+// loop header or function entry); the error then says the call ran out of
+// time. The watchdog drains the global again every few milliseconds,
+// because a guest between reading and writing the counter can overwrite
+// one drain.
 func (inst *instance) run(ctx context.Context, fn api.Function, budget int64) (int64, error) {
-	if inst.fuel == nil {
+	if inst.meter == nil {
 		return 0, fn.CallWithStack(ctx, inst.stack)
 	}
-	inst.fuel.Set(uint64(budget))
+	if err := inst.meter.Start(budget); err != nil {
+		return 0, err
+	}
 	finished := make(chan struct{})
 	watchdog := make(chan bool, 1)
 	stop := context.AfterFunc(ctx, func() {
 		t := time.NewTicker(5 * time.Millisecond)
 		defer t.Stop()
 		for {
-			inst.fuel.Set(drainedFuel)
+			inst.meter.Stop()
 			select {
 			case <-finished:
 				watchdog <- true
@@ -271,27 +282,21 @@ func (inst *instance) run(ctx context.Context, fn api.Function, budget int64) (i
 			}
 		}
 	})
-	err := fn.CallWithStack(ctx, inst.stack)
+	err := fn.CallWithStack(fuel.WithMeter(ctx, inst.meter), inst.stack)
 	close(finished)
 	if !stop() {
 		// The watchdog ran: wait until it no longer writes the global.
 		<-watchdog
-		if err != nil {
-			err = &drainedError{err}
-		}
 	}
-	left := int64(inst.fuel.Get())
-	if _, ok := err.(*drainedError); ok {
-		return budget, err
+	if err != nil && inst.meter.Stopped() {
+		return budget, &drainedError{err}
 	}
+	left := inst.meter.Remaining()
 	return max(0, min(budget-left, budget)), err
 }
 
-// drainedFuel is what the watchdog writes into the fuel global at the
-// deadline: -2^62 as the global's two's-complement bits.
-const drainedFuel = uint64(1<<63 | 1<<62)
-
-// drainedError is the failure of a guest stopped by the deadline watchdog.
+// drainedError is the failure of a guest stopped at the deadline, by the
+// watchdog or by the meter.
 type drainedError struct{ err error }
 
 func (e *drainedError) Error() string { return "stopped at the deadline: " + e.err.Error() }
@@ -299,10 +304,10 @@ func (e *drainedError) Unwrap() error { return e.err }
 
 // remaining returns the fuel left after a call, or 0 without metering.
 func (inst *instance) remaining() int64 {
-	if inst.fuel == nil {
+	if inst.meter == nil {
 		return 0
 	}
-	return int64(inst.fuel.Get())
+	return inst.meter.Remaining()
 }
 
 // Evict closes the idle instances of a tenant; calls in progress finish and

@@ -58,6 +58,10 @@ func guestCaller(ctx context.Context, m fuelMode, fn string, arg uint64) (func()
 	cfg := wazero.NewRuntimeConfigCompiler().WithCoreFeatures(api.CoreFeaturesV2).WithCloseOnContextDone(m.ctxDone)
 	r := wazero.NewRuntimeWithConfig(ctx, cfg)
 	closer := func() { _ = r.Close(context.WithoutCancel(ctx)) }
+	if err := fuel.Instantiate(ctx, r); err != nil {
+		closer()
+		return nil, nil, err
+	}
 	mod, err := r.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithName(""))
 	if err != nil {
 		closer()
@@ -88,7 +92,7 @@ func measureFuelOverhead(ctx context.Context, perGuest time.Duration) (Row, erro
 		Name:     "fuel overhead",
 		Measures: "thread CPU time of CPU-bound guests: fuel-instrumented vs plain vs plain under WithCloseOnContextDone",
 		Target:   "fuel <= 1.3x plain",
-		Bound:    "One charge per loop iteration or function entry (a global decrement and a compare whose trap branch is never taken); WithCloseOnContextDone instead checks the context at every loop back-edge and call.",
+		Bound:    "One charge per loop iteration or function entry (a global decrement and a compare whose refuel-call branch is taken once per 10M units); WithCloseOnContextDone instead checks the context at every loop back-edge and call.",
 	}
 	goruntime.LockOSThread()
 	defer goruntime.UnlockOSThread()

@@ -322,7 +322,7 @@ func measureNoisy(ctx context.Context, s *benchServer, bClients, noisyClients in
 		Name:     "noisy neighbour",
 		Measures: fmt.Sprintf("p99 of tenant B's local logins (%d clients) while tenant A's module loops until its fuel runs out (%d clients) vs while A is idle, windows of %s", bClients, noisyClients, d),
 		Target:   "< 2x",
-		Bound:    "The Go runtime cannot preempt a goroutine inside wasm code (wazero's compiled code has no preemption points), while Go code such as B's argon2id is preempted every 10 ms: each of A's calls holds a processor for its whole call. The engine's admission control keeps A to half the processors (Config.MaxRunningPerTenant), so B keeps the others; but every garbage collection, which B's argon2id triggers often, waits for A's running call to leave wasm before it can stop the world. What bounds B's worst wait is A's fuel per call (and its deadline).",
+		Bound:    "The Go runtime cannot preempt a goroutine inside wasm code (wazero's compiled code has no preemption points), while Go code such as B's argon2id is preempted every 10 ms: each of A's calls holds a processor for its whole call. The engine's admission control keeps A to half the processors (Config.MaxRunningPerTenant), so B keeps the others; but every garbage collection, which B's argon2id triggers often, waits for A's running call to leave wasm before it can stop the world. A's call leaves wasm to refuel once per fuel slice (10 million units, package runtime/fuel), which bounds B's worst wait whatever A's budget.",
 	}
 	bLogins := func(d time.Duration) ([]time.Duration, error) { return quietLoginLatencies(ctx, s, bClients, d) }
 	idleWatch := watchPauses()

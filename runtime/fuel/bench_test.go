@@ -50,6 +50,9 @@ func benchFunc(b *testing.B, m benchMode, fn string, arg uint64) func() int64 {
 	b.Cleanup(cancel)
 	r := wazero.NewRuntimeWithConfig(ctx, m.config())
 	b.Cleanup(func() { _ = r.Close(context.Background()) })
+	if err := fuel.Instantiate(ctx, r); err != nil {
+		b.Fatal(err)
+	}
 	mod := instantiate(b, r, wasm)
 	// Give the memory real pages with pseudo-random contents, so that
 	// chase misses the caches as it would in a busy guest (untouched pages

@@ -22,13 +22,14 @@ func chargeSites(t *testing.T, file string) []int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.refuel, m.numFuncs = m.numImportedFuncs, m.numImportedFuncs+uint32(len(m.funcTypes))
 	code, err := m.rewriteCode(m.numImportedGlobals + m.numGlobals)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := wasmbin.NewReader(code)
 	n, _ := r.U32()
-	check := appendCheck(nil, m.numImportedGlobals+m.numGlobals)
+	check := appendCheck(nil, m.numImportedGlobals+m.numGlobals, m.refuel)
 	var sites []int
 	for range n {
 		body, _ := r.Body()

@@ -10,13 +10,45 @@
 //
 // Instrument appends one mutable i64 global, after every imported and
 // defined global so that no existing index moves, and exports it as
-// GlobalExport. The host sets it to the call's budget before a call (Set)
-// and reads it after (Remaining): budget - remaining is the fuel the call
-// used. The module traps with unreachable as soon as a charge takes the
-// counter below zero, and leaves it negative, so a negative remaining after
-// a failed call means "out of fuel" and anything else is the guest's own
-// trap. The counter's initial value (Options.InitialFuel) pays for the start
-// function, which runs before the host can call Set.
+// GlobalExport. It also imports one function, ImportModule.ImportName
+// ("wasmauth_fuel.refuel", [] -> []), after the module's own imports: the
+// defined functions move up by one index, and every reference to them is
+// renumbered (calls, ref.func, exports, the start function, element
+// segments, global initialisers and the name section). The guest's own
+// code never names the import; a module that imports anything from
+// ImportModule itself is refused (ErrReservedImport).
+//
+// Every charge decreases the global; when it goes below zero, the module
+// calls refuel. The host gives a call its budget through a Meter: at most
+// Slice (10 million units) in the global, the rest held in the Meter, which
+// refuel moves into the global a slice at a time. When the budget is spent,
+// refuel leaves the global at the (negative) fuel left and traps with
+// ErrOutOfFuel; when the Meter was stopped or the call's context ended, it
+// traps with ErrStopped. The fuel a call used is its budget minus
+// Meter.Remaining (the global plus what the Meter holds), exactly as if the
+// whole budget had been in the global: slicing changes when the host is
+// called, never what is charged. Set and Remaining still put a whole
+// budget in the global, with no Meter: refuel then only traps.
+//
+// # Why slices
+//
+// Go cannot preempt a goroutine while it runs compiled wasm, and a garbage
+// collection's stop-the-world waits for every goroutine: one guest spinning
+// in a loop froze the whole process, its other tenants and the deadline
+// watchdog included, until its fuel ran out, seconds for a large budget
+// (runtime.TestSpinnerDoesNotStallGC; before slicing, minutes on a budget of
+// 2^40). refuel is a call to Go, where the collector can stop the
+// goroutine, so the stall is now at most one slice: under a millisecond of
+// tight loops, about 4 ms of call-heavy code, some 80 ms at worst of loads
+// that all miss the caches. A refuel runs once per 10 million units, which
+// is negligible; the call's presence in the code costs more (see "The
+// result"). (wazero's WithCloseOnContextDone exits to Go every so many
+// back-edges for the same reason, at a far higher cost per iteration.)
+//
+// The start function runs while the module is instantiated, before the
+// host can call Set: the global starts with min(Options.InitialFuel,
+// Slice), and a Meter from StartMeter, given to the instantiation's
+// context, holds the rest.
 //
 // # What a unit is
 //
@@ -47,13 +79,13 @@
 // start, of the sum of its instructions' costs:
 //
 //	global.get $fuel  i64.const cost  i64.sub  global.set $fuel
-//	global.get $fuel  i64.const 0  i64.ge_s  if  else  unreachable  end
+//	global.get $fuel  i64.const 0  i64.ge_s  if  else  call $refuel  end
 //
 // wazero keeps the global's new value in a register, so the second
-// global.get costs nothing; the trap sits in the else-arm because wazero
-// lays the then-arm out on the fall-through path, so the common case jumps
-// nowhere (with "if unreachable end" the tightest loop measured ran 1.66x
-// slower; with this form, as fast as without fuel).
+// global.get costs nothing; the refuel call sits in the else-arm because
+// wazero lays the then-arm out on the fall-through path, so the common case
+// jumps nowhere (with the call or trap in the then-arm the tightest loop
+// measured ran 1.66x slower; with this form, as fast as without fuel).
 //
 // Three refinements remove charges from hot paths without making any path
 // pay less than it runs:
@@ -78,14 +110,24 @@
 // BenchmarkOverhead runs the guests of
 // testdata/bench.wat plain, instrumented and plain under
 // WithCloseOnContextDone in turn, and reports thread CPU time relative to
-// plain; on a shared, busy 2-core Intel Xeon (go test ./runtime/fuel -run
-// '^$' -bench Overhead -benchtime 20x, 2026-12-03):
+// plain; on a shared, busy 2-core AMD EPYC (go test ./runtime/fuel -run
+// '^$' -bench Overhead -benchtime 20x, 2026-12-03), with the refuel call in
+// the else-arm, and before fuel slicing (unreachable in the else-arm):
 //
-//	guest                          fuel    WithCloseOnContextDone
-//	hash (a hash-like loop)        0.97x   14x
-//	fib (naive recursion)          1.34x   1.0x
-//	tight (a two-instruction loop) 0.81x   37x
-//	chase (cache-missing loads)    1.04x   1.2x
+//	guest                          fuel    before  WithCloseOnContextDone
+//	hash (a hash-like loop)        1.14x   0.95x   19x
+//	fib (naive recursion)          1.15x   1.04x   1.0x
+//	tight (a two-instruction loop) 1.65x   1.01x   39x
+//	chase (cache-missing loads)    1.00x   1.00x   1.1x
+//
+// The call costs the hot path although it never runs there: wazero's
+// register allocator keeps the values that live across a call in memory
+// for the whole loop, where a trap (which ends the function) kept them in
+// registers. Putting the call in the then-arm, or behind a br_if, measured
+// worse (tight 2.7x); wrapping each loop in an outer loop whose header
+// calls refuel gained little in a hand-written test (1.2-1.3x against
+// 1.35x). Loops that do more per iteration than tight's two instructions
+// pay proportionally less.
 //
 // # Determinism
 //
@@ -106,12 +148,14 @@
 // extension, non-trapping float-to-int conversions, 0xFC and fixed-width
 // SIMD 0xFD instructions) and refuses any other opcode with an error naming
 // it, rather than guess its immediates. It also refuses modules that
-// already export GlobalExport; code naming a global or local the module
-// does not declare (such an index would name the added global or scratch
-// local); and declarations that cannot be right, such as a vector declaring
+// already export GlobalExport or import from ImportModule; code naming a
+// global, local or function the module does not declare (such an index
+// would name the added global, scratch local or import); and declarations that cannot be right, such as a vector declaring
 // more entries than it has bytes or a function with more than 50,000
 // locals, which make wazero v1.12 allocate gigabytes, or crash the process
 // out of memory, before it finds the module invalid. Instrument does not
 // validate the module fully: compiling its output with wazero does. Custom
-// sections are kept unless Options.StripCustomSections is set.
+// sections are kept unless Options.StripCustomSections is set; in the name
+// section, function names and local names are renumbered and the other
+// subsections (extended names, which wazero ignores) dropped.
 package fuel

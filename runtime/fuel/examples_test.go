@@ -52,6 +52,9 @@ func TestExamples(t *testing.T) {
 	ctx := context.Background()
 	r := wazero.NewRuntimeWithConfig(ctx, compilerConfig())
 	defer r.Close(ctx)
+	if err := fuel.Instantiate(ctx, r); err != nil {
+		t.Fatal(err)
+	}
 	for _, path := range exampleModules(t) {
 		t.Run(path, func(t *testing.T) {
 			wasm, err := os.ReadFile(path)
@@ -173,16 +176,22 @@ func TestExampleFuel(t *testing.T) {
 			r := wazero.NewRuntimeWithConfig(ctx, compilerConfig())
 			defer r.Close(ctx)
 			wasi_snapshot_preview1.MustInstantiate(ctx, r)
+			if err := fuel.Instantiate(ctx, r); err != nil {
+				t.Fatal(err)
+			}
 			h := &stubHost{}
 			if err := h.instantiate(ctx, r); err != nil {
 				t.Fatal(err)
 			}
-			mod, err := r.InstantiateWithConfig(ctx, out, wazero.NewModuleConfig().WithStartFunctions())
+			meter := fuel.StartMeter(fuel.Options{})
+			mod, err := r.InstantiateWithConfig(fuel.WithMeter(ctx, meter), out, wazero.NewModuleConfig().WithStartFunctions())
 			if err != nil {
 				t.Skipf("does not instantiate with the stub host: %v", err)
 			}
-			left, _ := fuel.Remaining(mod)
-			startUsed := fuel.DefaultInitializeBudget - left
+			if err := meter.Bind(mod); err != nil {
+				t.Fatal(err)
+			}
+			startUsed := fuel.DefaultInitializeBudget - meter.Remaining()
 
 			run := func(fn string, budget int64, input string) {
 				f := mod.ExportedFunction(fn)
@@ -190,12 +199,11 @@ func TestExampleFuel(t *testing.T) {
 					return
 				}
 				h.input, h.output = []byte(input), nil
-				if err := fuel.Set(mod, budget); err != nil {
+				if err := meter.Start(budget); err != nil {
 					t.Fatal(err)
 				}
-				res, err := f.Call(ctx)
-				left, _ := fuel.Remaining(mod)
-				used := budget - left
+				res, err := f.Call(fuel.WithMeter(ctx, meter))
+				used := budget - meter.Remaining()
 				t.Logf("%-11s fuel %10d (%.3f%% of %d), result %v, error %v, output %.60s",
 					fn, used, 100*float64(used)/float64(budget), budget, res, err, h.output)
 				if used*10 >= budget {

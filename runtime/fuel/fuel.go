@@ -20,13 +20,17 @@ const (
 	// about 40 ms of call-heavy code such as fib, 6-10 ms of tight loops.
 	// The example modules use at most 1.6 million units per call (1.6%).
 	//
-	// It is kept small on purpose. Go cannot stop a goroutine while it
-	// runs compiled wasm, so a garbage collection waits until every guest
-	// call in progress returns or calls the host: a budget worth a second
-	// made one tenant's spinning module stall every other tenant's requests
-	// for up to a second at each collection (measured: p99 9.8x). A guest
+	// Go cannot stop a goroutine while it runs compiled wasm, so a
+	// garbage collection waits until every guest call in progress returns
+	// or calls the host. Before fuel slicing, a budget worth a second made
+	// one tenant's spinning module stall every other tenant's requests for
+	// up to a second at each collection (measured: p99 9.8x). A Meter now
+	// feeds the budget a Slice at a time through a host call, so a guest
+	// holds up a collection for one slice at most, whatever its budget;
+	// the budget stays small so that a broken module fails fast. A guest
 	// that does nothing but miss the caches runs about 0.8 s on it; the
-	// deadline watchdog in package runtime covers slower cases.
+	// deadline (checked at every refuel, and by the watchdog in package
+	// runtime) covers slower cases.
 	DefaultCallBudget int64 = 100_000_000
 
 	// DefaultInitializeBudget is the fuel of a new instance's start
@@ -51,8 +55,10 @@ func global(mod api.Module) (api.MutableGlobal, bool) {
 	return g, true
 }
 
-// Set gives mod budget units of fuel for its next call. It returns
-// ErrNotInstrumented if mod was not instrumented.
+// Set gives mod budget units of fuel for its next call, all of it in the
+// global and no Meter: the guest traps at the first refuel. A Meter instead
+// feeds the budget a Slice at a time (see the package documentation). It
+// returns ErrNotInstrumented if mod was not instrumented.
 func Set(mod api.Module, budget int64) error {
 	if budget < 0 {
 		return fmt.Errorf("fuel: negative budget %d", budget)

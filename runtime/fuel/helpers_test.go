@@ -39,6 +39,9 @@ func newRuntime(tb testing.TB, config wazero.RuntimeConfig) wazero.Runtime {
 	ctx := context.Background()
 	r := wazero.NewRuntimeWithConfig(ctx, config)
 	tb.Cleanup(func() { _ = r.Close(ctx) })
+	if err := fuel.Instantiate(ctx, r); err != nil {
+		tb.Fatal(err)
+	}
 	_, err := r.NewHostModuleBuilder("host").
 		NewFunctionBuilder().
 		WithFunc(func(a, b int64) int64 { return a + b }).
@@ -57,10 +60,12 @@ func compilerConfig() wazero.RuntimeConfig {
 	return wazero.NewRuntimeConfigCompiler().WithCoreFeatures(api.CoreFeaturesV2)
 }
 
-// instantiate instantiates wasm anonymously in r.
+// instantiate instantiates wasm anonymously in r, with a start meter for a
+// module instrumented with the default options.
 func instantiate(tb testing.TB, r wazero.Runtime, wasm []byte) api.Module {
 	tb.Helper()
-	mod, err := r.InstantiateWithConfig(context.Background(), wasm, wazero.NewModuleConfig().WithName(""))
+	ctx := fuel.WithMeter(context.Background(), fuel.StartMeter(fuel.Options{}))
+	mod, err := r.InstantiateWithConfig(ctx, wasm, wazero.NewModuleConfig().WithName(""))
 	if err != nil {
 		tb.Fatalf("instantiate: %v", err)
 	}

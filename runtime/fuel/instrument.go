@@ -16,16 +16,26 @@ var ErrAlreadyInstrumented = errors.New("fuel: module already exports " + Global
 
 // Options tune Instrument. The zero value is ready to use.
 type Options struct {
-	// InitialFuel is the fuel the global holds when an instance is created.
-	// It pays for the module's start function, which runs while the module
-	// is instantiated, before the host can call Set. Zero means
+	// InitialFuel is the fuel for the module's start function, which runs
+	// while the module is instantiated, before the host can call Set. The
+	// global starts with at most Slice of it; a Meter from StartMeter,
+	// given to the instantiation's context, holds the rest. Zero means
 	// DefaultInitializeBudget; it must not be negative.
 	InitialFuel int64
 
 	// StripCustomSections drops custom sections (names, producers, DWARF).
-	// By default they are kept unchanged: Instrument adds no function, so
-	// function names stay right.
+	// By default they are kept, with the function indices of the name
+	// section renumbered (its subsections other than the module, function
+	// and local names are dropped).
 	StripCustomSections bool
+}
+
+// initial returns the start function's fuel.
+func (o Options) initial() int64 {
+	if o.InitialFuel == 0 {
+		return DefaultInitializeBudget
+	}
+	return o.InitialFuel
 }
 
 type section struct {
@@ -36,23 +46,21 @@ type section struct {
 // Instrument returns a copy of the core WebAssembly module wasm that meters
 // its own execution with a fuel counter: a mutable i64 global, exported as
 // GlobalExport, that every straight-line run of code decreases by its cost
-// before it executes. When the counter goes below zero the module traps with
-// unreachable and the global stays negative. See the package documentation
-// for the scheme.
+// before it executes. When the counter goes below zero the module calls the
+// function it imports as ImportModule.ImportName (see HostModule), which
+// adds the next slice of the call's budget or traps, leaving the global
+// negative. See the package documentation for the scheme.
 //
 // Instrument decodes the module only as far as it needs to and does not
 // validate it fully: compiling the result with wazero does. It refuses
 // instructions outside the WebAssembly 2.0 core (wazero's CoreFeaturesV2),
-// modules that already export GlobalExport (ErrAlreadyInstrumented), and
-// code that names a global or local the module does not declare, because
-// such an index would otherwise name the added global or scratch local.
+// modules that already export GlobalExport (ErrAlreadyInstrumented) or
+// import from ImportModule (ErrReservedImport), and code that names a
+// global, local or function the module does not declare, because such an
+// index would otherwise name the added global, scratch local or import.
 func Instrument(wasm []byte, opts Options) ([]byte, error) {
 	if opts.InitialFuel < 0 {
 		return nil, fmt.Errorf("fuel: negative initial fuel %d", opts.InitialFuel)
-	}
-	initial := opts.InitialFuel
-	if initial == 0 {
-		initial = DefaultInitializeBudget
 	}
 	if err := wasmbin.CheckHeader(wasm); err != nil {
 		return nil, fmt.Errorf("fuel: %w", err)
@@ -62,52 +70,84 @@ func Instrument(wasm []byte, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fuel: %w", err)
 	}
+	out, err := m.instrument(opts)
+	if err != nil {
+		return nil, fmt.Errorf("fuel: %w", err)
+	}
+	return out, nil
+}
 
+// instrument writes the instrumented module: the refuel import is added
+// after the module's own imports, so the defined functions move up by one
+// index and every reference to them is renumbered.
+func (m *module) instrument(opts Options) ([]byte, error) {
+	m.refuel = m.numImportedFuncs
+	m.numFuncs = m.numImportedFuncs + uint32(len(m.funcTypes))
+	if m.numFuncs == 1<<32-1 {
+		return nil, errors.New("too many functions")
+	}
 	fuelGlobal := m.numImportedGlobals + m.numGlobals
-	code, err := m.rewriteCode(fuelGlobal)
-	if err != nil {
-		return nil, fmt.Errorf("fuel: code section: %w", err)
+	repl := map[byte][]byte{
+		wasmbin.SecType:   appendVector(m.sectionPayload(wasmbin.SecType), refuelType),
+		wasmbin.SecImport: appendVector(m.sectionPayload(wasmbin.SecImport), refuelImport(uint32(len(m.typeParams)))),
 	}
-	global := appendGlobal(m.sectionPayload(wasmbin.SecGlobal), initial)
-	export, err := appendExport(m.sectionPayload(wasmbin.SecExport), fuelGlobal, m.numImportedGlobals+m.numGlobals)
-	if err != nil {
-		return nil, fmt.Errorf("fuel: export section: %w", err)
+	var err error
+	if repl[wasmbin.SecCode], err = m.rewriteCode(fuelGlobal); err != nil {
+		return nil, fmt.Errorf("code section: %w", err)
+	}
+	if repl[wasmbin.SecGlobal], err = m.rewriteGlobals(opts.initial()); err != nil {
+		return nil, fmt.Errorf("global section: %w", err)
+	}
+	if repl[wasmbin.SecExport], err = m.rewriteExports(fuelGlobal); err != nil {
+		return nil, fmt.Errorf("export section: %w", err)
+	}
+	if p := m.sectionPayload(wasmbin.SecStart); p != nil {
+		if repl[wasmbin.SecStart], err = m.rewriteStart(p); err != nil {
+			return nil, fmt.Errorf("start section: %w", err)
+		}
+	}
+	if p := m.sectionPayload(wasmbin.SecElement); p != nil {
+		if repl[wasmbin.SecElement], err = m.rewriteElements(p); err != nil {
+			return nil, fmt.Errorf("element section: %w", err)
+		}
 	}
 
-	out := make([]byte, 0, len(wasm)+len(wasm)/2+64)
+	// Sections the output always has, written where the order puts them
+	// if the module has none.
+	added := []byte{wasmbin.SecType, wasmbin.SecImport, wasmbin.SecGlobal, wasmbin.SecExport}
+	out := make([]byte, 0, m.size+m.size/2+64)
 	out = append(out, wasmHeader...)
-	wroteGlobal, wroteExport := false, false
-	globalOrder, _ := wasmbin.SectionOrder(wasmbin.SecGlobal)
-	exportOrder, _ := wasmbin.SectionOrder(wasmbin.SecExport)
 	for _, s := range m.sections {
 		if s.id == wasmbin.SecCustom {
-			if !opts.StripCustomSections {
+			if opts.StripCustomSections {
+				continue
+			}
+			if name, _ := wasmbin.CheckCustom(s.payload); string(name) == "name" {
+				out = wasmbin.AppendSection(out, s.id, m.rewriteNames(s.payload))
+			} else {
 				out = wasmbin.AppendSection(out, s.id, s.payload)
 			}
 			continue
 		}
 		order, _ := wasmbin.SectionOrder(s.id)
-		if !wroteGlobal && order >= globalOrder {
-			out = wasmbin.AppendSection(out, wasmbin.SecGlobal, global)
-			wroteGlobal = true
+		for len(added) > 0 {
+			o, _ := wasmbin.SectionOrder(added[0])
+			if o > order {
+				break
+			}
+			if added[0] != s.id {
+				out = wasmbin.AppendSection(out, added[0], repl[added[0]])
+			}
+			added = added[1:]
 		}
-		if !wroteExport && order >= exportOrder {
-			out = wasmbin.AppendSection(out, wasmbin.SecExport, export)
-			wroteExport = true
-		}
-		switch s.id {
-		case wasmbin.SecGlobal, wasmbin.SecExport:
-		case wasmbin.SecCode:
-			out = wasmbin.AppendSection(out, wasmbin.SecCode, code)
-		default:
+		if p, ok := repl[s.id]; ok {
+			out = wasmbin.AppendSection(out, s.id, p)
+		} else {
 			out = wasmbin.AppendSection(out, s.id, s.payload)
 		}
 	}
-	if !wroteGlobal {
-		out = wasmbin.AppendSection(out, wasmbin.SecGlobal, global)
-	}
-	if !wroteExport {
-		out = wasmbin.AppendSection(out, wasmbin.SecExport, export)
+	for _, id := range added {
+		out = wasmbin.AppendSection(out, id, repl[id])
 	}
 	return out, nil
 }
@@ -119,7 +159,7 @@ func Instrument(wasm []byte, opts Options) ([]byte, error) {
 // order, and that no vector declares more entries than it has bytes
 // (wasmbin.ErrImplausible).
 func parseModule(b []byte) (*module, error) {
-	m := &module{}
+	m := &module{size: len(b)}
 	r := wasmbin.NewReader(b)
 	last := 0
 	for !r.EOF() {
@@ -170,7 +210,8 @@ func (m *module) decodeSection(id byte, payload []byte) error {
 	case wasmbin.SecGlobal:
 		m.numGlobals, err = r.Count("globals", 1)
 	case wasmbin.SecExport:
-		_, err = appendExport(payload, 0, 1<<32-1)
+		m.numFuncs = m.numImportedFuncs + uint32(len(m.funcTypes))
+		_, err = m.rewriteExports(0)
 	case wasmbin.SecElement:
 		return checkElements(r)
 	case wasmbin.SecData:
@@ -187,12 +228,15 @@ func (m *module) decodeSection(id byte, payload []byte) error {
 
 // module is what Instrument learns about a module before rewriting it.
 type module struct {
+	size               int // bytes after the header
 	sections           []section
 	typeParams         []uint32 // number of parameters of each function type
 	funcTypes          []uint32 // type index of each defined function
 	numImportedFuncs   uint32
 	numImportedGlobals uint32
 	numGlobals         uint32 // defined globals
+	numFuncs           uint32 // imported and defined functions
+	refuel             uint32 // index of the refuel import in the output
 }
 
 func (m *module) sectionPayload(id byte) []byte {
@@ -252,8 +296,12 @@ func (m *module) decodeImports(r *wasmbin.Reader) error {
 		return err
 	}
 	for i := uint32(0); i < n; i++ {
-		if _, err := r.Name("module name"); err != nil {
+		mod, err := r.Name("module name")
+		if err != nil {
 			return fmt.Errorf("import %d: %w", i, err)
+		}
+		if string(mod) == ImportModule {
+			return fmt.Errorf("import %d: %w", i, ErrReservedImport)
 		}
 		if _, err := r.Name("name"); err != nil {
 			return fmt.Errorf("import %d: %w", i, err)
@@ -337,6 +385,8 @@ func (m *module) rewriteCode(fuelGlobal uint32) ([]byte, error) {
 			numGlobals: fuelGlobal,
 			numParams:  m.typeParams[t],
 			index:      m.numImportedFuncs + i,
+			refuel:     m.refuel,
+			numFuncs:   m.numFuncs,
 		})
 		if err != nil {
 			return nil, err
@@ -348,66 +398,4 @@ func (m *module) rewriteCode(fuelGlobal uint32) ([]byte, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-// appendGlobal returns a global section payload with the fuel global,
-// (mut i64) initialised to initial, added after the existing globals.
-func appendGlobal(payload []byte, initial int64) []byte {
-	var n uint32
-	rest := payload
-	if payload != nil {
-		r := wasmbin.NewReader(payload)
-		n, _ = r.U32() // already decoded by decodeSection
-		rest = payload[r.Pos():]
-	}
-	out := wasmbin.AppendU32(nil, n+1)
-	out = append(out, rest...)
-	out = append(out, wasmbin.I64, 0x01, wasmbin.OpI64Const)
-	out = wasmbin.AppendS64(out, initial)
-	return append(out, wasmbin.OpEnd)
-}
-
-// appendExport returns an export section payload with the fuel global added.
-// It refuses an existing export named GlobalExport, and an exported global
-// index the original module does not declare (it would name the fuel
-// global).
-func appendExport(payload []byte, fuelGlobal, numGlobals uint32) ([]byte, error) {
-	r := wasmbin.NewReader(payload)
-	var n uint32
-	if payload != nil {
-		var err error
-		if n, err = r.Count("exports", 3); err != nil {
-			return nil, err
-		}
-	}
-	start := r.Pos()
-	for i := uint32(0); i < n; i++ {
-		name, err := r.Name("name")
-		if err != nil {
-			return nil, fmt.Errorf("export %d: %w", i, err)
-		}
-		if string(name) == GlobalExport {
-			return nil, ErrAlreadyInstrumented
-		}
-		kind, err := r.Byte()
-		if err != nil {
-			return nil, fmt.Errorf("export %d: %w", i, err)
-		}
-		idx, err := r.U32()
-		if err != nil {
-			return nil, fmt.Errorf("export %d: %w", i, err)
-		}
-		if kind == wasmbin.ExternGlobal && idx >= numGlobals {
-			return nil, fmt.Errorf("export %q: global index %d out of range", name, idx)
-		}
-	}
-	if err := r.Done(); err != nil {
-		return nil, err
-	}
-	out := wasmbin.AppendU32(nil, n+1)
-	out = append(out, payload[start:]...)
-	out = wasmbin.AppendU32(out, uint32(len(GlobalExport)))
-	out = append(out, GlobalExport...)
-	out = append(out, wasmbin.ExternGlobal)
-	return wasmbin.AppendU32(out, fuelGlobal), nil
 }
