@@ -136,6 +136,7 @@ type signingKeyLine struct {
 	Algorithm string    `json:"alg"`
 	Private   []byte    `json:"private"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
+	Use       string    `json:"use,omitempty"`
 }
 
 type connectionLine struct {

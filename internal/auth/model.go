@@ -34,12 +34,24 @@ type Branding struct {
 	AccentColor string
 }
 
-// SigningKey is a private key that signs a tenant's access tokens.
+// SigningKey is a private key that signs a tenant's access tokens or its
+// ID tokens.
 type SigningKey struct {
 	ID        string
-	Algorithm string // "ES256" or "EdDSA"
+	Algorithm string // "ES256", "EdDSA" or "RS256"
 	Private   []byte // PKCS#8 DER
 	CreatedAt time.Time
+	// Use is KeyUseIDToken for a key that signs ID tokens, empty for an
+	// access token key. An RS256 key signs ID tokens whatever Use says.
+	Use string
+}
+
+// KeyUseIDToken marks a key that signs ID tokens.
+const KeyUseIDToken = "id_token"
+
+// SignsIDTokens reports whether k signs ID tokens rather than access tokens.
+func (k SigningKey) SignsIDTokens() bool {
+	return k.Use == KeyUseIDToken || k.Algorithm == "RS256"
 }
 
 // Connection is a tenant's legacy database, its script settings and limits.

@@ -294,12 +294,24 @@ func loginOutcome(err error) string {
 }
 
 // token runs the library's token endpoint and counts code exchanges by
-// their OAuth outcome.
+// their OAuth outcome. The request's client id goes into the context, for
+// the client's ID token algorithm (SigningKey); an answer for a grant
+// without the openid scope loses the ID token the library always makes.
 func (h *tenantHandler) token(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	_ = r.ParseForm() // the library reads r.Form; a bad body is its error to report
-	f := &responseFixer{ResponseWriter: w, h: h, basicChallenge: true}
+	clientID := r.PostForm.Get("client_id")
+	if user, _, ok := r.BasicAuth(); ok {
+		if id, err := url.QueryUnescape(user); err == nil {
+			clientID = id
+		}
+	}
+	r = r.WithContext(context.WithValue(r.Context(), tokenClientKey{}, clientID))
+	buf := &bufferedResponse{header: http.Header{}}
+	f := &responseFixer{ResponseWriter: buf, h: h, basicChallenge: true}
 	h.op.ServeHTTP(f, r)
+	buf.stripIDTokenWithoutOpenID()
+	buf.flush(w)
 	if r.PostForm.Get("grant_type") != "authorization_code" {
 		return
 	}
@@ -317,6 +329,65 @@ func (h *tenantHandler) token(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.p.observe.OIDCEvent("code_exchange", outcome)
+}
+
+// bufferedResponse holds a token response until it is complete.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	b.body = append(b.body, p...)
+	return len(p), nil
+}
+
+// stripIDTokenWithoutOpenID removes the id_token from a successful token
+// response whose scope lacks openid: OpenID Connect Core 1.0 §3.1.2.1 makes
+// the request without it plain OAuth 2.0, and the contract gives an ID
+// token only when openid was asked. The library makes one for every grant.
+func (b *bufferedResponse) stripIDTokenWithoutOpenID() {
+	if b.status != http.StatusOK {
+		return
+	}
+	var resp map[string]json.RawMessage
+	if json.Unmarshal(b.body, &resp) != nil {
+		return
+	}
+	if _, ok := resp["id_token"]; !ok {
+		return
+	}
+	var scope string
+	_ = json.Unmarshal(resp["scope"], &scope)
+	if slices.Contains(strings.Fields(scope), oidc.ScopeOpenID) {
+		return
+	}
+	delete(resp, "id_token")
+	if out, err := json.Marshal(resp); err == nil {
+		b.body = out
+		b.header.Del("Content-Length")
+	}
+}
+
+func (b *bufferedResponse) flush(w http.ResponseWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	w.WriteHeader(b.status)
+	_, _ = w.Write(b.body)
 }
 
 // failureMessage is the page's message for a failed sign-in or

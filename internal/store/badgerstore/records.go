@@ -36,6 +36,7 @@ type signingKeyRec struct {
 	Algorithm string    `json:"alg"`
 	Private   []byte    `json:"private"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
+	Use       string    `json:"use,omitempty"`
 }
 
 type connectionRecord struct {
@@ -65,7 +66,7 @@ func fromTenant(t *auth.Tenant) *tenantRecord {
 	}
 	for _, k := range t.SigningKeys {
 		r.SigningKeys = append(r.SigningKeys, signingKeyRec{
-			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt.UTC(),
+			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt.UTC(), Use: k.Use,
 		})
 	}
 	if b := t.Branding; b != nil {
@@ -93,7 +94,7 @@ func (r *tenantRecord) tenant() *auth.Tenant {
 	}
 	for _, k := range r.SigningKeys {
 		t.SigningKeys = append(t.SigningKeys, auth.SigningKey{
-			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt,
+			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt, Use: k.Use,
 		})
 	}
 	if b := r.Branding; b != nil {

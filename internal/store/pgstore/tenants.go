@@ -22,6 +22,7 @@ type signingKeyRec struct {
 	Algorithm string    `json:"alg"`
 	Private   []byte    `json:"private"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
+	Use       string    `json:"use,omitempty"`
 }
 
 type brandingRec struct {
@@ -45,7 +46,7 @@ func tenantArgs(t *auth.Tenant) ([]any, error) {
 	if len(t.SigningKeys) > 0 {
 		recs := make([]signingKeyRec, len(t.SigningKeys))
 		for i, k := range t.SigningKeys {
-			recs[i] = signingKeyRec{ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt.UTC()}
+			recs[i] = signingKeyRec{ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt.UTC(), Use: k.Use}
 		}
 		b, err := json.Marshal(recs)
 		if err != nil {
@@ -100,7 +101,7 @@ func scanTenant(row pgx.Row) (*auth.Tenant, error) {
 			return nil, fmt.Errorf("pgstore: corrupt signing keys of tenant %q: %w", t.ID, err)
 		}
 		for _, k := range recs {
-			t.SigningKeys = append(t.SigningKeys, auth.SigningKey{ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt})
+			t.SigningKeys = append(t.SigningKeys, auth.SigningKey{ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt, Use: k.Use})
 		}
 	}
 	if len(conn) > 0 {
