@@ -22,6 +22,32 @@ type Tenant struct {
 	MigrationEnabled bool
 	// Branding is how the hosted pages look; nil means the defaults.
 	Branding *Branding
+	// Settings are the tenant's adjustable policies; zero fields mean the
+	// defaults.
+	Settings Settings
+}
+
+// Settings are a tenant's adjustable policies. A zero field takes the
+// default.
+type Settings struct {
+	// BrowserSessionTTL is how long a sign-in on the hosted pages lasts:
+	// the single sign-on lifetime (DefaultBrowserSessionTTL).
+	BrowserSessionTTL time.Duration
+}
+
+// Bounds of a tenant's browser session lifetime.
+const (
+	DefaultBrowserSessionTTL = 24 * time.Hour
+	MinBrowserSessionTTL     = time.Minute
+	MaxBrowserSessionTTL     = 30 * 24 * time.Hour
+)
+
+// BrowserSessionTTL returns how long the tenant's browser sessions last.
+func (t *Tenant) BrowserSessionTTL() time.Duration {
+	if t.Settings.BrowserSessionTTL > 0 {
+		return t.Settings.BrowserSessionTTL
+	}
+	return DefaultBrowserSessionTTL
 }
 
 // Branding is what a tenant's hosted pages show.

@@ -27,8 +27,8 @@ const (
 	csrfCookie    = "wasmauth_csrf"
 )
 
-// browserSessionTTL is the longest a browser session lives.
-const browserSessionTTL = 24 * time.Hour
+// csrfTTL is how long a browser keeps its CSRF token.
+const csrfTTL = 24 * time.Hour
 
 // maxFormBody bounds the hosted forms' bodies.
 const maxFormBody = 16 << 10
@@ -118,7 +118,7 @@ func (h *tenantHandler) browserSession(r *http.Request) *auth.BrowserSession {
 	}
 	ctx := r.Context()
 	b, err := h.p.svc.Store().GetBrowserSession(ctx, h.tenant, auth.HashSecret(c.Value))
-	if err != nil {
+	if err != nil || !h.p.svc.Now().Before(b.ExpiresAt) {
 		return nil
 	}
 	u, err := h.p.svc.Store().GetUser(ctx, h.tenant, b.UserID)
@@ -135,7 +135,7 @@ func (h *tenantHandler) csrfToken(w http.ResponseWriter, r *http.Request) string
 		return c.Value
 	}
 	tok := randomID()
-	http.SetCookie(w, h.cookie(csrfCookie, tok, browserSessionTTL))
+	http.SetCookie(w, h.cookie(csrfCookie, tok, csrfTTL))
 	return tok
 }
 
@@ -225,19 +225,24 @@ func (h *tenantHandler) signInPost(w http.ResponseWriter, r *http.Request) {
 }
 
 // startSession starts a browser session for a user who has just entered
-// their password, and goes back to the app.
+// their password, and goes back to the app. It lasts the tenant's browser
+// session lifetime (24 h unless its settings say otherwise).
 func (h *tenantHandler) startSession(w http.ResponseWriter, r *http.Request, ar *auth.AuthRequest, userID string) {
 	now := h.p.svc.Now()
+	ttl := auth.DefaultBrowserSessionTTL
+	if t, err := h.p.svc.Tenant(r.Context(), h.tenant); err == nil {
+		ttl = t.BrowserSessionTTL()
+	}
 	id := randomID()
 	if err := h.p.svc.Store().CreateBrowserSession(r.Context(), &auth.BrowserSession{
 		IDHash: auth.HashSecret(id), Tenant: h.tenant, UserID: userID, AuthTime: now,
-		CreatedAt: now, ExpiresAt: now.Add(browserSessionTTL),
+		CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}); err != nil {
 		h.p.log.Error("storing a browser session", "tenant", h.tenant, "err", err)
 		h.message(w, http.StatusInternalServerError, "Something went wrong", "Sign-in is not available right now. Try again later.")
 		return
 	}
-	http.SetCookie(w, h.cookie(sessionCookie, id, browserSessionTTL))
+	http.SetCookie(w, h.cookie(sessionCookie, id, ttl))
 	h.complete(w, r, ar, userID, now)
 }
 

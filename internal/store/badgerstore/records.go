@@ -23,6 +23,11 @@ type tenantRecord struct {
 	Connection       *connectionRecord `json:"connection,omitempty"`
 	MigrationEnabled bool              `json:"migration_enabled,omitempty"`
 	Branding         *brandingRecord   `json:"branding,omitempty"`
+	Settings         *settingsRecord   `json:"settings,omitempty"`
+}
+
+type settingsRecord struct {
+	BrowserSessionSeconds int64 `json:"browser_session_seconds,omitempty"`
 }
 
 type brandingRecord struct {
@@ -69,6 +74,9 @@ func fromTenant(t *auth.Tenant) *tenantRecord {
 			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt.UTC(), Use: k.Use,
 		})
 	}
+	if t.Settings != (auth.Settings{}) {
+		r.Settings = &settingsRecord{BrowserSessionSeconds: int64(t.Settings.BrowserSessionTTL / time.Second)}
+	}
 	if b := t.Branding; b != nil {
 		r.Branding = &brandingRecord{DisplayName: b.DisplayName, LogoURL: b.LogoURL, AccentColor: b.AccentColor}
 	}
@@ -96,6 +104,9 @@ func (r *tenantRecord) tenant() *auth.Tenant {
 		t.SigningKeys = append(t.SigningKeys, auth.SigningKey{
 			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt, Use: k.Use,
 		})
+	}
+	if st := r.Settings; st != nil {
+		t.Settings.BrowserSessionTTL = time.Duration(st.BrowserSessionSeconds) * time.Second
 	}
 	if b := r.Branding; b != nil {
 		t.Branding = &auth.Branding{DisplayName: b.DisplayName, LogoURL: b.LogoURL, AccentColor: b.AccentColor}

@@ -31,6 +31,10 @@ type brandingRec struct {
 	AccentColor string `json:"accent_color,omitempty"`
 }
 
+type settingsRec struct {
+	BrowserSessionSeconds int64 `json:"browser_session_seconds,omitempty"`
+}
+
 type connectionRec struct {
 	Driver string         `json:"driver"`
 	DSN    string         `json:"dsn,omitempty"`
@@ -38,7 +42,7 @@ type connectionRec struct {
 	Limits auth.Limits    `json:"limits,omitzero"`
 }
 
-const tenantColumns = "id, name, created_at, api_key_hash, signing_keys, active_script, connection, migration_enabled, branding"
+const tenantColumns = "id, name, created_at, api_key_hash, signing_keys, active_script, connection, migration_enabled, branding, settings"
 
 // tenantArgs returns the column values of t, in tenantColumns order.
 func tenantArgs(t *auth.Tenant) ([]any, error) {
@@ -74,7 +78,15 @@ func tenantArgs(t *auth.Tenant) ([]any, error) {
 		}
 		branding = b
 	}
-	return []any{t.ID, t.Name, nanos(t.CreatedAt), t.APIKeyHash, keys, active, conn, t.MigrationEnabled, branding}, nil
+	var settings []byte
+	if t.Settings != (auth.Settings{}) {
+		b, err := json.Marshal(settingsRec{BrowserSessionSeconds: int64(t.Settings.BrowserSessionTTL / time.Second)})
+		if err != nil {
+			return nil, err
+		}
+		settings = b
+	}
+	return []any{t.ID, t.Name, nanos(t.CreatedAt), t.APIKeyHash, keys, active, conn, t.MigrationEnabled, branding, settings}, nil
 }
 
 // scanTenant reads a row of tenantColumns.
@@ -85,8 +97,9 @@ func scanTenant(row pgx.Row) (*auth.Tenant, error) {
 		active   *int
 		conn     []byte
 		branding []byte
+		settings []byte
 	)
-	if err := row.Scan(&t.ID, &t.Name, ns(&t.CreatedAt), &t.APIKeyHash, &keys, &active, &conn, &t.MigrationEnabled, &branding); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, ns(&t.CreatedAt), &t.APIKeyHash, &keys, &active, &conn, &t.MigrationEnabled, &branding, &settings); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, auth.ErrNotFound
 		}
@@ -118,6 +131,13 @@ func scanTenant(row pgx.Row) (*auth.Tenant, error) {
 		}
 		t.Branding = (*auth.Branding)(&b)
 	}
+	if len(settings) > 0 {
+		var st settingsRec
+		if err := json.Unmarshal(settings, &st); err != nil {
+			return nil, fmt.Errorf("pgstore: corrupt settings of tenant %q: %w", t.ID, err)
+		}
+		t.Settings.BrowserSessionTTL = time.Duration(st.BrowserSessionSeconds) * time.Second
+	}
 	return &t, nil
 }
 
@@ -134,7 +154,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *auth.Tenant) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", args...)
+	_, err = s.pool.Exec(ctx, "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", args...)
 	return mapErr(err)
 }
 
@@ -193,7 +213,7 @@ func (s *Store) UpdateTenant(ctx context.Context, id string, fn func(*auth.Tenan
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE tenants SET name = $2, created_at = $3, api_key_hash = $4,
-			signing_keys = $5, active_script = $6, connection = $7, migration_enabled = $8, branding = $9 WHERE id = $1`, args...)
+			signing_keys = $5, active_script = $6, connection = $7, migration_enabled = $8, branding = $9, settings = $10 WHERE id = $1`, args...)
 		if err != nil {
 			return err
 		}

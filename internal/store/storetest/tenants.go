@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 )
@@ -34,6 +35,7 @@ func testTenants(t *testing.T, newStore NewStore) {
 			Limits: auth.Limits{TimeoutMS: 500, MemoryMB: 16, Fuel: 1e9, MaxQueries: 4, MaxRows: 10, Instances: 2},
 		},
 		MigrationEnabled: true,
+		Settings:         auth.Settings{BrowserSessionTTL: 2 * time.Hour},
 	}
 	if err := s.CreateTenant(ctx, full); err != nil {
 		t.Fatalf("CreateTenant: %v", err)
