@@ -171,6 +171,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	add(measureStorm(ctx, s, b.NoisyClients, 2, 2*b.Window))
 	step("token refresh")
 	add(measureRefresh(ctx, s, s.slots, b.Window))
+	addOIDCRows(ctx, s, b, moduleLabel(opts.LegacyModule), step, add)
 	step(drainRow)
 	add(measureDrain(ctx, s, b.DrainUsers/2, b.DrainUsers))
 	step(importRow)
@@ -183,7 +184,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	// Keep the order.
 	order := []string{"local login vs raw argon2id", "first (migrating) login vs later login", "warm script call", "cold instance",
 		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", sleepingRow, "login storm", "token refresh",
-		"enumeration gap", drainRow, importRow, importLoginRow}
+		codeRoundTripRow, formVsJSONRow, idTokenSignRow, "enumeration gap", formEnumRow, drainRow, importRow, importLoginRow}
 	slices.SortStableFunc(rep.Rows, func(x, y Row) int { return rowIndex(order, x.Name) - rowIndex(order, y.Name) })
 
 	if err := s.stop(); err != nil {
