@@ -229,10 +229,10 @@ func (a *oidcApp) exchange(ctx context.Context, code string) (int, error) {
 func measureCodeRoundTrip(ctx context.Context, s *benchServer, clients, rounds int, window time.Duration) (Row, error) {
 	row := Row{
 		Name: codeRoundTripRow,
-		Measures: fmt.Sprintf("round trips/s with a live browser session (GET /authorize → SSO → code → POST /oauth/token with PKCE, RS256 ID token), %d clients, vs v1's refresh grant, %d alternating windows of %s each",
+		Measures: fmt.Sprintf("round trips/s with a live browser session (GET /authorize → the SSO page answers with the code → POST /oauth/token with PKCE, RS256 ID token), %d clients, vs v1's refresh grant, %d alternating windows of %s each",
 			clients, rounds, window),
 		Target: "≥ 0.5 of the refresh grant's rate",
-		Bound:  "No password hash: four HTTP requests instead of one (the authorize request, the SSO page, the callback, the token request) and five synced Badger writes instead of one (the authorization request stored, signed in, given its code, the session created, the code marked used), each waiting for an fsync, plus an RS256 signature of the ID token beside the ES256 access token. Mostly waiting, not CPU: a profile shows the process busy about a quarter of the time.",
+		Bound:  "No password hash: three HTTP requests instead of one (the authorize request, the SSO page, the token request) and four synced Badger writes instead of one (the authorization request stored, given its user and code, the session created, the code marked used), each waiting for an fsync, plus an RS256 signature of the ID token beside the ES256 access token. Mostly waiting, not CPU: a profile shows the process busy about a quarter of the time.",
 	}
 	app, err := newOIDCApp(ctx, s, quietTenant, token.RS256)
 	if err != nil {

@@ -78,20 +78,29 @@ func TestHostedFormEnumeration(t *testing.T) {
 			if !timed {
 				tries = 3 // the pages are still compared
 			}
-			var unknown, wrong []time.Duration
-			for i := range tries {
-				unknown = append(unknown, try(fmt.Sprintf("nobody-%d@example.com", i), "some-password-1"))
-				wrong = append(wrong, try(c.email, fmt.Sprintf("wrong-password-%d", i)))
+			measure := func(round int) (minU, minW time.Duration) {
+				var unknown, wrong []time.Duration
+				for i := range tries {
+					unknown = append(unknown, try(fmt.Sprintf("nobody-%d-%d@example.com", round, i), "some-password-1"))
+					wrong = append(wrong, try(c.email, fmt.Sprintf("wrong-password-%d-%d", round, i)))
+				}
+				minU, minW = slices.Min(unknown), slices.Min(wrong)
+				t.Logf("%s, round %d: fastest unknown user %v, wrong password %v over %d tries each: gap %v", c.tenant, round,
+					minU.Round(10*time.Microsecond), minW.Round(10*time.Microsecond), tries, (minU - minW).Abs().Round(10*time.Microsecond))
+				return minU, minW
 			}
+			minU, minW := measure(1)
 			if !strings.Contains(page, "Wrong email, username or password.") {
 				t.Fatalf("the rejection page: %s", page)
 			}
-			minU, minW := slices.Min(unknown), slices.Min(wrong)
-			gap := (minU - minW).Abs()
-			t.Logf("%s: fastest unknown user %v, wrong password %v over %d tries each: gap %v",
-				c.tenant, minU.Round(10*time.Microsecond), minW.Round(10*time.Microsecond), tries, gap.Round(10*time.Microsecond))
-			if timed && gap >= formEnumerationBound(minW) {
-				t.Fatalf("fastest unknown user %v, fastest wrong password %v: users can be enumerated", minU, minW)
+			// A miss is measured again, at most three times in all, as
+			// internal/server's test does: a leak shows in every round, a
+			// loaded machine's noise seldom in three.
+			for round := 2; timed && (minU-minW).Abs() >= formEnumerationBound(minW); round++ {
+				if round > 3 {
+					t.Fatalf("fastest unknown user %v, fastest wrong password %v in three rounds: users can be enumerated", minU, minW)
+				}
+				minU, minW = measure(round)
 			}
 		})
 	}

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -421,26 +420,37 @@ func (h *tenantHandler) fail(err error, render func(status int, msg string)) {
 	render(h.p.statusOf(code), failureMessage(err))
 }
 
-// complete marks the request signed in and sends the browser to the
-// library's callback, which gives out the code.
+// signedInKey carries, for one request, the user who has just signed in to
+// the authorization request being answered, so that SaveAuthCode stores
+// the user and the code in one write.
+type signedInKey struct{}
+
+type signedIn struct {
+	requestID string
+	userID    string
+	authTime  time.Time
+}
+
+// complete answers a request whose person has just signed in (or has a
+// live browser session) with the library's authorization response: the
+// redirect to the app with the code. SaveAuthCode stores the user with the
+// code; nothing else is written.
 func (h *tenantHandler) complete(w http.ResponseWriter, r *http.Request, ar *auth.AuthRequest, userID string, authTime time.Time) {
-	_, err := h.p.svc.Store().UpdateAuthRequest(r.Context(), h.tenant, ar.ID, func(a *auth.AuthRequest) error {
-		if a.CodeHash != nil {
-			return errors.New("the request already has a code")
-		}
-		a.UserID, a.AuthTime = userID, authTime
-		return nil
-	})
-	if err != nil {
+	if ar.CodeHash != nil || (ar.UserID != "" && ar.UserID != userID) {
 		h.message(w, http.StatusBadRequest, "Sign-in expired", "This sign-in link is no longer valid. Go back to the app and sign in again.")
 		return
 	}
-	http.Redirect(w, r, h.issuer+pathCallback+"?id="+url.QueryEscape(ar.ID), http.StatusSeeOther)
+	done := *ar
+	done.UserID, done.AuthTime = userID, authTime
+	r = r.WithContext(context.WithValue(r.Context(), signedInKey{}, signedIn{requestID: ar.ID, userID: userID, authTime: authTime}))
+	op.AuthResponse(&authRequest{&done}, h.op, &responseFixer{ResponseWriter: w, h: h, addIss: true, htmlErrors: true}, r)
 }
 
 // callback hands a signed-in request to the library, which redirects to the
 // app with the code, but only in the browser that signed in: a request id
-// seen elsewhere (it is in the sign-in page's URL) gives no code.
+// seen elsewhere (it is in the sign-in page's URL) gives no code. The
+// hosted pages answer with the code themselves (complete); the callback
+// stays for the library's flow.
 func (h *tenantHandler) callback(w http.ResponseWriter, r *http.Request) {
 	ar, err := h.p.svc.Store().GetAuthRequest(r.Context(), h.tenant, r.URL.Query().Get("id"))
 	b := h.browserSession(r)

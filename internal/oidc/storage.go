@@ -122,9 +122,16 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 // SaveAuthCode stores the hash of the request's code; it works for codeTTL,
 // and the request is kept as long, so that a second use is recognised. A
 // request gets one code only.
+//
+// When the person has just signed in (complete), the user is stored with
+// the code, in the same write.
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	now := s.p.svc.Now()
+	in, _ := ctx.Value(signedInKey{}).(signedIn)
 	_, err := s.store().UpdateAuthRequest(ctx, s.tenant, id, func(r *auth.AuthRequest) error {
+		if in.requestID == id && in.userID != "" && (r.UserID == "" || r.UserID == in.userID) {
+			r.UserID, r.AuthTime = in.userID, in.authTime
+		}
 		if len(r.CodeHash) > 0 || r.UserID == "" {
 			return oidc.ErrInvalidRequest().WithDescription("this authorization request cannot give out a code")
 		}
