@@ -3,6 +3,8 @@ package oidc_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -75,6 +77,27 @@ func TestIDTokenAlgorithmPerClient(t *testing.T) {
 			t.Fatalf("%s: the refreshed ID token is signed with %s", want, alg(t, raw2))
 		} else if _, err := app.verifier.Verify(ctx, raw2); err != nil {
 			t.Fatalf("%s: refreshed ID token: %v", want, err)
+		}
+	}
+	// An ID token of each algorithm is a valid id_token_hint at logout:
+	// the session ends without a confirmation page.
+	for _, want := range []string{"ES256", "EdDSA"} {
+		r := e.ts.Must(e.ts.Do("POST", clientsPath(e.tenant), e.key, map[string]any{
+			"name": want + " logout", "type": "confidential", "redirect_uris": []string{"http://127.0.0.1/cb"},
+			"post_logout_redirect_uris": []string{"https://app.example/bye"}, "id_token_signed_response_alg": want,
+		}), 201, "create "+want+" client")
+		app := newRP(t, e, r.Str("client_id"), r.Str("client_secret"))
+		verifier := oauth2.GenerateVerifier()
+		q, b := e.authorize(t, app, verifier)
+		tok, err := app.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		p := b.get(e.issuer + "/logout?" + url.Values{"id_token_hint": {tok.Extra("id_token").(string)},
+			"post_logout_redirect_uri": {"https://app.example/bye"}, "state": {"z"}}.Encode())
+		if p.status != http.StatusFound || p.location != "https://app.example/bye?state=z" {
+			t.Fatalf("logout with an %s hint: %d %q %s", want, p.status, p.location, p.body)
 		}
 	}
 	if kids["RS256"] == kids["ES256"] || kids["ES256"] == kids["EdDSA"] {
