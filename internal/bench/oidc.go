@@ -504,7 +504,7 @@ func measureFormEnumeration(ctx context.Context, s *benchServer, label string) (
 		Measures: fmt.Sprintf("POST /signin of an unknown user vs a wrong password, fastest of %d tries each, alternating, with JSON /login's pair after each pair for comparison: the local tenant, and the migrating one (%s, SQLite; the known user's hash is bcrypt); every rejection the same 401 page",
 			formEnumerationTries, label),
 		Target: "< 10 ms",
-		Bound:  "The form runs v1's login, so its rejections are padded like /login's (see the enumeration gap row); the page around them is the same template with the same fields.",
+		Bound:  "The form runs v1's login, so its rejections are padded like /login's (see the enumeration gap row, which covers a tenant's first logins; here one wrong password goes first, untimed); the page around them is the same template with the same fields.",
 	}
 	var parts []string
 	ok := true
@@ -555,6 +555,12 @@ func measureFormEnumeration(ctx context.Context, s *benchServer, label string) (
 			jsonBody = a.Body
 			return d, nil
 		}
+		// One wrong password first, untimed: the tenant's first costly
+		// verification is the "enumeration gap" row's subject (its first
+		// login); this row compares the form with JSON /login from there.
+		if _, err := jsonTimed(c.known, "wrong-password-warm-up"); err != nil {
+			return row, err
+		}
 		var unknown, wrong, jUnknown, jWrong []time.Duration
 		for i := range formEnumerationTries {
 			for _, m := range []struct {
@@ -577,8 +583,13 @@ func measureFormEnumeration(ctx context.Context, s *benchServer, label string) (
 		gap := (minU - minW).Abs()
 		jGap := (slices.Min(jUnknown) - slices.Min(jWrong)).Abs()
 		ok = ok && gap < 10*time.Millisecond
-		parts = append(parts, fmt.Sprintf("%s: unknown %s, wrong password %s, gap **%s** (JSON /login in the same windows: gap %s)",
-			c.name, fmtDur(minU), fmtDur(minW), fmtGap(gap), fmtGap(jGap)))
+		// The 10th percentiles too: a single early try (while the padding
+		// learns the known user's cost) can make the fastest of one kind,
+		// on either path.
+		p10 := (Percentile(unknown, 10) - Percentile(wrong, 10)).Abs()
+		jP10 := (Percentile(jUnknown, 10) - Percentile(jWrong, 10)).Abs()
+		parts = append(parts, fmt.Sprintf("%s: unknown %s, wrong password %s, gap **%s**, at the 10th percentile %s (JSON /login in the same windows: gap %s, at the 10th percentile %s)",
+			c.name, fmtDur(minU), fmtDur(minW), fmtGap(gap), fmtGap(p10), fmtGap(jGap), fmtGap(jP10)))
 	}
 	row.Result = strings.Join(parts, "; ")
 	row.Verdict = verdict(ok)
