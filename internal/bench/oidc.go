@@ -40,20 +40,16 @@ func addOIDCRows(ctx context.Context, s *benchServer, b Budget, label string, st
 	step(codeRoundTripRow)
 	add(measureCodeRoundTrip(ctx, s, s.slots, 2, b.Window))
 	step(formVsJSONRow)
-	add(measureFormVsJSON(ctx, s, 30))
+	add(measureFormVsJSON(ctx, s, b.OIDCTries))
 	step(idTokenSignRow)
 	add(measureIDTokenSigning(ctx, 3, b.Window/6))
 	step(formEnumRow)
-	add(measureFormEnumeration(ctx, s, label))
+	add(measureFormEnumeration(ctx, s, label, b.OIDCTries))
 }
 
 // appRedirect is the relying party's redirect URI; the bench's browsers
 // stop at it and never contact it.
 const appRedirect = "http://127.0.0.1:9/cb"
-
-// formEnumerationTries is how many sign-ins of each kind the hosted form's
-// enumeration row makes per tenant (the 30).
-const formEnumerationTries = 30
 
 // oidcApp is a confidential client registered with a tenant, and the PKCE
 // verifier its authorization requests use.
@@ -494,15 +490,14 @@ func measureIDTokenSigning(ctx context.Context, rounds int, window time.Duration
 }
 
 // measureFormEnumeration posts unknown users and wrong passwords of a known
-// user to the hosted sign-in form, alternating, formEnumerationTries of
-// each, at the local tenant and at the migrating one (a legacy user whose
+// user to the hosted sign-in form, alternating, tries of each, at the local tenant and at the migrating one (a legacy user whose
 // hash is bcrypt, not migrated), and checks that every rejection is the
 // same page.
-func measureFormEnumeration(ctx context.Context, s *benchServer, label string) (Row, error) {
+func measureFormEnumeration(ctx context.Context, s *benchServer, label string, tries int) (Row, error) {
 	row := Row{
 		Name: formEnumRow,
 		Measures: fmt.Sprintf("POST /signin of an unknown user vs a wrong password, fastest of %d tries each, alternating, with JSON /login's pair after each pair for comparison: the local tenant, and the migrating one (%s, SQLite; the known user's hash is bcrypt); every rejection the same 401 page",
-			formEnumerationTries, label),
+			tries, label),
 		Target: "< 10 ms",
 		Bound:  "The form runs v1's login, so its rejections are padded like /login's (see the enumeration gap row, which covers a tenant's first logins; here one wrong password goes first, untimed); the page around them is the same template with the same fields.",
 	}
@@ -562,7 +557,7 @@ func measureFormEnumeration(ctx context.Context, s *benchServer, label string) (
 			return row, err
 		}
 		var unknown, wrong, jUnknown, jWrong []time.Duration
-		for i := range formEnumerationTries {
+		for i := range tries {
 			for _, m := range []struct {
 				try    func(string, string) (time.Duration, error)
 				u, w   *[]time.Duration

@@ -31,6 +31,9 @@ type Budget struct {
 	// ImportUsers the users of one import; ImportedLogins the imported
 	// users logged in twice each.
 	DrainUsers, ImportUsers, ImportedLogins int
+	// OIDCTries are the tries of each kind of the hosted form's rows (form
+	// vs JSON login, and the form's enumeration gap).
+	OIDCTries int
 }
 
 // DefaultBudget returns the budget of make bench: about a minute and a half
@@ -51,6 +54,7 @@ func DefaultBudget() Budget {
 		DrainUsers:     200_000,
 		ImportUsers:    100_000,
 		ImportedLogins: 20,
+		OIDCTries:      30,
 	}
 }
 
