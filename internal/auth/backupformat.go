@@ -124,6 +124,11 @@ type tenantLine struct {
 	MigrationEnabled bool             `json:"migration_enabled,omitempty"`
 	Branding         *brandingLine    `json:"branding,omitempty"`
 	WeakLegacy       string           `json:"weak_legacy_passwords,omitempty"`
+	Settings         *settingsLine    `json:"settings,omitempty"`
+}
+
+type settingsLine struct {
+	BrowserSessionSeconds int64 `json:"browser_session_seconds,omitempty"`
 }
 
 type brandingLine struct {
@@ -137,6 +142,7 @@ type signingKeyLine struct {
 	Algorithm string    `json:"alg"`
 	Private   []byte    `json:"private"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
+	Use       string    `json:"use,omitempty"`
 }
 
 type connectionLine struct {
@@ -160,6 +166,9 @@ func tenantLineOf(t *Tenant) *tenantLine {
 	if b := t.Branding; b != nil {
 		l.Branding = (*brandingLine)(b)
 	}
+	if t.Settings != (Settings{}) {
+		l.Settings = &settingsLine{BrowserSessionSeconds: int64(t.Settings.BrowserSessionTTL / time.Second)}
+	}
 	return l
 }
 
@@ -181,6 +190,9 @@ func (l *tenantLine) record() (*BackupRecord, error) {
 	}
 	if c := l.Connection; c != nil {
 		t.Connection = &Connection{Driver: c.Driver, DSN: c.DSN, Config: c.Config, Limits: c.Limits}
+	}
+	if st := l.Settings; st != nil {
+		t.Settings.BrowserSessionTTL = time.Duration(st.BrowserSessionSeconds) * time.Second
 	}
 	if b := l.Branding; b != nil {
 		t.Branding = (*Branding)(b)

@@ -199,8 +199,8 @@ func (in *ClientInput) normalize(withType bool) error {
 	if in.IDTokenAlg == "" {
 		in.IDTokenAlg = DefaultIDTokenAlg
 	}
-	if in.IDTokenAlg != DefaultIDTokenAlg {
-		return Errorf(CodeInvalidRequest, "id_token_signed_response_alg must be RS256")
+	if !slices.Contains(IDTokenAlgs, in.IDTokenAlg) {
+		return Errorf(CodeInvalidRequest, "id_token_signed_response_alg must be RS256, ES256 or EdDSA")
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func TestRotateKeysKeepsOldKeysUntilTheirTokensExpire(t *testing.T) {
 	}
 	algs := func(tn *auth.Tenant) (access, id int) {
 		for _, k := range tn.SigningKeys {
-			if k.Algorithm == "RS256" {
+			if k.SignsIDTokens() {
 				id++
 			} else {
 				access++
@@ -64,12 +64,12 @@ func TestRotateKeysKeepsOldKeysUntilTheirTokensExpire(t *testing.T) {
 	clock.Add(time.Minute)
 	tn := rotate()
 	first := tn.SigningKeys[0].ID
-	if a, i := algs(tn); a != 2 || i != 1 {
+	if a, i := algs(tn); a != 2 || i != 3 {
 		t.Fatalf("after the first rotation: %d access and %d ID token keys", a, i)
 	}
 	clock.Add(30 * time.Minute)
 	tn = rotate()
-	if a, i := algs(tn); a != 3 || i != 2 {
+	if a, i := algs(tn); a != 3 || i != 6 {
 		t.Fatalf("30 minutes later every key may still have live tokens: %d access, %d ID token keys", a, i)
 	}
 	if tn.SigningKeys[0].ID == first {
@@ -77,7 +77,7 @@ func TestRotateKeysKeepsOldKeysUntilTheirTokensExpire(t *testing.T) {
 	}
 	clock.Add(2 * time.Hour)
 	tn = rotate()
-	if a, i := algs(tn); a != 2 || i != 2 {
+	if a, i := algs(tn); a != 2 || i != 6 {
 		t.Fatalf("two hours later only the current and the just-replaced keys stay: %d access, %d ID token keys", a, i)
 	}
 	if _, err := svc.RotateKeys(ctx, "ghost", auth.Meta{}); auth.ErrorCode(err) != auth.CodeTenantNotFound {

@@ -25,6 +25,32 @@ type Tenant struct {
 	// WeakLegacyPasswords is what a migration does with a legacy password
 	// that fails today's policy: WeakAllow ("" too) or WeakFlag.
 	WeakLegacyPasswords string
+	// Settings are the tenant's adjustable policies; zero fields mean the
+	// defaults.
+	Settings Settings
+}
+
+// Settings are a tenant's adjustable policies. A zero field takes the
+// default.
+type Settings struct {
+	// BrowserSessionTTL is how long a sign-in on the hosted pages lasts:
+	// the single sign-on lifetime (DefaultBrowserSessionTTL).
+	BrowserSessionTTL time.Duration
+}
+
+// Bounds of a tenant's browser session lifetime.
+const (
+	DefaultBrowserSessionTTL = 24 * time.Hour
+	MinBrowserSessionTTL     = time.Minute
+	MaxBrowserSessionTTL     = 30 * 24 * time.Hour
+)
+
+// BrowserSessionTTL returns how long the tenant's browser sessions last.
+func (t *Tenant) BrowserSessionTTL() time.Duration {
+	if t.Settings.BrowserSessionTTL > 0 {
+		return t.Settings.BrowserSessionTTL
+	}
+	return DefaultBrowserSessionTTL
 }
 
 // The values of Tenant.WeakLegacyPasswords.
@@ -45,12 +71,24 @@ type Branding struct {
 	AccentColor string
 }
 
-// SigningKey is a private key that signs a tenant's access tokens.
+// SigningKey is a private key that signs a tenant's access tokens or its
+// ID tokens.
 type SigningKey struct {
 	ID        string
-	Algorithm string // "ES256" or "EdDSA"
+	Algorithm string // "ES256", "EdDSA" or "RS256"
 	Private   []byte // PKCS#8 DER
 	CreatedAt time.Time
+	// Use is KeyUseIDToken for a key that signs ID tokens, empty for an
+	// access token key. An RS256 key signs ID tokens whatever Use says.
+	Use string
+}
+
+// KeyUseIDToken marks a key that signs ID tokens.
+const KeyUseIDToken = "id_token"
+
+// SignsIDTokens reports whether k signs ID tokens rather than access tokens.
+func (k SigningKey) SignsIDTokens() bool {
+	return k.Use == KeyUseIDToken || k.Algorithm == "RS256"
 }
 
 // Connection is a tenant's legacy database, its script settings and limits.

@@ -25,13 +25,13 @@ const (
 const ClientRefreshPrefix = "wor_"
 
 // signAccessFor signs a v1 access token for user, issued to clientID (the
-// tenant id for v1 logins), with the tenant's first key that is not an
-// ID-token (RS256) key.
+// tenant id for v1 logins), with the tenant's first access token key (not
+// an ID token key).
 func (s *Service) signAccessFor(t *Tenant, u *User, clientID, scope, sessionID string, now time.Time) (string, error) {
 	var key *token.Key
-	for _, k := range signingKeys(t) {
-		if k.Algorithm != token.RS256 {
-			key = &k
+	for _, k := range t.SigningKeys {
+		if !k.SignsIDTokens() {
+			key = &token.Key{ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt}
 			break
 		}
 	}
@@ -56,26 +56,38 @@ func (s *Service) signAccessFor(t *Tenant, u *User, clientID, scope, sessionID s
 // Keys returns the cache that parses the tenants' keys.
 func (s *Service) Keys() *token.KeyCache { return s.keys }
 
-// IDTokenKeys returns the tenant's RS256 keys, newest first, making one
-// when the tenant has none yet (tenants made before ID tokens existed).
+// IDTokenAlgs are the algorithms a tenant signs ID tokens with, RS256
+// first: a client picks one with id_token_signed_response_alg.
+var IDTokenAlgs = []string{token.RS256, token.ES256, token.EdDSA}
+
+// IDTokenKeys returns the tenant's ID token keys of every algorithm of
+// IDTokenAlgs, newest first, making those it lacks (tenants made before ID
+// tokens, or before an algorithm, existed).
 func (s *Service) IDTokenKeys(ctx context.Context, tenant string) ([]token.Key, error) {
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
-	if keys := idTokenKeys(t); len(keys) > 0 {
-		return keys, nil
+	missing := missingIDTokenAlgs(t)
+	if len(missing) == 0 {
+		return idTokenKeys(t), nil
 	}
 	// Made outside UpdateTenant, whose fn may run more than once.
-	k, err := token.GenerateKey(token.RS256)
-	if err != nil {
-		return nil, err
+	made := make([]SigningKey, 0, len(missing))
+	for _, alg := range missing {
+		k, err := token.GenerateKey(alg)
+		if err != nil {
+			return nil, err
+		}
+		k.CreatedAt = s.now().UTC()
+		made = append(made, idTokenKey(k))
 	}
-	k.CreatedAt = s.now().UTC()
 	t, err = s.store.UpdateTenant(ctx, tenant, func(t *Tenant) error {
-		if len(idTokenKeys(t)) == 0 {
-			// Appended: SigningKeys[0] keeps signing access tokens.
-			t.SigningKeys = append(t.SigningKeys, fromTokenKey(k))
+		for _, k := range made {
+			if slices.Contains(missingIDTokenAlgs(t), k.Algorithm) {
+				// Appended: the first access key keeps signing access tokens.
+				t.SigningKeys = append(t.SigningKeys, k)
+			}
 		}
 		return nil
 	})
@@ -85,11 +97,30 @@ func (s *Service) IDTokenKeys(ctx context.Context, tenant string) ([]token.Key, 
 	return idTokenKeys(t), nil
 }
 
+// missingIDTokenAlgs returns the algorithms of IDTokenAlgs the tenant has no
+// ID token key for.
+func missingIDTokenAlgs(t *Tenant) []string {
+	var out []string
+	for _, alg := range IDTokenAlgs {
+		if !slices.ContainsFunc(t.SigningKeys, func(k SigningKey) bool { return k.SignsIDTokens() && k.Algorithm == alg }) {
+			out = append(out, alg)
+		}
+	}
+	return out
+}
+
+// idTokenKey marks a new key as an ID token key.
+func idTokenKey(k token.Key) SigningKey {
+	sk := fromTokenKey(k)
+	sk.Use = KeyUseIDToken
+	return sk
+}
+
 func idTokenKeys(t *Tenant) []token.Key {
 	var out []token.Key
-	for _, k := range signingKeys(t) {
-		if k.Algorithm == token.RS256 {
-			out = append(out, k)
+	for _, k := range t.SigningKeys {
+		if k.SignsIDTokens() {
+			out = append(out, token.Key{ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b token.Key) int { return b.CreatedAt.Compare(a.CreatedAt) })

@@ -33,6 +33,9 @@ type Budget struct {
 	DrainUsers, ImportUsers, ImportedLogins int
 	// ConsoleUsers are the migrated users of the console page's tenant.
 	ConsoleUsers int
+	// OIDCTries are the tries of each kind of the hosted form's rows (form
+	// vs JSON login, and the form's enumeration gap).
+	OIDCTries int
 }
 
 // DefaultBudget returns the budget of make bench: about three minutes on a
@@ -55,6 +58,7 @@ func DefaultBudget() Budget {
 		ImportUsers:    100_000,
 		ImportedLogins: 20,
 		ConsoleUsers:   1_000_000,
+		OIDCTries:      30,
 	}
 }
 
@@ -178,6 +182,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	add(measureStorm(ctx, s, b.NoisyClients, 2, 2*b.Window))
 	step("token refresh")
 	add(measureRefresh(ctx, s, s.slots, b.Window))
+	addOIDCRows(ctx, s, b, moduleLabel(opts.LegacyModule), step, add)
 	step(drainRow)
 	add(measureDrain(ctx, s, b.DrainUsers/2, b.DrainUsers))
 	step(importRow)
@@ -192,7 +197,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	// Keep the order.
 	order := []string{"local login vs raw argon2id", "first (migrating) login vs later login", "warm script call", presetRow, "cold instance",
 		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", sleepingRow, "login storm", "token refresh",
-		"enumeration gap", drainRow, importRow, importLoginRow, consoleRow}
+		codeRoundTripRow, formVsJSONRow, idTokenSignRow, "enumeration gap", formEnumRow, drainRow, importRow, importLoginRow, consoleRow}
 	slices.SortStableFunc(rep.Rows, func(x, y Row) int { return rowIndex(order, x.Name) - rowIndex(order, y.Name) })
 
 	if err := s.stop(); err != nil {

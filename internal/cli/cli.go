@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"users":      {"list, show and delete a tenant's users", runUsers},
 		"client":     {"register a tenant's OpenID Connect clients (apps)", runOIDCClient},
 		"keys":       {"rotate a tenant's token signing keys", runKeys},
+		"settings":   {"show and set a tenant's policies (browser session length)", runSettings},
 		"backup":     {"write an online backup of a running server to FILE", runBackup},
 		"restore":    {"load a backup FILE into a stopped server's empty data folder", runRestore},
 		"version":    {"print the version", runVersion},

@@ -63,7 +63,7 @@ func bindClientSettings(fs *flag.FlagSet) *clientSettings {
 	fs.Var(&s.redirects, "redirect-uri", "a redirect URI; repeat or separate with commas (required)")
 	fs.Var(&s.postLogout, "post-logout-redirect-uri", "a post-logout redirect URI; repeat or separate with commas")
 	fs.Var(&s.grants, "grant", "authorization_code, refresh_token (default: both)")
-	s.alg = fs.String("id-token-alg", "", "ID token signing algorithm (default RS256)")
+	s.alg = fs.String("id-token-alg", "", "ID token signing algorithm: RS256 (default), ES256 or EdDSA")
 	return s
 }
 

@@ -46,8 +46,20 @@ func TestOIDCClientCommands(t *testing.T) {
 	if r := runCLI(t, env, "", "client", "get", c.ClientID, "--tenant", "acme"); r.code == 0 {
 		t.Errorf("get after delete: %s", r)
 	}
-	if r := mustRun(t, env, "", "keys", "rotate", "--tenant", "acme"); !strings.Contains(r.stdout, "RS256") || !strings.Contains(r.stdout, "ES256") {
+	if r := mustRun(t, env, "", "keys", "rotate", "--tenant", "acme"); !strings.Contains(r.stdout, "RS256") || !strings.Contains(r.stdout, "EdDSA") || !strings.Contains(r.stdout, "id_token") {
 		t.Errorf("keys rotate printed %q", r.stdout)
+	}
+	if r := mustRun(t, env, "", "client", "create", "--tenant", "acme", "--name", "Ed", "--type", "public", "--redirect-uri", "http://127.0.0.1/cb", "--id-token-alg", "EdDSA", "--json"); !strings.Contains(r.stdout, `"EdDSA"`) {
+		t.Errorf("an EdDSA client: %q", r.stdout)
+	}
+	if r := mustRun(t, env, "", "settings", "set", "--tenant", "acme", "--browser-session", "8h"); !strings.Contains(r.stdout, "8h0m0s") {
+		t.Errorf("settings set printed %q", r.stdout)
+	}
+	if r := mustRun(t, env, "", "settings", "get", "--tenant", "acme"); !strings.Contains(r.stdout, "8h0m0s") {
+		t.Errorf("settings get printed %q", r.stdout)
+	}
+	if r := runCLI(t, env, "", "settings", "set", "--tenant", "acme", "--browser-session", "5s"); r.code == 0 {
+		t.Errorf("a 5 s browser session: %s", r)
 	}
 	if r := runCLI(t, env, "", "client", "create", "--help"); r.code != 0 || !strings.Contains(r.stdout+r.stderr, "--redirect-uri") {
 		t.Errorf("client create --help: %s", r)
@@ -58,6 +70,7 @@ func TestOIDCClientHelp(t *testing.T) {
 	for _, cmd := range [][]string{
 		{"client"}, {"client", "create"}, {"client", "list"}, {"client", "get"}, {"client", "update"},
 		{"client", "delete"}, {"client", "rotate-secret"}, {"keys"}, {"keys", "rotate"},
+		{"settings"}, {"settings", "get"}, {"settings", "set"},
 	} {
 		r := runCLI(t, nil, "", append(cmd, "--help")...)
 		if r.code != 0 || !strings.HasPrefix(r.stdout, "Usage: wasmauth "+strings.Join(cmd, " ")) {

@@ -119,6 +119,7 @@ func (s *Server) rotateClientSecret(c *fiber.Ctx) error {
 type keyJSON struct {
 	KID       string    `json:"kid"`
 	Alg       string    `json:"alg"`
+	Use       string    `json:"use"` // access_token or id_token
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -129,7 +130,11 @@ func (s *Server) rotateKeys(c *fiber.Ctx) error {
 	}
 	out := make([]keyJSON, len(t.SigningKeys))
 	for i, k := range t.SigningKeys {
-		out[i] = keyJSON{KID: k.ID, Alg: k.Algorithm, CreatedAt: k.CreatedAt}
+		use := "access_token"
+		if k.SignsIDTokens() {
+			use = auth.KeyUseIDToken
+		}
+		out[i] = keyJSON{KID: k.ID, Alg: k.Algorithm, Use: use, CreatedAt: k.CreatedAt}
 	}
 	return c.JSON(fiber.Map{"keys": out})
 }

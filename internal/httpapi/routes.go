@@ -61,6 +61,8 @@ func (s *Server) routes() {
 	ta.Post("/keys/rotate", s.rotateKeys)
 	ta.Put("/branding", s.putBranding)
 	ta.Get("/branding", s.getBranding)
+	ta.Put("/settings", s.putSettings)
+	ta.Get("/settings", s.getSettings)
 
 	pub := app.Group("/t/:tenant")
 	pub.Post("/register", s.register)

@@ -252,7 +252,7 @@ func TestDiscoveryAndKeys(t *testing.T) {
 	}
 	for k, vals := range map[string][]string{
 		"scopes_supported":                      {"openid", "profile", "email", "offline_access"},
-		"id_token_signing_alg_values_supported": {"RS256"},
+		"id_token_signing_alg_values_supported": {"RS256", "ES256", "EdDSA"},
 	} {
 		got, _ := json.Marshal(d[k])
 		for _, v := range vals {
@@ -262,7 +262,7 @@ func TestDiscoveryAndKeys(t *testing.T) {
 		}
 	}
 	jwks := e.ts.Must(e.ts.Do("GET", "/t/acme/.well-known/jwks.json", "", nil), 200, "jwks")
-	for _, alg := range []string{`"RS256"`, `"ES256"`} {
+	for _, alg := range []string{`"RS256"`, `"ES256"`, `"EdDSA"`} {
 		if !strings.Contains(string(jwks.Body), alg) {
 			t.Errorf("JWKS lacks an %s key: %s", alg, jwks.Body)
 		}

@@ -121,3 +121,28 @@ func TestClientRedirectURIRules(t *testing.T) {
 		t.Errorf("PUT javascript: URI: %s", r)
 	}
 }
+
+func TestSettingsAPI(t *testing.T) {
+	ts := testserver.Start(t, server.Config{})
+	key := ts.CreateTenant("acme")
+	path := "/admin/v1/tenants/acme/settings"
+	if r := ts.Must(ts.Do("GET", path, key, nil), 200, "get settings"); r.JSON["browser_session_seconds"] != float64(86400) {
+		t.Fatalf("default settings: %s", r.Body)
+	}
+	if r := ts.Must(ts.Do("PUT", path, key, map[string]any{"browser_session_seconds": 3600}), 200, "put settings"); r.JSON["browser_session_seconds"] != float64(3600) {
+		t.Fatalf("put answered %s", r.Body)
+	}
+	if r := ts.Must(ts.Do("GET", path, key, nil), 200, "get settings"); r.JSON["browser_session_seconds"] != float64(3600) {
+		t.Fatalf("settings after put: %s", r.Body)
+	}
+	for _, bad := range []any{10, -1, 31 * 86400, 1 << 62} {
+		ts.Must(ts.Do("PUT", path, key, map[string]any{"browser_session_seconds": bad}), 400, "browser_session_seconds out of range")
+	}
+	// An empty body returns to the default.
+	if r := ts.Must(ts.Do("PUT", path, key, map[string]any{}), 200, "put defaults"); r.JSON["browser_session_seconds"] != float64(86400) {
+		t.Fatalf("defaults: %s", r.Body)
+	}
+	ts.Must(ts.Do("GET", "/admin/v1/tenants/ghost/settings", testserver.OperatorToken, nil), 404, "unknown tenant")
+	other := ts.CreateTenant("other")
+	ts.Must(ts.Do("PUT", path, other, map[string]any{"browser_session_seconds": 600}), 403, "another tenant's key")
+}

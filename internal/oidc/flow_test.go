@@ -41,7 +41,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ts := testserver.Start(t, server.Config{})
+	return newEnvWith(t, server.Config{})
+}
+
+// newEnvWith is newEnv on a server with the settings cfg.
+func newEnvWith(t *testing.T, cfg server.Config) *env {
+	t.Helper()
+	ts := testserver.Start(t, cfg)
 	e := &env{ts: ts, tenant: "acme", email: "ann@example.com"}
 	e.key = ts.CreateTenant(e.tenant)
 	e.issuer = ts.Base + "/t/" + e.tenant

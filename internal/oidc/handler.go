@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -27,8 +26,8 @@ const (
 	csrfCookie    = "wasmauth_csrf"
 )
 
-// browserSessionTTL is the longest a browser session lives.
-const browserSessionTTL = 24 * time.Hour
+// csrfTTL is how long a browser keeps its CSRF token.
+const csrfTTL = 24 * time.Hour
 
 // maxFormBody bounds the hosted forms' bodies.
 const maxFormBody = 16 << 10
@@ -118,7 +117,7 @@ func (h *tenantHandler) browserSession(r *http.Request) *auth.BrowserSession {
 	}
 	ctx := r.Context()
 	b, err := h.p.records.GetBrowserSession(ctx, h.tenant, auth.HashSecret(c.Value))
-	if err != nil {
+	if err != nil || !h.p.svc.Now().Before(b.ExpiresAt) {
 		return nil
 	}
 	u, err := h.p.svc.GetUser(ctx, h.tenant, b.UserID)
@@ -135,7 +134,7 @@ func (h *tenantHandler) csrfToken(w http.ResponseWriter, r *http.Request) string
 		return c.Value
 	}
 	tok := randomID()
-	http.SetCookie(w, h.cookie(csrfCookie, tok, browserSessionTTL))
+	http.SetCookie(w, h.cookie(csrfCookie, tok, csrfTTL))
 	return tok
 }
 
@@ -225,19 +224,24 @@ func (h *tenantHandler) signInPost(w http.ResponseWriter, r *http.Request) {
 }
 
 // startSession starts a browser session for a user who has just entered
-// their password, and goes back to the app.
+// their password, and goes back to the app. It lasts the tenant's browser
+// session lifetime (24 h unless its settings say otherwise).
 func (h *tenantHandler) startSession(w http.ResponseWriter, r *http.Request, ar *auth.AuthRequest, userID string) {
 	now := h.p.svc.Now()
+	ttl := auth.DefaultBrowserSessionTTL
+	if t, err := h.p.svc.Tenant(r.Context(), h.tenant); err == nil {
+		ttl = t.BrowserSessionTTL()
+	}
 	id := randomID()
 	if err := h.p.records.CreateBrowserSession(r.Context(), &auth.BrowserSession{
 		IDHash: auth.HashSecret(id), Tenant: h.tenant, UserID: userID, AuthTime: now,
-		CreatedAt: now, ExpiresAt: now.Add(browserSessionTTL),
+		CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}); err != nil {
 		h.p.log.Error("storing a browser session", "tenant", h.tenant, "err", err)
 		h.message(w, http.StatusInternalServerError, "Something went wrong", "Sign-in is not available right now. Try again later.")
 		return
 	}
-	http.SetCookie(w, h.cookie(sessionCookie, id, browserSessionTTL))
+	http.SetCookie(w, h.cookie(sessionCookie, id, ttl))
 	h.complete(w, r, ar, userID, now)
 }
 
@@ -294,12 +298,24 @@ func loginOutcome(err error) string {
 }
 
 // token runs the library's token endpoint and counts code exchanges by
-// their OAuth outcome.
+// their OAuth outcome. The request's client id goes into the context, for
+// the client's ID token algorithm (SigningKey); an answer for a grant
+// without the openid scope loses the ID token the library always makes.
 func (h *tenantHandler) token(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	_ = r.ParseForm() // the library reads r.Form; a bad body is its error to report
-	f := &responseFixer{ResponseWriter: w, h: h, basicChallenge: true}
+	clientID := r.PostForm.Get("client_id")
+	if user, _, ok := r.BasicAuth(); ok {
+		if id, err := url.QueryUnescape(user); err == nil {
+			clientID = id
+		}
+	}
+	r = r.WithContext(context.WithValue(r.Context(), tokenClientKey{}, clientID))
+	buf := &bufferedResponse{header: http.Header{}}
+	f := &responseFixer{ResponseWriter: buf, h: h, basicChallenge: true}
 	h.op.ServeHTTP(f, r)
+	buf.stripIDTokenWithoutOpenID()
+	buf.flush(w)
 	if r.PostForm.Get("grant_type") != "authorization_code" {
 		return
 	}
@@ -317,6 +333,65 @@ func (h *tenantHandler) token(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.p.observe.OIDCEvent("code_exchange", outcome)
+}
+
+// bufferedResponse holds a token response until it is complete.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+func (b *bufferedResponse) WriteHeader(status int) {
+	if b.status == 0 {
+		b.status = status
+	}
+}
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	b.body = append(b.body, p...)
+	return len(p), nil
+}
+
+// stripIDTokenWithoutOpenID removes the id_token from a successful token
+// response whose scope lacks openid: OpenID Connect Core 1.0 §3.1.2.1 makes
+// the request without it plain OAuth 2.0, and the contract gives an ID
+// token only when openid was asked. The library makes one for every grant.
+func (b *bufferedResponse) stripIDTokenWithoutOpenID() {
+	if b.status != http.StatusOK {
+		return
+	}
+	var resp map[string]json.RawMessage
+	if json.Unmarshal(b.body, &resp) != nil {
+		return
+	}
+	if _, ok := resp["id_token"]; !ok {
+		return
+	}
+	var scope string
+	_ = json.Unmarshal(resp["scope"], &scope)
+	if slices.Contains(strings.Fields(scope), oidc.ScopeOpenID) {
+		return
+	}
+	delete(resp, "id_token")
+	if out, err := json.Marshal(resp); err == nil {
+		b.body = out
+		b.header.Del("Content-Length")
+	}
+}
+
+func (b *bufferedResponse) flush(w http.ResponseWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	w.WriteHeader(b.status)
+	_, _ = w.Write(b.body)
 }
 
 // failureMessage is the page's message for a failed sign-in or
@@ -345,26 +420,37 @@ func (h *tenantHandler) fail(err error, render func(status int, msg string)) {
 	render(h.p.statusOf(code), failureMessage(err))
 }
 
-// complete marks the request signed in and sends the browser to the
-// library's callback, which gives out the code.
+// signedInKey carries, for one request, the user who has just signed in to
+// the authorization request being answered, so that SaveAuthCode stores
+// the user and the code in one write.
+type signedInKey struct{}
+
+type signedIn struct {
+	requestID string
+	userID    string
+	authTime  time.Time
+}
+
+// complete answers a request whose person has just signed in (or has a
+// live browser session) with the library's authorization response: the
+// redirect to the app with the code. SaveAuthCode stores the user with the
+// code; nothing else is written.
 func (h *tenantHandler) complete(w http.ResponseWriter, r *http.Request, ar *auth.AuthRequest, userID string, authTime time.Time) {
-	_, err := h.p.records.UpdateAuthRequest(r.Context(), h.tenant, ar.ID, func(a *auth.AuthRequest) error {
-		if a.CodeHash != nil {
-			return errors.New("the request already has a code")
-		}
-		a.UserID, a.AuthTime = userID, authTime
-		return nil
-	})
-	if err != nil {
+	if ar.CodeHash != nil || (ar.UserID != "" && ar.UserID != userID) {
 		h.message(w, http.StatusBadRequest, "Sign-in expired", "This sign-in link is no longer valid. Go back to the app and sign in again.")
 		return
 	}
-	http.Redirect(w, r, h.issuer+pathCallback+"?id="+url.QueryEscape(ar.ID), http.StatusSeeOther)
+	done := *ar
+	done.UserID, done.AuthTime = userID, authTime
+	r = r.WithContext(context.WithValue(r.Context(), signedInKey{}, signedIn{requestID: ar.ID, userID: userID, authTime: authTime}))
+	op.AuthResponse(&authRequest{&done}, h.op, &responseFixer{ResponseWriter: w, h: h, addIss: true, htmlErrors: true}, r)
 }
 
 // callback hands a signed-in request to the library, which redirects to the
 // app with the code, but only in the browser that signed in: a request id
-// seen elsewhere (it is in the sign-in page's URL) gives no code.
+// seen elsewhere (it is in the sign-in page's URL) gives no code. The
+// hosted pages answer with the code themselves (complete); the callback
+// stays for the library's flow.
 func (h *tenantHandler) callback(w http.ResponseWriter, r *http.Request) {
 	ar, err := h.p.records.GetAuthRequest(r.Context(), h.tenant, r.URL.Query().Get("id"))
 	b := h.browserSession(r)

@@ -47,8 +47,8 @@ func TestKeyRotation(t *testing.T) {
 		Keys []map[string]any `json:"keys"`
 	}
 	_ = json.Unmarshal(jwks.Body, &set)
-	if len(set.Keys) != 4 {
-		t.Fatalf("JWKS after a rotation has %d keys, want the old and new ES256 and RS256 keys", len(set.Keys))
+	if len(set.Keys) != 8 {
+		t.Fatalf("JWKS after a rotation has %d keys, want the old and new access key and RS256, ES256 and EdDSA ID token keys", len(set.Keys))
 	}
 	after := exchange()
 	if kid(t, after.Extra("id_token").(string)) == kid(t, before.Extra("id_token").(string)) ||

@@ -127,6 +127,9 @@ func (p *Provider) provider(ctx context.Context, tenant string) (*op.Provider, e
 			op.NewEndpoint(pathAuthorize[1:]), op.NewEndpoint(pathToken[1:]), op.NewEndpoint(pathUserinfo[1:]),
 			op.NewEndpoint(pathRevoke[1:]), op.NewEndpoint(pathLogout[1:]), op.NewEndpoint(pathJWKS[1:])),
 		op.WithCrypto(newTokenCrypto(p.cryptoKey)),
+		// id_token_hint at logout may be signed with any of the clients'
+		// algorithms; the library's default leaves EdDSA out.
+		op.WithIDTokenHintVerifierOpts(op.WithSupportedIDTokenHintSigningAlgorithms(auth.IDTokenAlgs...)),
 	}
 	if !p.secure {
 		opts = append(opts, op.WithAllowInsecure())

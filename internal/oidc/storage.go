@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -119,9 +120,16 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 // SaveAuthCode stores the hash of the request's code; it works for codeTTL,
 // and the request is kept as long, so that a second use is recognised. A
 // request gets one code only.
+//
+// When the person has just signed in (complete), the user is stored with
+// the code, in the same write.
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	now := s.p.svc.Now()
+	in, _ := ctx.Value(signedInKey{}).(signedIn)
 	_, err := s.p.records.UpdateAuthRequest(ctx, s.tenant, id, func(r *auth.AuthRequest) error {
+		if in.requestID == id && in.userID != "" && (r.UserID == "" || r.UserID == in.userID) {
+			r.UserID, r.AuthTime = in.userID, in.authTime
+		}
 		if len(r.CodeHash) > 0 || r.UserID == "" {
 			return oidc.ErrInvalidRequest().WithDescription("this authorization request cannot give out a code")
 		}
@@ -243,46 +251,76 @@ func (s *storage) GetRefreshTokenInfo(context.Context, string, string) (string, 
 	return "", "", op.ErrInvalidRefreshToken
 }
 
-// signingKey is an RS256 key as the library signs with it.
+// signingKey is an ID token key as the library signs with it.
 type signingKey struct {
 	id  string
+	alg jose.SignatureAlgorithm
 	key any
 }
 
-func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.alg }
 func (k *signingKey) Key() any                                    { return k.key }
 func (k *signingKey) ID() string                                  { return k.id }
 
-// SigningKey returns the tenant's newest RS256 key, which signs ID tokens.
+// tokenClientKey carries the client id of a token request (as sent, before
+// the library authenticates it) to SigningKey.
+type tokenClientKey struct{}
+
+// idTokenAlg returns the ID token algorithm of the token request's client:
+// its id_token_signed_response_alg, RS256 by default.
+func (s *storage) idTokenAlg(ctx context.Context) string {
+	if id, _ := ctx.Value(tokenClientKey{}).(string); id != "" {
+		if c, err := s.p.svc.Client(ctx, s.tenant, id); err == nil && c.IDTokenAlg != "" {
+			return c.IDTokenAlg
+		}
+	}
+	return auth.DefaultIDTokenAlg
+}
+
+// SigningKey returns the tenant's newest key of the client's ID token
+// algorithm. The library calls it only once it has authenticated the
+// client, so the id the request named is the client's.
 func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
 	keys, err := s.p.svc.IDTokenKeys(ctx, s.tenant)
 	if err != nil {
 		return nil, err
 	}
-	signer, err := s.p.svc.Keys().Signer(keys[0])
-	if err != nil {
-		return nil, err
+	alg := s.idTokenAlg(ctx)
+	for _, k := range keys {
+		if k.Algorithm != alg {
+			continue
+		}
+		signer, err := s.p.svc.Keys().Signer(k)
+		if err != nil {
+			return nil, err
+		}
+		return &signingKey{id: k.ID, alg: jose.SignatureAlgorithm(alg), key: signer}, nil
 	}
-	return &signingKey{id: keys[0].ID, key: signer}, nil
+	return nil, fmt.Errorf("oidc: tenant %q has no %s ID token key", s.tenant, alg)
 }
 
-// SignatureAlgorithms lists the ID token algorithms.
+// SignatureAlgorithms lists the ID token algorithms, RS256 first.
 func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{jose.RS256}, nil
+	out := make([]jose.SignatureAlgorithm, len(auth.IDTokenAlgs))
+	for i, a := range auth.IDTokenAlgs {
+		out[i] = jose.SignatureAlgorithm(a)
+	}
+	return out, nil
 }
 
 // publicKey is a public key the library verifies id_token_hint with.
 type publicKey struct {
 	id  string
+	alg jose.SignatureAlgorithm
 	key any
 }
 
 func (k *publicKey) ID() string                         { return k.id }
-func (k *publicKey) Algorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k *publicKey) Algorithm() jose.SignatureAlgorithm { return k.alg }
 func (k *publicKey) Use() string                        { return "sig" }
 func (k *publicKey) Key() any                           { return k.key }
 
-// KeySet returns the public RS256 keys, for id_token_hint at logout.
+// KeySet returns the public ID token keys, for id_token_hint at logout.
 func (s *storage) KeySet(ctx context.Context) ([]op.Key, error) {
 	keys, err := s.p.svc.IDTokenKeys(ctx, s.tenant)
 	if err != nil {
@@ -294,7 +332,7 @@ func (s *storage) KeySet(ctx context.Context) ([]op.Key, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, &publicKey{id: k.ID, key: pub})
+		out = append(out, &publicKey{id: k.ID, alg: jose.SignatureAlgorithm(k.Algorithm), key: pub})
 	}
 	return out, nil
 }

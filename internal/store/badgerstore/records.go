@@ -24,6 +24,11 @@ type tenantRecord struct {
 	MigrationEnabled bool              `json:"migration_enabled,omitempty"`
 	Branding         *brandingRecord   `json:"branding,omitempty"`
 	WeakLegacy       string            `json:"weak_legacy_passwords,omitempty"`
+	Settings         *settingsRecord   `json:"settings,omitempty"`
+}
+
+type settingsRecord struct {
+	BrowserSessionSeconds int64 `json:"browser_session_seconds,omitempty"`
 }
 
 type brandingRecord struct {
@@ -37,6 +42,7 @@ type signingKeyRec struct {
 	Algorithm string    `json:"alg"`
 	Private   []byte    `json:"private"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
+	Use       string    `json:"use,omitempty"`
 }
 
 type connectionRecord struct {
@@ -67,8 +73,11 @@ func fromTenant(t *auth.Tenant) *tenantRecord {
 	}
 	for _, k := range t.SigningKeys {
 		r.SigningKeys = append(r.SigningKeys, signingKeyRec{
-			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt.UTC(),
+			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt.UTC(), Use: k.Use,
 		})
+	}
+	if t.Settings != (auth.Settings{}) {
+		r.Settings = &settingsRecord{BrowserSessionSeconds: int64(t.Settings.BrowserSessionTTL / time.Second)}
 	}
 	if b := t.Branding; b != nil {
 		r.Branding = &brandingRecord{DisplayName: b.DisplayName, LogoURL: b.LogoURL, AccentColor: b.AccentColor}
@@ -96,8 +105,11 @@ func (r *tenantRecord) tenant() *auth.Tenant {
 	}
 	for _, k := range r.SigningKeys {
 		t.SigningKeys = append(t.SigningKeys, auth.SigningKey{
-			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt,
+			ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt, Use: k.Use,
 		})
+	}
+	if st := r.Settings; st != nil {
+		t.Settings.BrowserSessionTTL = time.Duration(st.BrowserSessionSeconds) * time.Second
 	}
 	if b := r.Branding; b != nil {
 		t.Branding = &auth.Branding{DisplayName: b.DisplayName, LogoURL: b.LogoURL, AccentColor: b.AccentColor}

@@ -137,7 +137,7 @@ func (im *importer) plan(rec *auth.BackupRecord) error {
 		if err != nil {
 			return err
 		}
-		im.queue(fmt.Sprintf("tenant %q", t.ID), "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", args...)
+		im.queue(fmt.Sprintf("tenant %q", t.ID), "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", args...)
 
 	case rec.Counters != nil:
 		c, st := rec.Counters, rec.Counters.Stats

@@ -22,12 +22,17 @@ type signingKeyRec struct {
 	Algorithm string    `json:"alg"`
 	Private   []byte    `json:"private"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
+	Use       string    `json:"use,omitempty"`
 }
 
 type brandingRec struct {
 	DisplayName string `json:"display_name,omitempty"`
 	LogoURL     string `json:"logo_url,omitempty"`
 	AccentColor string `json:"accent_color,omitempty"`
+}
+
+type settingsRec struct {
+	BrowserSessionSeconds int64 `json:"browser_session_seconds,omitempty"`
 }
 
 type connectionRec struct {
@@ -37,7 +42,7 @@ type connectionRec struct {
 	Limits auth.Limits    `json:"limits,omitzero"`
 }
 
-const tenantColumns = "id, name, created_at, api_key_hash, signing_keys, active_script, connection, migration_enabled, branding, weak_legacy_passwords"
+const tenantColumns = "id, name, created_at, api_key_hash, signing_keys, active_script, connection, migration_enabled, branding, weak_legacy_passwords, settings"
 
 // tenantArgs returns the column values of t, in tenantColumns order.
 func tenantArgs(t *auth.Tenant) ([]any, error) {
@@ -45,7 +50,7 @@ func tenantArgs(t *auth.Tenant) ([]any, error) {
 	if len(t.SigningKeys) > 0 {
 		recs := make([]signingKeyRec, len(t.SigningKeys))
 		for i, k := range t.SigningKeys {
-			recs[i] = signingKeyRec{ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt.UTC()}
+			recs[i] = signingKeyRec{ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt.UTC(), Use: k.Use}
 		}
 		b, err := json.Marshal(recs)
 		if err != nil {
@@ -73,7 +78,15 @@ func tenantArgs(t *auth.Tenant) ([]any, error) {
 		}
 		branding = b
 	}
-	return []any{t.ID, t.Name, nanos(t.CreatedAt), t.APIKeyHash, keys, active, conn, t.MigrationEnabled, branding, t.WeakLegacyPasswords}, nil
+	var settings []byte
+	if t.Settings != (auth.Settings{}) {
+		b, err := json.Marshal(settingsRec{BrowserSessionSeconds: int64(t.Settings.BrowserSessionTTL / time.Second)})
+		if err != nil {
+			return nil, err
+		}
+		settings = b
+	}
+	return []any{t.ID, t.Name, nanos(t.CreatedAt), t.APIKeyHash, keys, active, conn, t.MigrationEnabled, branding, t.WeakLegacyPasswords, settings}, nil
 }
 
 // scanTenant reads a row of tenantColumns.
@@ -84,8 +97,9 @@ func scanTenant(row pgx.Row) (*auth.Tenant, error) {
 		active   *int
 		conn     []byte
 		branding []byte
+		settings []byte
 	)
-	if err := row.Scan(&t.ID, &t.Name, ns(&t.CreatedAt), &t.APIKeyHash, &keys, &active, &conn, &t.MigrationEnabled, &branding, &t.WeakLegacyPasswords); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, ns(&t.CreatedAt), &t.APIKeyHash, &keys, &active, &conn, &t.MigrationEnabled, &branding, &t.WeakLegacyPasswords, &settings); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, auth.ErrNotFound
 		}
@@ -100,7 +114,7 @@ func scanTenant(row pgx.Row) (*auth.Tenant, error) {
 			return nil, fmt.Errorf("pgstore: corrupt signing keys of tenant %q: %w", t.ID, err)
 		}
 		for _, k := range recs {
-			t.SigningKeys = append(t.SigningKeys, auth.SigningKey{ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt})
+			t.SigningKeys = append(t.SigningKeys, auth.SigningKey{ID: k.ID, Algorithm: k.Algorithm, Private: k.Private, CreatedAt: k.CreatedAt, Use: k.Use})
 		}
 	}
 	if len(conn) > 0 {
@@ -116,6 +130,13 @@ func scanTenant(row pgx.Row) (*auth.Tenant, error) {
 			return nil, fmt.Errorf("pgstore: corrupt branding of tenant %q: %w", t.ID, err)
 		}
 		t.Branding = (*auth.Branding)(&b)
+	}
+	if len(settings) > 0 {
+		var st settingsRec
+		if err := json.Unmarshal(settings, &st); err != nil {
+			return nil, fmt.Errorf("pgstore: corrupt settings of tenant %q: %w", t.ID, err)
+		}
+		t.Settings.BrowserSessionTTL = time.Duration(st.BrowserSessionSeconds) * time.Second
 	}
 	return &t, nil
 }
@@ -133,7 +154,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *auth.Tenant) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.pool.Exec(ctx, "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", args...)
+	_, err = s.pool.Exec(ctx, "INSERT INTO tenants ("+tenantColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", args...)
 	return mapErr(err)
 }
 
@@ -192,7 +213,7 @@ func (s *Store) UpdateTenant(ctx context.Context, id string, fn func(*auth.Tenan
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE tenants SET name = $2, created_at = $3, api_key_hash = $4,
-			signing_keys = $5, active_script = $6, connection = $7, migration_enabled = $8, branding = $9, weak_legacy_passwords = $10 WHERE id = $1`, args...)
+			signing_keys = $5, active_script = $6, connection = $7, migration_enabled = $8, branding = $9, weak_legacy_passwords = $10, settings = $11 WHERE id = $1`, args...)
 		if err != nil {
 			return err
 		}

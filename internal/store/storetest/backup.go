@@ -30,7 +30,9 @@ func populateEverything(t *testing.T, s auth.Store, now time.Time) {
 		tn.SigningKeys = []auth.SigningKey{
 			{ID: "k2", Algorithm: "EdDSA", Private: []byte("private 2"), CreatedAt: at(2)},
 			{ID: "k1", Algorithm: "ES256", Private: []byte("private 1"), CreatedAt: at(1)},
+			{ID: "k0", Algorithm: "ES256", Private: []byte("private 0"), CreatedAt: at(1), Use: auth.KeyUseIDToken},
 		}
+		tn.Settings = auth.Settings{BrowserSessionTTL: 90 * time.Minute}
 		tn.Connection = &auth.Connection{
 			Driver: "postgres", DSN: "postgres://reader:secret@db.example.com/legacy",
 			Config: map[string]any{"table": "members", "n": 2.5, "nested": map[string]any{"on": true}},

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 )
@@ -24,6 +25,7 @@ func testTenants(t *testing.T, newStore NewStore) {
 		SigningKeys: []auth.SigningKey{
 			{ID: "k2", Algorithm: "EdDSA", Private: []byte{1, 2, 3}, CreatedAt: at(2)},
 			{ID: "k1", Algorithm: "ES256", Private: []byte{4, 5, 6}, CreatedAt: at(1)},
+			{ID: "k0", Algorithm: "ES256", Private: []byte{7, 8}, CreatedAt: at(1), Use: auth.KeyUseIDToken},
 		},
 		ActiveScript: 0,
 		Connection: &auth.Connection{
@@ -34,6 +36,7 @@ func testTenants(t *testing.T, newStore NewStore) {
 		},
 		MigrationEnabled:    true,
 		WeakLegacyPasswords: auth.WeakFlag,
+		Settings:            auth.Settings{BrowserSessionTTL: 2 * time.Hour},
 	}
 	if err := s.CreateTenant(ctx, full); err != nil {
 		t.Fatalf("CreateTenant: %v", err)
@@ -44,7 +47,7 @@ func testTenants(t *testing.T, newStore NewStore) {
 	}
 	same(t, "tenant round trip", got, full)
 	for i, k := range got.SigningKeys {
-		if !k.CreatedAt.Equal(full.SigningKeys[i].CreatedAt) || k.ID != full.SigningKeys[i].ID {
+		if !k.CreatedAt.Equal(full.SigningKeys[i].CreatedAt) || k.ID != full.SigningKeys[i].ID || k.Use != full.SigningKeys[i].Use {
 			t.Fatalf("signing key %d: got %+v", i, k)
 		}
 	}
