@@ -102,8 +102,9 @@ func TestClientTokens(t *testing.T) {
 	if err != nil || noRefresh.RefreshToken != "" {
 		t.Fatalf("issue without refresh: %+v, %v", noRefresh, err)
 	}
+	// One ID token key per algorithm: RS256, ES256, EdDSA.
 	keys, err := e.svc.IDTokenKeys(ctx, "acme")
-	if err != nil || len(keys) != 1 {
+	if err != nil || len(keys) != 3 {
 		t.Fatalf("ID token keys: %d, %v", len(keys), err)
 	}
 	if err := e.svc.DeleteClient(ctx, "acme", c.ID, auth.Meta{}); err != nil {
