@@ -10,7 +10,7 @@ import (
 // the OpenAPI check.
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.withEdge, s.withRequestID, s.withMetrics, s.withRecover, s.withAccessLog)
+	app.Use(s.withEdge, s.withBody, s.withRequestID, s.withMetrics, s.withRecover, s.withAccessLog)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
