@@ -160,8 +160,8 @@ func TestImportLargeBody(t *testing.T) {
 // line past size.
 type importFile struct {
 	users, size, line int
-	pending         []byte
-	done            int
+	pending           []byte
+	done              int
 }
 
 func (f *importFile) Read(p []byte) (int, error) {
