@@ -45,6 +45,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"LoginTiming", testLoginTiming},
 		{"RateLimits", testRateLimits},
 		{"ImportUsers", testImportUsers},
+		{"ResetTokens", testResetTokens},
+		{"Outbox", testOutbox},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
