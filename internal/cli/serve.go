@@ -26,6 +26,8 @@ type serverFlags struct {
 	defaultNetworks []netip.Prefix
 	// store is "badger" or a postgres:// URL.
 	store string
+	// smtp and mailFrom are the outgoing mail's server and sender.
+	smtp, mailFrom string
 	// Quotas and retention; see retentionConfig.
 	maxScriptVersions, maxScriptBytes, auditRetention, logRetention string
 }
@@ -58,6 +60,8 @@ func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, 
 	fs.StringVar(&f.maxScriptBytes, "max-script-bytes", envOr(sys.Getenv, "256MiB", "WASMAUTH_MAX_SCRIPT_BYTES"), "bytes of modules a tenant may store, e.g. 64MiB or 1GiB (env WASMAUTH_MAX_SCRIPT_BYTES)")
 	fs.StringVar(&f.auditRetention, "audit-retention", envOr(sys.Getenv, "90d", "WASMAUTH_AUDIT_RETENTION"), "how long audit events are kept, e.g. 90d or 36h; older ones are deleted hourly (env WASMAUTH_AUDIT_RETENTION)")
 	fs.StringVar(&f.logRetention, "log-retention", envOr(sys.Getenv, "7d", "WASMAUTH_LOG_RETENTION"), "how long module log lines are kept, e.g. 7d or 12h (env WASMAUTH_LOG_RETENTION)")
+	fs.StringVar(&f.smtp, "smtp", envOr(sys.Getenv, "", "WASMAUTH_SMTP_URL"), "SMTP server of outgoing mail (password reset links): smtp://user:pass@host:port (STARTTLS when offered; port 587 by default) or smtps:// for implicit TLS (port 465); without it mails are written to the log (env WASMAUTH_SMTP_URL)")
+	fs.StringVar(&f.mailFrom, "mail-from", envOr(sys.Getenv, "wasmauth@localhost", "WASMAUTH_MAIL_FROM"), "sender address of mails; the tenant's name is the sender's name (env WASMAUTH_MAIL_FROM)")
 	fs.StringVar(&f.logLevel, "log-level", envOr(sys.Getenv, "info", "WASMAUTH_LOG_LEVEL"), "log level: debug, info, warn or error (env WASMAUTH_LOG_LEVEL)")
 	return f, func(args []string) error { return parse(sys, fs, args) }
 }
@@ -106,6 +110,8 @@ func (f *serverFlags) config(sys IO) (server.Config, error) {
 		TLSKey:         f.tlsKey,
 		MetricsPublic:  metricsPublic,
 		MaxLimits:      maxLimits,
+		SMTP:           f.smtp,
+		MailFrom:       f.mailFrom,
 		Log:            log,
 		Stderr:         sys.Stderr,
 	}
