@@ -107,7 +107,7 @@ func (s *Server) importUsers(c *fiber.Ctx) error {
 	if err := checkMediaType(c, mediaNDJSON); err != nil {
 		return err
 	}
-	rep, err := s.svc.ImportUsers(c.UserContext(), tenantParam(c), streamedBody(c, MaxImportBody), adminMeta(c))
+	rep, err := s.svc.ImportUsers(c.UserContext(), tenantParam(c), s.streamedBody(c, MaxImportBody), adminMeta(c))
 	if err != nil {
 		// The rest of the body, if any, is unread.
 		c.Context().SetConnectionClose()

@@ -291,21 +291,25 @@ func (s *Server) tooLarge(c *fiber.Ctx) error {
 }
 
 // streamedBody is the body of an authorized user import, read as it comes:
-// at most limit bytes, then errBodyTooLarge.
-func streamedBody(c *fiber.Ctx, limit int64) io.Reader {
+// at most limit bytes, then errBodyTooLarge. The handler works between
+// reads, so the read timeout applies to each read (the client must keep
+// sending), not to the whole body.
+func (s *Server) streamedBody(c *fiber.Ctx, limit int64) io.Reader {
 	req := c.Request()
 	if !req.IsBodyStream() {
 		return bytes.NewReader(req.Body())
 	}
-	return &limitedBody{r: req.BodyStream(), left: limit}
+	return &limitedBody{r: req.BodyStream(), left: limit, conn: c.Context().Conn(), timeout: s.cfg.ReadTimeout}
 }
 
 // errBodyTooLarge is the error of a streamed body past its limit.
 var errBodyTooLarge = auth.Errorf(auth.CodeBodyTooLarge, "the body is larger than the limit")
 
 type limitedBody struct {
-	r    io.Reader
-	left int64
+	r       io.Reader
+	left    int64
+	conn    net.Conn
+	timeout time.Duration
 }
 
 func (b *limitedBody) Read(p []byte) (int, error) {
@@ -315,10 +319,17 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	if int64(len(p)) > b.left+1 {
 		p = p[:b.left+1]
 	}
+	if b.conn != nil && b.timeout > 0 {
+		_ = b.conn.SetReadDeadline(time.Now().Add(b.timeout))
+	}
 	n, err := b.r.Read(p)
 	b.left -= int64(n)
 	if b.left < 0 {
 		return n, errBodyTooLarge
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return n, auth.Errorf(auth.CodeRequestTimeout, "the body did not arrive within the read timeout")
 	}
 	return n, err
 }
