@@ -45,6 +45,7 @@ const (
 	CodeDrainRunning       Code = "drain_running"
 	CodeDrainUnsupported   Code = "drain_unsupported"
 	CodeInvalidRedirectURI Code = "invalid_redirect_uri"
+	CodeInvalidToken       Code = "invalid_token"
 )
 
 // Error is a domain error with a stable code and a message safe to show to

@@ -27,6 +27,7 @@ const (
 	EventPasswordChanged    = "password_changed"
 	EventRefreshTokenReused = "refresh_token_reused"
 	EventMigrationConflict  = "migration_conflict"
+	EventPasswordReset      = "password_reset"
 )
 
 // eventWriter stores audit events and script log lines in the background, in

@@ -32,6 +32,15 @@ const (
 	// LimitToken counts wrong operator tokens and tenant API keys per client
 	// address.
 	LimitToken = "token"
+	// LimitForgotAddress counts password reset requests per (tenant,
+	// client address), whoever they name.
+	LimitForgotAddress = "fpip"
+	// LimitForgotIdentifier counts password reset requests per (tenant,
+	// typed identifier), whether or not anyone has it.
+	LimitForgotIdentifier = "fpid"
+	// LimitResetAddress counts wrong reset tokens per (tenant, client
+	// address).
+	LimitResetAddress = "rsip"
 )
 
 // LimitBudgets are the settings the rate limits derive from.
@@ -63,6 +72,11 @@ func LimitRules(b LimitBudgets) map[string]ratelimit.Rule {
 		LimitRegistration:      {Limit: b.Registrations, Window: b.RegistrationWindow},
 		// Wrong operator tokens and tenant API keys, per client address.
 		LimitToken: {Limit: 20, Window: time.Minute},
+		// Password reset shares the login limits' spirit: requests per
+		// address and per identifier, wrong tokens per address.
+		LimitForgotAddress:    {Limit: 10 * b.LoginFailures, Window: b.LoginWindow},
+		LimitForgotIdentifier: perAddress,
+		LimitResetAddress:     {Limit: 10 * b.LoginFailures, Window: b.LoginWindow},
 	}
 }
 

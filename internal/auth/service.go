@@ -56,6 +56,10 @@ type Service struct {
 	now     func() time.Time
 
 	drains *drains
+	// forgot looks up reset requests after their answer; mailQueued wakes
+	// the mail sender.
+	forgot     *forgotQueue
+	mailQueued func()
 
 	migratingMu sync.Mutex
 	migrating   map[string]*keyLock // tenant+"\x00"+legacy id; see migrateUser
@@ -78,6 +82,9 @@ type Deps struct {
 	// before its module has verified a legacy password; nil means
 	// DefaultLegacyCeiling. It is called on the first such rejection.
 	LegacyCeiling func() time.Duration
+	// MailQueued is called after a mail was put into the outbox, to wake
+	// the sender; nil means none.
+	MailQueued func()
 }
 
 // NewService returns a Service. Call Close to flush its background writes.
@@ -128,9 +135,12 @@ func NewService(cfg Config, d Deps) *Service {
 		timing:  newEqualizer(d.Store, d.Log, d.Now, d.Hasher, d.LegacyCeiling),
 		drains:  newDrains(),
 
+		mailQueued: d.MailQueued,
+
 		migrating: map[string]*keyLock{},
 	}
 	s.events = newEventWriter(d.Store, d.Log)
+	s.startForgotQueue()
 	if s.limiter != nil {
 		s.startLimitSaver()
 	}
@@ -141,6 +151,7 @@ func NewService(cfg Config, d Deps) *Service {
 // login timings.
 func (s *Service) Close() error {
 	s.drains.close()
+	s.stopForgotQueue()
 	s.timing.close()
 	s.events.Close()
 	s.stopLimitSaver()

@@ -205,4 +205,27 @@ type Store interface {
 	GetLoginTiming(ctx context.Context, tenant string) (*LoginTiming, error)
 	// PutLoginTiming replaces it. Returns ErrNotFound for an unknown tenant.
 	PutLoginTiming(ctx context.Context, tenant string, lt *LoginTiming) error
+
+	// PutResetToken stores a password reset token until its ExpiresAt,
+	// replacing the earlier token of the same Subject in the same atomic
+	// step. Returns ErrNotFound for an unknown tenant.
+	PutResetToken(ctx context.Context, t *ResetToken) error
+	// GetResetToken returns the unexpired token whose hash is hash.
+	// Returns ErrNotFound.
+	GetResetToken(ctx context.Context, tenant string, hash []byte) (*ResetToken, error)
+	// DeleteResetToken removes the token whose hash is hash. Returns
+	// ErrNotFound when none is stored, so that of two uses of one token
+	// only one succeeds.
+	DeleteResetToken(ctx context.Context, tenant string, hash []byte) error
+	// EnqueueMail stores m in the outbox, setting ID (time-ordered) when
+	// empty. Returns ErrNotFound for an unknown tenant.
+	EnqueueMail(ctx context.Context, m *Mail) error
+	// DueMail returns up to limit mails of every tenant whose NextAttempt
+	// is not after now, oldest first.
+	DueMail(ctx context.Context, now time.Time, limit int) ([]*Mail, error)
+	// UpdateMail stores a mail's Attempts, NextAttempt and LastError.
+	// Returns ErrNotFound.
+	UpdateMail(ctx context.Context, m *Mail) error
+	// DeleteMail removes a mail from the outbox. Returns ErrNotFound.
+	DeleteMail(ctx context.Context, id string) error
 }

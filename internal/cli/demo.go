@@ -119,6 +119,12 @@ The tenant "demo" migrates users lazily from an SQLite legacy database
   curl -s -X POST $WASMAUTH_URL/t/demo/login -H 'Content-Type: application/json' \
        -d '{"identifier": "alice@example.com", "password": "wrong-password"}'
 
+  # 5. Bob forgot his password and was never migrated: the module's get_user finds him.
+  #    The demo has no --smtp, so the mail, with its reset link, is written to the log
+  #    (stderr); open the link in a browser to choose a new password:
+  curl -s -X POST $WASMAUTH_URL/t/demo/password/forgot -H 'Content-Type: application/json' \
+       -d '{"identifier": "bob@example.com"}'
+
 Press Ctrl-C to stop.
 `, base, token, seedPassword("alice"))
 }

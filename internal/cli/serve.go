@@ -26,6 +26,8 @@ type serverFlags struct {
 	defaultNetworks []netip.Prefix
 	// store is "badger" or a postgres:// URL.
 	store string
+	// smtp and mailFrom are the outgoing mail's server and sender.
+	smtp, mailFrom string
 	// Quotas and retention; see retentionConfig.
 	maxScriptVersions, maxScriptBytes, auditRetention, logRetention string
 	// Token settings; see tokenConfig.
@@ -63,6 +65,8 @@ func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, 
 	fs.StringVar(&f.accessTTL, "access-ttl", envOr(sys.Getenv, formatDuration(auth.DefaultAccessTTL), "WASMAUTH_ACCESS_TTL"), "lifetime of access tokens, e.g. 15m or 1h; at most --session-ttl (env WASMAUTH_ACCESS_TTL)")
 	fs.StringVar(&f.sessionTTL, "session-ttl", envOr(sys.Getenv, formatDuration(auth.DefaultSessionTTL), "WASMAUTH_SESSION_TTL"), "absolute lifetime of a session and its refresh tokens, e.g. 30d or 12h (env WASMAUTH_SESSION_TTL)")
 	fs.StringVar(&f.signingAlg, "signing-alg", envOr(sys.Getenv, auth.DefaultSigningAlgorithm, "WASMAUTH_SIGNING_ALG"), "algorithm of new tenants' access token keys: "+strings.Join(auth.SigningAlgorithms, " or ")+"; existing keys keep theirs until rotated (env WASMAUTH_SIGNING_ALG)")
+	fs.StringVar(&f.smtp, "smtp", envOr(sys.Getenv, "", "WASMAUTH_SMTP_URL"), "SMTP server of outgoing mail (password reset links): smtp://user:pass@host:port (STARTTLS when offered; port 587 by default) or smtps:// for implicit TLS (port 465); without it mails are written to the log (env WASMAUTH_SMTP_URL)")
+	fs.StringVar(&f.mailFrom, "mail-from", envOr(sys.Getenv, "wasmauth@localhost", "WASMAUTH_MAIL_FROM"), "sender address of mails; the tenant's name is the sender's name (env WASMAUTH_MAIL_FROM)")
 	fs.StringVar(&f.logLevel, "log-level", envOr(sys.Getenv, "info", "WASMAUTH_LOG_LEVEL"), "log level: debug, info, warn or error (env WASMAUTH_LOG_LEVEL)")
 	return f, func(args []string) error { return parse(sys, fs, args) }
 }
@@ -111,6 +115,8 @@ func (f *serverFlags) config(sys IO) (server.Config, error) {
 		TLSKey:         f.tlsKey,
 		MetricsPublic:  metricsPublic,
 		MaxLimits:      maxLimits,
+		SMTP:           f.smtp,
+		MailFrom:       f.mailFrom,
 		Log:            log,
 		Stderr:         sys.Stderr,
 	}

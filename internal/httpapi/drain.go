@@ -100,14 +100,17 @@ type importJSON struct {
 	Errors          []importErrorJSON `json:"errors"`
 }
 
-// importUsers reads the NDJSON body line by line; bodyLimit lets it be up
-// to MaxImportBody for a token that may write to the tenant.
+// importUsers reads the NDJSON body line by line as it arrives (a stream,
+// never whole in memory); bodyLimit lets it be up to MaxImportBody for a
+// token that may write to the tenant.
 func (s *Server) importUsers(c *fiber.Ctx) error {
 	if err := checkMediaType(c, mediaNDJSON); err != nil {
 		return err
 	}
-	rep, err := s.svc.ImportUsers(c.UserContext(), tenantParam(c), bytes.NewReader(c.Body()), adminMeta(c))
+	rep, err := s.svc.ImportUsers(c.UserContext(), tenantParam(c), s.streamedBody(c, MaxImportBody), adminMeta(c))
 	if err != nil {
+		// The rest of the body, if any, is unread.
+		c.Context().SetConnectionClose()
 		return err
 	}
 	out := importJSON{

@@ -26,6 +26,7 @@ const clientAddrKey = "client_addr"
 // address (see ClientAddr) for rate limits, audit and the access log.
 func (s *Server) withEdge(c *fiber.Ctx) error {
 	defer s.uploads.Delete(&c.Request().Header)
+	defer s.limits.Delete(&c.Request().Header)
 	setSecurityHeaders(c)
 	c.Locals(clientAddrKey, s.clientAddrOf(c))
 	return c.Next()
@@ -97,6 +98,25 @@ func checkMediaType(c *fiber.Ctx, want string) error {
 // Content-Length over it at once, and stops a chunked body when it grows
 // past it, with ErrBodyTooLarge (413; see uploadRefusal and classify).
 func (s *Server) bodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	rc := s.chooseBodyLimit(h)
+	limit := rc.MaxRequestBodySize
+	if h.ContentLength() > limit {
+		// Bodies are streams (see New), and fasthttp would wait for a
+		// stream's first bytes before any handler runs: a body declared
+		// too large is read as none, and withBody answers 413 at once.
+		limit = declaredTooLarge
+		h.SetContentLength(0)
+	}
+	s.limits.Store(h, limit)
+	return rc
+}
+
+// declaredTooLarge marks, in Server.limits, a request whose Content-Length
+// was over its limit.
+const declaredTooLarge = -1
+
+// chooseBodyLimit is bodyLimit's choice.
+func (s *Server) chooseBodyLimit(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	if s.console != nil && s.console.ModuleUpload(string(h.Method()), string(h.RequestURI()), string(h.Cookie(console.SessionCookie))) {
 		s.uploads.Delete(h)
 		return fasthttp.RequestConfig{MaxRequestBodySize: s.cfg.MaxModuleSize + 1<<20}
@@ -230,4 +250,86 @@ func (c *lingerConn) Close() error {
 		}()
 	})
 	return nil
+}
+
+// withBody reads the request's body stream into memory, up to the limit
+// bodyLimit chose, for every request but an authorized user import, whose
+// handler reads the stream itself (streamedBody). A body over the limit is
+// 413 body_too_large, and the connection closes (its rest is unread).
+func (s *Server) withBody(c *fiber.Ctx) error {
+	req := c.Request()
+	limit := s.cfg.MaxJSONBody
+	if l, ok := s.limits.Load(&req.Header); ok {
+		limit = l.(int)
+	}
+	if limit == declaredTooLarge {
+		return s.tooLarge(c)
+	}
+	if !req.IsBodyStream() {
+		return c.Next()
+	}
+	if u, ok := s.uploadOf(c); ok && u.authorized && !u.module {
+		return c.Next()
+	}
+	body, err := io.ReadAll(io.LimitReader(req.BodyStream(), int64(limit)+1))
+	if err != nil {
+		c.Context().SetConnectionClose()
+		return fiber.ErrBadRequest
+	}
+	if len(body) > limit {
+		return s.tooLarge(c)
+	}
+	req.SetBody(body)
+	return c.Next()
+}
+
+// tooLarge answers 413 at once, as fasthttp did before any middleware ran,
+// and closes the connection.
+func (s *Server) tooLarge(c *fiber.Ctx) error {
+	c.Context().SetConnectionClose()
+	return s.errorHandler(c, fiber.ErrRequestEntityTooLarge)
+}
+
+// streamedBody is the body of an authorized user import, read as it comes:
+// at most limit bytes, then errBodyTooLarge. The handler works between
+// reads, so the read timeout applies to each read (the client must keep
+// sending), not to the whole body.
+func (s *Server) streamedBody(c *fiber.Ctx, limit int64) io.Reader {
+	req := c.Request()
+	if !req.IsBodyStream() {
+		return bytes.NewReader(req.Body())
+	}
+	return &limitedBody{r: req.BodyStream(), left: limit, conn: c.Context().Conn(), timeout: s.cfg.ReadTimeout}
+}
+
+// errBodyTooLarge is the error of a streamed body past its limit.
+var errBodyTooLarge = auth.Errorf(auth.CodeBodyTooLarge, "the body is larger than the limit")
+
+type limitedBody struct {
+	r       io.Reader
+	left    int64
+	conn    net.Conn
+	timeout time.Duration
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, errBodyTooLarge
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	if b.conn != nil && b.timeout > 0 {
+		_ = b.conn.SetReadDeadline(time.Now().Add(b.timeout))
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n, errBodyTooLarge
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return n, auth.Errorf(auth.CodeRequestTimeout, "the body did not arrive within the read timeout")
+	}
+	return n, err
 }

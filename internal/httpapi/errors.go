@@ -47,6 +47,7 @@ var statusOf = map[auth.Code]int{
 	auth.CodeDrainRunning:       http.StatusConflict,
 	auth.CodeDrainUnsupported:   http.StatusConflict,
 	auth.CodeInvalidRedirectURI: http.StatusUnprocessableEntity,
+	auth.CodeInvalidToken:       http.StatusBadRequest,
 }
 
 // StatusOf returns the HTTP status of an error code (500 for unknown codes).

@@ -10,7 +10,7 @@ import (
 // the OpenAPI check.
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.withEdge, s.withRequestID, s.withMetrics, s.withRecover, s.withAccessLog)
+	app.Use(s.withEdge, s.withBody, s.withRequestID, s.withMetrics, s.withRecover, s.withAccessLog)
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
@@ -72,6 +72,10 @@ func (s *Server) routes() {
 	pub.Get("/userinfo", s.userinfo)
 	pub.Post("/userinfo", s.userinfo)
 	pub.Post("/password", s.changePassword)
+	pub.Post("/password/forgot", s.forgotPassword)
+	pub.Get("/password/forgot", s.forgotPage)
+	pub.Post("/password/reset", s.resetPassword)
+	pub.Get("/password/reset", s.resetPage)
 	pub.Get("/.well-known/openid-configuration", s.discovery)
 	pub.Get("/.well-known/jwks.json", s.jwks)
 	s.oidcRoutes(pub)

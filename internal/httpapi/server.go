@@ -55,6 +55,9 @@ type Server struct {
 	// uploads holds the heads of the module uploads being read or answered
 	// (see upload).
 	uploads sync.Map
+	// limits holds the body limit bodyLimit chose for each request head
+	// being read (see withBody).
+	limits sync.Map
 	// console serves /console/ (see routes).
 	console *console.Console
 }
@@ -99,6 +102,9 @@ func New(cfg Config, svc *auth.Service, log *slog.Logger) *Server {
 		// Header values are bounded; a request head over 16 KiB is refused
 		// (431 headers_too_large).
 		ReadBufferSize: 16 << 10,
+		// Bodies are read as streams so a user import never sits whole in
+		// memory; withBody reads every other body, up to its limit.
+		StreamRequestBody: true,
 	})
 	s.app.Server().HeaderReceived = s.bodyLimit
 	s.routes()

@@ -197,6 +197,7 @@ func (h *tenantHandler) renderSignIn(w http.ResponseWriter, r *http.Request, sta
 		Page:   h.page(r.Context(), "Sign in", msg),
 		Action: h.issuer + pathSignIn, RequestID: id, CSRF: h.csrfToken(w, r), Identifier: identifier,
 		SignUpURL: h.issuer + pathSignUp + "?id=" + url.QueryEscape(id),
+		ForgotURL: h.issuer + pages.ForgotPath,
 	})
 }
 

@@ -49,6 +49,8 @@ type SignIn struct {
 	Identifier string
 	// SignUpURL links to the registration page.
 	SignUpURL string
+	// ForgotURL links to the "forgot password" page.
+	ForgotURL string
 }
 
 // SignUp is the registration form.
@@ -87,7 +89,8 @@ func SetHeaders(h http.Header, logoURL string) {
 	webui.SetHeaders(h, "default-src 'none'; style-src 'unsafe-inline'; img-src "+img+"; form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'")
 }
 
-// Render writes the page name ("signin", "signup", "message" or "confirm") with data
+// Render writes the page name ("signin", "signup", "message", "confirm",
+// "forgot" or "reset") with data
 // and status.
 func Render(w http.ResponseWriter, status int, name string, data any) {
 	var buf bytes.Buffer

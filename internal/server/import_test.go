@@ -2,9 +2,16 @@ package server_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/wasmauth/wasmauth/internal/server"
 	"github.com/wasmauth/wasmauth/internal/testserver"
@@ -84,9 +91,11 @@ func TestImport(t *testing.T) {
 	ts.Must(ts.Send("POST", path, key, "application/json", []byte(file)), 415, "import as JSON")
 }
 
-// TestImportLargeBody imports a 64 MiB body, one request, and refuses one
-// byte more; a token that may not write there gets its own answer, not
-// the large limit.
+// TestImportLargeBody imports a 64 MiB body, one request, read from an
+// io.Reader that makes it as it goes, and checks that the process's heap
+// never grew by anything near the body (the import is a stream); one byte
+// more is refused; a token that may not write there gets its own answer,
+// not the large limit.
 func TestImportLargeBody(t *testing.T) {
 	ts := testserver.Start(t, server.Config{})
 	const tenant = "big"
@@ -95,28 +104,111 @@ func TestImportLargeBody(t *testing.T) {
 	path := "/admin/v1/tenants/" + tenant + "/users/import"
 	const limit = 64 << 20
 	const users = 1100
-	var body bytes.Buffer
-	for i := range users {
-		line := fmt.Sprintf(`{"id": "%d", "username": "big%d", "password_hash": "%s"`, i, i, aliceBcrypt)
-		pad := limit/users - len(line) - 2
-		body.WriteString(line)
-		body.WriteString(strings.Repeat(" ", pad))
-		body.WriteString("}\n")
+
+	send := func(size int64, chunked bool) *testserver.Response {
+		req, err := http.NewRequest("POST", ts.Base+path, io.LimitReader(&importFile{users: users, size: limit}, size))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !chunked {
+			req.ContentLength = size
+		}
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		resp, err := ts.HTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		r := &testserver.Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+		_ = json.Unmarshal(b, &r.JSON)
+		return r
 	}
-	body.WriteString(strings.Repeat("\n", limit-body.Len()))
-	if body.Len() != limit {
-		t.Fatalf("body is %d bytes", body.Len())
-	}
-	r := ts.Must(ts.Send("POST", path, key, "application/x-ndjson", body.Bytes()), 200, "import 64 MiB")
+
+	// The heap's peak while the import runs, sampled; the body alone would
+	// be 64 MiB of it if it were read whole. A low GOGC keeps the garbage
+	// of the parsed lines from passing for live memory.
+	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	peak := sampleHeap()
+	r := ts.Must(send(limit, false), 200, "import 64 MiB")
+	grew := int64(peak()) - int64(before.HeapAlloc)
 	if num(r.JSON, "imported") != users || len(r.JSON["errors"].([]any)) != 0 {
 		t.Fatalf("import of 64 MiB: imported %d, errors %v", num(r.JSON, "imported"), r.JSON["errors"])
 	}
-	body.WriteString("\n")
-	r = ts.Must(ts.Send("POST", path, key, "application/x-ndjson", body.Bytes()), 413, "import 64 MiB and a byte")
+	t.Logf("heap grew by %d MiB at most during a 64 MiB import", grew>>20)
+	if grew > 24<<20 {
+		t.Fatalf("the heap grew by %d MiB during a 64 MiB import: the body is not streamed", grew>>20)
+	}
+	r = ts.Must(send(limit+1, false), 413, "import 64 MiB and a byte")
 	if r.ProblemCode() != "body_too_large" {
 		t.Fatalf("import over the limit: %s", r)
 	}
-	ts.Must(ts.Send("POST", path, other, "application/x-ndjson", body.Bytes()[:2<<20]), 403, "import with another tenant's key")
+	r = ts.Must(send(limit+1, true), 413, "import 64 MiB and a byte, chunked")
+	if r.ProblemCode() != "body_too_large" {
+		t.Fatalf("chunked import over the limit: %s", r)
+	}
+	body, _ := io.ReadAll(io.LimitReader(&importFile{users: users, size: limit}, 2<<20))
+	ts.Must(ts.Send("POST", path, other, "application/x-ndjson", body), 403, "import with another tenant's key")
+}
+
+// importFile makes an NDJSON import of size bytes as it is read: users
+// lines padded to size/users bytes, then newlines, then one more
+// line past size.
+type importFile struct {
+	users, size, line int
+	pending           []byte
+	done              int
+}
+
+func (f *importFile) Read(p []byte) (int, error) {
+	if len(f.pending) == 0 {
+		switch {
+		case f.line < f.users:
+			l := fmt.Sprintf(`{"id": "%d", "username": "big%d", "password_hash": "%s"`, f.line, f.line, aliceBcrypt)
+			f.pending = []byte(l + strings.Repeat(" ", f.size/f.users-len(l)-2) + "}\n")
+		case f.done < f.size:
+			f.pending = bytes.Repeat([]byte("\n"), min(f.size-f.done, 64<<10))
+		default:
+			f.pending = []byte("\n")
+		}
+		f.line++
+	}
+	n := copy(p, f.pending)
+	f.pending = f.pending[n:]
+	f.done += n
+	return n, nil
+}
+
+// sampleHeap samples the heap until the returned func is called, which
+// returns the largest HeapAlloc seen.
+func sampleHeap() func() uint64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak.Load() {
+				peak.Store(ms.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		<-done
+		return peak.Load()
+	}
 }
 
 // TestImportedThenLazy: a user imported under an older email logs in with

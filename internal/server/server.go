@@ -24,6 +24,7 @@ import (
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/httpapi"
+	"github.com/wasmauth/wasmauth/internal/mail"
 	"github.com/wasmauth/wasmauth/internal/metrics"
 	"github.com/wasmauth/wasmauth/internal/oidc"
 	"github.com/wasmauth/wasmauth/internal/password"
@@ -99,6 +100,16 @@ type Config struct {
 	// ReadTimeout, WriteTimeout and IdleTimeout bound slow clients; zero
 	// takes httpapi's defaults (15 s, 30 s, 60 s).
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// SMTP is the SMTP server of outgoing mail, smtp://user:pass@host:port
+	// (STARTTLS when offered) or smtps:// (implicit TLS); empty writes
+	// mails to the log instead.
+	SMTP string
+	// MailFrom is the sender address of mails (mail.DefaultFrom); each
+	// tenant's name is the sender's name.
+	MailFrom string
+	// SMTPTLS, when set, replaces the TLS settings towards the SMTP server
+	// (tests use it to trust their own CA).
+	SMTPTLS *tls.Config
 	// Log receives the server's structured log.
 	Log *slog.Logger
 	// Stderr receives the one-time operator token notice.
@@ -150,6 +161,7 @@ type Server struct {
 	scripts *scripts.Manager
 	svc     *auth.Service
 	http    *httpapi.Server
+	mail    *mail.Sender
 	log     *slog.Logger
 
 	// background runs the reconnection of tenants' legacy databases after a
@@ -194,12 +206,18 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 
+	transport, err := mailTransport(cfg, log)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
 	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("opening the store: %w", err)
 	}
 	s := &Server{cfg: cfg, ln: ln, store: st, log: log}
+	s.mail = mail.NewSender(st, transport, log)
 	hasher := password.NewHasher(password.Config{Params: cfg.Hash, MaxConcurrent: cfg.MaxConcurrentHashes})
 	s.engine, err = runtime.New(ctx, runtime.Config{
 		Max:      scripts.RuntimeLimits(cfg.MaxLimits), // the engine fills zero fields from runtime.DefaultMaxLimits
@@ -241,6 +259,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Log:      log,
 
 		LegacyCeiling: legacyCeiling,
+		MailQueued:    s.mail.Wake,
 	})
 	if err := s.svc.RestoreLimits(ctx); err != nil {
 		s.Close()
@@ -266,6 +285,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go func() {
 		defer s.background.Done()
 		s.watchTenants(bg)
+	}()
+	// The outbox's sender: one per process (see mail.Sender).
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.mail.Run(bg)
 	}()
 	// Resume the migration drains that were running when the process
 	// stopped; each runs in the background, below the request path.
@@ -351,6 +376,23 @@ func (s *Server) Close() error {
 		s.ln.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// mailTransport is the transport cfg.SMTP names: SMTP, or the log.
+func mailTransport(cfg Config, log *slog.Logger) (mail.Transport, error) {
+	if cfg.SMTP == "" {
+		log.Info("no SMTP server (--smtp): mails are written to the log, not sent")
+		return mail.Log{Log: log}, nil
+	}
+	srv, err := mail.ParseURL(cfg.SMTP)
+	if err != nil {
+		return nil, fmt.Errorf("--smtp: %w", err)
+	}
+	from := cfg.MailFrom
+	if from == "" {
+		from = mail.DefaultFrom
+	}
+	return &mail.SMTP{Server: srv, From: from, TLS: cfg.SMTPTLS}, nil
 }
 
 // MinAdminTokenLen is the fewest characters an operator-chosen token may

@@ -46,6 +46,8 @@ func Run(t *testing.T, newStore NewStore) {
 		{"RateLimits", testRateLimits},
 		{"ImportUsers", testImportUsers},
 		{"ConsoleSessions", testConsoleSessions},
+		{"ResetTokens", testResetTokens},
+		{"Outbox", testOutbox},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, newStore) })
