@@ -178,11 +178,11 @@ func (h *Hasher) Acquire(ctx context.Context) (release func(), err error) {
 
 // acquire waits for a slot and returns the function that gives it back.
 func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
-	if err := h.queue.acquire(ctx); err != nil {
+	granted, err := h.queue.acquireAt(ctx)
+	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	return func() { h.queue.release(time.Since(start)) }, nil
+	return func() { h.queue.release(time.Since(granted)) }, nil
 }
 
 // QueueDepth returns the number of calls waiting for a slot.

@@ -92,6 +92,7 @@ type waiter struct {
 	ready    chan struct{}
 	err      error
 	done     bool
+	granted  time.Time // when the slot was handed over
 }
 
 // fifo is one tenant's waiters in order of arrival.
@@ -107,8 +108,19 @@ func newQueue(slots int, maxWait, svc time.Duration) *queue {
 // acquire returns once the caller holds a slot, which it returns with
 // release(held) where held is the time since acquire returned.
 func (q *queue) acquire(ctx context.Context) error {
+	_, err := q.acquireAt(ctx)
+	return err
+}
+
+// acquireAt is acquire that also returns when the slot was handed to the
+// caller: a waiter's slot is its own from the moment the previous holder
+// gives it up, not from when the waiter's goroutine next runs, and under a
+// thousand runnable goroutines the difference can exceed the hash itself.
+// Holds measured from then make the expected waits, and so admission,
+// account for that delay.
+func (q *queue) acquireAt(ctx context.Context) (time.Time, error) {
 	if err := ctx.Err(); err != nil {
-		return &BusyError{RetryAfter: q.retryAfter(), ctxErr: err}
+		return time.Time{}, &BusyError{RetryAfter: q.retryAfter(), ctxErr: err}
 	}
 	now := time.Now()
 	deadline := now.Add(q.maxWait)
@@ -119,7 +131,7 @@ func (q *queue) acquire(ctx context.Context) error {
 	if q.inUse < q.slots && q.waiting == 0 {
 		q.inUse++
 		q.mu.Unlock()
-		return nil
+		return now, nil
 	}
 	id := tenantOf(ctx)
 	f := q.tenants[id]
@@ -133,7 +145,7 @@ func (q *queue) acquire(ctx context.Context) error {
 		err := &BusyError{RetryAfter: q.retryAfterLocked()}
 		q.shed(now)
 		q.mu.Unlock()
-		return err
+		return time.Time{}, err
 	}
 	if f == nil {
 		f = &fifo{id: id}
@@ -157,7 +169,7 @@ func (q *queue) acquire(ctx context.Context) error {
 	var ctxErr error
 	select {
 	case <-w.ready:
-		return w.err
+		return w.granted, w.err
 	case <-ctx.Done():
 		ctxErr = ctx.Err()
 	case <-timer.C:
@@ -166,16 +178,16 @@ func (q *queue) acquire(ctx context.Context) error {
 	defer q.mu.Unlock()
 	if w.done {
 		if w.err != nil {
-			return w.err
+			return time.Time{}, w.err
 		}
 		if ctxErr == nil {
-			return nil // the slot came as the deadline passed: use it
+			return w.granted, nil // the slot came as the deadline passed: use it
 		}
 		q.releaseLocked()
-		return &BusyError{RetryAfter: q.retryAfterLocked(), ctxErr: ctxErr}
+		return time.Time{}, &BusyError{RetryAfter: q.retryAfterLocked(), ctxErr: ctxErr}
 	}
 	q.remove(f, w)
-	return &BusyError{RetryAfter: q.retryAfterLocked(), ctxErr: ctxErr}
+	return time.Time{}, &BusyError{RetryAfter: q.retryAfterLocked(), ctxErr: ctxErr}
 }
 
 // release returns a slot held for held.
@@ -205,6 +217,7 @@ func (q *queue) releaseLocked() {
 		q.next++
 	}
 	w.done = true
+	w.granted = time.Now()
 	close(w.ready)
 }
 
