@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/wasmauth/wasmauth/internal/password"
-	"github.com/wasmauth/wasmauth/internal/ratelimit"
 	"github.com/wasmauth/wasmauth/internal/token"
 )
 
@@ -41,7 +40,7 @@ type Service struct {
 	store   Store
 	hasher  *password.Hasher
 	keys    *token.KeyCache
-	limiter *ratelimit.Limiter
+	limiter Limiter
 	saver   *limitSaver // writes the limiter's state; nil without a limiter
 	scripts Scripts
 	events  *eventWriter
@@ -58,10 +57,12 @@ type Service struct {
 
 // Deps are the Service's collaborators.
 type Deps struct {
-	Store   Store
-	Hasher  *password.Hasher
-	Keys    *token.KeyCache
-	Limiter *ratelimit.Limiter
+	Store  Store
+	Hasher *password.Hasher
+	Keys   *token.KeyCache
+	// Limiter counts failures; a *ratelimit.Limiter (one process, its
+	// state saved in the store now and then) or a shared one.
+	Limiter Limiter
 	// Scripts runs tenant modules; nil disables migration entirely.
 	Scripts Scripts
 	// Observer receives metrics; nil means none.
@@ -126,7 +127,7 @@ func NewService(cfg Config, d Deps) *Service {
 		migrating: map[string]*keyLock{},
 	}
 	s.events = newEventWriter(d.Store, d.Log)
-	if s.limiter != nil {
+	if _, ok := s.limiter.(persistentLimiter); ok {
 		s.startLimitSaver()
 	}
 	return s

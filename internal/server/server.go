@@ -74,6 +74,11 @@ type Config struct {
 	// and wrong current passwords at /password).
 	LoginFailures int
 	LoginWindow   time.Duration
+	// RateLimitStore is where failed logins are counted: "memory" (this
+	// process; its state saved in the store now and then), "postgres" (the
+	// PostgreSQL store, shared by every node on it) or a redis:// URL.
+	// Empty picks "postgres" on a PostgreSQL store, else "memory".
+	RateLimitStore string
 	// Registrations is how many registrations one client address may make
 	// per RegistrationWindow, over all tenants (20 per hour).
 	Registrations      int
@@ -146,6 +151,9 @@ type Server struct {
 	http    *httpapi.Server
 	log     *slog.Logger
 
+	// closeLimiter stops a shared rate limiter; nil for an in-memory one.
+	closeLimiter func()
+
 	// background runs the reconnection of tenants' legacy databases after a
 	// start; Close stops it and waits.
 	stopBackground context.CancelFunc
@@ -203,12 +211,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("starting the wasm engine: %w", err)
 	}
 	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot, cfg.LegacyNetworks, log)
-	limiter := ratelimit.New(auth.LimitRules(auth.LimitBudgets{
+	limiter, err := s.openLimiter(ctx, ratelimit.New(auth.LimitRules(auth.LimitBudgets{
 		LoginFailures:      cfg.LoginFailures,
 		LoginWindow:        cfg.LoginWindow,
 		Registrations:      cfg.Registrations,
 		RegistrationWindow: cfg.RegistrationWindow,
-	}), 1_000_000)
+	}), 1_000_000))
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
 	obs.WatchHasher(hasher)
@@ -321,6 +333,10 @@ func (s *Server) Close() error {
 	}
 	if s.svc != nil {
 		errs = append(errs, s.svc.Close())
+	}
+	if s.closeLimiter != nil {
+		s.closeLimiter()
+		s.closeLimiter = nil
 	}
 	if s.scripts != nil {
 		s.scripts.Close()
