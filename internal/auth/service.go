@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wasmauth/wasmauth/internal/cluster"
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/token"
 )
@@ -50,6 +51,7 @@ type Service struct {
 	now     func() time.Time
 
 	drains *drains
+	leases cluster.Leases
 
 	migratingMu sync.Mutex
 	migrating   map[string]*keyLock // tenant+"\x00"+legacy id; see migrateUser
@@ -65,6 +67,9 @@ type Deps struct {
 	Limiter Limiter
 	// Scripts runs tenant modules; nil disables migration entirely.
 	Scripts Scripts
+	// Leases make background jobs (the migration drain) run on one node of
+	// a cluster; nil means cluster.NewLocal(), right for a single process.
+	Leases cluster.Leases
 	// Observer receives metrics; nil means none.
 	Observer Observer
 	Log      *slog.Logger
@@ -105,6 +110,9 @@ func NewService(cfg Config, d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Leases == nil {
+		d.Leases = cluster.NewLocal()
+	}
 	if d.Observer == nil {
 		d.Observer = nopObserver{}
 	}
@@ -123,6 +131,7 @@ func NewService(cfg Config, d Deps) *Service {
 		observe: d.Observer,
 		timing:  newEqualizer(d.Store, d.Log, d.Now, d.Hasher, d.LegacyCeiling),
 		drains:  newDrains(),
+		leases:  d.Leases,
 
 		migrating: map[string]*keyLock{},
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/cluster"
 	"github.com/wasmauth/wasmauth/internal/httpapi"
 	"github.com/wasmauth/wasmauth/internal/metrics"
 	"github.com/wasmauth/wasmauth/internal/oidc"
@@ -151,6 +152,9 @@ type Server struct {
 	http    *httpapi.Server
 	log     *slog.Logger
 
+	// leases make background jobs run on one node of a cluster.
+	leases cluster.Leases
+
 	// closeLimiter stops a shared rate limiter; nil for an in-memory one.
 	closeLimiter func()
 
@@ -198,7 +202,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("opening the store: %w", err)
 	}
-	s := &Server{cfg: cfg, ln: ln, store: st, log: log}
+	s := &Server{cfg: cfg, ln: ln, store: st, log: log, leases: leasesOf(st)}
 	hasher := password.NewHasher(password.Config{Params: cfg.Hash, MaxConcurrent: cfg.MaxConcurrentHashes})
 	s.engine, err = runtime.New(ctx, runtime.Config{
 		Max:      scripts.RuntimeLimits(cfg.MaxLimits), // the engine fills zero fields from runtime.DefaultMaxLimits
@@ -235,6 +239,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Store:    st,
 		Hasher:   hasher,
 		Limiter:  limiter,
+		Leases:   s.leases,
 		Scripts:  s.scripts,
 		Observer: obs,
 		Log:      log,
@@ -267,13 +272,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.watchTenants(bg)
 	}()
 	// Resume the migration drains that were running when the process
-	// stopped; each runs in the background, below the request path.
+	// stopped; each runs in the background, below the request path. With
+	// several nodes, look again now and then: a drain whose node died is
+	// taken over.
 	s.background.Add(1)
 	go func() {
 		defer s.background.Done()
-		if err := s.svc.ResumeDrains(bg); err != nil {
-			log.Error("resuming the migration drains", "err", err)
-		}
+		s.resumeDrains(bg)
 	}()
 	s.http = httpapi.New(httpapi.Config{
 		Ready:          st.Ping,
