@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/cluster"
@@ -75,6 +76,9 @@ type Config struct {
 	// and wrong current passwords at /password).
 	LoginFailures int
 	LoginWindow   time.Duration
+	// StoreTracer, when set, sees every statement sent to a PostgreSQL
+	// store (benchmarks count round trips with it).
+	StoreTracer pgx.QueryTracer
 	// RateLimitStore is where failed logins are counted: "memory" (this
 	// process; its state saved in the store now and then), "postgres" (the
 	// PostgreSQL store, shared by every node on it) or a redis:// URL.

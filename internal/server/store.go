@@ -30,7 +30,7 @@ func OpenStore(ctx context.Context, cfg Config) (auth.Store, error) {
 	case cfg.Store == "" || cfg.Store == StoreBadger:
 		return badgerstore.Open(filepath.Join(cfg.DataDir, "badger"), badgerstore.Options{Logger: log})
 	case strings.HasPrefix(cfg.Store, "postgres://"), strings.HasPrefix(cfg.Store, "postgresql://"):
-		return pgstore.Open(ctx, cfg.Store, pgstore.Options{Logger: log})
+		return pgstore.Open(ctx, cfg.Store, pgstore.Options{Logger: log, Tracer: cfg.StoreTracer})
 	}
 	return nil, fmt.Errorf("unknown store %q: want %q or a postgres:// URL", redactURL(cfg.Store), StoreBadger)
 }
