@@ -125,6 +125,18 @@ func (r *Redis) Reset(ctx context.Context, keys []string) error {
 func (r *Redis) Subscribe(ctx context.Context, blocked func([]ratelimit.State)) {
 	for ctx.Err() == nil {
 		sub := r.client.Subscribe(ctx, redisChannel)
+		if _, err := sub.Receive(ctx); err != nil { // the subscription's confirmation
+			sub.Close()
+			if ctx.Err() == nil {
+				r.log("rate limit store: subscribing failed; retrying", "err", err)
+				time.Sleep(time.Second)
+			}
+			continue
+		}
+		// Blocks made before the subscription: load the stored states.
+		if err := r.load(ctx, blocked); err != nil && ctx.Err() == nil {
+			r.log("rate limit store: loading the states failed", "err", err)
+		}
 		ch := sub.Channel()
 		for msg := range channelUntil(ctx, ch) {
 			if st, ok := parseBlocked(msg.Payload); ok {
@@ -133,6 +145,48 @@ func (r *Redis) Subscribe(ctx context.Context, blocked func([]ratelimit.State)) 
 		}
 		sub.Close()
 	}
+}
+
+// load hands every stored state to blocked.
+func (r *Redis) load(ctx context.Context, blocked func([]ratelimit.State)) error {
+	iter := r.client.Scan(ctx, 0, redisPrefix+"*", 1000).Iterator()
+	var keys []string
+	flush := func() error {
+		if len(keys) == 0 {
+			return nil
+		}
+		vals, err := r.client.MGet(ctx, keys...).Result()
+		if err != nil {
+			return err
+		}
+		var states []ratelimit.State
+		for i, v := range vals {
+			s, ok := v.(string)
+			if !ok {
+				continue
+			}
+			n, err := strconv.ParseInt(s, 10, 64)
+			k, kok := cutRedisKey(keys[i])
+			if err == nil && kok {
+				states = append(states, ratelimit.State{Key: k, Until: fromUS(n)})
+			}
+		}
+		blocked(states)
+		keys = keys[:0]
+		return nil
+	}
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+		if len(keys) == 1000 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := iter.Err(); err != nil {
+		return err
+	}
+	return flush()
 }
 
 // channelUntil yields the messages of ch until ctx ends or ch closes.

@@ -25,13 +25,13 @@ const (
 // not listening (its connection was lost) are gone: after listening again
 // it calls resync, so the caller can check what it keeps against the store.
 func (s *Store) Watch(ctx context.Context, deleted func(tenant string), resync func()) {
-	s.watch(ctx, deletedChannel, deleted, resync)
+	s.watch(ctx, deletedChannel, deleted, resync, false)
 }
 
 // watch calls notified with the payload of every notification on channel
 // until ctx ends or the store is closed, and resync after listening again
-// following a lost connection.
-func (s *Store) watch(ctx context.Context, channel string, notified func(payload string), resync func()) {
+// following a lost connection (and, when atStart, after listening first).
+func (s *Store) watch(ctx context.Context, channel string, notified func(payload string), resync func(), atStart bool) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -44,7 +44,7 @@ func (s *Store) watch(ctx context.Context, channel string, notified func(payload
 	first := true
 	for ctx.Err() == nil {
 		err := s.listen(ctx, channel, notified, func() {
-			if !first {
+			if !first || atStart {
 				resync()
 			}
 			first = false

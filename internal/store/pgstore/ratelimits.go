@@ -36,8 +36,9 @@ const failSQL = `WITH u AS (
 SELECT until, (SELECT count(pg_notify('` + blockedChannel + `', encode($1::bytea, 'base64') || ' ' || until)) FROM u WHERE until - $5::bigint > $2::bigint)
 FROM u`
 
-// Fail implements shared.Backend: one round trip (a batch, in one implicit
-// transaction, keys in order so that concurrent failures do not deadlock).
+// Fail implements shared.Backend: one round trip (a batch, in one
+// transaction without waiting for the WAL flush, keys in order so that
+// concurrent failures do not deadlock).
 func (r RateLimits) Fail(ctx context.Context, now time.Time, keys []shared.Key) ([]time.Time, error) {
 	order := make([]int, len(keys))
 	for i := range order {
@@ -48,6 +49,10 @@ func (r RateLimits) Fail(ctx context.Context, now time.Time, keys []shared.Key) 
 	err := retry(func() error {
 		b := &pgx.Batch{}
 		t := now.UnixNano()
+		// A count lost in a crash of PostgreSQL costs little; waiting for
+		// the WAL flush would cost every failed login a disk sync.
+		b.Queue("BEGIN")
+		b.Queue("SET LOCAL synchronous_commit = off")
 		for _, i := range order {
 			k := keys[i]
 			b.Queue(failSQL, []byte(k.Key), t, max(int64(k.Interval), 1), int64(k.Max), int64(k.Tolerance)).QueryRow(func(row pgx.Row) error {
@@ -59,6 +64,7 @@ func (r RateLimits) Fail(ctx context.Context, now time.Time, keys []shared.Key) 
 				return nil
 			})
 		}
+		b.Queue("COMMIT")
 		return r.s.pool.SendBatch(ctx, b).Close()
 	})
 	if err != nil {
@@ -99,8 +105,9 @@ func (r RateLimits) Reset(ctx context.Context, keys []string) error {
 	return mapErr(err)
 }
 
-// Subscribe implements shared.Backend. After a lost connection it loads
-// the keys blocked meanwhile.
+// Subscribe implements shared.Backend. Once it listens, at first and after
+// a lost connection, it loads the stored states, so that no block made
+// while it was not listening is missed.
 func (r RateLimits) Subscribe(ctx context.Context, blocked func([]ratelimit.State)) {
 	r.s.watch(ctx, blockedChannel, func(p string) {
 		if st, ok := parseBlocked(p); ok {
@@ -117,7 +124,7 @@ func (r RateLimits) Subscribe(ctx context.Context, blocked func([]ratelimit.Stat
 			out[i] = ratelimit.State{Key: st.Key, Until: st.Until}
 		}
 		blocked(out)
-	})
+	}, true)
 }
 
 // parseBlocked reads a blockedChannel payload.
