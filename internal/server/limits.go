@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/ratelimit"
@@ -16,6 +17,9 @@ const (
 	RateLimitMemory   = "memory"
 	RateLimitPostgres = "postgres"
 )
+
+// limiterReadyWait bounds the wait at start for the shared rate limits.
+const limiterReadyWait = 5 * time.Second
 
 // openLimiter returns the rate limiter cfg.RateLimitStore names, over mem
 // (which holds the rules, and is the limiter itself for "memory").
@@ -51,5 +55,12 @@ func (s *Server) openLimiter(ctx context.Context, mem *ratelimit.Limiter) (auth.
 	}
 	l := shared.New(mem, backend, s.log)
 	s.closeLimiter = func() { l.Close(); closeBackend() }
+	// A node starts with what is blocked already: wait (briefly) for the
+	// mirror to listen and load the stored states.
+	rctx, cancel := context.WithTimeout(ctx, limiterReadyWait)
+	defer cancel()
+	if err := l.Ready(rctx); err != nil {
+		s.log.Warn("the shared rate limits are not loaded yet; starting anyway", "err", err)
+	}
 	return l, nil
 }

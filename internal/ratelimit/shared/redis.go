@@ -122,7 +122,7 @@ func (r *Redis) Reset(ctx context.Context, keys []string) error {
 }
 
 // Subscribe implements Backend.
-func (r *Redis) Subscribe(ctx context.Context, blocked func([]ratelimit.State)) {
+func (r *Redis) Subscribe(ctx context.Context, blocked func([]ratelimit.State), listening func()) {
 	for ctx.Err() == nil {
 		sub := r.client.Subscribe(ctx, redisChannel)
 		if _, err := sub.Receive(ctx); err != nil { // the subscription's confirmation
@@ -137,6 +137,7 @@ func (r *Redis) Subscribe(ctx context.Context, blocked func([]ratelimit.State)) 
 		if err := r.load(ctx, blocked); err != nil && ctx.Err() == nil {
 			r.log("rate limit store: loading the states failed", "err", err)
 		}
+		listening()
 		ch := sub.Channel()
 		for msg := range channelUntil(ctx, ch) {
 			if st, ok := parseBlocked(msg.Payload); ok {

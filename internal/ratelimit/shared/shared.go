@@ -18,6 +18,7 @@ package shared
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/wasmauth/wasmauth/internal/ratelimit"
@@ -41,8 +42,10 @@ type Backend interface {
 	// Reset forgets keys.
 	Reset(ctx context.Context, keys []string) error
 	// Subscribe calls blocked with the keys any node's Fail blocks until
-	// ctx ends, listening again after a lost connection.
-	Subscribe(ctx context.Context, blocked func([]ratelimit.State))
+	// ctx ends, listening again after a lost connection. Each time it
+	// starts listening it hands blocked the stored states too, and then
+	// calls listening.
+	Subscribe(ctx context.Context, blocked func([]ratelimit.State), listening func())
 }
 
 // callTimeout bounds one backend call; past it the mirror decides.
@@ -56,6 +59,8 @@ type Limiter struct {
 	log     *slog.Logger
 	cancel  context.CancelFunc
 	done    chan struct{}
+	ready   chan struct{} // closed once the mirror listens and holds the stored states
+	once    sync.Once
 }
 
 // New returns a Limiter over mirror (which holds the rules) and backend,
@@ -65,14 +70,25 @@ func New(mirror *ratelimit.Limiter, backend Backend, log *slog.Logger) *Limiter 
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &Limiter{mirror: mirror, backend: backend, log: log, cancel: cancel, done: make(chan struct{})}
+	l := &Limiter{mirror: mirror, backend: backend, log: log, cancel: cancel, done: make(chan struct{}), ready: make(chan struct{})}
 	go func() {
 		defer close(l.done)
 		backend.Subscribe(ctx, func(states []ratelimit.State) {
 			mirror.Restore(time.Now(), states)
-		})
+		}, func() { l.once.Do(func() { close(l.ready) }) })
 	}()
 	return l
+}
+
+// Ready waits until the mirror listens and holds the stored states (so
+// that a node just started blocks what is blocked), or ctx ends.
+func (l *Limiter) Ready(ctx context.Context) error {
+	select {
+	case <-l.ready:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Close stops listening.

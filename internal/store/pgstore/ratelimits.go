@@ -108,12 +108,13 @@ func (r RateLimits) Reset(ctx context.Context, keys []string) error {
 // Subscribe implements shared.Backend. Once it listens, at first and after
 // a lost connection, it loads the stored states, so that no block made
 // while it was not listening is missed.
-func (r RateLimits) Subscribe(ctx context.Context, blocked func([]ratelimit.State)) {
+func (r RateLimits) Subscribe(ctx context.Context, blocked func([]ratelimit.State), listening func()) {
 	r.s.watch(ctx, blockedChannel, func(p string) {
 		if st, ok := parseBlocked(p); ok {
 			blocked([]ratelimit.State{st})
 		}
 	}, func() {
+		defer listening()
 		states, err := r.s.LoadRateLimits(ctx, time.Now())
 		if err != nil {
 			r.s.logger.Warn("pgstore: reloading rate limits failed", "err", err)
