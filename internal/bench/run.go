@@ -77,6 +77,9 @@ type Options struct {
 	WorkDir string
 	// Command is how the run was started, for the report.
 	Command string
+	// NoNodes leaves out the rows of several nodes on PostgreSQL
+	// (NodeRows), which need a PostgreSQL server.
+	NoNodes bool
 	// Progress receives a line as each measurement starts; nil discards.
 	Progress io.Writer
 }
@@ -169,8 +172,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err := s.stop(); err != nil {
 		rep.Notes = append(rep.Notes, "the server stopped with: "+err.Error())
 	}
-	step("several nodes on PostgreSQL")
-	rep.Rows = append(rep.Rows, measureNodes(ctx, work, opts)...)
+	if !opts.NoNodes {
+		step("several nodes on PostgreSQL")
+		rep.Rows = append(rep.Rows, measureNodes(ctx, work, opts)...)
+	}
 
 	// Keep the order.
 	order := []string{"local login vs raw argon2id", "first (migrating) login vs later login", "warm script call", "cold instance",
