@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,6 +111,14 @@ func TestSpreadFailures(t *testing.T) {
 			}
 			if granted != 3 {
 				t.Fatalf("%d of 9 registrations over 3 nodes granted, want 3", granted)
+			}
+			// A very long key (an identifier of 10,000 bytes) still counts.
+			long := "id:acme:" + unique() + strings.Repeat("x", 10000)
+			for range 5 {
+				nodes[0].Fail(now, long)
+			}
+			if _, ok := nodes[0].Allow(now, long); ok {
+				t.Fatal("a long key is not blocked after 5 failures")
 			}
 			// A success resets what this node counted.
 			other := "id:acme:" + unique()

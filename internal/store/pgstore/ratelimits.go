@@ -2,7 +2,9 @@ package pgstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,7 +57,7 @@ func (r RateLimits) Fail(ctx context.Context, now time.Time, keys []shared.Key) 
 		b.Queue("SET LOCAL synchronous_commit = off")
 		for _, i := range order {
 			k := keys[i]
-			b.Queue(failSQL, []byte(k.Key), t, max(int64(k.Interval), 1), int64(k.Max), int64(k.Tolerance)).QueryRow(func(row pgx.Row) error {
+			b.Queue(failSQL, storedKey(k.Key), t, max(int64(k.Interval), 1), int64(k.Max), int64(k.Tolerance)).QueryRow(func(row pgx.Row) error {
 				var until, notified int64
 				if err := row.Scan(&until, &notified); err != nil {
 					return err
@@ -81,14 +83,14 @@ func (r RateLimits) Take(ctx context.Context, now time.Time, key shared.Key) (ti
 	err := r.s.pool.QueryRow(ctx, `INSERT INTO rate_limits AS r (key, until) VALUES ($1, $2::bigint + $3::bigint)
 		ON CONFLICT (key) DO UPDATE SET until = GREATEST(r.until, $2::bigint) + $3::bigint
 		WHERE r.until - $4::bigint <= $2::bigint
-		RETURNING until`, []byte(key.Key), t, max(int64(key.Interval), 1), int64(key.Tolerance)).Scan(&until)
+		RETURNING until`, storedKey(key.Key), t, max(int64(key.Interval), 1), int64(key.Tolerance)).Scan(&until)
 	if err == nil {
 		return time.Unix(0, until), true, nil
 	}
 	if err != pgx.ErrNoRows {
 		return time.Time{}, false, mapErr(err)
 	}
-	err = r.s.pool.QueryRow(ctx, "SELECT until FROM rate_limits WHERE key = $1", []byte(key.Key)).Scan(&until)
+	err = r.s.pool.QueryRow(ctx, "SELECT until FROM rate_limits WHERE key = $1", storedKey(key.Key)).Scan(&until)
 	if err != nil {
 		return time.Time{}, false, mapErr(err)
 	}
@@ -99,7 +101,7 @@ func (r RateLimits) Take(ctx context.Context, now time.Time, key shared.Key) (ti
 func (r RateLimits) Reset(ctx context.Context, keys []string) error {
 	bs := make([][]byte, len(keys))
 	for i, k := range keys {
-		bs[i] = []byte(k)
+		bs[i] = storedKey(k)
 	}
 	_, err := r.s.pool.Exec(ctx, "DELETE FROM rate_limits WHERE key = ANY($1)", bs)
 	return mapErr(err)
@@ -126,6 +128,19 @@ func (r RateLimits) Subscribe(ctx context.Context, blocked func([]ratelimit.Stat
 		}
 		blocked(out)
 	}, true)
+}
+
+// storedKey is the stored form of a limiter key: the key itself, or, past
+// maxRateLimitKey bytes (which a notification could not carry), its
+// prefix and a SHA-256 of it; such a key still counts across nodes, but
+// only the node that blocks it hears of the block at once.
+func storedKey(k string) []byte {
+	if len(k) <= maxRateLimitKey {
+		return []byte(k)
+	}
+	sum := sha256.Sum256([]byte(k))
+	prefix, _, _ := strings.Cut(k, ":")
+	return []byte(prefix + ":sha256:" + hex.EncodeToString(sum[:]))
 }
 
 // parseBlocked reads a blockedChannel payload.
