@@ -23,6 +23,7 @@ import (
 func main() {
 	out := flag.String("out", "bench-results.md", "file to write the full report to (empty: none)")
 	timeout := flag.Duration("timeout", 10*time.Minute, "stop the run after this long")
+	nodes := flag.Bool("nodes", false, "measure only the rows of several nodes sharing PostgreSQL (WASMAUTH_BENCH_POSTGRES, default the tests' 127.0.0.1:5432; WASMAUTH_BENCH_REDIS)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "wasmauth-bench: unexpected arguments %q\n", flag.Args())
@@ -32,15 +33,20 @@ func main() {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	os.Exit(run(ctx, *out))
+	os.Exit(run(ctx, *out, *nodes))
 }
 
-func run(ctx context.Context, out string) int {
+func run(ctx context.Context, out string, nodes bool) int {
 	cmd := "go run ./cmd/wasmauth-bench"
+	measure := bench.Run
+	if nodes {
+		cmd += " -nodes"
+		measure = bench.RunNodes
+	}
 	if out != "" {
 		cmd += " -out " + out
 	}
-	rep, err := bench.Run(ctx, bench.Options{Command: cmd, Progress: os.Stderr})
+	rep, err := measure(ctx, bench.Options{Command: cmd, Progress: os.Stderr})
 	if rep == nil {
 		fmt.Fprintf(os.Stderr, "wasmauth-bench: %v\n", err)
 		return 1

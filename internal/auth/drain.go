@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/wasmauth/wasmauth/internal/cluster"
 )
 
 // The states of a drain job.
@@ -119,9 +121,13 @@ type drains struct {
 }
 
 type drainRun struct {
-	stop chan struct{} // closed by StopDrain: stop after the current page
-	once sync.Once
+	stop  chan struct{} // closed by StopDrain: stop after the current page
+	once  sync.Once
+	lease *cluster.Lease // the job's lease: one node of a cluster runs it
 }
+
+// drainLease names the lease of a tenant's drain.
+func drainLease(tenant string) string { return "drain:" + tenant }
 
 func newDrains() *drains {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -167,6 +173,19 @@ func (s *Service) StartDrain(ctx context.Context, tenant string, o DrainOptions,
 	if _, ok := s.drains.running[tenant]; ok {
 		return nil, Errorf(CodeDrainRunning, "a drain is running")
 	}
+	lease, err := s.leases.TryAcquire(ctx, drainLease(tenant))
+	if err != nil {
+		return nil, err
+	}
+	if lease == nil {
+		return nil, Errorf(CodeDrainRunning, "a drain is running on another node")
+	}
+	started := false
+	defer func() {
+		if !started {
+			lease.Release()
+		}
+	}()
 	job, err := s.store.GetDrain(ctx, tenant)
 	if errors.Is(err, ErrNotFound) || (err == nil && job.State == DrainDone) {
 		job, err = &DrainJob{}, nil
@@ -187,7 +206,8 @@ func (s *Service) StartDrain(ctx context.Context, tenant string, o DrainOptions,
 		return nil, err
 	}
 	s.audit(tenant, EventDrainStarted, m, tenant, map[string]any{"page_size": page, "max_users_per_second": rate, "dry_run": job.DryRun})
-	s.startDrainLocked(tenant)
+	s.startDrainLocked(tenant, lease)
+	started = true
 	return job, nil
 }
 
@@ -205,7 +225,9 @@ func (s *Service) DrainStatus(ctx context.Context, tenant string) (*DrainJob, er
 }
 
 // StopDrain asks the tenant's running drain to stop after its current
-// page; a later StartDrain resumes it. Stopping no drain does nothing.
+// page; a later StartDrain resumes it. Stopping no drain does nothing. A
+// drain that another node runs is stopped through the store: its stored
+// state becomes "stopped", which the runner reads before each page.
 func (s *Service) StopDrain(ctx context.Context, tenant string, m Meta) error {
 	if _, err := s.Tenant(ctx, tenant); err != nil {
 		return err
@@ -216,12 +238,72 @@ func (s *Service) StopDrain(ctx context.Context, tenant string, m Meta) error {
 	if run != nil {
 		run.once.Do(func() { close(run.stop) })
 		s.audit(tenant, EventDrainStopped, m, tenant, nil)
+		return nil
 	}
-	return nil
+	stopped, err := s.stopRemoteDrain(ctx, tenant)
+	if stopped {
+		s.audit(tenant, EventDrainStopped, m, tenant, nil)
+	}
+	return err
+}
+
+// remoteStopWait bounds how long StopDrain waits for another node's drain
+// to stop.
+const remoteStopWait = 10 * time.Second
+
+// stopRemoteDrain marks a running job that this node does not run as
+// stopped, and reports whether there was one. The node running it may
+// overwrite the mark with the page it commits meanwhile, so the mark is
+// written again until that node lets the job's lease go (or
+// remoteStopWait passes).
+func (s *Service) stopRemoteDrain(ctx context.Context, tenant string) (bool, error) {
+	deadline := time.Now().Add(remoteStopWait)
+	marked := false
+	for {
+		job, err := s.store.GetDrain(ctx, tenant)
+		if errors.Is(err, ErrNotFound) {
+			return marked, nil
+		}
+		if err != nil {
+			return marked, err
+		}
+		if job.State != DrainRunning && !marked {
+			return false, nil
+		}
+		lease, err := s.leases.TryAcquire(ctx, drainLease(tenant))
+		if err != nil {
+			return marked, err
+		}
+		if lease != nil || time.Now().After(deadline) {
+			// Nobody runs it (any more): the mark is final.
+			if job.State == DrainRunning {
+				job.State, job.FinishedAt = DrainStopped, s.now().UTC()
+				err = s.store.SaveDrain(ctx, tenant, job)
+			}
+			if lease != nil {
+				lease.Release()
+			}
+			return true, err
+		}
+		if job.State == DrainRunning {
+			job.State = DrainStopped
+			if err := s.store.SaveDrain(ctx, tenant, job); err != nil {
+				return marked, err
+			}
+			marked = true
+		}
+		select {
+		case <-ctx.Done():
+			return marked, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // ResumeDrains restarts every drain that was running when the process
-// last stopped, from its saved cursor. The server calls it once at start.
+// last stopped, from its saved cursor, unless another node runs it. The
+// server calls it at start and, with several nodes, now and then: a job
+// whose node died is taken over.
 func (s *Service) ResumeDrains(ctx context.Context) error {
 	tenants, err := s.store.ListTenants(ctx)
 	if err != nil {
@@ -237,23 +319,37 @@ func (s *Service) ResumeDrains(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if job.State == DrainRunning && s.drains.running[t.ID] == nil {
-			s.log.Info("resuming the migration drain", "tenant", t.ID, "pages", job.Pages)
-			s.startDrainLocked(t.ID)
+		if job.State != DrainRunning || s.drains.running[t.ID] != nil {
+			continue
 		}
+		lease, err := s.leases.TryAcquire(ctx, drainLease(t.ID))
+		if err != nil {
+			return err
+		}
+		if lease == nil {
+			continue // another node runs it
+		}
+		s.log.Info("resuming the migration drain", "tenant", t.ID, "pages", job.Pages)
+		s.startDrainLocked(t.ID, lease)
 	}
 	return nil
 }
 
 // startDrainLocked runs the tenant's job in the background. The caller
 // holds s.drains.mu.
-func (s *Service) startDrainLocked(tenant string) {
-	run := &drainRun{stop: make(chan struct{})}
+func (s *Service) startDrainLocked(tenant string, lease *cluster.Lease) {
+	run := &drainRun{stop: make(chan struct{}), lease: lease}
 	s.drains.running[tenant] = run
 	s.drains.wg.Add(1)
 	go func() {
 		defer s.drains.wg.Done()
-		s.runDrain(s.drains.ctx, tenant, run)
+		defer lease.Release()
+		// The job ends where it is when the process closes or the lease is
+		// lost (another node may take it over).
+		ctx, cancel := context.WithCancel(s.drains.ctx)
+		defer cancel()
+		defer context.AfterFunc(lease.Context(), cancel)()
+		s.runDrain(ctx, tenant, run)
 		s.drains.mu.Lock()
 		delete(s.drains.running, tenant)
 		s.drains.mu.Unlock()

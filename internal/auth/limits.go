@@ -116,6 +116,29 @@ func accountOf(u *User) string {
 // gives it.
 func legacyAccount(id string) string { return "legacy:" + id }
 
+// Limiter counts failures per key and blocks keys that failed too often:
+// a *ratelimit.Limiter in one process, or one whose counts several
+// processes share (ratelimit/shared). The keys are the Limit* prefixes'.
+type Limiter interface {
+	// Allow reports whether none of keys is blocked at now; when some are,
+	// how long until all are allowed again.
+	Allow(now time.Time, keys ...string) (retryAfter time.Duration, ok bool)
+	// Fail counts one failure at now for each of keys.
+	Fail(now time.Time, keys ...string)
+	// Take counts one event for key unless it is blocked, in one step.
+	Take(now time.Time, key string) (retryAfter time.Duration, ok bool)
+	// Reset forgets keys.
+	Reset(keys ...string)
+}
+
+// persistentLimiter is a Limiter whose state lives in this process only and
+// is saved to the store in the background (*ratelimit.Limiter).
+type persistentLimiter interface {
+	Limiter
+	Changes() []ratelimit.State
+	Restore(now time.Time, states []ratelimit.State)
+}
+
 // blocked returns a CodeRateLimited error with message when one of keys is
 // blocked, else nil.
 func (s *Service) blocked(message string, keys ...string) error {
@@ -198,7 +221,7 @@ func (s *Service) stopLimitSaver() {
 // is logged: the limiter itself is still right, only a restart would
 // forget those changes.
 func (s *Service) saveLimits() {
-	changes := s.limiter.Changes()
+	changes := s.limiter.(persistentLimiter).Changes()
 	if len(changes) == 0 {
 		return
 	}
@@ -217,8 +240,9 @@ func (s *Service) saveLimits() {
 // so that a restart is no reset button for an attacker. Call it once after
 // NewService, before serving.
 func (s *Service) RestoreLimits(ctx context.Context) error {
-	if s.limiter == nil {
-		return nil
+	pl, ok := s.limiter.(persistentLimiter)
+	if !ok {
+		return nil // none, or one that keeps its state in a shared store
 	}
 	now := s.now()
 	states, err := s.store.LoadRateLimits(ctx, now)
@@ -229,7 +253,7 @@ func (s *Service) RestoreLimits(ctx context.Context) error {
 	for i, st := range states {
 		saved[i] = ratelimit.State{Key: st.Key, Until: st.Until}
 	}
-	s.limiter.Restore(now, saved)
+	pl.Restore(now, saved)
 	return nil
 }
 

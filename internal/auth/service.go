@@ -7,8 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wasmauth/wasmauth/internal/cluster"
 	"github.com/wasmauth/wasmauth/internal/password"
-	"github.com/wasmauth/wasmauth/internal/ratelimit"
 	"github.com/wasmauth/wasmauth/internal/token"
 )
 
@@ -46,7 +46,7 @@ type Service struct {
 	store   Store
 	hasher  *password.Hasher
 	keys    *token.KeyCache
-	limiter *ratelimit.Limiter
+	limiter Limiter
 	saver   *limitSaver // writes the limiter's state; nil without a limiter
 	scripts Scripts
 	events  *eventWriter
@@ -60,6 +60,7 @@ type Service struct {
 	// the mail sender.
 	forgot     *forgotQueue
 	mailQueued func()
+	leases     cluster.Leases
 
 	migratingMu sync.Mutex
 	migrating   map[string]*keyLock // tenant+"\x00"+legacy id; see migrateUser
@@ -67,12 +68,17 @@ type Service struct {
 
 // Deps are the Service's collaborators.
 type Deps struct {
-	Store   Store
-	Hasher  *password.Hasher
-	Keys    *token.KeyCache
-	Limiter *ratelimit.Limiter
+	Store  Store
+	Hasher *password.Hasher
+	Keys   *token.KeyCache
+	// Limiter counts failures; a *ratelimit.Limiter (one process, its
+	// state saved in the store now and then) or a shared one.
+	Limiter Limiter
 	// Scripts runs tenant modules; nil disables migration entirely.
 	Scripts Scripts
+	// Leases make background jobs (the migration drain) run on one node of
+	// a cluster; nil means cluster.NewLocal(), right for a single process.
+	Leases cluster.Leases
 	// Observer receives metrics; nil means none.
 	Observer Observer
 	Log      *slog.Logger
@@ -116,6 +122,9 @@ func NewService(cfg Config, d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Leases == nil {
+		d.Leases = cluster.NewLocal()
+	}
 	if d.Observer == nil {
 		d.Observer = nopObserver{}
 	}
@@ -134,6 +143,7 @@ func NewService(cfg Config, d Deps) *Service {
 		observe: d.Observer,
 		timing:  newEqualizer(d.Store, d.Log, d.Now, d.Hasher, d.LegacyCeiling),
 		drains:  newDrains(),
+		leases:  d.Leases,
 
 		mailQueued: d.MailQueued,
 
@@ -141,7 +151,7 @@ func NewService(cfg Config, d Deps) *Service {
 	}
 	s.events = newEventWriter(d.Store, d.Log)
 	s.startForgotQueue()
-	if s.limiter != nil {
+	if _, ok := s.limiter.(persistentLimiter); ok {
 		s.startLimitSaver()
 	}
 	return s

@@ -85,6 +85,9 @@ type Options struct {
 	WorkDir string
 	// Command is how the run was started, for the report.
 	Command string
+	// NoNodes leaves out the rows of several nodes on PostgreSQL
+	// (NodeRows), which need a PostgreSQL server.
+	NoNodes bool
 	// Progress receives a line as each measurement starts; nil discards.
 	Progress io.Writer
 }
@@ -93,21 +96,7 @@ type Options struct {
 // fails becomes a Failed row and the others still run; the error is for
 // what stops the whole run (no work folder, ctx ended).
 func Run(ctx context.Context, opts Options) (*Report, error) {
-	if opts.Budget == (Budget{}) {
-		opts.Budget = DefaultBudget()
-	}
-	if opts.Hash == (password.Params{}) {
-		opts.Hash = password.DefaultParams
-	}
-	if opts.HashSlots <= 0 {
-		opts.HashSlots = 2 * goruntime.GOMAXPROCS(0)
-	}
-	if opts.LegacyModule == nil {
-		opts.LegacyModule = examples.GoLegacy
-	}
-	if opts.Progress == nil {
-		opts.Progress = io.Discard
-	}
+	opts = opts.filled()
 	b := opts.Budget
 	rep := &Report{Machine: DetectMachine(), Started: time.Now(), Command: opts.Command}
 	work := opts.WorkDir
@@ -194,21 +183,46 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	step("enumeration gap")
 	add(measureEnumerationGap(ctx, filepath.Join(work, "enumeration"), opts.Hash, opts.HashSlots, opts.LegacyModule, moduleLabel(opts.LegacyModule)))
 
-	// Keep the order.
-	order := []string{"local login vs raw argon2id", "first (migrating) login vs later login", "warm script call", presetRow, "cold instance",
-		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", sleepingRow, "login storm", "token refresh",
-		codeRoundTripRow, formVsJSONRow, idTokenSignRow, "enumeration gap", formEnumRow, drainRow, importRow, importLoginRow, consoleRow}
-	slices.SortStableFunc(rep.Rows, func(x, y Row) int { return rowIndex(order, x.Name) - rowIndex(order, y.Name) })
-
 	if err := s.stop(); err != nil {
 		rep.Notes = append(rep.Notes, "the server stopped with: "+err.Error())
 	}
+	if !opts.NoNodes {
+		step("several nodes on PostgreSQL")
+		rep.Rows = append(rep.Rows, measureNodes(ctx, work, opts)...)
+	}
+
+	// Keep the order.
+	order := []string{"local login vs raw argon2id", "first (migrating) login vs later login", "warm script call", presetRow, "cold instance",
+		"compile: cold vs cached", "fuel overhead", "concurrent logins", "noisy neighbour", sleepingRow, "login storm", "token refresh",
+		codeRoundTripRow, formVsJSONRow, idTokenSignRow, "enumeration gap", formEnumRow, drainRow, importRow, importLoginRow, consoleRow,
+		pgLoginRow, pgRefreshRow, pgRoundTripsRow, twoNodesRow, rateLimitRow}
+	slices.SortStableFunc(rep.Rows, func(x, y Row) int { return rowIndex(order, x.Name) - rowIndex(order, y.Name) })
 	rep.Machine.LoadEnd, _ = LoadAverage()
 	rep.Elapsed = time.Since(rep.Started)
 	if rep.Machine.LoadStart[0] > float64(rep.Machine.CPUs) {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("The 1-minute load average at the start (%.2f) was above the CPU count (%d): other processes competed for the CPUs. Ratios measured in alternating windows (login vs argon2id, fuel overhead) hold up better than absolute times.", rep.Machine.LoadStart[0], rep.Machine.CPUs))
 	}
 	return rep, ctx.Err()
+}
+
+// filled returns o with the defaults of its zero fields.
+func (o Options) filled() Options {
+	if o.Budget == (Budget{}) {
+		o.Budget = DefaultBudget()
+	}
+	if o.Hash == (password.Params{}) {
+		o.Hash = password.DefaultParams
+	}
+	if o.HashSlots <= 0 {
+		o.HashSlots = 2 * goruntime.GOMAXPROCS(0)
+	}
+	if o.LegacyModule == nil {
+		o.LegacyModule = examples.GoLegacy
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	return o
 }
 
 // rowIndex is the place of a row in order, by name (the concurrent logins

@@ -36,6 +36,12 @@ type benchServer struct {
 // far beyond what a run sends, so that the noisy tenant keeps reaching its
 // module; successful logins never count against it.
 func startServer(ctx context.Context, dataDir string, hash password.Params, slots int) (*benchServer, error) {
+	return startServerWith(ctx, dataDir, hash, slots, nil)
+}
+
+// startServerWith is startServer with the configuration changed by mod
+// (nil: none), for a PostgreSQL store.
+func startServerWith(ctx context.Context, dataDir string, hash password.Params, slots int, mod func(*server.Config)) (*benchServer, error) {
 	tok := make([]byte, 16)
 	if _, err := rand.Read(tok); err != nil {
 		return nil, err
@@ -48,6 +54,9 @@ func startServer(ctx context.Context, dataDir string, hash password.Params, slot
 		MaxConcurrentHashes: slots,
 		LoginFailures:       1 << 20,
 		Log:                 slog.New(slog.DiscardHandler),
+	}
+	if mod != nil {
+		mod(&cfg)
 	}
 	srv, err := server.Start(ctx, cfg)
 	if err != nil {

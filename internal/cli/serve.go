@@ -28,6 +28,8 @@ type serverFlags struct {
 	store string
 	// smtp and mailFrom are the outgoing mail's server and sender.
 	smtp, mailFrom string
+	// rateLimitStore is "", "memory", "postgres" or a redis:// URL.
+	rateLimitStore string
 	// Quotas and retention; see retentionConfig.
 	maxScriptVersions, maxScriptBytes, auditRetention, logRetention string
 	// Token settings; see tokenConfig.
@@ -49,6 +51,7 @@ func bindServerFlags(sys IO, name, synopsis, description string) (*serverFlags, 
 	fs.StringVar(&f.addr, "addr", envOr(sys.Getenv, server.DefaultAddr, "WASMAUTH_ADDR"), "listen address (env WASMAUTH_ADDR)")
 	fs.StringVar(&f.data, "data", envOr(sys.Getenv, server.DefaultDataDir, "WASMAUTH_DATA_DIR"), "data folder: Badger store and compile cache (env WASMAUTH_DATA_DIR)")
 	fs.StringVar(&f.store, "store", envOr(sys.Getenv, server.StoreBadger, "WASMAUTH_STORE"), "where users, tenants and sessions live: badger (embedded, in --data) or a postgres:// URL that any number of servers may share (env WASMAUTH_STORE)")
+	fs.StringVar(&f.rateLimitStore, "rate-limit-store", envOr(sys.Getenv, "", "WASMAUTH_RATE_LIMIT_STORE"), "where failed logins are counted: memory (this process), postgres (the PostgreSQL --store, shared by every node on it) or a redis:// URL (env WASMAUTH_RATE_LIMIT_STORE; default postgres on a PostgreSQL store, else memory)")
 	fs.StringVar(&f.baseURL, "base-url", envOr(sys.Getenv, "", "WASMAUTH_BASE_URL"), "public base URL, the token issuer's prefix (env WASMAUTH_BASE_URL; default http://{addr})")
 	fs.StringVar(&f.sqliteRoot, "sqlite-root", envOr(sys.Getenv, "", "WASMAUTH_SQLITE_ROOT"), "folder of tenants' legacy SQLite files (env WASMAUTH_SQLITE_ROOT; default {data}/legacy)")
 	fs.StringVar(&f.maxLimits, "max-limits", envOr(sys.Getenv, "", "WASMAUTH_MAX_LIMITS"), `operator maxima of tenants' script limits as JSON, e.g. '{"timeout_ms": 30000, "memory_mb": 512}' (env WASMAUTH_MAX_LIMITS; default `+maxLimitsDefault()+`)`)
@@ -106,6 +109,7 @@ func (f *serverFlags) config(sys IO) (server.Config, error) {
 		Addr:           f.addr,
 		DataDir:        f.data,
 		Store:          f.store,
+		RateLimitStore: f.rateLimitStore,
 		BaseURL:        strings.TrimRight(f.baseURL, "/"),
 		SQLiteRoot:     f.sqliteRoot,
 		LegacyNetworks: legacyNetworks,

@@ -199,3 +199,35 @@ func (l *Limiter) Len() int {
 	}
 	return n
 }
+
+// Cost is a key's rule in the terms a shared counter needs (see Limiter.Cost).
+type Cost struct {
+	// Interval is what one failure adds to the key's tat (Window/Limit).
+	Interval time.Duration
+	// Tolerance is how far ahead of now tat may run while the key is still
+	// allowed: the key is blocked while tat - Tolerance > now.
+	Tolerance time.Duration
+	// Max caps tat at now + Max (Tolerance + Window): no block outlasts the
+	// window.
+	Max time.Duration
+}
+
+// Cost returns the cost of key's rule, and false when its prefix has none.
+func (l *Limiter) Cost(key string) (Cost, bool) {
+	r, _, ok := l.lookup(key)
+	if !ok {
+		return Cost{}, false
+	}
+	return Cost{Interval: time.Duration(r.interval), Tolerance: time.Duration(r.tolerance), Max: time.Duration(r.tolerance + r.window)}, true
+}
+
+// Tracks reports whether the limiter holds a state for key.
+func (l *Limiter) Tracks(key string) bool {
+	_, s, ok := l.lookup(key)
+	if !ok {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[key] != nil
+}

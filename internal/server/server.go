@@ -20,9 +20,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/jackc/pgx/v5"
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/cluster"
 	"github.com/wasmauth/wasmauth/internal/httpapi"
 	"github.com/wasmauth/wasmauth/internal/mail"
 	"github.com/wasmauth/wasmauth/internal/metrics"
@@ -76,6 +78,14 @@ type Config struct {
 	// and wrong current passwords at /password).
 	LoginFailures int
 	LoginWindow   time.Duration
+	// StoreTracer, when set, sees every statement sent to a PostgreSQL
+	// store (benchmarks count round trips with it).
+	StoreTracer pgx.QueryTracer
+	// RateLimitStore is where failed logins are counted: "memory" (this
+	// process; its state saved in the store now and then), "postgres" (the
+	// PostgreSQL store, shared by every node on it) or a redis:// URL.
+	// Empty picks "postgres" on a PostgreSQL store, else "memory".
+	RateLimitStore string
 	// Registrations is how many registrations one client address may make
 	// per RegistrationWindow, over all tenants (20 per hour).
 	Registrations      int
@@ -164,6 +174,12 @@ type Server struct {
 	mail    *mail.Sender
 	log     *slog.Logger
 
+	// leases make background jobs run on one node of a cluster.
+	leases cluster.Leases
+
+	// closeLimiter stops a shared rate limiter; nil for an in-memory one.
+	closeLimiter func()
+
 	// background runs the reconnection of tenants' legacy databases after a
 	// start; Close stops it and waits.
 	stopBackground context.CancelFunc
@@ -216,7 +232,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("opening the store: %w", err)
 	}
-	s := &Server{cfg: cfg, ln: ln, store: st, log: log}
+	s := &Server{cfg: cfg, ln: ln, store: st, log: log, leases: leasesOf(st)}
 	s.mail = mail.NewSender(st, transport, log)
 	hasher := password.NewHasher(password.Config{Params: cfg.Hash, MaxConcurrent: cfg.MaxConcurrentHashes})
 	s.engine, err = runtime.New(ctx, runtime.Config{
@@ -230,12 +246,16 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("starting the wasm engine: %w", err)
 	}
 	s.scripts = scripts.New(s.engine, st, cfg.SQLiteRoot, cfg.LegacyNetworks, log)
-	limiter := ratelimit.New(auth.LimitRules(auth.LimitBudgets{
+	limiter, err := s.openLimiter(ctx, ratelimit.New(auth.LimitRules(auth.LimitBudgets{
 		LoginFailures:      cfg.LoginFailures,
 		LoginWindow:        cfg.LoginWindow,
 		Registrations:      cfg.Registrations,
 		RegistrationWindow: cfg.RegistrationWindow,
-	}), 1_000_000)
+	}), 1_000_000))
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 	obs := metrics.New()
 	obs.WatchPool(s.engine.Stats)
 	obs.WatchHasher(hasher)
@@ -254,6 +274,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Store:    st,
 		Hasher:   hasher,
 		Limiter:  limiter,
+		Leases:   s.leases,
 		Scripts:  s.scripts,
 		Observer: obs,
 		Log:      log,
@@ -293,13 +314,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.mail.Run(bg)
 	}()
 	// Resume the migration drains that were running when the process
-	// stopped; each runs in the background, below the request path.
+	// stopped; each runs in the background, below the request path. With
+	// several nodes, look again now and then: a drain whose node died is
+	// taken over.
 	s.background.Add(1)
 	go func() {
 		defer s.background.Done()
-		if err := s.svc.ResumeDrains(bg); err != nil {
-			log.Error("resuming the migration drains", "err", err)
-		}
+		s.resumeDrains(bg)
 	}()
 	s.http = httpapi.New(httpapi.Config{
 		Ready:          st.Ping,
@@ -359,6 +380,10 @@ func (s *Server) Close() error {
 	}
 	if s.svc != nil {
 		errs = append(errs, s.svc.Close())
+	}
+	if s.closeLimiter != nil {
+		s.closeLimiter()
+		s.closeLimiter = nil
 	}
 	if s.scripts != nil {
 		s.scripts.Close()

@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/cluster"
 	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
 	"github.com/wasmauth/wasmauth/internal/store/pgstore"
 )
@@ -28,7 +30,7 @@ func OpenStore(ctx context.Context, cfg Config) (auth.Store, error) {
 	case cfg.Store == "" || cfg.Store == StoreBadger:
 		return badgerstore.Open(filepath.Join(cfg.DataDir, "badger"), badgerstore.Options{Logger: log})
 	case strings.HasPrefix(cfg.Store, "postgres://"), strings.HasPrefix(cfg.Store, "postgresql://"):
-		return pgstore.Open(ctx, cfg.Store, pgstore.Options{Logger: log})
+		return pgstore.Open(ctx, cfg.Store, pgstore.Options{Logger: log, Tracer: cfg.StoreTracer})
 	}
 	return nil, fmt.Errorf("unknown store %q: want %q or a postgres:// URL", redactURL(cfg.Store), StoreBadger)
 }
@@ -68,4 +70,38 @@ func (s *Server) watchTenants(ctx context.Context) {
 			s.svc.ForgetTenant(t.ID)
 		}
 	})
+}
+
+// leasesOf returns the cluster leases of st: PostgreSQL advisory locks when
+// several servers may share it, else leases within this process.
+func leasesOf(st auth.Store) cluster.Leases {
+	if pg, ok := st.(*pgstore.Store); ok {
+		return pg.Leases()
+	}
+	return cluster.NewLocal()
+}
+
+// drainCheckEvery is how often a server on a shared store looks for
+// running drains that no node runs (their node died).
+const drainCheckEvery = 30 * time.Second
+
+// resumeDrains resumes the drains that were running, at once and, on a
+// shared store, every drainCheckEvery until ctx ends.
+func (s *Server) resumeDrains(ctx context.Context) {
+	_, shared := s.store.(*pgstore.Store)
+	t := time.NewTicker(drainCheckEvery)
+	defer t.Stop()
+	for {
+		if err := s.svc.ResumeDrains(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("resuming the migration drains", "err", err)
+		}
+		if !shared {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -25,6 +25,13 @@ const (
 // not listening (its connection was lost) are gone: after listening again
 // it calls resync, so the caller can check what it keeps against the store.
 func (s *Store) Watch(ctx context.Context, deleted func(tenant string), resync func()) {
+	s.watch(ctx, deletedChannel, deleted, resync, false)
+}
+
+// watch calls notified with the payload of every notification on channel
+// until ctx ends or the store is closed, and resync after listening again
+// following a lost connection (and, when atStart, after listening first).
+func (s *Store) watch(ctx context.Context, channel string, notified func(payload string), resync func(), atStart bool) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -36,8 +43,8 @@ func (s *Store) Watch(ctx context.Context, deleted func(tenant string), resync f
 	}()
 	first := true
 	for ctx.Err() == nil {
-		err := s.listen(ctx, deleted, func() {
-			if !first {
+		err := s.listen(ctx, channel, notified, func() {
+			if !first || atStart {
 				resync()
 			}
 			first = false
@@ -45,7 +52,7 @@ func (s *Store) Watch(ctx context.Context, deleted func(tenant string), resync f
 		if ctx.Err() != nil {
 			return
 		}
-		s.logger.Warn("pgstore: listening for tenant deletions failed; retrying", "err", err)
+		s.logger.Warn("pgstore: listening for notifications failed; retrying", "channel", channel, "err", err)
 		select {
 		case <-ctx.Done():
 		case <-time.After(watchRetry):
@@ -53,17 +60,17 @@ func (s *Store) Watch(ctx context.Context, deleted func(tenant string), resync f
 	}
 }
 
-// listen holds one connection out of the pool, listens on it and calls
-// deleted for each notification until the connection fails or ctx ends.
-// listening runs once the connection listens.
-func (s *Store) listen(ctx context.Context, deleted func(string), listening func()) error {
+// listen holds one connection out of the pool, listens on channel and
+// calls notified for each notification until the connection fails or ctx
+// ends. listening runs once the connection listens.
+func (s *Store) listen(ctx context.Context, channel string, notified func(string), listening func()) error {
 	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
 	conn := pc.Hijack()
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+deletedChannel); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 		return err
 	}
 	listening()
@@ -73,7 +80,7 @@ func (s *Store) listen(ctx context.Context, deleted func(string), listening func
 		cancel()
 		switch {
 		case err == nil:
-			deleted(n.Payload)
+			notified(n.Payload)
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded):

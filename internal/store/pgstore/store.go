@@ -22,6 +22,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
+	"github.com/wasmauth/wasmauth/internal/cluster"
 )
 
 // DefaultLogCap is about the most script log lines kept per tenant.
@@ -73,6 +74,8 @@ type Store struct {
 	logMu       sync.Mutex
 	logAppended map[string]int
 
+	leases *Leases
+
 	stop      chan struct{}
 	sweepDone chan struct{}
 	closeOnce sync.Once
@@ -113,6 +116,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if s.logger == nil {
 		s.logger = slog.Default()
 	}
+	s.leases = &Leases{s: s, held: map[string]*cluster.Lease{}}
 	if s.logCap <= 0 {
 		s.logCap = DefaultLogCap
 	}
@@ -186,6 +190,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		<-s.sweepDone
+		s.leases.close()
 		s.pool.Close()
 	})
 	return nil
@@ -193,7 +198,8 @@ func (s *Store) Close() error {
 
 // sweepLoop removes ended sessions past their grace, expired authorization
 // requests and browser sessions, and passed rate limits
-// until Close. Every node runs it; the deletes are idempotent.
+// until Close. Every node runs it, one at a time (the lease
+// "pgstore:sweep").
 func (s *Store) sweepLoop() {
 	defer close(s.sweepDone)
 	t := time.NewTicker(sweepInterval)
@@ -205,8 +211,17 @@ func (s *Store) sweepLoop() {
 		case <-t.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		// One node sweeps at a time; the others skip this round.
+		lease, err := s.leases.TryAcquire(ctx, "pgstore:sweep")
+		if lease == nil {
+			cancel()
+			if err != nil {
+				s.logger.Warn("pgstore: sweeping expired sessions failed", "err", err)
+			}
+			continue
+		}
 		now := time.Now()
-		_, err := s.pool.Exec(ctx, "DELETE FROM sessions WHERE expires_at < $1", now.Add(-sessionGrace).UnixNano())
+		_, err = s.pool.Exec(ctx, "DELETE FROM sessions WHERE expires_at < $1", now.Add(-sessionGrace).UnixNano())
 		for _, table := range []string{"auth_requests", "browser_sessions"} {
 			if err == nil {
 				_, err = s.pool.Exec(ctx, "DELETE FROM "+table+" WHERE expires_at <= $1", now.UnixNano())
@@ -215,6 +230,7 @@ func (s *Store) sweepLoop() {
 		if err == nil {
 			_, err = s.pool.Exec(ctx, "DELETE FROM rate_limits WHERE until <= $1", now.UnixNano())
 		}
+		lease.Release()
 		cancel()
 		if err != nil {
 			s.logger.Warn("pgstore: sweeping expired sessions failed", "err", err)
