@@ -38,9 +38,10 @@ func Backoff(attempts int) time.Duration {
 	return min(d, MaxBackoff)
 }
 
-// Sender sends the outbox's due mails. Run is the background job: one per
-// process today; a cluster-wide gate can wrap it later (a second sender is
-// harmless but may send a mail twice).
+// Sender sends the outbox's due mails. Run is the background job; the server
+// runs it under a cluster lease (internal/cluster), so that one node of a
+// cluster sends (a second sender would be harmless but may send a mail
+// twice).
 type Sender struct {
 	outbox    Outbox
 	transport Transport

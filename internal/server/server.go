@@ -307,11 +307,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		defer s.background.Done()
 		s.watchTenants(bg)
 	}()
-	// The outbox's sender: one per process (see mail.Sender).
+	// The outbox's sender: one per cluster, on the node holding its lease;
+	// another node takes over within mailLeaseRetry when that node stops.
 	s.background.Add(1)
 	go func() {
 		defer s.background.Done()
-		s.mail.Run(bg)
+		cluster.Every(bg, s.leases, "mail-outbox", mailLeaseRetry, func(ctx context.Context) error {
+			s.mail.Run(ctx)
+			return nil
+		}, func(err error) { log.Warn("mail sender: no lease", "err", err) })
 	}()
 	// Resume the migration drains that were running when the process
 	// stopped; each runs in the background, below the request path. With
@@ -369,6 +373,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	return errors.Join(serveErr, s.Close())
 }
+
+// mailLeaseRetry is how often a node without the mail sender's lease tries
+// to take it.
+const mailLeaseRetry = 5 * time.Second
 
 // Close releases everything Start opened; the store last, after the
 // service's queued audit events are written.
