@@ -33,7 +33,7 @@ func TestDrainAndImport(t *testing.T) {
 	}
 
 	// The drain: refused without list_users, then run to its end.
-	mustRun(t, env, "", "script", "push", writeFile(t, "legacy.wasm", examples.WATLegacy))
+	mustRun(t, env, "", "script", "push", writeFile(t, "trivial.wasm", examples.WATTrivial))
 	if r := runCLI(t, env, "", "migration", "drain", "start"); r.code == 0 || !strings.Contains(r.stderr, "drain_unsupported") {
 		t.Fatalf("a drain without list_users: %s", r)
 	}
