@@ -185,7 +185,7 @@ func TestScriptConnectionMigrationUsers(t *testing.T) {
 		t.Errorf("staged push printed %q", r.stdout)
 	}
 	r = mustRun(t, env, "", "script", "list")
-	if !regexp.MustCompile(`(?m)^1\s+\*\s+\d+\s+[0-9a-f]{64}\s+get_user,login`).MatchString(r.stdout) ||
+	if !regexp.MustCompile(`(?m)^1\s+\*\s+\d+\s+[0-9a-f]{64}\s+get_user,list_users,login,verify_hash`).MatchString(r.stdout) ||
 		!regexp.MustCompile(`(?m)^2\s+-\s+\d+`).MatchString(r.stdout) {
 		t.Errorf("script list printed:\n%s", r.stdout)
 	}
