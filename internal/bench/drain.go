@@ -152,7 +152,7 @@ func measureImport(ctx context.Context, s *benchServer, n int) (Row, error) {
 		Name:     importRow,
 		Measures: fmt.Sprintf("one POST /users/import of %d users (bcrypt hashes kept), its body built beforehand; peak RSS of the whole bench process during it", n),
 		Target:   "reported",
-		Bound:    "The body is read into memory by fasthttp (at most 64 MiB) and parsed line by line into batches of 500 users, one Badger transaction each.",
+		Bound:    "The body is streamed (never held whole; at most 64 MiB) and parsed line by line into batches of 500 users, one Badger transaction each.",
 	}
 	const tenant = "import-bench"
 	if err := s.createTenant(ctx, tenant); err != nil {
