@@ -50,7 +50,7 @@ func (s *Service) CheckCredentials(ctx context.Context, tenant, identifier, pw s
 
 func (s *Service) checkCredentials(ctx context.Context, tenant, identifier, pw string, m Meta) (*Tenant, *User, error) {
 	start := s.now()
-	ctx = password.WithTenant(ctx, tenant)
+	ctx = password.WithWaitMeter(password.WithTenant(ctx, tenant))
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, nil, err

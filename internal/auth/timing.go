@@ -177,16 +177,20 @@ func (e *equalizer) window(ctx context.Context, tenant string) *timingWindow {
 }
 
 // observe records the duration, from start to now, of a login that verified
-// a hash.
+// a hash, less the time its hashes waited for a slot (password.Waited): a
+// burst that queues verifications must not raise every later rejection to
+// the queue's wait, and a padded rejection's dummy work queues for a slot
+// as a real verification does.
 func (e *equalizer) observe(ctx context.Context, tenant string, legacy bool, start time.Time) {
 	w := e.window(ctx, tenant)
 	now := e.now()
+	d := max(now.Sub(start)-password.Waited(ctx), 0)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if legacy {
-		w.legacy.add(now.Sub(start), now)
+		w.legacy.add(d, now)
 	} else {
-		w.local.add(now.Sub(start), now)
+		w.local.add(d, now)
 	}
 	e.markDirty(tenant)
 }

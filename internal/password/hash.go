@@ -178,10 +178,12 @@ func (h *Hasher) Acquire(ctx context.Context) (release func(), err error) {
 
 // acquire waits for a slot and returns the function that gives it back.
 func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
+	asked := time.Now()
 	granted, err := h.queue.acquireAt(ctx)
 	if err != nil {
 		return nil, err
 	}
+	addWait(ctx, granted.Sub(asked))
 	return func() { h.queue.release(time.Since(granted)) }, nil
 }
 

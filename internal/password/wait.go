@@ -1,0 +1,35 @@
+package password
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
+type waitKey struct{}
+
+// waitMeter adds up how long one request's hashes waited for a slot.
+type waitMeter struct{ ns atomic.Int64 }
+
+// WithWaitMeter returns a context whose hashing calls add the time they wait
+// for a slot to a meter that Waited reads. The login's timing equalizer uses
+// it to record what a verification costs, not how long the queue was.
+func WithWaitMeter(ctx context.Context) context.Context {
+	return context.WithValue(ctx, waitKey{}, &waitMeter{})
+}
+
+// Waited returns how long the hashing calls made with ctx have waited for a
+// slot so far; zero without WithWaitMeter.
+func Waited(ctx context.Context) time.Duration {
+	if m, ok := ctx.Value(waitKey{}).(*waitMeter); ok {
+		return time.Duration(m.ns.Load())
+	}
+	return 0
+}
+
+// addWait adds d to ctx's meter, if it has one.
+func addWait(ctx context.Context, d time.Duration) {
+	if m, ok := ctx.Value(waitKey{}).(*waitMeter); ok && d > 0 {
+		m.ns.Add(int64(d))
+	}
+}
