@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,9 +13,16 @@ import (
 // memory fasthttp reuses for the connection's next request), so a value a
 // handler keeps past its answer — an audit event written in the background,
 // a map key — would change under it.
+//
+// The request's context is detached from fasthttp's too: the adaptor's
+// context is the fasthttp.RequestCtx, whose Done channel the server rewrites
+// at shutdown without a lock, so a context.WithTimeout derived from it (a
+// module call's) starts a goroutine that races with Shutdown. fasthttp
+// closes that channel only at shutdown, so no cancellation is lost that a
+// handler relies on; the values stay.
 func Detach(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.Clone(r.Context())
+		r = r.Clone(context.WithoutCancel(r.Context()))
 		r.RequestURI = strings.Clone(r.RequestURI)
 		r.Host = strings.Clone(r.Host)
 		r.RemoteAddr = strings.Clone(r.RemoteAddr)
