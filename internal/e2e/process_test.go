@@ -71,27 +71,8 @@ type proc struct {
 	addr   string
 	base   string
 	client *http.Client
-	stderr *lockedBuffer
+	stderr *testserver.LockedBuffer
 	done   chan struct{} // closed when the process has exited
-}
-
-// lockedBuffer is a bytes.Buffer safe for the writer goroutine of exec and
-// the test.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // freeAddr returns a 127.0.0.1 address with a port that was free a moment
@@ -122,7 +103,7 @@ func startBinary(t *testing.T, dataDir string) *proc {
 			addr:   addr,
 			base:   "http://" + addr,
 			client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
-			stderr: &lockedBuffer{},
+			stderr: &testserver.LockedBuffer{},
 			done:   make(chan struct{}),
 		}
 		p.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", dataDir)
@@ -400,7 +381,7 @@ func TestGeneratedOperatorToken(t *testing.T) {
 	dir := t.TempDir()
 	run := func() (*proc, string) {
 		addr := freeAddr(t)
-		p := &proc{addr: addr, base: "http://" + addr, client: &http.Client{Timeout: 10 * time.Second}, stderr: &lockedBuffer{}, done: make(chan struct{})}
+		p := &proc{addr: addr, base: "http://" + addr, client: &http.Client{Timeout: 10 * time.Second}, stderr: &testserver.LockedBuffer{}, done: make(chan struct{})}
 		p.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", dir)
 		var env []string
 		for _, kv := range os.Environ() {

@@ -1,7 +1,6 @@
 package cluster_test
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -60,29 +59,11 @@ func buildBinary(t *testing.T) string {
 	return binPath
 }
 
-// lockedBuffer collects a process's stderr.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // node is one running "wasmauth serve".
 type node struct {
 	testserver.Client
 	cmd    *exec.Cmd
-	stderr *lockedBuffer
+	stderr *testserver.LockedBuffer
 	done   chan struct{}
 }
 
@@ -105,7 +86,7 @@ func startNode(t *testing.T, store string) *node {
 		}
 		addr := ln.Addr().String()
 		ln.Close()
-		n := &node{Client: testserver.NewClient(t, "http://"+addr), stderr: &lockedBuffer{}, done: make(chan struct{})}
+		n := &node{Client: testserver.NewClient(t, "http://"+addr), stderr: &testserver.LockedBuffer{}, done: make(chan struct{})}
 		n.cmd = exec.Command(bin, "serve", "--addr", addr, "--data", t.TempDir(), "--store", store)
 		n.cmd.Env = append(os.Environ(),
 			"WASMAUTH_ADMIN_TOKEN="+testserver.OperatorToken,
