@@ -24,6 +24,15 @@ var rfcVectors = []struct {
 	{modeID, "0d 64 0d f5 8d 78 76 6c 08 c0 37 a3 4a 8b 53 c9 d0 1e f0 45 2d 75 b6 5e b5 25 20 e9 6b 01 e6 59"},
 }
 
+// decodeTag decodes a tag of rfcVectors.
+func decodeTag(tag string) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(tag, " ", ""))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 // forEachImpl runs f once for every compression function this CPU supports,
 // the portable one first.
 func forEachImpl(t *testing.T, f func(t *testing.T)) {
@@ -40,7 +49,7 @@ func TestRFC9106(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		pool := NewPool(1)
 		for _, v := range rfcVectors {
-			want, _ := hex.DecodeString(strings.ReplaceAll(v.tag, " ", ""))
+			want := decodeTag(v.tag)
 			for range 2 { // the second run reuses the pool's memory
 				got := pool.derive(v.y, bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 16),
 					bytes.Repeat([]byte{3}, 8), bytes.Repeat([]byte{4}, 12), 3, 32, 4, 32)
