@@ -136,6 +136,8 @@ func TestRegisterValidation(t *testing.T) {
 		{"257 characters", map[string]any{"email": "a@example.com", "password": strings.Repeat("x", 257)}, 422, "weak_password"},
 		{"common password", map[string]any{"email": "a@example.com", "password": "12345678"}, 422, "weak_password"},
 		{"common password, other case", map[string]any{"email": "a@example.com", "password": "QwertyUiop"}, 422, "weak_password"},
+		{"password123 (issue 12: it passed the 10,000-entry list)", map[string]any{"email": "a@example.com", "password": "password123"}, 422, "weak_password"},
+		{"password123, other case", map[string]any{"email": "a@example.com", "password": "Password123"}, 422, "weak_password"},
 		{"taken email", map[string]any{"email": "taken@example.com", "password": "correct horse"}, 409, "user_exists"},
 		{"taken email, other case", map[string]any{"email": "TAKEN@Example.com", "password": "correct horse"}, 409, "user_exists"},
 		{"taken username", map[string]any{"username": "taken", "password": "correct horse"}, 409, "user_exists"},
