@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	_ "embed"
 	"net"
 	"net/netip"
 	"strings"
@@ -113,6 +114,52 @@ func TestLegacyRoles(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// pgBypassModule sends issue 12's two statements that spell pg_read_file past
+// the PostgreSQL word list through db_query and logs the answers.
+//
+// Build (from internal/server/testdata): wat2wasm pg_bypass.wat -o pg_bypass.wasm
+//
+//go:embed testdata/pg_bypass.wasm
+var pgBypassModule []byte
+
+// TestPostgresFilterBypassesOverHTTP is issue 12's finding that
+// U&"pg\005fread\005ffile"(...) and query_to_xml('SELECT pg_' || ...) read the
+// server's files: a module sends both through db_query over the whole path
+// (upload, PUT /connection, POST /script/test). The superuser that read them
+// is refused at PUT /connection (TestLegacyRoles); the least-privileged role
+// the server accepts gets PostgreSQL's "permission denied", whatever the
+// words, and no file content reaches the module.
+func TestPostgresFilterBypassesOverHTTP(t *testing.T) {
+	ts := testserver.Start(t, server.Config{})
+	const tenant = "bypass"
+	key := ts.CreateTenant(tenant)
+	legacy := ts.LegacyDB(t, "postgres", tenant)
+	base := "/admin/v1/tenants/" + tenant
+	ts.Must(ts.Do("PUT", base+"/script", key, pgBypassModule), 201, "upload the module")
+	mustFailConnection(t, putConnection(ts, key, tenant, "postgres", testserver.PostgresDSN, legacy.Config), "is a superuser")
+	ts.Must(putConnection(ts, key, tenant, "postgres", legacy.DSN, legacy.Config), 200, "least-privileged connection")
+	r := ts.Must(ts.Do("POST", base+"/script/test", key, map[string]any{"op": "get_user", "identifier": "alice@example.com"}), 200, "script test")
+	logs, _ := r.JSON["logs"].([]any)
+	var answers []string
+	for _, l := range logs {
+		m, _ := l.(map[string]any)
+		if msg, _ := m["message"].(string); strings.HasPrefix(msg, "{") {
+			answers = append(answers, msg)
+		}
+	}
+	if len(answers) != 2 {
+		t.Fatalf("%d db_query answers logged, want 2: %s", len(answers), r.Body)
+	}
+	for _, a := range answers {
+		if !strings.HasPrefix(a, `{"error":`) || !strings.Contains(a, "permission denied for function pg_read_file") {
+			t.Errorf("answer %s, want PostgreSQL's permission denied for pg_read_file", a)
+		}
+		if strings.Contains(a, "root:") || strings.Contains(a, "rows") {
+			t.Errorf("a file's content reached the module: %s", a)
+		}
 	}
 }
 
