@@ -2,10 +2,12 @@ package server_test
 
 import (
 	_ "embed"
+	"io"
 	"net"
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wasmauth/wasmauth/host/legacydb"
 	"github.com/wasmauth/wasmauth/internal/server"
@@ -164,8 +166,8 @@ func TestPostgresFilterBypassesOverHTTP(t *testing.T) {
 }
 
 // TestConnectionFailuresReadAlike checks PUT /connection is no port scanner: a closed
-// port, a port where another protocol answers and an address not allowed give the same
-// answer.
+// port, a port where another protocol answers, one that never answers (a timeout) and an
+// address not allowed give the same answer.
 func TestConnectionFailuresReadAlike(t *testing.T) {
 	ts := testserver.Start(t, server.Config{})
 	key := ts.CreateTenant("acme")
@@ -184,6 +186,25 @@ func TestConnectionFailuresReadAlike(t *testing.T) {
 			c.Close()
 		}
 	}()
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			// Read and never answer, until the server gives up.
+			go func() {
+				defer c.Close()
+				c.SetReadDeadline(time.Now().Add(15 * time.Second))
+				io.Copy(io.Discard, c)
+			}()
+		}
+	}()
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -194,12 +215,13 @@ func TestConnectionFailuresReadAlike(t *testing.T) {
 		driver string
 		dsn    func(addr string) string
 	}{
-		{"postgres", func(addr string) string { return "postgres://u:pw@" + addr + "/test?sslmode=disable" }},
-		{"mysql", func(addr string) string { return "u:pw@tcp(" + addr + ")/test" }},
+		// Short timeouts, so that the silent port costs a second, not the default 10.
+		{"postgres", func(addr string) string { return "postgres://u:pw@" + addr + "/test?sslmode=disable&connect_timeout=1" }},
+		{"mysql", func(addr string) string { return "u:pw@tcp(" + addr + ")/test?timeout=1s&readTimeout=1s" }},
 	} {
 		t.Run(tt.driver, func(t *testing.T) {
 			var details []string
-			for _, addr := range []string{closedAddr, ln.Addr().String(), "10.255.255.1:5432"} {
+			for _, addr := range []string{closedAddr, ln.Addr().String(), silent.Addr().String(), "10.255.255.1:5432"} {
 				r := putConnection(ts, key, "acme", tt.driver, tt.dsn(addr), map[string]any{"dialect": tt.driver, "table": "users"})
 				mustFailConnection(t, r, legacydb.ReasonUnreachable)
 				details = append(details, r.Str("detail"))
