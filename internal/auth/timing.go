@@ -18,15 +18,18 @@ import (
 //
 // Each tenant keeps a histogram of the durations of its logins that verified
 // a password hash, local and legacy apart (see costHistogram). A rejection is
-// padded up to the costliest verification the histogram vouches for; a
-// tenant whose module has verified nothing yet is padded to a safe ceiling,
-// and no rejection takes less than a dummy argon2id verification. The histograms are written to the store in the
-// background and read back on a tenant's first login after a start.
+// padded up to the costliest verification the histogram vouches for (a
+// legacy one up to a costlier one seen within the hour too, so that a new
+// hash format's first verification raises it at once); a tenant whose module
+// has verified nothing yet is padded to a safe ceiling, and no rejection
+// takes less than a dummy argon2id verification. The histograms are written
+// to the store in the background and read back on a tenant's first login
+// after a start.
 //
 // Up to the measured cost, padding is dummy argon2id work through the
 // hasher, which takes a hash slot and the CPU as a real verification does,
 // so that under load a padded rejection slows down as a verifying one does;
-// the rest, and the whole of a ceiling not yet backed by a measurement, is
+// the rest, and the whole of a ceiling or a cost not yet vouched for, is
 // sleep. RATIONALE.md says why.
 type equalizer struct {
 	store Store
@@ -205,12 +208,15 @@ func (e *equalizer) target(ctx context.Context, tenant string, legacy bool, star
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	// An unknown user costs a dummy verification whatever the samples say.
-	local, _ := w.local.target(now, start)
+	local, _, _ := w.local.target(now, start)
 	pad = max(local, unit)
 	measured = pad
 	if legacy {
-		if l, ok := w.legacy.target(now, start); ok {
-			pad, measured = max(pad, l), max(measured, l)
+		if l, above, ok := w.legacy.target(now, start); ok {
+			// A costlier verification seen lately but not yet vouched for
+			// (a new hash format's first, or a slow moment) raises the
+			// padding at once, by sleep, no higher than the ceiling.
+			pad, measured = max(pad, l, min(above, e.ceiling())), max(measured, l)
 		} else {
 			pad = max(pad, e.ceiling())
 		}
@@ -322,14 +328,21 @@ type TimingBin struct {
 // looks), and not a percentile of a window of recent logins: an attacker who
 // guesses at users with cheap hashes fills the low bins but does not empty
 // the high ones, and a format that few users have is covered as well as a
-// common one. A slow moment raises the padding only if it puts minBinHits
-// logins into one band.
+// common one. A slow moment raises the padding for the week only if it puts
+// minBinHits logins into one band.
+//
+// A bin above that band hit within loneRetention raises a legacy rejection's
+// padding too (up to the ceiling, by sleep): a tenant that has verified cheap
+// hashes and then its first bcrypt one must not answer unknown users at the
+// cheap cost until the bcrypt bin has minBinHits hits, for each of those
+// wrong passwords would stand out. A slow moment costs sleep for an hour.
 const (
-	binBase      = 100 * time.Microsecond
-	binRatio     = 1.05
-	bandBins     = 5
-	minBinHits   = 3
-	binRetention = 7 * 24 * time.Hour
+	binBase       = 100 * time.Microsecond
+	binRatio      = 1.05
+	bandBins      = 5
+	minBinHits    = 3
+	binRetention  = 7 * 24 * time.Hour
+	loneRetention = time.Hour
 )
 
 // maxBin is the bin of maxPadding; longer durations are counted there.
@@ -373,13 +386,15 @@ func (h *costHistogram) add(d time.Duration, now time.Time) {
 	b.prev, b.Last = b.Last, now
 }
 
-// target returns the padding the histogram vouches for, leaving out the
-// latest hit of a bin when it came after start (it may be the sample of the
-// request being padded: a tenant's first verification is padded to the
-// ceiling too, like any rejection before it); ok is false when no bin
-// vouches for any.
-func (h costHistogram) target(now, start time.Time) (d time.Duration, ok bool) {
+// target returns the padding the histogram vouches for, and above, the
+// upper bound of the highest bin above the vouched band hit within
+// loneRetention (0 when none); ok is false when no bin vouches for any. Both
+// leave out the latest hit of a bin when it came after start (it may be the
+// sample of the request being padded: a tenant's first verification is
+// padded to the ceiling too, like any rejection before it).
+func (h costHistogram) target(now, start time.Time) (d, above time.Duration, ok bool) {
 	hits := make(map[int]int, len(h))
+	lone := map[int]bool{}
 	for i, b := range h {
 		n, last := b.Hits, b.Last
 		if !last.Before(start) {
@@ -387,18 +402,28 @@ func (h costHistogram) target(now, start time.Time) (d time.Duration, ok bool) {
 		}
 		if n > 0 && now.Sub(last) <= binRetention {
 			hits[i] = n
+			lone[i] = now.Sub(last) <= loneRetention
 		}
 	}
+	top := -1
 	for i := range hits {
 		band := 0
 		for j := i; j < i+bandBins; j++ {
 			band += hits[j]
 		}
-		if band >= minBinHits {
-			d, ok = max(d, h[i].Upper), true
+		if band >= minBinHits && i > top {
+			top = i
 		}
 	}
-	return d, ok
+	if top < 0 {
+		return 0, 0, false
+	}
+	for i, recent := range lone {
+		if recent && i >= top+bandBins {
+			above = max(above, h[i].Upper)
+		}
+	}
+	return h[top].Upper, above, true
 }
 
 // bins returns the bins still within binRetention, lowest first.

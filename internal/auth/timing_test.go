@@ -209,17 +209,25 @@ func TestEqualizerOutliersAndRetention(t *testing.T) {
 	for range 3 {
 		r.login("legacy", true, 60*time.Millisecond)
 	}
-	// Slow logins of a loaded moment, spread out, do not raise the padding.
+	// Slow logins of a loaded moment, spread out, raise the padding for
+	// loneRetention only, no higher than the ceiling, and by sleep: the
+	// dummy work stays what the vouched 60 ms hold.
 	for _, d := range []time.Duration{150, 200, 300, 500} {
 		r.login("legacy", true, d*time.Millisecond)
 	}
-	if got := r.reject("legacy", true, 2*time.Millisecond); !within(got, 60*time.Millisecond) {
-		t.Fatalf("after scattered outliers: %v, want 60 ms", got)
+	worked := int((binUpper(binOf(60*time.Millisecond)) - 2*time.Millisecond) / testUnit)
+	if got := r.reject("legacy", true, 2*time.Millisecond); got != testCeiling || r.dummies != worked {
+		t.Fatalf("right after scattered outliers: %v with %d dummy verifications, want the ceiling %v with %d", got, r.dummies, testCeiling, worked)
 	}
-	// Three in one band do: a format that costs that much.
+	r.now = r.now.Add(loneRetention)
+	if got := r.reject("legacy", true, 2*time.Millisecond); !within(got, 60*time.Millisecond) {
+		t.Fatalf("an hour after scattered outliers: %v, want 60 ms", got)
+	}
+	// Three in one band do, for the week: a format that costs that much.
 	for range 2 {
 		r.login("legacy", true, 200*time.Millisecond)
 	}
+	r.now = r.now.Add(loneRetention)
 	if got := r.reject("legacy", true, 2*time.Millisecond); !within(got, 200*time.Millisecond) {
 		t.Fatalf("after three logins of 200 ms: %v, want 200 ms", got)
 	}
@@ -227,6 +235,60 @@ func TestEqualizerOutliersAndRetention(t *testing.T) {
 	r.now = r.now.Add(binRetention)
 	if got := r.reject("legacy", true, 2*time.Millisecond); got != testCeiling {
 		t.Fatalf("after binRetention: %v, want the ceiling", got)
+	}
+}
+
+// TestEqualizerNewCostlierFormat is make bench's hosted form row: a
+// migrating tenant has verified cheap legacy hashes (salted SHA-256) enough
+// to vouch for them, then its first bcrypt one. From that first one, unknown
+// users wait as long as its wrong passwords, not only once the bcrypt cost
+// has minBinHits samples.
+func TestEqualizerNewCostlierFormat(t *testing.T) {
+	r := newRig(newTimingStore())
+	for range minBinHits {
+		r.login("legacy", true, 4*time.Millisecond)
+	}
+	if got := r.reject("legacy", true, 2*time.Millisecond); got != testUnit {
+		t.Fatalf("unknown user after cheap verifications: %v, want the dummy verification's %v", got, testUnit)
+	}
+	const bcrypt = 60 * time.Millisecond
+	if got := r.wrongPassword("legacy", true, bcrypt); got != bcrypt {
+		t.Fatalf("the first bcrypt wrong password took %v, want its own %v", got, bcrypt)
+	}
+	for i := 1; i <= minBinHits; i++ {
+		r.now = r.now.Add(time.Millisecond) // the next request
+		got := r.reject("legacy", true, 2*time.Millisecond)
+		if !within(got, bcrypt) {
+			t.Fatalf("unknown user after %d bcrypt verifications: %v, want %v", i, got, bcrypt)
+		}
+		// Dummy work up to what is vouched for, the rest sleep until
+		// minBinHits bcrypt verifications vouch for it.
+		want := 0
+		if i == minBinHits {
+			want = int((binUpper(binOf(bcrypt)) - 2*time.Millisecond) / testUnit)
+		}
+		if r.dummies != want {
+			t.Fatalf("unknown user after %d bcrypt verifications: %d dummy verifications, want %d", i, r.dummies, want)
+		}
+		if i < minBinHits {
+			r.now = r.now.Add(time.Millisecond)
+			if got := r.wrongPassword("legacy", true, bcrypt); !within(got, bcrypt) {
+				t.Fatalf("bcrypt wrong password %d took %v, want %v", i+1, got, bcrypt)
+			}
+		}
+	}
+	// A lone cost above the ceiling raises the padding to the ceiling only.
+	r2 := newRig(newTimingStore())
+	for range minBinHits {
+		r2.login("legacy", true, 4*time.Millisecond)
+	}
+	r2.login("legacy", true, time.Second)
+	if got := r2.reject("legacy", true, 2*time.Millisecond); got != testCeiling {
+		t.Fatalf("after a lone 1 s verification: %v, want the ceiling %v", got, testCeiling)
+	}
+	// A local rejection knows nothing of it.
+	if got := r2.reject("legacy", false, 2*time.Millisecond); got != testUnit {
+		t.Fatalf("local rejection after a lone 1 s legacy verification: %v, want %v", got, testUnit)
 	}
 }
 

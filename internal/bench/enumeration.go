@@ -29,7 +29,7 @@ func measureEnumerationGap(ctx context.Context, dataDir string, hash password.Pa
 		Measures: fmt.Sprintf("unknown user vs wrong password, fastest of %d tries each, alternating, on a fresh server from its first login: a local tenant, and a migrating one (%s, SQLite; the known user's hash is bcrypt)",
 			enumerationTries, label),
 		Target: "< 10 ms",
-		Bound: "Rejections are padded to the cost of the costliest verification the tenant has shown (before any legacy verification: a ceiling, the costliest legacy verifier at common defaults), with dummy argon2id work up to that cost; what is left is the difference between that padding and the known user's fastest verification, " +
+		Bound: "Rejections are padded to the cost of the costliest verification the tenant has shown (before any legacy verification: a ceiling, the costliest legacy verifier at common defaults; a costlier legacy verification seen within the hour but not yet three times counts at once, up to that ceiling), with dummy argon2id work up to the cost seen three times and sleep beyond; what is left is the difference between that padding and the known user's fastest verification, " +
 			"one histogram bin (5 %) at most, plus the scheduling noise of a sleep.",
 	}
 	s, err := startServer(ctx, dataDir, hash, slots)
