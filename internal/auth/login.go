@@ -51,6 +51,9 @@ func (s *Service) CheckCredentials(ctx context.Context, tenant, identifier, pw s
 func (s *Service) checkCredentials(ctx context.Context, tenant, identifier, pw string, m Meta) (*Tenant, *User, error) {
 	start := s.now()
 	ctx = password.WithWaitMeter(password.WithTenant(ctx, tenant))
+	if err := s.admit(ctx); err != nil {
+		return nil, nil, err
+	}
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, nil, err
@@ -88,6 +91,23 @@ func (s *Service) checkCredentials(ctx context.Context, tenant, identifier, pw s
 		return nil, nil, hashErr(err)
 	}
 	return nil, nil, s.reject(ctx, t, id, m, start, false, "not_found", limitKeys...)
+}
+
+// admit sheds a login at once, with CodeOverloaded and a Retry-After, when
+// the hasher would refuse the tenant's next hash (ctx carries the tenant):
+// every login that can succeed ends in one (a verification, the hash of a
+// migrated or imported user, or a dummy one for an unknown user), and under
+// a burst each store read or other step before it costs a turn behind every
+// runnable goroutine. So the answer comes before any of them. It depends on
+// the tenant's place in the hasher's queue, which serves tenants in turn,
+// and never on the user: it tells no one whether an account exists, and
+// another tenant's storm sheds this tenant's logins only when this tenant's
+// own next hash could not be served in time.
+func (s *Service) admit(ctx context.Context) error {
+	if err := s.hasher.Admit(ctx); err != nil {
+		return hashErr(err)
+	}
+	return nil
 }
 
 // normalizePassword NFC-normalises a password, as registration does before
