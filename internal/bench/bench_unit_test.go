@@ -313,3 +313,18 @@ func TestPresetRow(t *testing.T) {
 	}
 	t.Logf("%s: %s", row.Name, row.Result)
 }
+
+// TestParseBucket reads the login series' bucket out of a /metrics text,
+// and not another route's.
+func TestParseBucket(t *testing.T) {
+	text := []byte(`# TYPE wasmauth_http_request_duration_seconds histogram
+wasmauth_http_request_duration_seconds_bucket{method="GET",route="/healthz",le="0.001"} 7
+wasmauth_http_request_duration_seconds_bucket{method="POST",route="/t/:tenant/login",le="0.001"} 981
+wasmauth_http_request_duration_seconds_bucket{method="POST",route="/t/:tenant/login",le="0.0025"} 990
+`)
+	for le, want := range map[string]int64{"0.001": 981, "0.0025": 990, "0.005": 0} {
+		if n, err := parseBucket(text, le); err != nil || n != want {
+			t.Errorf("bucket %s = %d, %v; want %d", le, n, err, want)
+		}
+	}
+}
