@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	goruntime "runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -326,5 +327,19 @@ wasmauth_http_request_duration_seconds_bucket{method="POST",route="/t/:tenant/lo
 		if n, err := parseBucket(text, le); err != nil || n != want {
 			t.Errorf("bucket %s = %d, %v; want %d", le, n, err, want)
 		}
+	}
+}
+
+// TestSchedLatencyWatch: goroutines started after the watch add samples,
+// so a percentile of them is found.
+func TestSchedLatencyWatch(t *testing.T) {
+	w := watchSchedLatency()
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Go(func() {})
+	}
+	wg.Wait()
+	if p := w.Percentile(99); p <= 0 {
+		t.Fatalf("p99 of the wait for a core = %v after 100 goroutines ran, want > 0", p)
 	}
 }
