@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
@@ -51,6 +52,11 @@ func (s *Service) CheckCredentials(ctx context.Context, tenant, identifier, pw s
 func (s *Service) checkCredentials(ctx context.Context, tenant, identifier, pw string, m Meta) (*Tenant, *User, error) {
 	start := s.now()
 	ctx = password.WithWaitMeter(password.WithTenant(ctx, tenant))
+	arrived, err := s.admit(ctx, tenant)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer arrived()
 	t, err := s.Tenant(ctx, tenant)
 	if err != nil {
 		return nil, nil, err
@@ -60,6 +66,7 @@ func (s *Service) checkCredentials(ctx context.Context, tenant, identifier, pw s
 		return nil, nil, Errorf(CodeInvalidRequest, "identifier and password are required")
 	}
 	if len(pw) > 4096 || len(id) > 1024 {
+		arrived() // no hash, and its padding holds no place
 		return nil, nil, s.reject(ctx, t, id, m, start, false, "too_long")
 	}
 	// Failures count per (identifier, address) — the key that blocks an
@@ -73,6 +80,7 @@ func (s *Service) checkCredentials(ctx context.Context, tenant, identifier, pw s
 		return nil, nil, err
 	}
 	u, err := s.store.FindUser(ctx, tenant, id)
+	arrived() // what follows goes to the hasher, or to the module
 	switch {
 	case err == nil:
 		u, err = s.loginLocal(ctx, t, u, pw, m, start, limitKeys)
@@ -88,6 +96,47 @@ func (s *Service) checkCredentials(ctx context.Context, tenant, identifier, pw s
 		return nil, nil, hashErr(err)
 	}
 	return nil, nil, s.reject(ctx, t, id, m, start, false, "not_found", limitKeys...)
+}
+
+// admit sheds a login at once, with CodeOverloaded and a Retry-After, when
+// the hasher would refuse the tenant's next hash (ctx carries the tenant):
+// every login that can succeed ends in one (a verification, the hash of a
+// migrated or imported user, or a dummy one for an unknown user), and under
+// a burst each store read or other step before it costs a turn behind every
+// runnable goroutine. So the answer comes before any of them. The tenant's
+// logins admitted before this one and still on their way (reading the
+// tenant and the user) count as queued before it, so that a burst that
+// finds the slots free does not all get in before any of it has asked for
+// one. The answer depends on the tenant's place in the hasher's queue,
+// which serves tenants in turn, and never on the user: it tells no one
+// whether an account exists, and another tenant's storm sheds this
+// tenant's logins only when this tenant's own next hash could not be served
+// in time. An admitted login calls arrived (more than once is harmless)
+// once it is about to ask the hasher, or the module, or is done.
+func (s *Service) admit(ctx context.Context, tenant string) (arrived func(), err error) {
+	a := &s.admitted
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := s.hasher.Admit(ctx, a.n[tenant]); err != nil {
+		return nil, hashErr(err)
+	}
+	a.n[tenant]++
+	var once sync.Once
+	return func() { once.Do(func() { a.done(tenant) }) }, nil
+}
+
+// admissions counts, per tenant, the logins admitted and not yet arrived.
+type admissions struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (a *admissions) done(tenant string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.n[tenant]--; a.n[tenant] <= 0 {
+		delete(a.n, tenant)
+	}
 }
 
 // normalizePassword NFC-normalises a password, as registration does before

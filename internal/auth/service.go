@@ -64,6 +64,8 @@ type Service struct {
 
 	migratingMu sync.Mutex
 	migrating   map[string]*keyLock // tenant+"\x00"+legacy id; see migrateUser
+
+	admitted admissions // logins admitted, not yet at their hash; see admit
 }
 
 // Deps are the Service's collaborators.
@@ -148,6 +150,7 @@ func NewService(cfg Config, d Deps) *Service {
 		mailQueued: d.MailQueued,
 
 		migrating: map[string]*keyLock{},
+		admitted:  admissions{n: map[string]int{}},
 	}
 	s.events = newEventWriter(d.Store, d.Log)
 	s.startForgotQueue()

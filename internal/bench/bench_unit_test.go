@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	goruntime "runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -312,4 +313,33 @@ func TestPresetRow(t *testing.T) {
 		}
 	}
 	t.Logf("%s: %s", row.Name, row.Result)
+}
+
+// TestParseBucket reads the login series' bucket out of a /metrics text,
+// and not another route's.
+func TestParseBucket(t *testing.T) {
+	text := []byte(`# TYPE wasmauth_http_request_duration_seconds histogram
+wasmauth_http_request_duration_seconds_bucket{method="GET",route="/healthz",le="0.001"} 7
+wasmauth_http_request_duration_seconds_bucket{method="POST",route="/t/:tenant/login",le="0.001"} 981
+wasmauth_http_request_duration_seconds_bucket{method="POST",route="/t/:tenant/login",le="0.0025"} 990
+`)
+	for le, want := range map[string]int64{"0.001": 981, "0.0025": 990, "0.005": 0} {
+		if n, err := parseBucket(text, le); err != nil || n != want {
+			t.Errorf("bucket %s = %d, %v; want %d", le, n, err, want)
+		}
+	}
+}
+
+// TestSchedLatencyWatch: goroutines started after the watch add samples,
+// so a percentile of them is found.
+func TestSchedLatencyWatch(t *testing.T) {
+	w := watchSchedLatency()
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Go(func() {})
+	}
+	wg.Wait()
+	if p := w.Percentile(99); p <= 0 {
+		t.Fatalf("p99 of the wait for a core = %v after 100 goroutines ran, want > 0", p)
+	}
 }

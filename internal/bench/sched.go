@@ -48,3 +48,47 @@ func readHistogram(name string) *metrics.Float64Histogram {
 	}
 	return s[0].Value.Float64Histogram()
 }
+
+// metricSchedLatency is the distribution of the time goroutines spend
+// runnable before they run: the wait for a core.
+const metricSchedLatency = "/sched/latencies:seconds"
+
+// latencyWatch reads the samples a runtime histogram gains after it starts.
+type latencyWatch struct {
+	name   string
+	before *metrics.Float64Histogram
+}
+
+func watchSchedLatency() latencyWatch {
+	return latencyWatch{name: metricSchedLatency, before: readHistogram(metricSchedLatency)}
+}
+
+// Percentile returns the upper bound of the bucket that holds the p-th
+// percentile of the samples gained since the watch began (its lower bound
+// when unbounded), or 0 without samples.
+func (w latencyWatch) Percentile(p float64) time.Duration {
+	after := readHistogram(w.name)
+	if w.before == nil || after == nil || len(after.Counts) != len(w.before.Counts) {
+		return 0
+	}
+	var total uint64
+	for i := range after.Counts {
+		total += after.Counts[i] - w.before.Counts[i]
+	}
+	if total == 0 {
+		return 0
+	}
+	rank := uint64(math.Ceil(p / 100 * float64(total)))
+	var seen uint64
+	for i := range after.Counts {
+		seen += after.Counts[i] - w.before.Counts[i]
+		if seen >= rank {
+			bound := after.Buckets[i+1]
+			if math.IsInf(bound, 1) {
+				bound = after.Buckets[i]
+			}
+			return time.Duration(bound * float64(time.Second))
+		}
+	}
+	return 0
+}

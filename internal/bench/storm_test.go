@@ -62,3 +62,31 @@ func BenchmarkOverloadRows(b *testing.B) {
 		overloadRows(b, password.DefaultParams, DefaultBudget())
 	}
 }
+
+// BenchmarkConcurrentLogins measures the concurrent logins row alone, as
+// make bench does (default hash parameters, 2 x GOMAXPROCS hash slots), for
+// a trace or profile of the burst:
+//
+//	go test -run '^$' -bench ConcurrentLogins -benchtime 1x -trace burst.trace ./internal/bench/
+func BenchmarkConcurrentLogins(b *testing.B) {
+	ctx := context.Background()
+	s, err := startServer(ctx, b.TempDir(), password.DefaultParams, 2*goruntime.GOMAXPROCS(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.stop() })
+	if err := s.createTenant(ctx, quietTenant); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.register(ctx, quietTenant, localEmail, localPassword); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		row, err := measureConcurrent(ctx, s, DefaultBudget().Concurrent)
+		if err != nil {
+			b.Fatal(err)
+		}
+
+		b.Logf("%s: %s (target %s: %s)", row.Name, row.Result, row.Target, row.Verdict)
+	}
+}

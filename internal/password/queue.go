@@ -123,10 +123,7 @@ func (q *queue) acquireAt(ctx context.Context) (time.Time, error) {
 		return time.Time{}, &BusyError{RetryAfter: q.retryAfter(), ctxErr: err}
 	}
 	now := time.Now()
-	deadline := now.Add(q.maxWait)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
+	deadline := q.deadline(ctx, now)
 	q.mu.Lock()
 	if q.inUse < q.slots && q.waiting == 0 {
 		q.inUse++
@@ -135,13 +132,7 @@ func (q *queue) acquireAt(ctx context.Context) (time.Time, error) {
 	}
 	id := tenantOf(ctx)
 	f := q.tenants[id]
-	k := 1
-	if f != nil {
-		k = len(f.w) + 1
-	}
-	// Admit only what is expected within half the time left: the hold time
-	// grows as load grows, and a call admitted and then refused has waited.
-	if q.expectedWait(id, k) > deadline.Sub(now)/2 {
+	if q.refusesLocked(id, 0, now, deadline) {
 		err := &BusyError{RetryAfter: q.retryAfterLocked()}
 		q.shed(now)
 		q.mu.Unlock()
@@ -188,6 +179,57 @@ func (q *queue) acquireAt(ctx context.Context) (time.Time, error) {
 	}
 	q.remove(f, w)
 	return time.Time{}, &BusyError{RetryAfter: q.retryAfterLocked(), ctxErr: ctxErr}
+}
+
+// Admit returns the BusyError that a call with ctx asking for a slot now
+// would get at once, or nil if it would get a slot or a place in its
+// tenant's queue, ahead being the calls of its tenant admitted before it
+// that have not asked yet (they take the free slots, or the places in the
+// queue, before it). It takes no slot: a caller whose work ends in a hash
+// asks it first, to refuse that work before doing the rest of it.
+func (h *Hasher) Admit(ctx context.Context, ahead int) error {
+	q := h.queue
+	if err := ctx.Err(); err != nil {
+		return &BusyError{RetryAfter: q.retryAfter(), ctxErr: err}
+	}
+	now := time.Now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.refusesLocked(tenantOf(ctx), ahead, now, q.deadline(ctx, now)) {
+		return &BusyError{RetryAfter: q.retryAfterLocked()}
+	}
+	return nil
+}
+
+// deadline is when a call with ctx asking at now stops waiting: after
+// maxWait, or at the context's deadline if sooner.
+func (q *queue) deadline(ctx context.Context, now time.Time) time.Time {
+	deadline := now.Add(q.maxWait)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	return deadline
+}
+
+// refusesLocked reports whether a call of tenant id asking at now, after
+// ahead more of its tenant's, is refused at once: no slot is left free for
+// it, and as its tenant's next waiter it is not expected to get one within
+// half the time to its deadline. Only what is expected within half the
+// time left is admitted: the hold time grows as load grows, and a call
+// admitted and then refused has waited.
+func (q *queue) refusesLocked(id string, ahead int, now, deadline time.Time) bool {
+	k := ahead + 1
+	if q.waiting == 0 {
+		free := q.slots - q.inUse
+		if k <= free {
+			return false
+		}
+		k -= max(free, 0)
+	}
+	if f := q.tenants[id]; f != nil {
+		k += len(f.w)
+	}
+	return q.expectedWait(id, k) > deadline.Sub(now)/2
 }
 
 // release returns a slot held for held.
