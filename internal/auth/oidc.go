@@ -180,6 +180,9 @@ func (s *Service) IssueClientTokens(ctx context.Context, g ClientGrant, withRefr
 	}
 	if g.AuthRequestID != "" {
 		err = s.store.CreateCodeSession(ctx, sess, hash, g.AuthRequestID)
+		if errors.Is(err, ErrNotFound) {
+			return nil, errInvalidGrant("the code has expired, or its user no longer exists")
+		}
 	} else {
 		err = s.store.CreateSession(ctx, sess, hash)
 	}

@@ -141,23 +141,12 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	return err
 }
 
-// DeleteAuthRequest is called once the code has been exchanged; the request
-// stays, marked with its session, until the code expires, to recognise
-// reuse. A request whose code was never used is deleted.
-func (s *storage) DeleteAuthRequest(ctx context.Context, id string) error {
-	r, err := s.p.records.GetAuthRequest(ctx, s.tenant, id)
-	if errors.Is(err, auth.ErrNotFound) {
-		return nil
-	}
-	if err != nil || r.SessionID != "" {
-		return err
-	}
-	err = s.p.records.DeleteAuthRequest(ctx, s.tenant, id)
-	if errors.Is(err, auth.ErrNotFound) {
-		return nil
-	}
-	return err
-}
+// DeleteAuthRequest is called once the code has been exchanged (the
+// library's only call, after CreateAccessAndRefreshTokens or
+// CreateAccessToken marked the request with its session in the session's
+// own write). The request stays, so that a second use of the code is
+// recognised, and the store drops it when the code expires: nothing to do.
+func (s *storage) DeleteAuthRequest(context.Context, string) error { return nil }
 
 // accessTokenID prefixes the token "ids" storage hands the library: they
 // are the signed access tokens themselves (see tokenCrypto).
@@ -181,32 +170,21 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		if err != nil {
 			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithParent(err)
 		}
+		// The session is stored and the code marked used in one write; of
+		// two concurrent exchanges one finds it used, stores nothing, and
+		// revokes the session of the other.
 		ts, err := s.p.svc.IssueClientTokens(ctx, auth.ClientGrant{
 			Tenant: s.tenant, UserID: r.UserID, ClientID: r.ClientID, Scopes: r.Scopes, AuthTime: r.AuthTime,
+			AuthRequestID: r.ID,
 		}, c.HasGrant(auth.GrantRefreshToken), m)
-		if err != nil {
-			return "", "", time.Time{}, err
+		if errors.Is(err, auth.ErrCodeUsed) {
+			if cur, gerr := s.p.records.GetAuthRequest(ctx, s.tenant, r.ID); gerr == nil && cur.SessionID != "" {
+				_ = s.p.svc.RevokeCodeSession(ctx, s.tenant, cur.SessionID, r.ClientID, m)
+			}
+			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("the code was already used; the tokens issued for it are revoked").WithParent(err)
 		}
-		// Mark the code used; of two concurrent exchanges one finds it
-		// marked, and both sessions are revoked.
-		_, err = s.p.records.UpdateAuthRequest(ctx, s.tenant, r.ID, func(ar *auth.AuthRequest) error {
-			if ar.SessionID != "" {
-				return oidc.ErrInvalidGrant().WithDescription("the code was already used")
-			}
-			ar.SessionID = ts.Session.ID
-			return nil
-		})
 		if err != nil {
-			var prev string
-			if cur, gerr := s.p.records.GetAuthRequest(ctx, s.tenant, r.ID); gerr == nil {
-				prev = cur.SessionID
-			}
-			for _, id := range []string{ts.Session.ID, prev} {
-				if id != "" {
-					_ = s.p.svc.RevokeCodeSession(ctx, s.tenant, id, r.ClientID, m)
-				}
-			}
-			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("the code was already used").WithParent(err)
+			return "", "", time.Time{}, asOAuthError(err)
 		}
 		return accessTokenID + ts.AccessToken, ts.RefreshToken, ts.ExpiresAt, nil
 	case *refreshRequest:
