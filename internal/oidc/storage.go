@@ -53,7 +53,8 @@ func randomID() string {
 // CreateAuthRequest stores a validated authorization request. The library
 // has checked the client, redirect URI, scopes and response type; wasmauth
 // adds the OAuth 2.1 rules: PKCE with S256 only, required for public
-// clients, and the query response mode only.
+// clients, and the query response mode only. A request that the browser's
+// live session answers (see tenantHandler.authorize) is not stored here.
 func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
 	c, err := s.p.svc.Client(ctx, s.tenant, req.ClientID)
 	if err != nil {
@@ -82,6 +83,12 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: string(req.CodeChallengeMethod),
 		Prompt: req.Prompt, MaxAge: req.MaxAge, LoginHint: req.LoginHint,
 		CreatedAt: now, ExpiresAt: now.Add(authRequestTTL),
+	}
+	// A live browser session that answers the request: the handler answers
+	// at once, and SaveAuthCode stores the request with its code.
+	if live, _ := ctx.Value(ssoKey{}).(*sso); live != nil && !s.p.needsLogin(r, live.b) {
+		live.ar = r
+		return &authRequest{r}, nil
 	}
 	if err := s.p.records.CreateAuthRequest(ctx, r); err != nil {
 		return nil, err
@@ -122,11 +129,12 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 // request gets one code only.
 //
 // When the person has just signed in (complete), the user is stored with
-// the code, in the same write.
+// the code, in the same write; a request answered by single sign-on at
+// /authorize, not stored yet, is stored whole with them.
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	now := s.p.svc.Now()
 	in, _ := ctx.Value(signedInKey{}).(signedIn)
-	_, err := s.p.records.UpdateAuthRequest(ctx, s.tenant, id, func(r *auth.AuthRequest) error {
+	give := func(r *auth.AuthRequest) error {
 		if in.requestID == id && in.userID != "" && (r.UserID == "" || r.UserID == in.userID) {
 			r.UserID, r.AuthTime = in.userID, in.authTime
 		}
@@ -137,7 +145,15 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 		r.CodeExpiresAt = now.Add(codeTTL)
 		r.ExpiresAt = r.CodeExpiresAt
 		return nil
-	})
+	}
+	if in.unsaved != nil && in.requestID == id {
+		r := *in.unsaved
+		if err := give(&r); err != nil {
+			return err
+		}
+		return s.p.records.CreateAuthRequest(ctx, &r)
+	}
+	_, err := s.p.records.UpdateAuthRequest(ctx, s.tenant, id, give)
 	return err
 }
 
