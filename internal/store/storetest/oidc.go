@@ -322,16 +322,24 @@ func testClientSessions(t *testing.T, newStore NewStore) {
 	wantErr(t, "SessionByRefreshToken(unknown)", err, auth.ErrNotFound)
 }
 
+// storeWithAnn returns a new store with the tenants a and b, and the user
+// u-1 of a.
+func storeWithAnn(t *testing.T, newStore NewStore) auth.Store {
+	t.Helper()
+	s := newStore(t)
+	mustTenant(t, s, "a")
+	mustTenant(t, s, "b")
+	if err := s.CreateUser(t.Context(), newUser("a", "u-1", "ann@example.com", "ann")); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // testCodeSessions checks CreateCodeSession: a code's session and the mark
 // on its authorization request are stored together, once.
 func testCodeSessions(t *testing.T, newStore NewStore) {
-	s := newStore(t)
+	s := storeWithAnn(t, newStore)
 	ctx := t.Context()
-	mustTenant(t, s, "a")
-	mustTenant(t, s, "b")
-	if err := s.CreateUser(ctx, newUser("a", "u-1", "ann@example.com", "ann")); err != nil {
-		t.Fatal(err)
-	}
 	now := sessionClock()
 	newRequest := func(id string) *auth.AuthRequest {
 		r := &auth.AuthRequest{ID: id, Tenant: "a", ClientID: "c-1", RedirectURI: "https://app.example/cb",
@@ -432,13 +440,8 @@ func testCodeSessions(t *testing.T, newStore NewStore) {
 }
 
 func testBrowserSessions(t *testing.T, newStore NewStore) {
-	s := newStore(t)
+	s := storeWithAnn(t, newStore)
 	ctx := t.Context()
-	mustTenant(t, s, "a")
-	mustTenant(t, s, "b")
-	if err := s.CreateUser(ctx, newUser("a", "u-1", "ann@example.com", "ann")); err != nil {
-		t.Fatal(err)
-	}
 	now := sessionClock()
 	b := &auth.BrowserSession{IDHash: hash("b-1"), Tenant: "a", UserID: "u-1", AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	wantErr(t, "CreateBrowserSession", s.CreateBrowserSession(ctx, b), nil)
