@@ -138,6 +138,9 @@ var (
 	// ErrRefreshReused means a refresh token was presented after it had been
 	// rotated; the store has revoked its session.
 	ErrRefreshReused = errors.New("refresh token reused")
+	// ErrCodeUsed means an authorization request's code was already
+	// exchanged for a session (its SessionID is set).
+	ErrCodeUsed = errors.New("authorization code already used")
 	// ErrSessionEnded means the session was revoked or has expired.
 	ErrSessionEnded = errors.New("session ended")
 	// ErrQuotaExceeded means storing a module would take the tenant over

@@ -134,6 +134,10 @@ type ClientGrant struct {
 	ClientID string
 	Scopes   []string
 	AuthTime time.Time
+	// AuthRequestID, when set, is the authorization request whose code is
+	// exchanged: the session is stored only while the code is unused, and
+	// marks it used, in one write (Store.CreateCodeSession).
+	AuthRequestID string
 }
 
 // ClientTokens are the tokens of a code exchange or refresh.
@@ -157,6 +161,8 @@ func newClientRefreshToken() (string, []byte, error) {
 // IssueClientTokens starts a session bound to the grant's client and returns
 // its first tokens; the refresh token only when withRefresh is true (the
 // session still gets one, which nobody learns, as every session has one).
+// With g.AuthRequestID it returns ErrCodeUsed (from the store) when that
+// request's code was already exchanged, having stored nothing.
 func (s *Service) IssueClientTokens(ctx context.Context, g ClientGrant, withRefresh bool, m Meta) (*ClientTokens, error) {
 	t, err := s.Tenant(ctx, g.Tenant)
 	if err != nil {
@@ -172,7 +178,15 @@ func (s *Service) IssueClientTokens(ctx context.Context, g ClientGrant, withRefr
 		CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
 		ClientID: g.ClientID, Scopes: g.Scopes, AuthTime: g.AuthTime.UTC(),
 	}
-	if err := s.store.CreateSession(ctx, sess, hash); err != nil {
+	if g.AuthRequestID != "" {
+		err = s.store.CreateCodeSession(ctx, sess, hash, g.AuthRequestID)
+		if errors.Is(err, ErrNotFound) {
+			return nil, errInvalidGrant("the code has expired, or its user no longer exists")
+		}
+	} else {
+		err = s.store.CreateSession(ctx, sess, hash)
+	}
+	if err != nil {
 		return nil, err
 	}
 	u, err := s.store.GetUser(ctx, t.ID, g.UserID)

@@ -96,6 +96,13 @@ type Store interface {
 
 	// CreateSession stores a session with its first refresh token's hash.
 	CreateSession(ctx context.Context, s *Session, refreshHash []byte) error
+	// CreateCodeSession is CreateSession for the exchange of the code of
+	// the authorization request authRequestID (of s's tenant): in the same
+	// atomic step it marks the request used, setting its SessionID to s.ID.
+	// Returns ErrCodeUsed, storing nothing, when the request already has a
+	// session (of two concurrent exchanges one gets it), and ErrNotFound
+	// when the request is unknown or expired.
+	CreateCodeSession(ctx context.Context, s *Session, refreshHash []byte, authRequestID string) error
 	// GetSession returns a session. Returns ErrNotFound.
 	GetSession(ctx context.Context, tenant, id string) (*Session, error)
 	// RotateRefreshToken exchanges the refresh token with hash oldHash for one

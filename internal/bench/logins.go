@@ -192,36 +192,11 @@ func measureRefresh(ctx context.Context, s *benchServer, clients int, d time.Dur
 		Verdict:  Reported,
 		Bound:    "No password hash: a Badger transaction (the old token's hash looked up and retired, the new one stored), a signed access token and the form parsing; Badger's write path and the signature share the CPU.",
 	}
-	tokens := make([]string, clients)
-	for i := range tokens {
-		a, err := login(ctx, s.client, quietTenant, localEmail, localPassword)
-		if err != nil {
-			return row, err
-		}
-		var ts struct {
-			RefreshToken string `json:"refresh_token"`
-		}
-		if err := errors.Join(a.Expect(200, "login for a session"), a.JSON(&ts)); err != nil {
-			return row, err
-		}
-		tokens[i] = ts.RefreshToken
+	r, err := newRefresher(ctx, s, clients)
+	if err != nil {
+		return row, err
 	}
-	res, err := Load{Clients: clients, Duration: d}.Run(ctx, func(ctx context.Context, w, _ int) (int, error) {
-		a, err := s.client.Do(ctx, "POST", "/t/"+quietTenant+"/oauth/token", "", form("grant_type", "refresh_token", "refresh_token", tokens[w]))
-		if err != nil {
-			return 0, err
-		}
-		if a.Status == 200 {
-			var ts struct {
-				RefreshToken string `json:"refresh_token"`
-			}
-			if err := a.JSON(&ts); err != nil {
-				return 0, err
-			}
-			tokens[w] = ts.RefreshToken
-		}
-		return a.Status, nil
-	})
+	res, err := Load{Clients: clients, Duration: d}.Run(ctx, r.send)
 	if err != nil {
 		return row, err
 	}
@@ -230,6 +205,50 @@ func measureRefresh(ctx context.Context, s *benchServer, clients int, d time.Dur
 	}
 	row.Result = fmt.Sprintf("**%s** (p50 %s, p99 %s)", fmtRate(res.PerSecond()), fmtDur(Median(res.Latencies)), fmtDur(Percentile(res.Latencies, 99)))
 	return row, nil
+}
+
+// refresher rotates refresh tokens of v1 sessions of the local user, one
+// session per worker of a Load.
+type refresher struct {
+	s      *benchServer
+	tokens []string
+}
+
+// newRefresher logs the local user in once per worker.
+func newRefresher(ctx context.Context, s *benchServer, workers int) (*refresher, error) {
+	r := &refresher{s: s, tokens: make([]string, workers)}
+	for i := range r.tokens {
+		a, err := login(ctx, s.client, quietTenant, localEmail, localPassword)
+		if err != nil {
+			return nil, err
+		}
+		var ts struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if err := errors.Join(a.Expect(200, "login for a session"), a.JSON(&ts)); err != nil {
+			return nil, err
+		}
+		r.tokens[i] = ts.RefreshToken
+	}
+	return r, nil
+}
+
+// send is a Request: worker w's refresh grant, keeping the rotated token.
+func (r *refresher) send(ctx context.Context, w, _ int) (int, error) {
+	a, err := r.s.client.Do(ctx, "POST", "/t/"+quietTenant+"/oauth/token", "", form("grant_type", "refresh_token", "refresh_token", r.tokens[w]))
+	if err != nil {
+		return 0, err
+	}
+	if a.Status == 200 {
+		var ts struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		if err := a.JSON(&ts); err != nil {
+			return 0, err
+		}
+		r.tokens[w] = ts.RefreshToken
+	}
+	return a.Status, nil
 }
 
 // burst sends n requests at once, each on its own connection, and

@@ -248,11 +248,23 @@ func TestCodeFlowWithRelyingParty(t *testing.T) {
 		t.Fatal("the rotated token still works after reuse revoked its session")
 	}
 
-	// Single sign-on: a second authorization needs no form.
+	// Single sign-on: a second authorization needs no form; /authorize
+	// itself answers with the code (the contract's "no page").
 	state2 := random(t)
-	q = codeOf(t, b.get(app.conf.AuthCodeURL(state2, gooidc.Nonce(random(t)), oauth2.S256ChallengeOption(verifier))))
-	if q.Get("state") != state2 || q.Get("code") == "" {
+	sso := b.get(app.conf.AuthCodeURL(state2, gooidc.Nonce(random(t)), oauth2.S256ChallengeOption(verifier)))
+	if !strings.HasPrefix(sso.url.String(), e.issuer+"/authorize?") {
+		t.Fatalf("single sign-on answered from %s, not /authorize", sso.url)
+	}
+	q = codeOf(t, sso)
+	if q.Get("state") != state2 || q.Get("code") == "" || q.Get("iss") != e.issuer {
 		t.Fatalf("SSO answer %v", q)
+	}
+	// Its code works once: the request was stored with it.
+	if _, err := app.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier)); err != nil {
+		t.Fatalf("exchanging the single sign-on code: %v", err)
+	}
+	if _, err := app.conf.Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier)); oauthErr(err) != "invalid_grant" {
+		t.Fatalf("the single sign-on code used twice: %v", err)
 	}
 	// prompt=login asks for the password again.
 	p := b.get(app.conf.AuthCodeURL(random(t), oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("prompt", "login")))

@@ -44,11 +44,7 @@ type tenantHandler struct {
 func (h *tenantHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case pathAuthorize:
-		f := &responseFixer{ResponseWriter: w, h: h, addIss: true, htmlErrors: true}
-		h.op.ServeHTTP(f, r)
-		if f.status == http.StatusBadRequest || f.toApp {
-			h.p.observe.OIDCEvent("authorization", "refused")
-		}
+		h.authorize(w, r)
 	case pathCallback:
 		h.callback(w, r)
 	case pathToken:
@@ -146,14 +142,57 @@ func checkCSRF(r *http.Request) bool {
 
 // needsLogin reports whether the request asks for a password although the
 // browser has a session: prompt=login, or a max_age the session is past.
-func (h *tenantHandler) needsLogin(ar *auth.AuthRequest, b *auth.BrowserSession) bool {
+func (p *Provider) needsLogin(ar *auth.AuthRequest, b *auth.BrowserSession) bool {
 	if b == nil || slices.Contains(ar.Prompt, oidc.PromptLogin) {
 		return true
 	}
-	if ar.MaxAge != nil && h.p.svc.Now().Sub(b.AuthTime) > time.Duration(*ar.MaxAge)*time.Second {
+	if ar.MaxAge != nil && p.svc.Now().Sub(b.AuthTime) > time.Duration(*ar.MaxAge)*time.Second {
 		return true
 	}
 	return false
+}
+
+// ssoKey carries an /authorize request's live browser session to
+// CreateAuthRequest.
+type ssoKey struct{}
+
+// sso is the live browser session of an /authorize request and, when
+// CreateAuthRequest found that the session answers the request, the
+// request, validated but not stored.
+type sso struct {
+	b  *auth.BrowserSession
+	ar *auth.AuthRequest
+}
+
+// authorize runs the library's authorization endpoint. With a live browser
+// session that the request does not ask to re-enter, it answers at once
+// with the code (single sign-on, the contract's "no page"): the library
+// validates the request, CreateAuthRequest leaves it unstored, the
+// library's redirect to the sign-in page is dropped, and SaveAuthCode
+// stores the request with its user and code in one write.
+func (h *tenantHandler) authorize(w http.ResponseWriter, r *http.Request) {
+	var s *sso
+	out := w
+	var buf *bufferedResponse
+	if b := h.browserSession(r); b != nil {
+		s = &sso{b: b}
+		r = r.WithContext(context.WithValue(r.Context(), ssoKey{}, s))
+		buf = &bufferedResponse{header: http.Header{}}
+		out = buf
+	}
+	f := &responseFixer{ResponseWriter: out, h: h, addIss: true, htmlErrors: true}
+	h.op.ServeHTTP(f, r)
+	if s != nil && s.ar != nil {
+		h.p.observe.OIDCEvent("authorization", "sso")
+		h.complete(w, r, s.ar, s.b.UserID, s.b.AuthTime, false)
+		return
+	}
+	if buf != nil {
+		buf.flush(w)
+	}
+	if f.status == http.StatusBadRequest || f.toApp {
+		h.p.observe.OIDCEvent("authorization", "refused")
+	}
 }
 
 // pendingRequest loads the authorization request named by the id field,
@@ -177,9 +216,9 @@ func (h *tenantHandler) signInGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b := h.browserSession(r)
-	if !h.needsLogin(ar, b) {
+	if !h.p.needsLogin(ar, b) {
 		h.p.observe.OIDCEvent("authorization", "sso")
-		h.complete(w, r, ar, b.UserID, b.AuthTime)
+		h.complete(w, r, ar, b.UserID, b.AuthTime, true)
 		return
 	}
 	if slices.Contains(ar.Prompt, oidc.PromptNone) {
@@ -243,7 +282,7 @@ func (h *tenantHandler) startSession(w http.ResponseWriter, r *http.Request, ar 
 		return
 	}
 	http.SetCookie(w, h.cookie(sessionCookie, id, ttl))
-	h.complete(w, r, ar, userID, now)
+	h.complete(w, r, ar, userID, now, true)
 }
 
 // signUpGet shows the registration form of a pending request.
@@ -430,20 +469,28 @@ type signedIn struct {
 	requestID string
 	userID    string
 	authTime  time.Time
+	// unsaved is the request when it is not stored yet (single sign-on at
+	// /authorize): SaveAuthCode stores it whole.
+	unsaved *auth.AuthRequest
 }
 
 // complete answers a request whose person has just signed in (or has a
 // live browser session) with the library's authorization response: the
 // redirect to the app with the code. SaveAuthCode stores the user with the
-// code; nothing else is written.
-func (h *tenantHandler) complete(w http.ResponseWriter, r *http.Request, ar *auth.AuthRequest, userID string, authTime time.Time) {
+// code (and the request itself when it is not stored yet); nothing else
+// is written.
+func (h *tenantHandler) complete(w http.ResponseWriter, r *http.Request, ar *auth.AuthRequest, userID string, authTime time.Time, stored bool) {
 	if ar.CodeHash != nil || (ar.UserID != "" && ar.UserID != userID) {
 		h.message(w, http.StatusBadRequest, "Sign-in expired", "This sign-in link is no longer valid. Go back to the app and sign in again.")
 		return
 	}
 	done := *ar
 	done.UserID, done.AuthTime = userID, authTime
-	r = r.WithContext(context.WithValue(r.Context(), signedInKey{}, signedIn{requestID: ar.ID, userID: userID, authTime: authTime}))
+	in := signedIn{requestID: ar.ID, userID: userID, authTime: authTime}
+	if !stored {
+		in.unsaved = &done
+	}
+	r = r.WithContext(context.WithValue(r.Context(), signedInKey{}, in))
 	op.AuthResponse(&authRequest{&done}, h.op, &responseFixer{ResponseWriter: w, h: h, addIss: true, htmlErrors: true}, r)
 }
 

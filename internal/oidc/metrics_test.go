@@ -28,11 +28,13 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _ = app.conf.Exchange(t.Context(), "bogus", oauth2.VerifierOption(verifier))
+	codeOf(t, b.get(app.conf.AuthCodeURL("s2", oauth2.S256ChallengeOption(verifier)))) // single sign-on
 	b.get(e.issuer + "/authorize?" + url.Values{"client_id": {"nope"}, "redirect_uri": {rpRedirect}, "response_type": {"code"}, "scope": {"openid"}}.Encode())
 	s := scrape()
 	for _, want := range []string{
 		`{event="authorization",outcome="form"} 1`,
 		`{event="authorization",outcome="refused"} 1`,
+		`{event="authorization",outcome="sso"} 1`,
 		`{event="hosted_login",outcome="rejected"} 1`,
 		`{event="hosted_login",outcome="ok"} 1`,
 		`{event="code_exchange",outcome="ok"} 1`,

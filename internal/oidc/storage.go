@@ -53,7 +53,8 @@ func randomID() string {
 // CreateAuthRequest stores a validated authorization request. The library
 // has checked the client, redirect URI, scopes and response type; wasmauth
 // adds the OAuth 2.1 rules: PKCE with S256 only, required for public
-// clients, and the query response mode only.
+// clients, and the query response mode only. A request that the browser's
+// live session answers (see tenantHandler.authorize) is not stored here.
 func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
 	c, err := s.p.svc.Client(ctx, s.tenant, req.ClientID)
 	if err != nil {
@@ -82,6 +83,12 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: string(req.CodeChallengeMethod),
 		Prompt: req.Prompt, MaxAge: req.MaxAge, LoginHint: req.LoginHint,
 		CreatedAt: now, ExpiresAt: now.Add(authRequestTTL),
+	}
+	// A live browser session that answers the request: the handler answers
+	// at once, and SaveAuthCode stores the request with its code.
+	if live, _ := ctx.Value(ssoKey{}).(*sso); live != nil && !s.p.needsLogin(r, live.b) {
+		live.ar = r
+		return &authRequest{r}, nil
 	}
 	if err := s.p.records.CreateAuthRequest(ctx, r); err != nil {
 		return nil, err
@@ -122,11 +129,12 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 // request gets one code only.
 //
 // When the person has just signed in (complete), the user is stored with
-// the code, in the same write.
+// the code, in the same write; a request answered by single sign-on at
+// /authorize, not stored yet, is stored whole with them.
 func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	now := s.p.svc.Now()
 	in, _ := ctx.Value(signedInKey{}).(signedIn)
-	_, err := s.p.records.UpdateAuthRequest(ctx, s.tenant, id, func(r *auth.AuthRequest) error {
+	give := func(r *auth.AuthRequest) error {
 		if in.requestID == id && in.userID != "" && (r.UserID == "" || r.UserID == in.userID) {
 			r.UserID, r.AuthTime = in.userID, in.authTime
 		}
@@ -137,27 +145,24 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 		r.CodeExpiresAt = now.Add(codeTTL)
 		r.ExpiresAt = r.CodeExpiresAt
 		return nil
-	})
+	}
+	if in.unsaved != nil && in.requestID == id {
+		r := *in.unsaved
+		if err := give(&r); err != nil {
+			return err
+		}
+		return s.p.records.CreateAuthRequest(ctx, &r)
+	}
+	_, err := s.p.records.UpdateAuthRequest(ctx, s.tenant, id, give)
 	return err
 }
 
-// DeleteAuthRequest is called once the code has been exchanged; the request
-// stays, marked with its session, until the code expires, to recognise
-// reuse. A request whose code was never used is deleted.
-func (s *storage) DeleteAuthRequest(ctx context.Context, id string) error {
-	r, err := s.p.records.GetAuthRequest(ctx, s.tenant, id)
-	if errors.Is(err, auth.ErrNotFound) {
-		return nil
-	}
-	if err != nil || r.SessionID != "" {
-		return err
-	}
-	err = s.p.records.DeleteAuthRequest(ctx, s.tenant, id)
-	if errors.Is(err, auth.ErrNotFound) {
-		return nil
-	}
-	return err
-}
+// DeleteAuthRequest is called once the code has been exchanged (the
+// library's only call, after CreateAccessAndRefreshTokens or
+// CreateAccessToken marked the request with its session in the session's
+// own write). The request stays, so that a second use of the code is
+// recognised, and the store drops it when the code expires: nothing to do.
+func (s *storage) DeleteAuthRequest(context.Context, string) error { return nil }
 
 // accessTokenID prefixes the token "ids" storage hands the library: they
 // are the signed access tokens themselves (see tokenCrypto).
@@ -181,32 +186,21 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, req op.Token
 		if err != nil {
 			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithParent(err)
 		}
+		// The session is stored and the code marked used in one write; of
+		// two concurrent exchanges one finds it used, stores nothing, and
+		// revokes the session of the other.
 		ts, err := s.p.svc.IssueClientTokens(ctx, auth.ClientGrant{
 			Tenant: s.tenant, UserID: r.UserID, ClientID: r.ClientID, Scopes: r.Scopes, AuthTime: r.AuthTime,
+			AuthRequestID: r.ID,
 		}, c.HasGrant(auth.GrantRefreshToken), m)
-		if err != nil {
-			return "", "", time.Time{}, err
+		if errors.Is(err, auth.ErrCodeUsed) {
+			if cur, gerr := s.p.records.GetAuthRequest(ctx, s.tenant, r.ID); gerr == nil && cur.SessionID != "" {
+				_ = s.p.svc.RevokeCodeSession(ctx, s.tenant, cur.SessionID, r.ClientID, m)
+			}
+			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("the code was already used; the tokens issued for it are revoked").WithParent(err)
 		}
-		// Mark the code used; of two concurrent exchanges one finds it
-		// marked, and both sessions are revoked.
-		_, err = s.p.records.UpdateAuthRequest(ctx, s.tenant, r.ID, func(ar *auth.AuthRequest) error {
-			if ar.SessionID != "" {
-				return oidc.ErrInvalidGrant().WithDescription("the code was already used")
-			}
-			ar.SessionID = ts.Session.ID
-			return nil
-		})
 		if err != nil {
-			var prev string
-			if cur, gerr := s.p.records.GetAuthRequest(ctx, s.tenant, r.ID); gerr == nil {
-				prev = cur.SessionID
-			}
-			for _, id := range []string{ts.Session.ID, prev} {
-				if id != "" {
-					_ = s.p.svc.RevokeCodeSession(ctx, s.tenant, id, r.ClientID, m)
-				}
-			}
-			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("the code was already used").WithParent(err)
+			return "", "", time.Time{}, asOAuthError(err)
 		}
 		return accessTokenID + ts.AccessToken, ts.RefreshToken, ts.ExpiresAt, nil
 	case *refreshRequest:

@@ -19,44 +19,85 @@ func expiry(r *sessionRecord) time.Time { return r.ExpiresAt.Add(sessionGrace) }
 // fills in CreatedAt when zero. Returns auth.ErrNotFound for an unknown
 // tenant or user.
 func (s *Store) CreateSession(ctx context.Context, sess *auth.Session, refreshHash []byte) error {
+	rec, err := newSessionRecord(sess, refreshHash)
+	if err != nil {
+		return err
+	}
+	return s.update(ctx, func(txn *badger.Txn) error { return putNewSession(txn, sess.Tenant, rec, refreshHash) })
+}
+
+// CreateCodeSession stores a session and marks the authorization request
+// whose code it is exchanged for used, in one transaction. Returns
+// auth.ErrCodeUsed when the request already has a session, auth.ErrNotFound
+// when it is unknown or expired.
+func (s *Store) CreateCodeSession(ctx context.Context, sess *auth.Session, refreshHash []byte, authRequestID string) error {
+	rec, err := newSessionRecord(sess, refreshHash)
+	if err != nil {
+		return err
+	}
+	tenant := sess.Tenant
+	return s.update(ctx, func(txn *badger.Txn) error {
+		// Read first: a concurrent exchange of the same code writes the
+		// request too, so one of the two commits conflicts, runs again and
+		// finds it used.
+		ar, err := getAuthRequest(txn, tenant, authRequestID, time.Now())
+		if err != nil {
+			return err
+		}
+		if ar.SessionID != "" {
+			return auth.ErrCodeUsed
+		}
+		if err := putNewSession(txn, tenant, rec, refreshHash); err != nil {
+			return err
+		}
+		ar.SessionID = sess.ID
+		return putAuthRequest(txn, tenant, ar)
+	})
+}
+
+// newSessionRecord checks a new session and returns its record, filling in
+// CreatedAt when zero.
+func newSessionRecord(sess *auth.Session, refreshHash []byte) (*sessionRecord, error) {
 	switch {
 	case !validID(sess.ID):
-		return fmt.Errorf("badgerstore: invalid session id %q", sess.ID)
+		return nil, fmt.Errorf("badgerstore: invalid session id %q", sess.ID)
 	case !validID(sess.UserID):
-		return fmt.Errorf("badgerstore: invalid user id %q", sess.UserID)
+		return nil, fmt.Errorf("badgerstore: invalid user id %q", sess.UserID)
 	case len(refreshHash) == 0:
-		return errors.New("badgerstore: empty refresh token hash")
+		return nil, errors.New("badgerstore: empty refresh token hash")
 	case sess.ExpiresAt.IsZero():
-		return errors.New("badgerstore: session has no expiry")
+		return nil, errors.New("badgerstore: session has no expiry")
 	}
 	if sess.CreatedAt.IsZero() {
 		sess.CreatedAt = time.Now().UTC()
 	}
-	tenant := sess.Tenant
-	rec := fromSession(sess)
+	return fromSession(sess), nil
+}
+
+// putNewSession writes a new session, its user index and its first refresh
+// token in txn.
+func putNewSession(txn *badger.Txn, tenant string, rec *sessionRecord, refreshHash []byte) error {
+	if err := requireTenant(txn, tenant); err != nil {
+		return err
+	}
+	// Reading the user makes a concurrent DeleteUser conflict, so no
+	// session outlives its user.
+	if _, err := getUser(txn, tenant, rec.UserID); err != nil {
+		return err
+	}
+	if ok, err := exists(txn, key(tenant, kindSession, rec.ID)); err != nil {
+		return err
+	} else if ok {
+		return fmt.Errorf("badgerstore: session %q exists", rec.ID)
+	}
 	exp := expiry(rec)
-	return s.update(ctx, func(txn *badger.Txn) error {
-		if err := requireTenant(txn, tenant); err != nil {
-			return err
-		}
-		// Reading the user makes a concurrent DeleteUser conflict, so no
-		// session outlives its user.
-		if _, err := getUser(txn, tenant, sess.UserID); err != nil {
-			return err
-		}
-		if ok, err := exists(txn, key(tenant, kindSession, sess.ID)); err != nil {
-			return err
-		} else if ok {
-			return fmt.Errorf("badgerstore: session %q exists", sess.ID)
-		}
-		if err := setJSON(txn, key(tenant, kindSession, sess.ID), rec, exp); err != nil {
-			return err
-		}
-		if err := set(txn, key(tenant, kindUserSession, sess.UserID, sess.ID), nil, exp); err != nil {
-			return err
-		}
-		return addRefresh(txn, tenant, rec, refreshHash, exp)
-	})
+	if err := setJSON(txn, key(tenant, kindSession, rec.ID), rec, exp); err != nil {
+		return err
+	}
+	if err := set(txn, key(tenant, kindUserSession, rec.UserID, rec.ID), nil, exp); err != nil {
+		return err
+	}
+	return addRefresh(txn, tenant, rec, refreshHash, exp)
 }
 
 // addRefresh stores a new current refresh token of session r.

@@ -15,6 +15,64 @@ import (
 // statement. It fills in CreatedAt when zero. Returns auth.ErrNotFound for
 // an unknown tenant or user (the foreign key to users says so).
 func (s *Store) CreateSession(ctx context.Context, sess *auth.Session, refreshHash []byte) error {
+	if err := checkNewSession(sess, refreshHash); err != nil {
+		return err
+	}
+	_, err := s.pool.Exec(ctx, `WITH s AS (`+insertSession+` VALUES ($1, $2, $3, $4, $5, $6, $8, $9, $10) RETURNING tenant_id, id)
+	INSERT INTO refresh_tokens (tenant_id, hash, session_id) SELECT tenant_id, $7, id FROM s`, sessionArgs(sess, refreshHash)...)
+	return mapErr(err)
+}
+
+// CreateCodeSession stores a session and marks the authorization request
+// whose code it is exchanged for used, in one statement: the request's
+// update takes its row lock, and a concurrent exchange of the same code,
+// on any node, waits for it and then finds session_id set. Returns
+// auth.ErrCodeUsed when the request already has a session, auth.ErrNotFound
+// when it is unknown or expired.
+func (s *Store) CreateCodeSession(ctx context.Context, sess *auth.Session, refreshHash []byte, authRequestID string) error {
+	if err := checkNewSession(sess, refreshHash); err != nil {
+		return err
+	}
+	if !validID(authRequestID) {
+		return auth.ErrNotFound
+	}
+	now := time.Now().UnixNano()
+	tag, err := s.pool.Exec(ctx, `WITH a AS (
+		UPDATE auth_requests SET request = jsonb_set(request, '{session_id}', to_jsonb($2::text))
+		WHERE tenant_id = $1 AND id = $11 AND expires_at > $12 AND coalesce(request->>'session_id', '') = ''
+		RETURNING tenant_id),
+	s AS (`+insertSession+` SELECT $1, $2, $3, $4::bigint, $5::bigint, $6::bigint, $8, $9::text[], $10::bigint FROM a RETURNING tenant_id, id)
+	INSERT INTO refresh_tokens (tenant_id, hash, session_id) SELECT tenant_id, $7, id FROM s`,
+		append(sessionArgs(sess, refreshHash), authRequestID, now)...)
+	if err != nil {
+		return mapErr(err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	// Nothing stored: say why.
+	r, err := scanAuthRequest(s.pool.QueryRow(ctx, `SELECT id, request FROM auth_requests
+		WHERE tenant_id = $1 AND id = $2 AND expires_at > $3`, sess.Tenant, authRequestID, now), sess.Tenant)
+	switch {
+	case err != nil:
+		return fmt.Errorf("authorization request %q: %w", authRequestID, err)
+	case r.SessionID != "":
+		return auth.ErrCodeUsed
+	}
+	return fmt.Errorf("pgstore: the session of authorization request %q was not stored", authRequestID)
+}
+
+// insertSession starts the insert of a session; sessionArgs are its values
+// ($1-$6, $8-$10) and the refresh token hash ($7).
+const insertSession = `INSERT INTO sessions (tenant_id, id, user_id, created_at, expires_at, revoked_at, client_id, scopes, auth_time)`
+
+func sessionArgs(sess *auth.Session, refreshHash []byte) []any {
+	return []any{sess.Tenant, sess.ID, sess.UserID, nanos(sess.CreatedAt), nanos(sess.ExpiresAt), nanos(sess.RevokedAt), refreshHash,
+		sess.ClientID, nullSlice(sess.Scopes), nanos(sess.AuthTime)}
+}
+
+// checkNewSession checks a new session, filling in CreatedAt when zero.
+func checkNewSession(sess *auth.Session, refreshHash []byte) error {
 	switch {
 	case !validID(sess.ID):
 		return fmt.Errorf("pgstore: invalid session id %q", sess.ID)
@@ -30,13 +88,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *auth.Session, refreshHa
 	if sess.CreatedAt.IsZero() {
 		sess.CreatedAt = time.Now().UTC()
 	}
-	_, err := s.pool.Exec(ctx, `WITH s AS (
-		INSERT INTO sessions (tenant_id, id, user_id, created_at, expires_at, revoked_at, client_id, scopes, auth_time)
-		VALUES ($1, $2, $3, $4, $5, $6, $8, $9, $10) RETURNING tenant_id, id)
-	INSERT INTO refresh_tokens (tenant_id, hash, session_id) SELECT tenant_id, $7, id FROM s`,
-		sess.Tenant, sess.ID, sess.UserID, nanos(sess.CreatedAt), nanos(sess.ExpiresAt), nanos(sess.RevokedAt), refreshHash,
-		sess.ClientID, nullSlice(sess.Scopes), nanos(sess.AuthTime))
-	return mapErr(err)
+	return nil
 }
 
 const sessionColumns = "id, user_id, created_at, expires_at, revoked_at, client_id, scopes, auth_time"

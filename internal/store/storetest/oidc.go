@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ func RunOIDC(t *testing.T, newStore func(t *testing.T) auth.Store) {
 		{"ClientBackup", testClientBackup},
 		{"AuthRequests", testAuthRequests},
 		{"ClientSessions", testClientSessions},
+		{"CodeSessions", testCodeSessions},
 		{"BrowserSessions", testBrowserSessions},
 		{"Branding", testBranding},
 	}
@@ -320,14 +322,126 @@ func testClientSessions(t *testing.T, newStore NewStore) {
 	wantErr(t, "SessionByRefreshToken(unknown)", err, auth.ErrNotFound)
 }
 
-func testBrowserSessions(t *testing.T, newStore NewStore) {
+// storeWithAnn returns a new store with the tenants a and b, and the user
+// u-1 of a.
+func storeWithAnn(t *testing.T, newStore NewStore) auth.Store {
+	t.Helper()
 	s := newStore(t)
-	ctx := t.Context()
 	mustTenant(t, s, "a")
 	mustTenant(t, s, "b")
-	if err := s.CreateUser(ctx, newUser("a", "u-1", "ann@example.com", "ann")); err != nil {
+	if err := s.CreateUser(t.Context(), newUser("a", "u-1", "ann@example.com", "ann")); err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// testCodeSessions checks CreateCodeSession: a code's session and the mark
+// on its authorization request are stored together, once.
+func testCodeSessions(t *testing.T, newStore NewStore) {
+	s := storeWithAnn(t, newStore)
+	ctx := t.Context()
+	now := sessionClock()
+	newRequest := func(id string) *auth.AuthRequest {
+		r := &auth.AuthRequest{ID: id, Tenant: "a", ClientID: "c-1", RedirectURI: "https://app.example/cb",
+			Scopes: []string{"openid"}, ResponseType: "code", UserID: "u-1", AuthTime: now, CodeHash: hash("code-" + id),
+			CodeExpiresAt: now.Add(time.Minute), CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+		if err := s.CreateAuthRequest(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	newSession := func(id string) *auth.Session {
+		return &auth.Session{ID: id, Tenant: "a", UserID: "u-1", CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+			ClientID: "c-1", Scopes: []string{"openid"}, AuthTime: now}
+	}
+	r := newRequest("ar-1")
+	sess := newSession("s-1")
+	wantErr(t, "CreateCodeSession", s.CreateCodeSession(ctx, sess, hash("r-1"), r.ID), nil)
+	got, err := s.SessionByRefreshToken(ctx, "a", hash("r-1"))
+	wantErr(t, "SessionByRefreshToken", err, nil)
+	same(t, "SessionByRefreshToken", got, sess)
+	used, err := s.AuthRequestByCode(ctx, "a", r.CodeHash)
+	wantErr(t, "AuthRequestByCode after the exchange", err, nil)
+	want := *r
+	want.SessionID = "s-1"
+	same(t, "the exchanged request", used, &want)
+
+	// A second exchange stores nothing.
+	wantErr(t, "CreateCodeSession again", s.CreateCodeSession(ctx, newSession("s-2"), hash("r-2"), r.ID), auth.ErrCodeUsed)
+	_, err = s.GetSession(ctx, "a", "s-2")
+	wantErr(t, "GetSession of the refused exchange", err, auth.ErrNotFound)
+	_, err = s.SessionByRefreshToken(ctx, "a", hash("r-2"))
+	wantErr(t, "SessionByRefreshToken of the refused exchange", err, auth.ErrNotFound)
+	if again, _ := s.GetAuthRequest(ctx, "a", r.ID); again == nil || again.SessionID != "s-1" {
+		t.Fatalf("the request's session after a refused exchange: %+v", again)
+	}
+
+	wantErr(t, "CreateCodeSession of an unknown request", s.CreateCodeSession(ctx, newSession("s-3"), hash("r-3"), "nope"), auth.ErrNotFound)
+	other := newSession("s-4")
+	other.Tenant = "b"
+	wantErr(t, "CreateCodeSession of another tenant's request", s.CreateCodeSession(ctx, other, hash("r-4"), "ar-2x"), auth.ErrNotFound)
+	newRequest("ar-2")
+	other.ID = "s-5"
+	wantErr(t, "CreateCodeSession of another tenant's request", s.CreateCodeSession(ctx, other, hash("r-5"), "ar-2"), auth.ErrNotFound)
+	ghost := newSession("s-6")
+	ghost.UserID = "ghost"
+	wantErr(t, "CreateCodeSession of an unknown user", s.CreateCodeSession(ctx, ghost, hash("r-6"), "ar-2"), auth.ErrNotFound)
+	if r2, err := s.GetAuthRequest(ctx, "a", "ar-2"); err != nil || r2.SessionID != "" {
+		t.Fatalf("a failed exchange marked the request: %+v, %v", r2, err)
+	}
+	for _, id := range []string{"s-3", "s-5", "s-6"} {
+		if _, err := s.GetSession(ctx, "a", id); !errors.Is(err, auth.ErrNotFound) {
+			t.Fatalf("session %s of a failed exchange: %v", id, err)
+		}
+	}
+
+	// Concurrent exchanges of one code: exactly one gets a session.
+	newRequest("ar-3")
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.CreateCodeSession(ctx, newSession(fmt.Sprintf("c-%d", i)), hash(fmt.Sprintf("rc-%d", i)), "ar-3")
+		})
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && won >= 0:
+			t.Fatalf("exchanges %d and %d of one code both got a session", won, i)
+		case err == nil:
+			won = i
+		case !errors.Is(err, auth.ErrCodeUsed):
+			t.Fatalf("concurrent exchange %d: %v, want ErrCodeUsed", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatal("no concurrent exchange got a session")
+	}
+	r3, err := s.GetAuthRequest(ctx, "a", "ar-3")
+	if err != nil || r3.SessionID != fmt.Sprintf("c-%d", won) {
+		t.Fatalf("the request's session: %+v, %v; want c-%d", r3, err, won)
+	}
+	for i := range n {
+		_, err := s.GetSession(ctx, "a", fmt.Sprintf("c-%d", i))
+		if (i == won) != (err == nil) {
+			t.Fatalf("session c-%d (winner c-%d): %v", i, won, err)
+		}
+	}
+
+	// An expired request gives no session.
+	short := &auth.AuthRequest{ID: "ar-4", Tenant: "a", ClientID: "c-1", UserID: "u-1", CodeHash: hash("code-ar-4"),
+		CreatedAt: now, ExpiresAt: time.Now().Add(50 * time.Millisecond)}
+	wantErr(t, "CreateAuthRequest(short)", s.CreateAuthRequest(ctx, short), nil)
+	time.Sleep(100 * time.Millisecond)
+	wantErr(t, "CreateCodeSession of an expired request", s.CreateCodeSession(ctx, newSession("s-7"), hash("r-7"), "ar-4"), auth.ErrNotFound)
+}
+
+func testBrowserSessions(t *testing.T, newStore NewStore) {
+	s := storeWithAnn(t, newStore)
+	ctx := t.Context()
 	now := sessionClock()
 	b := &auth.BrowserSession{IDHash: hash("b-1"), Tenant: "a", UserID: "u-1", AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 	wantErr(t, "CreateBrowserSession", s.CreateBrowserSession(ctx, b), nil)
