@@ -13,34 +13,11 @@
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
-/* fail logs why the script failed and returns the export's failure result. */
-static int32_t fail(const char *why, const char *detail, size_t detail_n) {
-    wa_buf line = {0};
-    wa_buf_puts(&line, why);
-    if (detail_n) {
-        wa_buf_puts(&line, ": ");
-        wa_buf_put(&line, detail, detail_n);
-    }
-    if (!line.oom) wa_host_log(WA_ERROR, line.p, (int32_t)line.n);
-    wa_buf_free(&line);
-    return 1;
-}
-
-static int32_t fail_status(const char *why, int32_t status) {
-    char num[16];
-    int i = (int)sizeof num;
-    num[--i] = '\0';
-    int32_t v = status < 0 ? -status : status;
-    do num[--i] = (char)('0' + v % 10); while ((v /= 10) && i > 1);
-    if (status < 0) num[--i] = '-';
-    return fail(why, num + i, strlen(num + i));
-}
-
 /* answer_none answers {"user": null} with an optional reason and the account's id
  * (id_n 0 for none). */
 static int32_t answer_none(const char *reason, const char *id, size_t id_n) {
     int32_t st = wa_reject(reason, id, id_n);
-    return st == 0 ? 0 : fail_status("output_set", st);
+    return st == 0 ? 0 : wa_fail_status("output_set", st);
 }
 
 /* put_string_member appends ,"name":"..." when v is a non-empty string. */
@@ -67,7 +44,7 @@ static int valid_table(const char *s, size_t n) {
 static int check_sha256(const char *hash, size_t n, const wa_buf *pw) {
     const char *salt = hash + 7, *end = hash + n;
     const char *dollar = memchr(salt, '$', (size_t)(end - salt));
-    if (!dollar) return fail("malformed sha256 hash", NULL, 0), -1;
+    if (!dollar) return wa_fail("malformed sha256 hash", NULL, 0), -1;
     wa_buf data = {0}, sum = {0};
     wa_buf_put(&data, salt, (size_t)(dollar - salt));
     wa_buf_put(&data, pw->p, pw->n);
@@ -75,7 +52,7 @@ static int check_sha256(const char *hash, size_t n, const wa_buf *pw) {
     wa_buf_free(&data);
     if (st != 0) {
         wa_buf_free(&sum);
-        return fail_status("digest", st), -1;
+        return wa_fail_status("digest", st), -1;
     }
     /* Compare the hex digests without an early exit (the length is not secret). */
     static const char hex[] = "0123456789abcdef";
@@ -100,7 +77,7 @@ static int check_password(const wa_buf *hash, const wa_buf *pw) {
     }
     if (hash->n >= 7 && memcmp(hash->p, "sha256$", 7) == 0) return check_sha256(hash->p, hash->n, pw);
     int32_t ok = wa_verify_password(hash->p, hash->n, pw->p, pw->n);
-    if (ok < 0) return fail_status("verify_password", ok), -1;
+    if (ok < 0) return wa_fail_status("verify_password", ok), -1;
     return ok;
 }
 
@@ -109,9 +86,7 @@ static int check_password(const wa_buf *hash, const wa_buf *pw) {
 static int32_t setup(wa_buf *in, wa_json *input, wa_buf *table, int *pg) {
     wa_buf dialect = {0};
     wa_json config, v;
-    int32_t st = wa_read_input(in);
-    if (st != 0) return fail_status("input", st);
-    if (!wa_json_parse(in->p, in->n, input) || input->p[0] != '{') return fail("input is not a JSON object", NULL, 0);
+    if (wa_read_object(in, input) != 0) return 1;
     if (wa_json_member(*input, "config", &config)) {
         if (wa_json_member(config, "table", &v)) wa_json_string(v, table);
         if (wa_json_member(config, "dialect", &v)) wa_json_string(v, &dialect);
@@ -119,25 +94,7 @@ static int32_t setup(wa_buf *in, wa_json *input, wa_buf *table, int *pg) {
     *pg = dialect.n == 8 && memcmp(dialect.p, "postgres", 8) == 0;
     wa_buf_free(&dialect);
     if (table->n == 0) wa_buf_puts(table, "users");
-    if (!valid_table(table->p, table->n)) return fail("config: table must be 1-64 characters of A-Z a-z 0-9 _ .", NULL, 0);
-    return 0;
-}
-
-/* query runs req and finds the response's rows (an empty array when there are none).
- * Returns 0, or the export's failure result (logged). */
-static int32_t query(const wa_buf *req, wa_buf *resp, wa_json *rows, wa_buf *tmp) {
-    wa_json res, v;
-    int32_t st = wa_query(req, resp);
-    if (st != 0) return fail_status("db_query", st);
-    if (!wa_json_parse(resp->p, resp->n, &res)) return fail("db_query: response is not JSON", NULL, 0);
-    if (wa_json_member(res, "error", &v)) {
-        wa_json_string(v, tmp);
-        return fail("db_query", tmp->p, tmp->n);
-    }
-    if (!wa_json_member(res, "rows", rows)) {
-        rows->p = "[]";
-        rows->n = 2;
-    }
+    if (!valid_table(table->p, table->n)) return wa_fail("config: table must be 1-64 characters of A-Z a-z 0-9 _ .", NULL, 0);
     return 0;
 }
 
@@ -146,17 +103,17 @@ static int32_t query(const wa_buf *req, wa_buf *resp, wa_json *rows, wa_buf *tmp
 static int32_t put_user(wa_buf *out, wa_json row, wa_buf *id, wa_buf *tmp) {
     wa_json col;
     wa_buf_puts(out, "{\"id\":");
-    if (!wa_json_index(row, 0, &col)) return fail("db_query: too few columns", NULL, 0);
+    if (!wa_json_index(row, 0, &col)) return wa_fail("db_query: too few columns", NULL, 0);
     id->n = 0;
     if (wa_json_is_number(col)) {
         wa_buf_put(id, col.p, col.n);
     } else if (!wa_json_string(col, id) || id->n == 0) {
-        return fail("user row has no usable id", NULL, 0);
+        return wa_fail("user row has no usable id", NULL, 0);
     }
     wa_buf_put_json_string(out, id->p, id->n);
     static const char *const names[] = {NULL, "email", "username", NULL, "name"};
     for (int i = 1; i <= 4; i++) {
-        if (!wa_json_index(row, (size_t)i, &col)) return fail("db_query: too few columns", NULL, 0);
+        if (!wa_json_index(row, (size_t)i, &col)) return wa_fail("db_query: too few columns", NULL, 0);
         if (names[i])
             put_string_member(out, names[i], col, tmp);
         else
@@ -169,7 +126,8 @@ static int32_t put_user(wa_buf *out, wa_json row, wa_buf *id, wa_buf *tmp) {
 /* run implements login and get_user. */
 static int32_t run(int is_login) {
     int32_t rc = 1;
-    wa_buf in = {0}, ident = {0}, pw = {0}, table = {0}, req = {0}, resp = {0}, tmp = {0}, id = {0}, out = {0};
+    wa_buf in = {0}, ident = {0}, pw = {0}, table = {0}, sql = {0}, args = {0}, resp = {0}, tmp = {0}, id = {0},
+           out = {0};
     wa_json input, v, rows, row, col;
     int pg;
     if ((rc = setup(&in, &input, &table, &pg)) != 0) goto done;
@@ -182,7 +140,6 @@ static int32_t run(int is_login) {
         goto done;
     }
 
-    wa_buf sql = {0};
     wa_buf_puts(&sql, "SELECT id, email, username, email_verified, name");
     if (is_login) wa_buf_puts(&sql, ", password_hash");
     wa_buf_puts(&sql, " FROM ");
@@ -190,16 +147,10 @@ static int32_t run(int is_login) {
     wa_buf_puts(&sql, pg ? " WHERE lower(email) = lower($1) OR lower(username) = lower($2)"
                          : " WHERE lower(email) = lower(?) OR lower(username) = lower(?)");
     wa_buf_puts(&sql, " ORDER BY id LIMIT 1");
-    wa_buf_puts(&req, "{\"sql\":");
-    wa_buf_put_json_string(&req, sql.p, sql.n);
-    wa_buf_free(&sql);
-    wa_buf_puts(&req, ",\"args\":[");
-    wa_buf_put_json_string(&req, ident.p, ident.n);
-    wa_buf_putc(&req, ',');
-    wa_buf_put_json_string(&req, ident.p, ident.n);
-    wa_buf_puts(&req, "]}");
-    if ((rc = query(&req, &resp, &rows, &tmp)) != 0) goto done;
-    rc = 1;
+    wa_buf_put_json_string(&args, ident.p, ident.n);
+    wa_buf_putc(&args, ',');
+    wa_buf_put_json_string(&args, ident.p, ident.n);
+    if (wa_query_rows(&sql, &args, &resp, &rows, NULL) != 0) goto done;
     if (!wa_json_index(rows, 0, &row)) {
         rc = answer_none(not_found, NULL, 0);
         goto done;
@@ -212,7 +163,7 @@ static int32_t run(int is_login) {
 
     if (is_login) {
         if (!wa_json_index(row, 5, &col)) {
-            rc = fail("db_query: too few columns", NULL, 0);
+            rc = wa_fail("db_query: too few columns", NULL, 0);
             goto done;
         }
         if (!wa_json_string(col, &tmp)) tmp.n = 0;
@@ -225,7 +176,7 @@ static int32_t run(int is_login) {
     }
     int32_t st;
     if ((st = wa_output(&out)) != 0) {
-        rc = fail_status("output_set", st);
+        rc = wa_fail_status("output_set", st);
         goto done;
     }
     rc = 0;
@@ -234,7 +185,8 @@ done:
     wa_buf_free(&ident);
     wa_buf_free(&pw);
     wa_buf_free(&table);
-    wa_buf_free(&req);
+    wa_buf_free(&sql);
+    wa_buf_free(&args);
     wa_buf_free(&resp);
     wa_buf_free(&tmp);
     wa_buf_free(&id);
@@ -242,64 +194,45 @@ done:
     return rc;
 }
 
-/* is_cursor: 1 to 18 ASCII digits, an id that fits in a 64-bit integer. */
-static int is_cursor(const wa_buf *c) {
-    if (c->n == 0 || c->n > 18) return 0;
-    for (size_t i = 0; i < c->n; i++)
-        if (c->p[i] < '0' || c->p[i] > '9') return 0;
-    return 1;
-}
-
 /* list_users: the users after the cursor (the last id of the previous page) in id
  * order, at most the input's limit (up to WA_MAX_PAGE) of them, each with its hash. */
 static int32_t list(void) {
     int32_t rc = 1, st;
-    wa_buf in = {0}, table = {0}, cursor = {0}, req = {0}, resp = {0}, tmp = {0}, id = {0}, out = {0};
+    wa_buf in = {0}, table = {0}, cursor = {0}, sql = {0}, args = {0}, resp = {0}, tmp = {0}, id = {0}, out = {0};
     wa_json input, v, rows, row, col;
     int pg;
     if ((rc = setup(&in, &input, &table, &pg)) != 0) goto done;
     rc = 1;
     int limit = wa_input_limit(input, WA_MAX_PAGE);
     int has_cursor = wa_json_member(input, "cursor", &v) && !wa_json_is(v, "null");
-    if (has_cursor && (!wa_json_string(v, &cursor) || !is_cursor(&cursor))) {
-        rc = fail("list_users: the cursor must be 1-18 digits", NULL, 0);
+    if (has_cursor && (!wa_json_string(v, &cursor) || !wa_is_digits(&cursor))) {
+        rc = wa_fail("list_users: the cursor must be 1-18 digits", NULL, 0);
         goto done;
     }
 
-    wa_buf sql = {0};
     wa_buf_puts(&sql, "SELECT id, email, username, email_verified, name, password_hash FROM ");
     wa_buf_put(&sql, table.p, table.n);
     if (has_cursor) wa_buf_puts(&sql, pg ? " WHERE id > $1" : " WHERE id > ?");
     wa_buf_puts(&sql, pg ? (has_cursor ? " ORDER BY id LIMIT $2" : " ORDER BY id LIMIT $1") : " ORDER BY id LIMIT ?");
-    wa_buf_puts(&req, "{\"sql\":");
-    wa_buf_put_json_string(&req, sql.p, sql.n);
-    wa_buf_free(&sql);
     /* The arguments are JSON numbers: the database compares integers, not text. */
-    wa_buf_puts(&req, ",\"args\":[");
     if (has_cursor) {
-        wa_buf_put(&req, cursor.p, cursor.n);
-        wa_buf_putc(&req, ',');
+        wa_buf_put(&args, cursor.p, cursor.n);
+        wa_buf_putc(&args, ',');
     }
-    char num[8];
-    int k = (int)sizeof num;
-    num[--k] = '\0';
-    for (int n = limit; n > 0 || k == 7; n /= 10) num[--k] = (char)('0' + n % 10);
-    wa_buf_puts(&req, num + k);
-    wa_buf_puts(&req, "]}");
-    if ((rc = query(&req, &resp, &rows, &tmp)) != 0) goto done;
-    rc = 1;
+    wa_buf_put_int(&args, limit);
+    if (wa_query_rows(&sql, &args, &resp, &rows, NULL) != 0) goto done;
 
     wa_page_begin(&out);
     /* Walk the rows once with wa_json_next (wa_json_index would rescan from the start). */
     int n = 0;
     const char *pos = rows.p + 1;
     wa_json key;
-    for (; rows.p[0] == '[' && wa_json_next(rows, &pos, &key, &row); n++) {
+    for (; wa_json_next(rows, &pos, &key, &row); n++) {
         if (n > 0) wa_buf_putc(&out, ',');
         if ((rc = put_user(&out, row, &id, &tmp)) != 0) goto done;
         rc = 1;
         if (!wa_json_index(row, 5, &col)) {
-            rc = fail("db_query: too few columns", NULL, 0);
+            rc = wa_fail("db_query: too few columns", NULL, 0);
             goto done;
         }
         wa_buf_puts(&out, ",\"password_hash\":");
@@ -311,7 +244,7 @@ static int32_t list(void) {
     }
     /* A full page may have more after it: its last id is the next cursor. */
     if ((st = wa_page_end(&out, id.p, n == limit ? id.n : 0)) != 0) {
-        rc = fail_status("output_set", st);
+        rc = wa_fail_status("output_set", st);
         goto done;
     }
     rc = 0;
@@ -319,40 +252,12 @@ done:
     wa_buf_free(&in);
     wa_buf_free(&table);
     wa_buf_free(&cursor);
-    wa_buf_free(&req);
+    wa_buf_free(&sql);
+    wa_buf_free(&args);
     wa_buf_free(&resp);
     wa_buf_free(&tmp);
     wa_buf_free(&id);
     wa_buf_free(&out);
-    return rc;
-}
-
-/* verify_hash: the same check as login's, with no database. */
-static int32_t verify(void) {
-    int32_t rc = 1, st;
-    wa_buf in = {0}, hash = {0}, pw = {0};
-    wa_json input, v;
-    if ((st = wa_read_input(&in)) != 0) {
-        rc = fail_status("input", st);
-        goto done;
-    }
-    if (!wa_json_parse(in.p, in.n, &input) || input.p[0] != '{') {
-        rc = fail("input is not a JSON object", NULL, 0);
-        goto done;
-    }
-    if (wa_json_member(input, "password_hash", &v)) wa_json_string(v, &hash);
-    if (wa_json_member(input, "password", &v)) wa_json_string(v, &pw);
-    int ok = check_password(&hash, &pw);
-    if (ok < 0) goto done; /* already logged */
-    if ((st = wa_answer_verified(ok)) != 0) {
-        rc = fail_status("output_set", st);
-        goto done;
-    }
-    rc = 0;
-done:
-    wa_buf_free(&in);
-    wa_buf_free(&hash);
-    wa_buf_free(&pw);
     return rc;
 }
 
@@ -362,4 +267,5 @@ EXPORT("get_user") int32_t get_user(void) { return run(0); }
 
 EXPORT("list_users") int32_t list_users(void) { return list(); }
 
-EXPORT("verify_hash") int32_t verify_hash(void) { return verify(); }
+/* verify_hash: the same check as login's, with no database. */
+EXPORT("verify_hash") int32_t verify_hash(void) { return wa_verify_export(check_password); }

@@ -3,8 +3,10 @@
  *
  * A single header: the host function imports of the "wasmauth" module, a growable byte
  * buffer, a small JSON reader (enough to read the call's input and db_query responses),
- * JSON string writing, rejections (wa_reject) and the answers of ABI v1.1's optional exports
- * (wa_page_begin/wa_page_end for list_users, wa_answer_verified for verify_hash).
+ * JSON string writing, rejections (wa_reject), the answers of ABI v1.1's optional exports
+ * (wa_page_begin/wa_page_end for list_users, wa_answer_verified for verify_hash), and the
+ * steps every export takes: failing with a log line (wa_fail), reading the input
+ * (wa_read_object), running a query (wa_query_rows), a whole verify_hash (wa_verify_export).
  * Everything is static; include it in one translation unit.
  *
  * Build a reactor with wasi-libc (see legacy.c):
@@ -443,6 +445,115 @@ static int32_t wa_digest(const char *algo, const void *data, size_t n, wa_buf *o
     int32_t len = wa_host_digest(algo, (int32_t)strlen(algo), data, (int32_t)n);
     if (len < 0) return len;
     return wa_read_result(len, out);
+}
+
+/* ---- the shape of an export: failing, reading the input, querying ---- */
+
+/* wa_fail logs why the call failed, with detail when detail_n > 0, and returns 1: the
+ * result of a failed export. */
+static int32_t wa_fail(const char *why, const char *detail, size_t detail_n) {
+    wa_buf line = {0};
+    wa_buf_puts(&line, why);
+    if (detail_n) {
+        wa_buf_puts(&line, ": ");
+        wa_buf_put(&line, detail, detail_n);
+    }
+    if (!line.oom) wa_host_log(WA_ERROR, line.p, (int32_t)line.n);
+    wa_buf_free(&line);
+    return 1;
+}
+
+/* wa_buf_put_int appends v in decimal. */
+static void wa_buf_put_int(wa_buf *b, long v) {
+    char num[24];
+    int i = (int)sizeof num;
+    unsigned long u = v < 0 ? (unsigned long)(-(v + 1)) + 1 : (unsigned long)v;
+    do num[--i] = (char)('0' + u % 10); while ((u /= 10) && i > 1);
+    if (v < 0) num[--i] = '-';
+    wa_buf_put(b, num + i, sizeof num - (size_t)i);
+}
+
+/* wa_fail_status is wa_fail with a host status as the detail. */
+static int32_t wa_fail_status(const char *why, int32_t status) {
+    wa_buf n = {0};
+    wa_buf_put_int(&n, status);
+    int32_t rc = wa_fail(why, n.p, n.n);
+    wa_buf_free(&n);
+    return rc;
+}
+
+/* wa_read_object reads this call's input into in and parses it into input, which must
+ * be a JSON object. Returns 0, or 1 (logged). */
+static int32_t wa_read_object(wa_buf *in, wa_json *input) {
+    int32_t st = wa_read_input(in);
+    if (st != 0) return wa_fail_status("input", st);
+    if (!wa_json_parse(in->p, in->n, input) || input->p[0] != '{') return wa_fail("input is not a JSON object", NULL, 0);
+    return 0;
+}
+
+/* wa_is_digits: 1 to 18 ASCII digits, a number that fits in a 64-bit integer (an id
+ * compared as a number, a count). */
+static int wa_is_digits(const wa_buf *b) {
+    if (b->n == 0 || b->n > 18) return 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->p[i] < '0' || b->p[i] > '9') return 0;
+    return 1;
+}
+
+/* wa_query_rows runs sql with args (the members of a JSON array, without its brackets)
+ * and finds the rows of the response in resp (an empty array when it has none) and,
+ * when truncated is not NULL, whether db_query cut them. Returns 0, or 1 (logged: a
+ * host status, an SQL error). */
+static int32_t wa_query_rows(const wa_buf *sql, const wa_buf *args, wa_buf *resp, wa_json *rows, int *truncated) {
+    wa_buf req = {0};
+    wa_buf_puts(&req, "{\"sql\":");
+    wa_buf_put_json_string(&req, sql->p, sql->n);
+    wa_buf_puts(&req, ",\"args\":[");
+    if (args->n) wa_buf_put(&req, args->p, args->n);
+    wa_buf_puts(&req, "]}");
+    int32_t st = wa_query(&req, resp);
+    wa_buf_free(&req);
+    if (st != 0) return wa_fail_status("db_query", st);
+    wa_json res, v;
+    if (!wa_json_parse(resp->p, resp->n, &res)) return wa_fail("db_query: response is not JSON", NULL, 0);
+    if (wa_json_member(res, "error", &v)) {
+        wa_buf msg = {0};
+        wa_json_string(v, &msg);
+        int32_t rc = wa_fail("db_query", msg.p, msg.n);
+        wa_buf_free(&msg);
+        return rc;
+    }
+    if (!wa_json_member(res, "rows", rows)) {
+        rows->p = "[]";
+        rows->n = 2;
+    }
+    if (rows->p[0] != '[') return wa_fail("db_query: rows is not an array", NULL, 0);
+    if (truncated) *truncated = wa_json_member(res, "truncated", &v) && wa_json_is(v, "true");
+    return 0;
+}
+
+/* wa_verify_export implements verify_hash: it reads the input's password_hash and
+ * password and answers what check says (1 a match, 0 none, -1 failed and logged: the
+ * call fails). Returns the export's result. */
+static int32_t wa_verify_export(int (*check)(const wa_buf *hash, const wa_buf *pw)) {
+    int32_t rc = 1, st;
+    wa_buf in = {0}, hash = {0}, pw = {0};
+    wa_json input, v;
+    if (wa_read_object(&in, &input) != 0) goto done;
+    if (wa_json_member(input, "password_hash", &v)) wa_json_string(v, &hash);
+    if (wa_json_member(input, "password", &v)) wa_json_string(v, &pw);
+    int ok = check(&hash, &pw);
+    if (ok < 0) goto done; /* logged */
+    if ((st = wa_answer_verified(ok)) != 0) {
+        rc = wa_fail_status("output_set", st);
+        goto done;
+    }
+    rc = 0;
+done:
+    wa_buf_free(&in);
+    wa_buf_free(&hash);
+    wa_buf_free(&pw);
+    return rc;
 }
 
 #endif /* WASMAUTH_H */

@@ -56,36 +56,6 @@ static const char *const defaults[K_N] = {"users", "id", "email", "username", "p
 /* The columns of every SELECT, in this order. */
 enum { C_ID, C_EMAIL, C_USERNAME, C_VERIFIED, C_NAME1, C_NAME2, C_ACTIVE, C_PASSWORD, C_N };
 
-static int32_t fail(const char *why, const char *detail, size_t detail_n) {
-    wa_buf line = {0};
-    wa_buf_puts(&line, why);
-    if (detail_n) {
-        wa_buf_puts(&line, ": ");
-        wa_buf_put(&line, detail, detail_n);
-    }
-    if (!line.oom) wa_host_log(WA_ERROR, line.p, (int32_t)line.n);
-    wa_buf_free(&line);
-    return 1;
-}
-
-static void put_int(wa_buf *b, long v) {
-    char num[24];
-    int i = (int)sizeof num;
-    int neg = v < 0;
-    unsigned long u = neg ? (unsigned long)(-(v + 1)) + 1 : (unsigned long)v;
-    do num[--i] = (char)('0' + u % 10); while ((u /= 10) && i > 1);
-    if (neg) num[--i] = '-';
-    wa_buf_put(b, num + i, sizeof num - (size_t)i);
-}
-
-static int32_t fail_status(const char *why, int32_t status) {
-    wa_buf n = {0};
-    put_int(&n, status);
-    int32_t rc = fail(why, n.p, n.n);
-    wa_buf_free(&n);
-    return rc;
-}
-
 /* cfg is the configuration of one call. */
 typedef struct {
     wa_buf v[K_N];
@@ -133,22 +103,22 @@ static int read_config(wa_json input, cfg *c) {
     c->pg = dialect.n == 8 && memcmp(dialect.p, "postgres", 8) == 0;
     wa_buf_free(&dialect);
     for (int i = 0; i < K_N; i++) {
-        if (c->v[i].oom || c->name2.oom) return fail("out of memory", NULL, 0), 0;
+        if (c->v[i].oom || c->name2.oom) return wa_fail("out of memory", NULL, 0), 0;
         if (!ident_ok(&c->v[i], i == K_ACTIVE_VALUE)) {
             wa_buf line = {0};
             wa_buf_puts(&line, "config: ");
             wa_buf_puts(&line, keys[i]);
             wa_buf_puts(&line, " must be at most 64 characters of A-Z a-z 0-9 _ . (a value: _ -)");
-            fail(line.p ? line.p : "config", NULL, 0);
+            wa_fail(line.p ? line.p : "config", NULL, 0);
             wa_buf_free(&line);
             return 0;
         }
     }
-    if (!ident_ok(&c->name2, 0)) return fail("config: name_columns must be one or two column names", NULL, 0), 0;
+    if (!ident_ok(&c->name2, 0)) return wa_fail("config: name_columns must be one or two column names", NULL, 0), 0;
     if (c->v[K_TABLE].n == 0 || c->v[K_ID].n == 0 || c->v[K_PASSWORD].n == 0)
-        return fail("config: table, id_column and password_column cannot be empty", NULL, 0), 0;
+        return wa_fail("config: table, id_column and password_column cannot be empty", NULL, 0), 0;
     if (c->v[K_EMAIL].n == 0 && c->v[K_USERNAME].n == 0)
-        return fail("config: email_column and username_column cannot both be empty", NULL, 0), 0;
+        return wa_fail("config: email_column and username_column cannot both be empty", NULL, 0), 0;
     return 1;
 }
 
@@ -162,7 +132,7 @@ static void put_col(wa_buf *sql, const wa_buf *col) {
 static void placeholder(wa_buf *sql, const cfg *c, int n) {
     if (c->pg) {
         wa_buf_putc(sql, '$');
-        put_int(sql, n);
+        wa_buf_put_int(sql, n);
     } else {
         wa_buf_putc(sql, '?');
     }
@@ -179,31 +149,6 @@ static void select_from(wa_buf *sql, const cfg *c) {
     }
     wa_buf_puts(sql, " FROM ");
     wa_buf_put(sql, c->v[K_TABLE].p, c->v[K_TABLE].n);
-}
-
-/* query runs sql with args (a JSON array's members, without brackets) and returns the
- * parsed response's rows in *rows, and its "truncated" flag. */
-static int32_t query(const wa_buf *sql, const wa_buf *args, wa_buf *resp, wa_json *rows, int *truncated) {
-    wa_buf req = {0}, tmp = {0};
-    wa_buf_puts(&req, "{\"sql\":");
-    wa_buf_put_json_string(&req, sql->p, sql->n);
-    wa_buf_puts(&req, ",\"args\":[");
-    if (args->n) wa_buf_put(&req, args->p, args->n);
-    wa_buf_puts(&req, "]}");
-    int32_t st = wa_query(&req, resp);
-    wa_buf_free(&req);
-    if (st != 0) return fail_status("db_query", st);
-    wa_json res, v;
-    if (!wa_json_parse(resp->p, resp->n, &res)) return fail("db_query: response is not JSON", NULL, 0);
-    if (wa_json_member(res, "error", &v)) {
-        wa_json_string(v, &tmp);
-        int32_t rc = fail("db_query", tmp.p, tmp.n);
-        wa_buf_free(&tmp);
-        return rc;
-    }
-    if (!wa_json_member(res, "rows", rows) || rows->p[0] != '[') return fail("db_query: no rows", NULL, 0);
-    *truncated = wa_json_member(res, "truncated", &v) && wa_json_is(v, "true");
-    return 0;
 }
 
 /* col_string decodes a string or number column into out; 0 for null and others. */
@@ -228,8 +173,8 @@ static int is_active(const cfg *c, wa_json col, wa_buf *tmp) {
 static int put_user(wa_buf *out, wa_json row, wa_buf *id, wa_buf *tmp) {
     wa_json col[C_N];
     for (int i = 0; i < C_N; i++)
-        if (!wa_json_index(row, (size_t)i, &col[i])) return fail("db_query: too few columns", NULL, 0), 0;
-    if (!col_string(col[C_ID], id)) return fail("a user row has no usable id", NULL, 0), 0;
+        if (!wa_json_index(row, (size_t)i, &col[i])) return wa_fail("db_query: too few columns", NULL, 0), 0;
+    if (!col_string(col[C_ID], id)) return wa_fail("a user row has no usable id", NULL, 0), 0;
     wa_buf_puts(out, "{\"id\":");
     wa_buf_put_json_string(out, id->p, id->n);
     /* An address without "@" (Django allows "") is left out rather than refused. */
@@ -280,7 +225,7 @@ static int check_password(const wa_buf *hash, const wa_buf *pw) {
         int32_t st = wa_digest("md5", pw->p, pw->n, &sum);
         if (st != 0) {
             wa_buf_free(&sum);
-            return fail_status("digest", st), -1;
+            return wa_fail_status("digest", st), -1;
         }
         unsigned diff = sum.n != 16;
         for (size_t i = 0; i < sum.n && i < 16; i++) {
@@ -291,7 +236,7 @@ static int check_password(const wa_buf *hash, const wa_buf *pw) {
         return diff == 0;
     }
     int32_t ok = wa_verify_password(hash->p, hash->n, pw->p, pw->n);
-    if (ok < 0) return fail_status(ok == WA_TOO_LARGE ? "verify_password: the hash is over the host's cost caps"
+    if (ok < 0) return wa_fail_status(ok == WA_TOO_LARGE ? "verify_password: the hash is over the host's cost caps"
                                                        : "verify_password: unknown hash format",
                                    ok),
                 -1;
@@ -306,16 +251,8 @@ static int32_t lookup(int is_login) {
            out = {0};
     wa_json input, v, rows, row, col;
     int truncated;
-    int32_t st = wa_read_input(&in);
-    if (st != 0) {
-        rc = fail_status("input", st);
-        goto done;
-    }
-    if (!wa_json_parse(in.p, in.n, &input) || input.p[0] != '{') {
-        rc = fail("input is not a JSON object", NULL, 0);
-        goto done;
-    }
-    if (!read_config(input, &c)) goto done;
+    int32_t st;
+    if (wa_read_object(&in, &input) != 0 || !read_config(input, &c)) goto done;
     if (wa_json_member(input, "identifier", &v)) wa_json_string(v, &ident);
     if (is_login && wa_json_member(input, "password", &v)) wa_json_string(v, &pw);
     const char *not_found = is_login ? "not_found" : NULL;
@@ -341,7 +278,7 @@ static int32_t lookup(int is_login) {
     wa_buf_puts(&sql, " ORDER BY ");
     wa_buf_put(&sql, c.v[K_ID].p, c.v[K_ID].n);
     wa_buf_puts(&sql, " LIMIT 1");
-    if (query(&sql, &args, &resp, &rows, &truncated) != 0) goto done;
+    if (wa_query_rows(&sql, &args, &resp, &rows, &truncated) != 0) goto done;
     if (!wa_json_index(rows, 0, &row)) {
         rc = wa_reject(not_found, NULL, 0) == 0 ? 0 : 1;
         goto done;
@@ -365,7 +302,7 @@ static int32_t lookup(int is_login) {
         }
     }
     if ((st = wa_output(&out)) != 0) {
-        rc = fail_status("output_set", st);
+        rc = wa_fail_status("output_set", st);
         goto done;
     }
     rc = 0;
@@ -384,13 +321,6 @@ done:
     return rc;
 }
 
-static int all_digits(const wa_buf *b) {
-    if (b->n == 0 || b->n > 18) return 0;
-    for (size_t i = 0; i < b->n; i++)
-        if (b->p[i] < '0' || b->p[i] > '9') return 0;
-    return 1;
-}
-
 /* list pages through the active users by id; count counts the rows. */
 static int32_t list(int count) {
     int32_t rc = 1;
@@ -398,16 +328,8 @@ static int32_t list(int count) {
     wa_buf in = {0}, cursor = {0}, sql = {0}, args = {0}, resp = {0}, tmp = {0}, id = {0}, hash = {0}, out = {0};
     wa_json input, v, rows, row, col;
     int truncated = 0;
-    int32_t st = wa_read_input(&in);
-    if (st != 0) {
-        rc = fail_status("input", st);
-        goto done;
-    }
-    if (!wa_json_parse(in.p, in.n, &input) || input.p[0] != '{') {
-        rc = fail("input is not a JSON object", NULL, 0);
-        goto done;
-    }
-    if (!read_config(input, &c)) goto done;
+    int32_t st;
+    if (wa_read_object(&in, &input) != 0 || !read_config(input, &c)) goto done;
     if (count) {
         /* The active accounts, as list_users gives them: the active value is inlined as a
          * quoted literal (it is only letters, digits, _ and -), which PostgreSQL, MySQL and
@@ -423,24 +345,18 @@ static int32_t list(int count) {
                 wa_buf_putc(&sql, '\'');
             }
         }
-        if (query(&sql, &args, &resp, &rows, &truncated) != 0) goto done;
+        if (wa_query_rows(&sql, &args, &resp, &rows, &truncated) != 0) goto done;
         if (!wa_json_index(rows, 0, &row) || !wa_json_index(row, 0, &col) || !col_string(col, &tmp) ||
-            !all_digits(&tmp)) {
-            rc = fail("count(*) is not a number", NULL, 0);
+            !wa_is_digits(&tmp)) {
+            rc = wa_fail("count(*) is not a number", NULL, 0);
             goto done;
         }
         wa_buf_puts(&out, "{\"count\":");
         wa_buf_put(&out, tmp.p, tmp.n);
         wa_buf_putc(&out, '}');
+        st = wa_output(&out);
     } else {
-        long limit = 100;
-        if (wa_json_member(input, "limit", &v) && wa_json_is_number(v)) {
-            limit = 0;
-            for (size_t i = 0; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && limit < 100000; i++)
-                limit = limit * 10 + (v.p[i] - '0');
-        }
-        if (limit < 1) limit = 1;
-        if (limit > 1000) limit = 1000;
+        long limit = wa_input_limit(input, 1000);
         int has_cursor = wa_json_member(input, "cursor", &v) && wa_json_string(v, &cursor) && cursor.n > 0;
         select_from(&sql, &c);
         if (has_cursor) {
@@ -448,7 +364,7 @@ static int32_t list(int count) {
             wa_buf_put(&sql, c.v[K_ID].p, c.v[K_ID].n);
             wa_buf_puts(&sql, " > ");
             placeholder(&sql, &c, 1);
-            if (all_digits(&cursor))
+            if (wa_is_digits(&cursor))
                 wa_buf_put(&args, cursor.p, cursor.n);
             else
                 wa_buf_put_json_string(&args, cursor.p, cursor.n);
@@ -456,9 +372,9 @@ static int32_t list(int count) {
         wa_buf_puts(&sql, " ORDER BY ");
         wa_buf_put(&sql, c.v[K_ID].p, c.v[K_ID].n);
         wa_buf_puts(&sql, " LIMIT ");
-        put_int(&sql, limit);
-        if (query(&sql, &args, &resp, &rows, &truncated) != 0) goto done;
-        wa_buf_puts(&out, "{\"users\":[");
+        wa_buf_put_int(&sql, limit);
+        if (wa_query_rows(&sql, &args, &resp, &rows, &truncated) != 0) goto done;
+        wa_page_begin(&out);
         long got = 0;
         int first = 1;
         for (const char *pos = rows.p + 1; wa_json_next(rows, &pos, &col, &row); got++) {
@@ -486,15 +402,11 @@ static int32_t list(int count) {
                 wa_buf_puts(&out, "null");
             wa_buf_putc(&out, '}');
         }
-        wa_buf_puts(&out, "],\"next_cursor\":");
-        if (got > 0 && (got >= limit || truncated))
-            wa_buf_put_json_string(&out, id.p, id.n);
-        else
-            wa_buf_puts(&out, "null");
-        wa_buf_putc(&out, '}');
+        /* A full or cut page may have more after it: its last id is the next cursor. */
+        st = wa_page_end(&out, id.p, got > 0 && (got >= limit || truncated) ? id.n : 0);
     }
-    if ((st = wa_output(&out)) != 0) {
-        rc = fail_status("output_set", st);
+    if (st != 0) {
+        rc = wa_fail_status("output_set", st);
         goto done;
     }
     rc = 0;
@@ -515,36 +427,7 @@ done:
 /* verify_hash (ABI v1.1) checks a drained user's hash at its first login, for the formats
  * the server does not verify itself (here, WordPress's plain MD5); an unknown format fails
  * the call, as the ABI asks. */
-EXPORT("verify_hash") int32_t verify_hash(void) {
-    int32_t rc = 1;
-    wa_buf in = {0}, hash = {0}, pw = {0}, out = {0};
-    wa_json input, v;
-    int32_t st = wa_read_input(&in);
-    if (st != 0) {
-        rc = fail_status("input", st);
-        goto done;
-    }
-    if (!wa_json_parse(in.p, in.n, &input) || input.p[0] != '{') {
-        rc = fail("input is not a JSON object", NULL, 0);
-        goto done;
-    }
-    if (wa_json_member(input, "password_hash", &v)) wa_json_string(v, &hash);
-    if (wa_json_member(input, "password", &v)) wa_json_string(v, &pw);
-    int ok = check_password(&hash, &pw);
-    if (ok < 0) goto done;
-    wa_buf_puts(&out, ok ? "{\"ok\":true}" : "{\"ok\":false}");
-    if ((st = wa_output(&out)) != 0) {
-        rc = fail_status("output_set", st);
-        goto done;
-    }
-    rc = 0;
-done:
-    wa_buf_free(&in);
-    wa_buf_free(&hash);
-    wa_buf_free(&pw);
-    wa_buf_free(&out);
-    return rc;
-}
+EXPORT("verify_hash") int32_t verify_hash(void) { return wa_verify_export(check_password); }
 
 EXPORT("login") int32_t login(void) { return lookup(1); }
 

@@ -30,6 +30,9 @@ import (
 //	{"kind":"rate_limit","key":"...","until":"..."}
 //	{"kind":"end","records":1234}
 //
+// Ephemeral records are left out: authorization requests, browser
+// sessions, password reset tokens and the mail outbox (docs/API.md says why).
+//
 // The counters' legacy_inactive and legacy_locked are written only when not
 // zero: a backup without them is read whole by readers older than them,
 // and one with them is refused by those readers rather than cut.

@@ -36,6 +36,7 @@ func (s *Service) SetConnection(ctx context.Context, tenant string, c *Connectio
 		s.scripts.Disconnect(tenant)
 		return s.tenantErr(tenant, err)
 	}
+	s.legacyCounts.forget(tenant)
 	s.audit(tenant, EventConnectionSet, m, c.Driver, nil)
 	return nil
 }
@@ -62,6 +63,7 @@ func (s *Service) DeleteConnection(ctx context.Context, tenant string, m Meta) e
 	if s.scripts != nil {
 		s.scripts.Disconnect(tenant)
 	}
+	s.legacyCounts.forget(tenant)
 	s.audit(tenant, EventConnectionClosed, m, tenant, nil)
 	return nil
 }

@@ -47,6 +47,7 @@ func (s *Service) UpdateConnection(ctx context.Context, tenant string, edit func
 		}
 		return nil, s.tenantErr(tenant, err)
 	}
+	s.legacyCounts.forget(tenant)
 	s.audit(tenant, EventConnectionSet, m, next.Driver, map[string]any{"dsn_kept": true})
 	return next, nil
 }

@@ -86,11 +86,17 @@ func (s *Service) MigrationStatus(ctx context.Context, tenant string) (*Migratio
 }
 
 // countLegacyUsers asks the active module's count_users, when it has one,
-// how many users the legacy database holds; nil when it cannot say.
+// how many users the legacy database holds; nil when it cannot say. The
+// answer is reused for LegacyCountTTL (legacyCounts).
 func (s *Service) countLegacyUsers(ctx context.Context, t *Tenant) *int64 {
 	if s.scripts == nil || t.Connection == nil {
 		return nil
 	}
+	return s.legacyCounts.get(ctx, t.ID, legacyCountKey(t), s.now(), func() *int64 { return s.callCountUsers(ctx, t) })
+}
+
+// callCountUsers calls the active module's count_users, when it has one.
+func (s *Service) callCountUsers(ctx context.Context, t *Tenant) *int64 {
 	if ok, err := s.exports(ctx, t, OpCountUsers); err != nil || !ok {
 		return nil
 	}

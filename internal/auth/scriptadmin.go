@@ -92,6 +92,7 @@ func (s *Service) ActivateScript(ctx context.Context, tenant string, version int
 	if err != nil {
 		return nil, err
 	}
+	s.legacyCounts.forget(tenant)
 	s.audit(tenant, EventScriptActivated, m, fmt.Sprint(version), nil)
 	return sc, nil
 }

@@ -56,6 +56,8 @@ type Service struct {
 	now     func() time.Time
 
 	drains *drains
+	// legacyCounts keeps count_users answers for MigrationStatus.
+	legacyCounts *legacyCounts
 	// forgot looks up reset requests after their answer; mailQueued wakes
 	// the mail sender.
 	forgot     *forgotQueue
@@ -146,6 +148,8 @@ func NewService(cfg Config, d Deps) *Service {
 		timing:  newEqualizer(d.Store, d.Log, d.Now, d.Hasher, d.LegacyCeiling),
 		drains:  newDrains(),
 		leases:  d.Leases,
+
+		legacyCounts: newLegacyCounts(),
 
 		mailQueued: d.MailQueued,
 

@@ -194,6 +194,7 @@ func (s *Service) ForgetTenant(tenant string) {
 		s.scripts.Forget(tenant)
 	}
 	s.timing.forget(tenant)
+	s.legacyCounts.forget(tenant)
 	s.observe.ForgetTenant(tenant)
 }
 

@@ -196,7 +196,9 @@ func scriptTest(ctx context.Context, sys IO, args []string) error {
 	fs := newFlags(sys, "script test", "script test --tenant ID --op login|get_user --identifier X [--password-stdin | --password P] [flags]", `
 Runs the tenant's module once, as a login or a get_user, and prints its answer,
 its log, the time and the fuel it took. Nothing is migrated. The exit status is
-1 when the call failed (trap, out of fuel, deadline, bad output, limit).
+1 when the call failed (trap, out of fuel, deadline, bad output, limit). The
+server tests no other op: run list_users, count_users and verify_hash on this
+machine with "script run".
 
 Prefer --password-stdin: a --password on the command line is visible to other
 users of the machine.`)

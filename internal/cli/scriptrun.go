@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/wasmauth/wasmauth/host/legacydb"
@@ -23,7 +24,7 @@ import (
 const localTenant = "local"
 
 func scriptRun(ctx context.Context, sys IO, args []string) error {
-	fs := newFlags(sys, "script run", "script run FILE --op login|get_user --identifier X [--password P | --password-stdin] (--sqlite DB | --driver D --dsn DSN) [flags]", `
+	fs := newFlags(sys, "script run", "script run FILE [--op OP] [--identifier X] [--password P | --password-stdin] (--sqlite DB | --driver D --dsn DSN) [flags]", `
 Runs the WebAssembly module in FILE once on this machine, without a server,
 in the server's sandbox and with its limits: the same engine, host functions
 and database access (read-only, one connection per instance, the networks of
@@ -31,14 +32,22 @@ and database access (read-only, one connection per instance, the networks of
 "script test", and exits with status 1 when the call failed (trap, out of
 fuel, deadline, bad output, limit).
 
+The operation is login (the default) or get_user, which take --identifier,
+or one of the optional exports of ABI v1.1: list_users (one page: --limit,
+and --cursor from the last page's next_cursor), count_users, or verify_hash
+(--password-hash and the password).
+
 The database is an SQLite file (--sqlite, opened read-only) or a
 --driver/--dsn pair as "connection set" takes them. Nothing is stored.
 
 Prefer --password-stdin: a --password on the command line is visible to other
 users of the machine.`)
-	op := fs.String("op", "login", "operation: login or get_user")
-	identifier := fs.String("identifier", "", "email or username to look up")
-	pw := fs.String("password", "", "password for --op login (visible in the process list; prefer --password-stdin)")
+	op := fs.String("op", "login", "operation: login, get_user, list_users, count_users or verify_hash")
+	identifier := fs.String("identifier", "", "email or username to look up (login, get_user)")
+	pw := fs.String("password", "", "password for --op login or verify_hash (visible in the process list; prefer --password-stdin)")
+	hash := fs.String("password-hash", "", "the legacy hash for --op verify_hash")
+	cursor := fs.String("cursor", "", "where the page starts, for --op list_users (default the first page)")
+	limit := fs.Int("limit", auth.DefaultDrainPageSize, fmt.Sprintf("users per page for --op list_users (1..%d)", auth.MaxDrainPageSize))
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	sqliteFile := fs.String("sqlite", "", "the legacy database is this SQLite file")
 	driver := fs.String("driver", "", "legacy database driver: postgres, mysql or sqlite (instead of --sqlite)")
@@ -53,11 +62,22 @@ users of the machine.`)
 	if err != nil {
 		return err
 	}
-	if err := requireFlag(sys, fs, "identifier", *identifier); err != nil {
-		return err
-	}
-	if *op != auth.OpLogin && *op != auth.OpGetUser {
-		return usageError(sys, fs, "--op must be login or get_user")
+	switch *op {
+	case auth.OpLogin, auth.OpGetUser:
+		if err := requireFlag(sys, fs, "identifier", *identifier); err != nil {
+			return err
+		}
+	case auth.OpListUsers:
+		if *limit < 1 || *limit > auth.MaxDrainPageSize {
+			return usageError(sys, fs, fmt.Sprintf("--limit must be 1..%d", auth.MaxDrainPageSize))
+		}
+	case auth.OpVerifyHash:
+		if err := requireFlag(sys, fs, "password-hash", *hash); err != nil {
+			return err
+		}
+	case auth.OpCountUsers:
+	default:
+		return usageError(sys, fs, "--op must be login, get_user, list_users, count_users or verify_hash")
 	}
 	conn := &auth.Connection{Driver: *driver, DSN: *dsn, Config: config}
 	switch {
@@ -116,6 +136,9 @@ users of the machine.`)
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], brief(err))
 	}
+	if !slices.Contains(info.Exports, *op) {
+		return fmt.Errorf("%s does not export %s (it exports %s)", pos[0], *op, strings.Join(info.Exports, ", "))
+	}
 	st.script = &auth.Script{Tenant: *tenant, Version: 1, SHA256: info.SHA256, Size: info.Size, Exports: info.Exports}
 	if err := m.Connect(ctx, *tenant, conn); err != nil {
 		return brief(err)
@@ -124,8 +147,16 @@ users of the machine.`)
 		Tenant:  &auth.Tenant{ID: *tenant, Connection: conn, ActiveScript: 1},
 		Version: 1, Op: *op, Identifier: auth.TrimNFC(*identifier), DryRun: true,
 	}
-	if *op == auth.OpLogin {
+	switch *op {
+	case auth.OpLogin:
 		call.Password = password
+	case auth.OpVerifyHash:
+		call.Password, call.PasswordHash = password, *hash
+	case auth.OpListUsers:
+		call.Limit = *limit
+		if *cursor != "" {
+			call.Cursor = cursor
+		}
 	}
 	res, err := m.Call(ctx, call)
 	var failure *auth.ScriptError

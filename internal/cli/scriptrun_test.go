@@ -91,6 +91,57 @@ func TestScriptRunGoExampleOnSQLite(t *testing.T) {
 	})
 }
 
+// TestScriptRunNewerOps: the ops of ABI v1.1 run through script run too: a
+// preset lists the users a page at a time, counts them and verifies a hash.
+func TestScriptRunNewerOps(t *testing.T) {
+	preset, _ := examples.Preset("table")
+	module := writeFile(t, "table.wasm", preset)
+	db := writeFile(t, "legacy.db", examples.LegacyDB)
+	run := func(stdin string, args ...string) result {
+		return runCLI(t, nil, stdin, append([]string{"script", "run", module, "--sqlite", db, "--json"}, args...)...)
+	}
+	var page struct {
+		Result struct {
+			Users []struct {
+				ID           string `json:"id"`
+				PasswordHash string `json:"password_hash"`
+			} `json:"users"`
+			NextCursor *string `json:"next_cursor"`
+			Count      int     `json:"count"`
+			OK         bool    `json:"ok"`
+		} `json:"result"`
+	}
+	decode := func(r result) {
+		t.Helper()
+		page.Result.Users, page.Result.NextCursor = nil, nil
+		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &page) != nil {
+			t.Fatalf("script run: %s", r)
+		}
+	}
+	decode(run("", "--op", "list_users", "--limit", "3"))
+	if len(page.Result.Users) != 3 || page.Result.Users[0].ID != "1" || page.Result.NextCursor == nil {
+		t.Fatalf("first page: %+v", page.Result)
+	}
+	alice := page.Result.Users[0].PasswordHash
+	decode(run("", "--op", "list_users", "--limit", "3", "--cursor", *page.Result.NextCursor))
+	if len(page.Result.Users) != 3 || page.Result.Users[0].ID != "4" {
+		t.Fatalf("second page: %+v", page.Result)
+	}
+	decode(run("", "--op", "count_users"))
+	if page.Result.Count != 8 {
+		t.Fatalf("count_users: %+v", page.Result)
+	}
+	for _, c := range []struct {
+		pw string
+		ok bool
+	}{{testserver.SeedPassword("alice"), true}, {"not-" + testserver.SeedPassword("alice"), false}} {
+		decode(run(c.pw+"\n", "--op", "verify_hash", "--password-hash", alice, "--password-stdin"))
+		if page.Result.OK != c.ok {
+			t.Fatalf("verify_hash of alice's hash with %q: %v, want %v", c.pw, page.Result.OK, c.ok)
+		}
+	}
+}
+
 func TestScriptRunTrap(t *testing.T) {
 	module := writeFile(t, "trap.wasm", trapModule)
 	db := writeFile(t, "legacy.db", examples.LegacyDB)
@@ -113,6 +164,9 @@ func TestScriptRunRefusesBadInput(t *testing.T) {
 		{"two databases", []string{module, "--sqlite", db, "--driver", "mysql", "--identifier", "a"}, 2, "--sqlite excludes"},
 		{"no identifier", []string{module, "--sqlite", db}, 2, "--identifier is required"},
 		{"bad op", []string{module, "--sqlite", db, "--identifier", "a", "--op", "list"}, 2, "--op must be"},
+		{"no hash", []string{module, "--sqlite", db, "--op", "verify_hash", "--password", "x"}, 2, "--password-hash is required"},
+		{"page too large", []string{module, "--sqlite", db, "--op", "list_users", "--limit", "1001"}, 2, "--limit must be 1..1000"},
+		{"op not exported", []string{writeFile(t, "trap.wasm", trapModule), "--sqlite", db, "--op", "count_users"}, 1, "does not export count_users (it exports get_user, login)"},
 		{"no file", []string{"--sqlite", db, "--identifier", "a"}, 2, "missing argument"},
 		{"missing SQLite file", []string{module, "--sqlite", db + ".missing", "--identifier", "a"}, 1, "no such file"},
 		{"not a module", []string{db, "--sqlite", db, "--identifier", "a"}, 1, "invalid"},

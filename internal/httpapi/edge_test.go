@@ -450,26 +450,8 @@ func stalled(addr, method, path, token string, size, status int) error {
 	return nil
 }
 
-// lockedBuffer is a log sink safe for the server's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestHeadersTooLarge(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &testserver.LockedBuffer{}
 	ts := testserver.Start(t, server.Config{Log: slog.New(slog.NewJSONHandler(logs, nil))})
 	for _, size := range []int{20 << 10, 64 << 10} {
 		a := send(t, ts.HTTP, "GET", ts.Base+"/healthz", map[string]string{"X-Padding": strings.Repeat("a", size)}, nil)

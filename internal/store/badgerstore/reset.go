@@ -211,3 +211,48 @@ func (s *Store) DeleteMail(ctx context.Context, id string) error {
 		return txn.Delete(mailKey(id))
 	})
 }
+
+// deleteTenantMailLocked removes the tenant's mails from the outbox, which
+// lies outside the tenant's prefix, in transactions of up to maxLogBatch
+// keys. The caller holds s.mu and has deleted the tenant, so no mail of it
+// is added meanwhile.
+func (s *Store) deleteTenantMailLocked(ctx context.Context, tenant string) error {
+	var from []byte
+	for {
+		var batch [][]byte
+		n := 0
+		err := s.db.View(func(txn *badger.Txn) error {
+			return scan(txn, mailPrefix, from, true, func(item *badger.Item) (bool, error) {
+				n++
+				from = append(item.KeyCopy(nil), 0)
+				var rec mailRecord
+				if err := item.Value(func(b []byte) error { return decode(b, &rec) }); err != nil {
+					return false, err
+				}
+				if rec.Tenant == tenant {
+					batch = append(batch, item.KeyCopy(nil))
+				}
+				return n < maxLogBatch, nil
+			})
+		})
+		if err != nil {
+			return err
+		}
+		if len(batch) > 0 {
+			err = s.updateLocked(ctx, func(txn *badger.Txn) error {
+				for _, k := range batch {
+					if err := txn.Delete(k); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if n < maxLogBatch {
+			return nil
+		}
+	}
+}

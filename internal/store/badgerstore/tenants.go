@@ -127,6 +127,9 @@ func (s *Store) DeleteTenant(ctx context.Context, id string) error {
 	if err := s.db.DropPrefix(tenantPrefix(id)); err != nil {
 		return fmt.Errorf("badgerstore: drop tenant %q: %w", id, err)
 	}
+	if err := s.deleteTenantMailLocked(ctx, id); err != nil {
+		return fmt.Errorf("badgerstore: drop tenant %q's mail: %w", id, err)
+	}
 	s.logMu.Lock()
 	delete(s.logAppended, id)
 	s.logMu.Unlock()

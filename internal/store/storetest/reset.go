@@ -85,7 +85,7 @@ func testResetTokens(t *testing.T, newStore NewStore) {
 }
 
 // testOutbox: mails come out oldest first when due, with their retry
-// state, until deleted.
+// state, until deleted, or their tenant is.
 func testOutbox(t *testing.T, newStore NewStore) {
 	s := newStore(t)
 	ctx := t.Context()
@@ -139,5 +139,16 @@ func testOutbox(t *testing.T, newStore NewStore) {
 	}
 	if due, _ := s.DueMail(ctx, at(10), 10); len(due) != 2 {
 		t.Fatalf("DueMail after a delete = %v", due)
+	}
+	// A tenant's deletion takes its mails, and only its, for good.
+	if err := s.DeleteTenant(ctx, "other"); err != nil {
+		t.Fatal(err)
+	}
+	mustTenant(t, s, "other")
+	if due, err := s.DueMail(ctx, at(10), 10); err != nil || len(due) != 1 || due[0].ID != ids[2] {
+		t.Fatalf("DueMail after the deletion of a tenant = %v, %v; want [%s]", due, err, ids[2])
+	}
+	if err := s.UpdateMail(ctx, &auth.Mail{ID: ids[1]}); !errors.Is(err, auth.ErrNotFound) {
+		t.Fatalf("UpdateMail of a deleted tenant's mail: %v, want ErrNotFound", err)
 	}
 }
