@@ -59,9 +59,10 @@ func tenantOf(ctx context.Context) string {
 // hold times.
 const svcWeight = 0.2
 
-// queue hands out hashing slots: at once while one is free, then in turn
-// across tenants (round robin over the tenants with waiters) and in order of
-// arrival within a tenant. It measures how long a slot is held (a moving
+// queue hands out hashing slots: at once while one is free, then to the
+// tenant with waiters that has held slots the least recently (usage, decayed;
+// round robin between equals) and in order of arrival within a tenant, so a
+// tenant that storms waits behind one that does not. It measures how long a slot is held (a moving
 // average), so that with all slots busy it expects a slot every hold time ÷
 // slots, and refuses at once a call that would not get its slot within half
 // the time to its deadline (Config.MaxWait, or the context's deadline if
@@ -82,7 +83,8 @@ type queue struct {
 	svc     time.Duration // moving average of how long a slot is held
 	tenants map[string]*fifo
 	ring    []*fifo // tenants with waiters, in turn order
-	next    int     // index in ring of the tenant served next
+	next    int     // index in ring of the tenant served next among equals
+	used    usages  // the tenants' hold times
 }
 
 // waiter is one call waiting for a slot. ready is closed once it has the
@@ -190,11 +192,12 @@ func (q *queue) acquireAt(ctx context.Context) (time.Time, error) {
 	return time.Time{}, &BusyError{RetryAfter: q.retryAfterLocked(), ctxErr: ctxErr}
 }
 
-// release returns a slot held for held.
-func (q *queue) release(held time.Duration) {
+// release returns a slot that tenant id held for held.
+func (q *queue) release(id string, held time.Duration) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.svc += time.Duration(svcWeight * float64(held-q.svc))
+	q.used.add(id, held, time.Now())
 	q.releaseLocked()
 	q.shed(time.Now())
 }
@@ -205,7 +208,7 @@ func (q *queue) releaseLocked() {
 		q.inUse--
 		return
 	}
-	q.next %= len(q.ring)
+	q.next = q.leastUsed()
 	f := q.ring[q.next]
 	w := f.w[0]
 	f.w[0] = nil
@@ -219,6 +222,20 @@ func (q *queue) releaseLocked() {
 	w.done = true
 	w.granted = time.Now()
 	close(w.ready)
+}
+
+// leastUsed returns the index in ring of the tenant with the least usage,
+// the first from next among equals.
+func (q *queue) leastUsed() int {
+	now := time.Now()
+	best, least := -1, 0.0
+	for i := range q.ring {
+		j := (q.next + i) % len(q.ring)
+		if u := q.used.value(q.ring[j].id, now); best < 0 || u < least {
+			best, least = j, u
+		}
+	}
+	return best
 }
 
 // expectedWait is the expected wait of the k-th waiter of tenant id: before
