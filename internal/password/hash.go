@@ -188,7 +188,7 @@ func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
 		return nil, err
 	}
 	addWait(ctx, granted.Sub(asked))
-	return func() { h.queue.release(tenantOf(ctx), time.Since(granted)) }, nil
+	return func() { h.queue.releaseFor(tenantOf(ctx), time.Since(granted)) }, nil
 }
 
 // QueueDepth returns the number of calls waiting for a slot.

@@ -62,11 +62,12 @@ const svcWeight = 0.2
 // queue hands out hashing slots: at once while one is free, then to the
 // tenant with waiters that has held slots the least recently (usage, decayed;
 // round robin between equals) and in order of arrival within a tenant, so a
-// tenant that storms waits behind one that does not. It measures how long a slot is held (a moving
-// average), so that with all slots busy it expects a slot every hold time ÷
-// slots, and refuses at once a call that would not get its slot within half
-// the time to its deadline (Config.MaxWait, or the context's deadline if
-// sooner), the other half being headroom for the estimate. Because the
+// tenant that storms waits behind one that does not. It measures how long a
+// slot is held (a moving average), so that with all slots busy it expects
+// a slot every hold time ÷ slots, and refuses at once a call that would not
+// get its slot within half the time to its deadline (Config.MaxWait, or
+// the context's deadline if sooner), the other half being headroom for the
+// estimate. Because the
 // expected wait of the k-th waiter of a tenant counts at most k turns of
 // every other tenant, a tenant's queue is bounded by what the slots serve
 // within the deadline and shrinks as other tenants queue; when a tenant
@@ -192,12 +193,11 @@ func (q *queue) acquireAt(ctx context.Context) (time.Time, error) {
 	return time.Time{}, &BusyError{RetryAfter: q.retryAfterLocked(), ctxErr: ctxErr}
 }
 
-// release returns a slot that tenant id held for held.
-func (q *queue) release(id string, held time.Duration) {
+// release returns a slot held for held.
+func (q *queue) release(held time.Duration) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.svc += time.Duration(svcWeight * float64(held-q.svc))
-	q.used.add(id, held, time.Now())
 	q.releaseLocked()
 	q.shed(time.Now())
 }
@@ -222,6 +222,15 @@ func (q *queue) releaseLocked() {
 	w.done = true
 	w.granted = time.Now()
 	close(w.ready)
+}
+
+// releaseFor is release for a slot that tenant id held: the hold counts
+// toward the tenant's usage.
+func (q *queue) releaseFor(id string, held time.Duration) {
+	q.mu.Lock()
+	q.used.add(id, held, time.Now())
+	q.mu.Unlock()
+	q.release(held)
 }
 
 // leastUsed returns the index in ring of the tenant with the least usage,
