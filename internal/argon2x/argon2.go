@@ -56,6 +56,15 @@ func (p *Pool) IDKey(password, salt []byte, time, memory uint32, threads uint8, 
 	return p.derive(modeID, password, salt, nil, nil, time, memory, threads, keyLen)
 }
 
+// IDKeyYield is IDKey calling yield between the segments of the hash: a
+// quarter of a pass over the memory, time·4 - 1 calls per hash, on the
+// calling goroutine (with threads > 1, once all lanes have finished the
+// segment). A scheduler can use it to let other work run, or wait, between
+// segments; the hash is the same. A nil yield costs nothing.
+func (p *Pool) IDKeyYield(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32, yield func()) []byte {
+	return p.deriveYield(modeID, password, salt, nil, nil, time, memory, threads, keyLen, yield)
+}
+
 // Key is the package's Key using memory from p.
 func (p *Pool) Key(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
 	return p.derive(modeI, password, salt, nil, nil, time, memory, threads, keyLen)
@@ -89,6 +98,11 @@ func (p *Pool) put(b []block) {
 
 // derive computes an Argon2 tag of type y (RFC 9106, section 3).
 func (p *Pool) derive(y mode, password, salt, secret, data []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	return p.deriveYield(y, password, salt, secret, data, time, memory, threads, keyLen, nil)
+}
+
+// deriveYield is derive calling yield, when not nil, between segments.
+func (p *Pool) deriveYield(y mode, password, salt, secret, data []byte, time, memory uint32, threads uint8, keyLen uint32, yield func()) []byte {
 	if time < 1 {
 		panic("argon2x: number of rounds too small")
 	}
@@ -123,6 +137,9 @@ func (p *Pool) derive(y mode, password, salt, secret, data []byte, time, memory 
 	f := filler{B: B, y: y, time: time, blocks: blocks, lanes: lanes, laneLen: laneLen, segLen: laneLen / syncPoints}
 	for n := uint32(0); n < time; n++ {
 		for s := uint32(0); s < syncPoints; s++ {
+			if yield != nil && (n > 0 || s > 0) {
+				yield()
+			}
 			if lanes == 1 {
 				f.segment(n, s, 0)
 				continue

@@ -61,11 +61,18 @@ func TestRFC9106(t *testing.T) {
 	})
 }
 
-// checkEqual compares both types with x/crypto for one input.
+// checkEqual compares both types, and IDKeyYield, with x/crypto for one
+// input, and counts IDKeyYield's calls of yield: one between each two
+// segments.
 func checkEqual(t *testing.T, pool *Pool, password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) {
 	t.Helper()
-	if got, want := pool.IDKey(password, salt, time, memory, threads, keyLen), argon2.IDKey(password, salt, time, memory, threads, keyLen); !bytes.Equal(got, want) {
+	want := argon2.IDKey(password, salt, time, memory, threads, keyLen)
+	if got := pool.IDKey(password, salt, time, memory, threads, keyLen); !bytes.Equal(got, want) {
 		t.Fatalf("IDKey(%x, %x, t=%d, m=%d, p=%d, T=%d) = %x, x/crypto %x", password, salt, time, memory, threads, keyLen, got, want)
+	}
+	yields := 0
+	if got := pool.IDKeyYield(password, salt, time, memory, threads, keyLen, func() { yields++ }); !bytes.Equal(got, want) || yields != int(time)*syncPoints-1 {
+		t.Fatalf("IDKeyYield(%x, %x, t=%d, m=%d, p=%d, T=%d) = %x after %d yields, want x/crypto's %x after %d", password, salt, time, memory, threads, keyLen, got, yields, want, int(time)*syncPoints-1)
 	}
 	if got, want := pool.Key(password, salt, time, memory, threads, keyLen), argon2.Key(password, salt, time, memory, threads, keyLen); !bytes.Equal(got, want) {
 		t.Fatalf("Key(%x, %x, t=%d, m=%d, p=%d, T=%d) = %x, x/crypto %x", password, salt, time, memory, threads, keyLen, got, want)

@@ -13,13 +13,14 @@ const stormTenant = "storm"
 // measureStorm compares the p99 latency of tenant B's local logins (the
 // quiet tenant, bClients at a time) while tenant A's stormClients log in as
 // fast as they can, with B's p99 while A is idle (half the windows before,
-// half after). The hash slots are shared; the hasher serves tenants in turn.
+// half after). The hash slots and the processors are shared; the hasher
+// serves the tenant that has used them less first.
 func measureStorm(ctx context.Context, s *benchServer, stormClients, bClients int, d time.Duration) (Row, error) {
 	row := Row{
 		Name:     "login storm",
 		Measures: fmt.Sprintf("p99 of tenant B's local logins (%d clients) while tenant A's local logins storm (%d clients, each sending its next login as soon as it has an answer) vs while A is idle, windows of %s", bClients, stormClients, d),
 		Target:   "< 2x",
-		Bound:    fmt.Sprintf("The hash slots (%d): the hasher serves tenants in turn, so a B login waits for at most one A hash per B login ahead of it, not for A's queue; but while A keeps every slot busy, %d hashes share GOMAXPROCS processors, so each of B's hashes takes up to slots / GOMAXPROCS times as long as when only B's %d run.", s.slots, s.slots, bClients),
+		Bound:    fmt.Sprintf("The processors, shared a hash segment at a time: at most GOMAXPROCS hashes compute at once, and between the segments of a hash (8 at t=2, under a millisecond each at the default parameters) a turn goes to a waiting hash of a tenant that has used the processors less recently, while a hash that keeps its turn lets the goroutines queued behind it run (runtime.Gosched) instead of holding them until Go preempts it after 10 ms. So a B login waits for the next of the %d hash slots to free (they go to the least recently used tenant first), then for at most one segment of A's, and while B uses less of the processors than A its hash runs at full speed; what is left is B's HTTP, store and signing work sharing Go's run queue, first come first served, with A's, and B's session write sharing Badger's write batches with A's.", s.slots),
 	}
 	if err := s.createTenant(ctx, stormTenant); err != nil {
 		return row, err

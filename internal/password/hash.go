@@ -125,6 +125,9 @@ type Hasher struct {
 	// blocks keeps the memory of finished hashes for the next ones, one
 	// buffer per slot, so a burst of logins does not allocate per hash.
 	blocks *argon2x.Pool
+	// turns shares the processors between the hashes in the slots, a
+	// segment at a time, by tenant.
+	turns *turns
 
 	// dummySalt and dummyKey make VerifyDummy cost exactly what a Verify
 	// with the current parameters costs.
@@ -150,9 +153,10 @@ func NewHasher(cfg Config) *Hasher {
 	// released, the queue expects a slot to be held for that long, or
 	// longer when there are more slots than processors to run them.
 	start := time.Now()
-	h.dummyKey = h.idKey(rand.Text(), h.dummySalt, cfg.Params)
+	h.dummyKey = h.idKey(context.Background(), rand.Text(), h.dummySalt, cfg.Params)
 	svc := time.Since(start) * time.Duration(max(1, cfg.MaxConcurrent/runtime.GOMAXPROCS(0)))
 	h.queue = newQueue(cfg.MaxConcurrent, cfg.MaxWait, svc)
+	h.turns = newTurns(runtime.GOMAXPROCS(0))
 	return h
 }
 
@@ -184,7 +188,7 @@ func (h *Hasher) acquire(ctx context.Context) (release func(), err error) {
 		return nil, err
 	}
 	addWait(ctx, granted.Sub(asked))
-	return func() { h.queue.release(time.Since(granted)) }, nil
+	return func() { h.queue.releaseFor(tenantOf(ctx), time.Since(granted)) }, nil
 }
 
 // QueueDepth returns the number of calls waiting for a slot.
@@ -209,7 +213,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 		return "", err
 	}
 	defer release()
-	key := h.idKey(password, salt, h.params)
+	key := h.idKey(ctx, password, salt, h.params)
 	return encode(h.params, salt, key), nil
 }
 
@@ -230,7 +234,7 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, need
 		return false, false, err
 	}
 	defer release()
-	key := h.idKey(password, d.salt, d.params)
+	key := h.idKey(ctx, password, d.salt, d.params)
 	if subtle.ConstantTimeCompare(key, d.key) != 1 {
 		return false, false, nil
 	}
@@ -247,12 +251,19 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 		return err
 	}
 	defer release()
-	key := h.idKey(password, h.dummySalt, h.params)
+	key := h.idKey(ctx, password, h.dummySalt, h.params)
 	subtle.ConstantTimeCompare(key, h.dummyKey)
 	return nil
 }
 
-// idKey computes an argon2id key with the hasher's pooled block memory.
-func (h *Hasher) idKey(password string, salt []byte, p Params) []byte {
-	return h.blocks.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+// idKey computes an argon2id key with the hasher's pooled block memory, on
+// one of the processor turns of ctx's tenant (none while NewHasher makes
+// the dummy key).
+func (h *Hasher) idKey(ctx context.Context, password string, salt []byte, p Params) []byte {
+	if h.turns == nil {
+		return h.blocks.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+	}
+	t := h.turns.take(tenantOf(ctx))
+	defer t.done()
+	return h.blocks.IDKeyYield([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen, t.yield)
 }

@@ -59,13 +59,15 @@ func tenantOf(ctx context.Context) string {
 // hold times.
 const svcWeight = 0.2
 
-// queue hands out hashing slots: at once while one is free, then in turn
-// across tenants (round robin over the tenants with waiters) and in order of
-// arrival within a tenant. It measures how long a slot is held (a moving
-// average), so that with all slots busy it expects a slot every hold time ÷
-// slots, and refuses at once a call that would not get its slot within half
-// the time to its deadline (Config.MaxWait, or the context's deadline if
-// sooner), the other half being headroom for the estimate. Because the
+// queue hands out hashing slots: at once while one is free, then to the
+// tenant with waiters that has held slots the least recently (usage, decayed;
+// round robin between equals) and in order of arrival within a tenant, so a
+// tenant that storms waits behind one that does not. It measures how long a
+// slot is held (a moving average), so that with all slots busy it expects
+// a slot every hold time ÷ slots, and refuses at once a call that would not
+// get its slot within half the time to its deadline (Config.MaxWait, or
+// the context's deadline if sooner), the other half being headroom for the
+// estimate. Because the
 // expected wait of the k-th waiter of a tenant counts at most k turns of
 // every other tenant, a tenant's queue is bounded by what the slots serve
 // within the deadline and shrinks as other tenants queue; when a tenant
@@ -82,7 +84,8 @@ type queue struct {
 	svc     time.Duration // moving average of how long a slot is held
 	tenants map[string]*fifo
 	ring    []*fifo // tenants with waiters, in turn order
-	next    int     // index in ring of the tenant served next
+	next    int     // index in ring of the tenant served next among equals
+	used    usages  // the tenants' hold times
 }
 
 // waiter is one call waiting for a slot. ready is closed once it has the
@@ -247,7 +250,7 @@ func (q *queue) releaseLocked() {
 		q.inUse--
 		return
 	}
-	q.next %= len(q.ring)
+	q.next = q.leastUsed()
 	f := q.ring[q.next]
 	w := f.w[0]
 	f.w[0] = nil
@@ -261,6 +264,29 @@ func (q *queue) releaseLocked() {
 	w.done = true
 	w.granted = time.Now()
 	close(w.ready)
+}
+
+// releaseFor is release for a slot that tenant id held: the hold counts
+// toward the tenant's usage.
+func (q *queue) releaseFor(id string, held time.Duration) {
+	q.mu.Lock()
+	q.used.add(id, held, time.Now())
+	q.mu.Unlock()
+	q.release(held)
+}
+
+// leastUsed returns the index in ring of the tenant with the least usage,
+// the first from next among equals.
+func (q *queue) leastUsed() int {
+	now := time.Now()
+	best, least := -1, 0.0
+	for i := range q.ring {
+		j := (q.next + i) % len(q.ring)
+		if u := q.used.value(q.ring[j].id, now); best < 0 || u < least {
+			best, least = j, u
+		}
+	}
+	return best
 }
 
 // expectedWait is the expected wait of the k-th waiter of tenant id: before

@@ -192,3 +192,37 @@ func TestQueueAccounting(t *testing.T) {
 	}
 	t.Logf("%d served, %d refused", served.Load(), refused.Load())
 }
+
+// TestQueueLeastUsedTenantFirst: tenant A holds the one slot and has three
+// calls queued when tenant B's first call comes; when A's slot frees, B's
+// call is served before A's queued ones, because A has held the slot and B
+// has not (round robin alone would serve A's next call first).
+func TestQueueLeastUsedTenantFirst(t *testing.T) {
+	h := newFast(t, Config{MaxConcurrent: 1, MaxWait: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	hold, err := h.Acquire(WithTenant(ctx, "A"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	granted, free, failed := make(chan string), make(chan struct{}), make(chan error, 4)
+	for i := range 3 {
+		queued(t, h, ctx, "A", fmt.Sprintf("A%d", i), i+1, granted, free, failed)
+	}
+	queued(t, h, ctx, "B", "B", 4, granted, free, failed)
+	time.Sleep(time.Millisecond) // A's hold is at least this long
+	hold()
+	var order []string
+	for range 4 {
+		select {
+		case name := <-granted:
+			order = append(order, name)
+		case err := <-failed:
+			t.Fatal(err)
+		}
+		free <- struct{}{}
+	}
+	if want := []string{"B", "A0", "A1", "A2"}; !slices.Equal(order, want) {
+		t.Fatalf("slots went to %v, want %v", order, want)
+	}
+}

@@ -1,0 +1,131 @@
+package password
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeClock is a manual clock.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// waitTurns waits until n hashes wait for a turn.
+func waitTurns(t *testing.T, ts *turns, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		ts.mu.Lock()
+		got := len(ts.waiting)
+		ts.mu.Unlock()
+		if got == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d hashes wait for a turn, want %d", got, n)
+		}
+	}
+}
+
+// async runs f on a goroutine and returns a channel closed when it returns.
+func async(f func()) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	return done
+}
+
+func returned(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// TestTurnsLighterTenantFirst: with the one processor turn held by a hash
+// of tenant A, which has used 10 ms, and A's next hash waiting, a hash of
+// tenant B (unused) gets the turn at A's next segment boundary, before A's
+// next hash; A's started hash then goes before A's hash not started; and a
+// hash does not hand its turn to its own tenant's.
+func TestTurnsLighterTenantFirst(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1e9, 0)}
+	ts := newTurns(1)
+	ts.now = clock.Now
+
+	a1 := ts.take("A")
+	clock.advance(10 * time.Millisecond)
+	var a2, b *turn
+	a2Got := async(func() { a2 = ts.take("A") })
+	waitTurns(t, ts, 1)
+	a1.yield() // only A waits: A1 keeps its turn
+	if returned(a2Got) {
+		t.Fatal("A's hash handed its turn to A's next hash at a segment boundary")
+	}
+	bGot := async(func() { b = ts.take("B") })
+	waitTurns(t, ts, 2)
+
+	a1Back := async(a1.yield)
+	<-bGot // B gets the turn (the test hangs here if it does not)
+	waitTurns(t, ts, 2)
+	if returned(a2Got) || returned(a1Back) {
+		t.Fatal("A's hashes ran while B's had the turn")
+	}
+	clock.advance(time.Millisecond)
+	b.yield() // B has used less than A: it keeps its turn
+	if returned(a1Back) || returned(a2Got) {
+		t.Fatal("B's hash handed its turn to the tenant that used more")
+	}
+	b.done()
+	<-a1Back // A's started hash before A's next
+	if returned(a2Got) {
+		t.Fatal("A's next hash got the turn along with A's started one")
+	}
+	a1.done()
+	<-a2Got
+	a2.done()
+	if ts.free != 1 || len(ts.waiting) != 0 {
+		t.Fatalf("after all hashes: %d turns free, %d waiting; want 1, 0", ts.free, len(ts.waiting))
+	}
+}
+
+// TestHasherTurns hashes on many goroutines of several tenants with fewer
+// turns than hashes and checks the results and that every turn comes back
+// (run with -race).
+func TestHasherTurns(t *testing.T) {
+	h := newFast(t, Config{MaxConcurrent: 6, MaxWait: time.Minute})
+	h.turns = newTurns(2)
+	enc, err := h.Hash(WithTenant(t.Context(), "A"), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 24 {
+		wg.Go(func() {
+			ctx := WithTenant(t.Context(), string(rune('A'+i%3)))
+			if ok, _, err := h.Verify(ctx, enc, "pw"); err != nil || !ok {
+				t.Errorf("Verify = %v, %v", ok, err)
+			}
+		})
+	}
+	wg.Wait()
+	if h.turns.free != 2 || len(h.turns.waiting) != 0 {
+		t.Fatalf("%d turns free, %d waiting; want 2, 0", h.turns.free, len(h.turns.waiting))
+	}
+}
