@@ -271,6 +271,9 @@ func TestFormats(t *testing.T) {
 		{fmtBytes(512), "512 B"},
 		{fmtBytes(5 << 10), "5.0 KiB"},
 		{fmtBytes(3 << 20), "3.0 MiB"},
+		{fmtBytes(-9 << 20), "-9.0 MiB"},
+		{signedBytes(-9 << 20), "-9.0 MiB"},
+		{signedBytes(5 << 10), "+5.0 KiB"},
 		{fmtRate(26.34), "26.3/s"},
 		{fmtRate(552.4), "552/s"},
 	} {

@@ -404,11 +404,11 @@ func measureConcurrent(ctx context.Context, s *benchServer, n int) (Row, error) 
 	growth, conns := peak.RSS-before, hPeak.RSS-hBefore
 	unexpected := res.Unexpected(200, 503, 429) + wRes.Unexpected(200, 503, 429)
 	p99Warm := Percentile(warmOverloaded, 99)
-	row.Result = fmt.Sprintf("warm (%d of %d on open connections): last answer after %s; 200: %d, 503: %d, 429: %d, other: %d; p99 of the 503s **%s** (p50 %s; the warm health checks' p99 %s); answered within 1 ms of the server's handler start: %d of %d; goroutines' wait for a core, p99 (runtime /sched/latencies, the process's): %s, health checks' %s; cold: last answer after %s; 200: %d (%.0f%%), 503: %d, 429: %d, other: %d; p99 %s, of the 503s %s (p50 %s; the cold health checks' p99 %s); peak RSS %s, +%s over %s (Go heap: %s live before, at most %s during; stacks %s); health checks +%s (heap at most %s): logins' own **+%s**",
+	row.Result = fmt.Sprintf("warm (%d of %d on open connections): last answer after %s; 200: %d, 503: %d, 429: %d, other: %d; p99 of the 503s **%s** (p50 %s; the warm health checks' p99 %s); answered within 1 ms of the server's handler start: %d of %d; goroutines' wait for a core, p99 (runtime /sched/latencies, the process's): %s, health checks' %s; cold: last answer after %s; 200: %d (%.0f%%), 503: %d, 429: %d, other: %d; p99 %s, of the 503s %s (p50 %s; the cold health checks' p99 %s); peak RSS %s, +%s over %s (Go heap: %s live before, at most %s during; stacks %s); health checks +%s (heap at most %s): logins' own **%s**",
 		reused, n, fmtDur(wRes.Elapsed), wRes.Statuses[200], wRes.Statuses[503], wRes.Statuses[429], wRes.Unexpected(200, 503, 429), fmtDur(p99Warm), fmtDur(Median(warmOverloaded)), fmtDur(Percentile(hwRes.Latencies, 99)), within1-within0, wRes.Count(), fmtDur(wSched), fmtDur(hSched),
 		fmtDur(res.Elapsed), res.Statuses[200], 100*Ratio(float64(res.Statuses[200]), float64(n)), res.Statuses[503], res.Statuses[429], res.Unexpected(200, 503, 429), fmtDur(Percentile(res.Latencies, 99)), fmtDur(Percentile(overloaded, 99)), fmtDur(Median(overloaded)), fmtDur(Percentile(hRes.Latencies, 99)),
 		fmtBytes(peak.RSS), fmtBytes(growth), fmtBytes(before), fmtBytes(live), fmtBytes(peak.HeapObjects), fmtBytes(peak.Stacks),
-		fmtBytes(conns), fmtBytes(hPeak.HeapObjects), fmtBytes(growth-conns))
+		fmtBytes(conns), fmtBytes(hPeak.HeapObjects), signedBytes(growth-conns))
 	if !hwmOK {
 		row.Result += " (VmRSS sampled every 5 ms: VmHWM could not be reset)"
 	}

@@ -151,12 +151,22 @@ func fmtDur(d time.Duration) string {
 // fmtBytes formats a size in KiB or MiB.
 func fmtBytes(n int64) string {
 	switch {
+	case n < 0:
+		return "-" + fmtBytes(-n)
 	case n < 1<<10:
 		return fmt.Sprintf("%d B", n)
 	case n < 1<<20:
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
+
+// signedBytes formats a difference of sizes with its sign, +1.0 MiB or -1.0 MiB.
+func signedBytes(n int64) string {
+	if n < 0 {
+		return fmtBytes(n)
+	}
+	return "+" + fmtBytes(n)
 }
 
 // fmtCount formats a count with thousands separators.
