@@ -15,6 +15,7 @@ package wasmbin
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // ErrTruncated reports input that ends in the middle of a value.
@@ -184,7 +185,8 @@ func (r *Reader) Count(what string, minSize int) (uint32, error) {
 	return n, nil
 }
 
-// Name reads a length-prefixed name; the result aliases the input. what
+// Name reads a length-prefixed name, which must be UTF-8 as every name in
+// a module must; the result aliases the input. what
 // names it in errors.
 func (r *Reader) Name(what string) ([]byte, error) {
 	n, err := r.U32()
@@ -194,6 +196,9 @@ func (r *Reader) Name(what string) ([]byte, error) {
 	b, err := r.Bytes(n)
 	if err != nil {
 		return nil, implausiblef("%s of %d bytes is larger than its section", what, n)
+	}
+	if !utf8.Valid(b) {
+		return nil, fmt.Errorf("%s is not valid UTF-8", what)
 	}
 	return b, nil
 }

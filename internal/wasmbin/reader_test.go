@@ -134,6 +134,13 @@ func TestName(t *testing.T) {
 	if _, err := NewReader([]byte{3, 'h', 'i'}).Name("n"); !errors.Is(err, ErrImplausible) {
 		t.Errorf("Name longer than the input: %v", err)
 	}
+	// wazero refuses names that are not UTF-8 (a function name in the
+	// name section, here): so must the reader, or the fuel rewriter,
+	// which drops names of undeclared functions, would make such a
+	// module valid.
+	if _, err := NewReader([]byte{3, '0', '0', 0xe8}).Name("n"); err == nil || !strings.Contains(err.Error(), "UTF-8") {
+		t.Errorf("Name of bytes that are not UTF-8: %v", err)
+	}
 }
 
 func TestSection(t *testing.T) {
