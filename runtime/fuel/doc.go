@@ -79,13 +79,20 @@
 // start, of the sum of its instructions' costs:
 //
 //	global.get $fuel  i64.const cost  i64.sub  global.set $fuel
-//	global.get $fuel  i64.const 0  i64.ge_s  if  else  call $refuel  end
+//	block  loop
+//	  global.get $fuel  i64.const 0  i64.ge_s  br_if 1
+//	  call $refuel  br 0
+//	end  end
 //
-// wazero keeps the global's new value in a register, so the second
-// global.get costs nothing; the refuel call sits in the else-arm because
-// wazero lays the then-arm out on the fall-through path, so the common case
-// jumps nowhere (with the call or trap in the then-arm the tightest loop
-// measured ran 1.66x slower; with this form, as fast as without fuel).
+// The block with the refuel call ends in a branch back to the check, not
+// in the code after it, so wazero lays it out at the end of the function
+// and the common case takes one conditional jump and nothing else; refuel
+// leaves the global non-negative when it returns, so the check passes the
+// second time. The first form, "i64.ge_s if else call $refuel end", had
+// the common case jump over the call's block, which wazero placed right
+// after the check: the tightest loop measured ran 1.6x slower than without
+// fuel, against 1.1x with this form and with a trap (unreachable) in place
+// of the call.
 //
 // Three refinements remove charges from hot paths without making any path
 // pay less than it runs:
