@@ -106,7 +106,14 @@
 //   - Exactly one arm of an if runs after it, so the cost both arms have
 //     in common (the smaller arm's) is paid before the if, and the cheaper
 //     arm needs no charge. The code after an if whose then-arm cannot
-//     fall through counts as its else-arm.
+//     fall through counts as its else-arm. When the run before the if
+//     cannot trap, call or write anything but locals (a condition such as
+//     "local.get i32.const i32.lt_u"), its cost is paid in each arm
+//     instead, and it needs no charge: a naive recursive fib then pays one
+//     charge per call instead of two. A call runs out of fuel exactly when
+//     it did before (the running total at the last charge before any trap
+//     or return is the same); only the fuel left after running out can be
+//     lower, by at most the arm's cost.
 //   - A run that costs nothing (an entry that starts with a loop, code
 //     between two ends) gets no charge.
 //
