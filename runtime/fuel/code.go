@@ -61,6 +61,9 @@ type segment struct {
 	// loop, so it is taken at most once per execution of that loop.
 	exitsLoop bool
 	merged    bool // paid for by an earlier run
+	// effects reports an instruction that can trap, call, or write memory,
+	// a table or a global (see pure).
+	effects bool
 }
 
 // bulkCharge is a dynamic charge placed just before a bulk instruction whose
@@ -230,6 +233,9 @@ func (w *walker) instruction(at int) error {
 		return nil
 	}
 
+	if !pure(in.Op) {
+		w.cur.effects = true
+	}
 	// Everything else is one unit. memory.grow and table.grow too, however
 	// much they ask for: successful growth is bounded by the memory limit
 	// over an instance's life (memory never shrinks) and failing costs
@@ -388,15 +394,52 @@ func mergeRuns(segs []segment) {
 	}
 }
 
+// pure reports whether op (not a control instruction) only computes on the
+// operand stack and locals: it cannot trap, call, or change anything that
+// outlives the call. Integer division and remainder and float-to-int
+// truncation can trap.
+func pure(op byte) bool {
+	switch {
+	case op == wasmbin.OpNop, op == wasmbin.OpDrop, op == wasmbin.OpSelect, op == wasmbin.OpSelectTyped,
+		op >= wasmbin.OpLocalGet && op <= wasmbin.OpGlobalGet,
+		op >= wasmbin.OpI32Const && op <= wasmbin.OpF64Const:
+		return true
+	case op < wasmbin.OpI32Eqz || op > wasmbin.OpI64Extend32S:
+		return false
+	case op >= 0x6d && op <= 0x70, op >= 0x7f && op <= 0x82: // i32/i64 div and rem
+		return false
+	case op >= 0xa8 && op <= 0xab, op >= 0xae && op <= 0xb1: // trunc_f32/f64 to i32/i64
+		return false
+	}
+	return true
+}
+
 // hoistArms moves the cost the two arms of each if have in common into the
 // run before the if: exactly one arm runs after it, so the total paid on
 // every path is unchanged and the cheaper arm needs no charge of its own.
 // Hoists are applied innermost first, so an inner if's share can move on to
 // an outer one.
+//
+// When the run before the if is pure (no instruction in it can trap, call or
+// change memory, a table or a global), its cost moves the other way, into
+// both arms, and the run needs no charge: each path through the if then
+// pays one charge instead of two, for the same total (a naive recursive
+// fib pays one per call). The pure run executes before it is paid for, but
+// nothing it does is visible if the arm's charge then traps, and a call runs
+// out of fuel if and only if it did before: the running total only grows, so
+// it exceeds the budget at some charge exactly when it does at the last one
+// before the trap or return, and those totals are unchanged. Only the
+// remaining fuel after such a trap can be lower, by the arm's cost.
 func hoistArms(segs []segment, hoists []hoist) {
 	for _, h := range hoists {
 		cond, a, b := &segs[h.cond], &segs[h.a], &segs[h.b]
 		if cond.dead || cond.merged || a.merged || b.merged {
+			continue
+		}
+		if !cond.effects && !a.dead && !b.dead {
+			a.cost += cond.cost
+			b.cost += cond.cost
+			cond.cost = 0
 			continue
 		}
 		m := min(a.cost, b.cost)
