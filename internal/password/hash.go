@@ -258,12 +258,16 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 
 // idKey computes an argon2id key with the hasher's pooled block memory, on
 // one of the processor turns of ctx's tenant (none while NewHasher makes
-// the dummy key).
+// the dummy key). The hash's waits for its turn count toward ctx's wait
+// meter, as its wait for a slot does: they are other hashes' computing.
 func (h *Hasher) idKey(ctx context.Context, password string, salt []byte, p Params) []byte {
 	if h.turns == nil {
 		return h.blocks.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
 	}
 	t := h.turns.take(tenantOf(ctx))
-	defer t.done()
+	defer func() {
+		t.done()
+		addWait(ctx, t.waited)
+	}()
 	return h.blocks.IDKeyYield([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen, t.yield)
 }

@@ -8,18 +8,21 @@ import (
 
 type waitKey struct{}
 
-// waitMeter adds up how long one request's hashes waited for a slot.
+// waitMeter adds up how long one request's hashes waited for a slot and,
+// once in one, for their processor turns.
 type waitMeter struct{ ns atomic.Int64 }
 
 // WithWaitMeter returns a context whose hashing calls add the time they wait
-// for a slot to a meter that Waited reads. The login's timing equalizer uses
-// it to record what a verification costs, not how long the queue was.
+// for a slot, and for processor turns between the segments of their hash,
+// to a meter that Waited reads. The login's timing equalizer uses it to
+// record what a verification costs, not how long the queue was or how
+// long other tenants' hashes computed in between.
 func WithWaitMeter(ctx context.Context) context.Context {
 	return context.WithValue(ctx, waitKey{}, &waitMeter{})
 }
 
 // Waited returns how long the hashing calls made with ctx have waited for a
-// slot so far; zero without WithWaitMeter.
+// slot or a turn so far; zero without WithWaitMeter.
 func Waited(ctx context.Context) time.Duration {
 	if m, ok := ctx.Value(waitKey{}).(*waitMeter); ok {
 		return time.Duration(m.ns.Load())
