@@ -41,6 +41,9 @@ type equalizer struct {
 	// there is no hasher); unit returns what it costs on an idle machine.
 	dummy func(ctx context.Context) error
 	unit  func() time.Duration
+	// waited returns how long the request's hashes have waited for a slot
+	// or a processor turn (password.Waited): time that is not its work.
+	waited func(ctx context.Context) time.Duration
 	// fastestDummy is the fastest dummy verification timed, in nanoseconds;
 	// unitOnce times the first two.
 	unitOnce     sync.Once
@@ -101,6 +104,7 @@ func newEqualizer(store Store, log *slog.Logger, now func() time.Time, hasher *p
 		tenants: map[string]*timingWindow{},
 		dirty:   map[string]bool{},
 		unit:    func() time.Duration { return 0 },
+		waited:  password.Waited,
 	}
 	if hasher != nil {
 		e.dummy = func(ctx context.Context) error { return hasher.VerifyDummy(ctx, "dummy password") }
@@ -180,14 +184,15 @@ func (e *equalizer) window(ctx context.Context, tenant string) *timingWindow {
 }
 
 // observe records the duration, from start to now, of a login that verified
-// a hash, less the time its hashes waited for a slot (password.Waited): a
-// burst that queues verifications must not raise every later rejection to
-// the queue's wait, and a padded rejection's dummy work queues for a slot
-// as a real verification does.
+// a hash, less the time its hashes waited for a slot or a processor turn
+// (spent): a burst that queues verifications, or another tenant's storm
+// whose hashes take turns with this one's, must not raise every later
+// rejection to the wait, and a padded rejection's dummy work queues for a
+// slot and its turns as a real verification does.
 func (e *equalizer) observe(ctx context.Context, tenant string, legacy bool, start time.Time) {
 	w := e.window(ctx, tenant)
 	now := e.now()
-	d := max(now.Sub(start)-password.Waited(ctx), 0)
+	d := e.spent(ctx, start, now)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if legacy {
@@ -196,6 +201,15 @@ func (e *equalizer) observe(ctx context.Context, tenant string, legacy bool, sta
 		w.local.add(d, now)
 	}
 	e.markDirty(tenant)
+}
+
+// spent is the work of the request that started at start, until now: its
+// duration less its hashes' waits for a slot or a turn. What a verification
+// records and what a rejection's dummy work is counted against are the
+// same measure, so that the rejection of an unknown user and of a wrong
+// password do the same dummy work whatever their own hash waited.
+func (e *equalizer) spent(ctx context.Context, start, now time.Time) time.Duration {
+	return max(now.Sub(start)-e.waited(ctx), 0)
 }
 
 // target returns how long a rejection of the tenant that started at start
@@ -226,12 +240,14 @@ func (e *equalizer) target(ctx context.Context, tenant string, legacy bool, star
 
 // pad delays a rejection until start+target, or until ctx ends: first with
 // as many dummy verifications as fit into the measured cost on an idle
-// machine, then with sleep. The count is fixed before the first one, so
-// that on a busy machine they take longer, as a real verification would.
+// machine after the request's own work (spent: not its waits for a slot or
+// a turn, which the measured cost leaves out too), then with sleep. The
+// count is fixed before the first one, so that on a busy machine they take
+// longer, as a real verification would.
 func (e *equalizer) pad(ctx context.Context, tenant string, legacy bool, start time.Time) {
 	pad, measured := e.target(ctx, tenant, legacy, start)
 	if unit := e.unit(); unit > 0 && e.dummy != nil {
-		n := min(int((measured-e.now().Sub(start))/unit), maxDummyUnits)
+		n := min(int((measured-e.spent(ctx, start, e.now()))/unit), maxDummyUnits)
 		for ; n > 0 && ctx.Err() == nil; n-- {
 			if err := e.dummy(ctx); err != nil {
 				break // no hash slot in time: the rest is sleep

@@ -453,3 +453,44 @@ func TestEqualizerReadErrorIsNotCached(t *testing.T) {
 		t.Fatalf("rejection after the store recovered: %v, want the stored 60 ms", got)
 	}
 }
+
+// TestEqualizerDummyWorkLeavesOutWaits: an unknown user and a wrong
+// password whose verification waited for a slot or processor turns (another
+// tenant's hashes computing) do the same dummy work: the count is taken
+// against the request's work, the measure its verification records, not
+// against its time with the waits. And a verification that waited records
+// its work, not its wait.
+func TestEqualizerDummyWorkLeavesOutWaits(t *testing.T) {
+	r := newRig(newTimingStore())
+	var waited time.Duration
+	r.waited = func(context.Context) time.Duration { return waited }
+	for range minBinHits {
+		r.login("local", false, 50*time.Millisecond)
+	}
+	// Unknown user: its own dummy verification, unit long, then padding.
+	r.reject("local", false, testUnit)
+	unknown := r.dummies
+	if want := int((binUpper(binOf(50*time.Millisecond)) - testUnit) / testUnit); unknown != want {
+		t.Fatalf("unknown user: %d dummy verifications, want %d", unknown, want)
+	}
+	// Wrong password: its verification computed for unit but waited 25 ms
+	// for turns.
+	waited = 25 * time.Millisecond
+	start := r.now
+	r.now = r.now.Add(testUnit + waited)
+	r.observe(context.Background(), "local", false, start)
+	r.dummies, r.slept = 0, 0
+	r.pad(context.Background(), "local", false, start)
+	if r.dummies != unknown {
+		t.Fatalf("wrong password whose verification waited %v: %d dummy verifications, the unknown user's %d", waited, r.dummies, unknown)
+	}
+	// Its sample is its work: a second such verification and a third make
+	// the unit's bin vouched for, never a bin of unit+wait.
+	w := r.window(context.Background(), "local")
+	if b := w.local[binOf(testUnit+waited)]; b != nil {
+		t.Fatalf("a verification that waited %v recorded %v with the wait", waited, b.Upper)
+	}
+	if b := w.local[binOf(testUnit)]; b == nil || b.Hits != 1 {
+		t.Fatalf("a verification of %v that waited recorded %+v in its work's bin, want one hit", testUnit, b)
+	}
+}
