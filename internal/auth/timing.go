@@ -44,6 +44,9 @@ type equalizer struct {
 	// waited returns how long the request's hashes have waited for a slot
 	// or a processor turn (password.Waited): time that is not its work.
 	waited func(ctx context.Context) time.Duration
+	// hashed returns how many argon2id hashes the request has computed and
+	// how long they took, waits left out (password.Hashed).
+	hashed func(ctx context.Context) (int, time.Duration)
 	// fastestDummy is the fastest dummy verification timed, in nanoseconds;
 	// unitOnce times the first two.
 	unitOnce     sync.Once
@@ -105,6 +108,7 @@ func newEqualizer(store Store, log *slog.Logger, now func() time.Time, hasher *p
 		dirty:   map[string]bool{},
 		unit:    func() time.Duration { return 0 },
 		waited:  password.Waited,
+		hashed:  password.Hashed,
 	}
 	if hasher != nil {
 		e.dummy = func(ctx context.Context) error { return hasher.VerifyDummy(ctx, "dummy password") }
@@ -204,12 +208,27 @@ func (e *equalizer) observe(ctx context.Context, tenant string, legacy bool, sta
 }
 
 // spent is the work of the request that started at start, until now: its
-// duration less its hashes' waits for a slot or a turn. What a verification
-// records and what a rejection's dummy work is counted against are the
-// same measure, so that the rejection of an unknown user and of a wrong
-// password do the same dummy work whatever their own hash waited.
+// duration less its hashes' waits for a slot or a turn. A verification
+// records it, and a rejection's dummy work is counted against it, so that
+// an unknown user and a wrong password do the same dummy work whatever
+// their own hash waited.
 func (e *equalizer) spent(ctx context.Context, start, now time.Time) time.Duration {
 	return max(now.Sub(start)-e.waited(ctx), 0)
+}
+
+// dummies returns how many dummy verifications pad a rejection of the
+// request that started at start up to measured: as many units as fit after
+// its work other than argon2id hashes (the store, a module), less one for
+// each argon2id hash it computed (the unknown user's dummy, the wrong
+// password's verification), however long that took. Counting the
+// request's own hash by its time would let an unknown user and a wrong
+// password do a different number whenever their own hashes took a little
+// more or less than the unit (the fastest dummy timed), which is most of
+// the time, and a difference of one is a whole verification's time.
+func (e *equalizer) dummies(ctx context.Context, start time.Time, measured, unit time.Duration) int {
+	hashes, hashing := e.hashed(ctx)
+	other := max(e.spent(ctx, start, e.now())-hashing, 0)
+	return min(int((measured-other)/unit)-hashes, maxDummyUnits)
 }
 
 // target returns how long a rejection of the tenant that started at start
@@ -240,14 +259,14 @@ func (e *equalizer) target(ctx context.Context, tenant string, legacy bool, star
 
 // pad delays a rejection until start+target, or until ctx ends: first with
 // as many dummy verifications as fit into the measured cost on an idle
-// machine after the request's own work (spent: not its waits for a slot or
-// a turn, which the measured cost leaves out too), then with sleep. The
-// count is fixed before the first one, so that on a busy machine they take
-// longer, as a real verification would.
+// machine after the request's own work (see dummies: its own hashes count
+// as one unit each, its waits for a slot or a turn not at all), then with
+// sleep. The count is fixed before the first one, so that on a busy machine
+// they take longer, as a real verification would.
 func (e *equalizer) pad(ctx context.Context, tenant string, legacy bool, start time.Time) {
 	pad, measured := e.target(ctx, tenant, legacy, start)
 	if unit := e.unit(); unit > 0 && e.dummy != nil {
-		n := min(int((measured-e.spent(ctx, start, e.now()))/unit), maxDummyUnits)
+		n := e.dummies(ctx, start, measured, unit)
 		for ; n > 0 && ctx.Err() == nil; n-- {
 			if err := e.dummy(ctx); err != nil {
 				break // no hash slot in time: the rest is sleep

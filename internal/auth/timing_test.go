@@ -494,3 +494,32 @@ func TestEqualizerDummyWorkLeavesOutWaits(t *testing.T) {
 		t.Fatalf("a verification of %v that waited recorded %+v in its work's bin, want one hit", testUnit, b)
 	}
 }
+
+// TestEqualizerOwnHashIsOneUnit: an unknown user whose dummy verification
+// took a little longer than the unit and a wrong password whose
+// verification took a little less do the same dummy work: a request's own
+// argon2id hash counts as one unit, not by its time (counted by time, the
+// two land on either side of a whole unit and differ by a verification).
+func TestEqualizerOwnHashIsOneUnit(t *testing.T) {
+	r := newRig(newTimingStore())
+	var own time.Duration
+	r.hashed = func(context.Context) (int, time.Duration) { return 1, own }
+	for range minBinHits {
+		r.login("local", false, 50*time.Millisecond)
+	}
+	measured := binUpper(binOf(50 * time.Millisecond))
+	const other = 300 * time.Microsecond // the store's reads
+	// The own hash that leaves exactly four units of dummy work by time.
+	edge := measured - other - 4*testUnit
+	want := int((measured-other)/testUnit) - 1
+	for _, c := range []struct {
+		name string
+		own  time.Duration
+	}{{"unknown user, dummy a little slow", edge + 200*time.Microsecond}, {"wrong password, verification a little fast", edge - 200*time.Microsecond}} {
+		own = c.own
+		r.reject("local", false, other+own)
+		if r.dummies != want {
+			t.Errorf("%s (%v): %d dummy verifications, want %d", c.name, own, r.dummies, want)
+		}
+	}
+}

@@ -259,15 +259,18 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 // idKey computes an argon2id key with the hasher's pooled block memory, on
 // one of the processor turns of ctx's tenant (none while NewHasher makes
 // the dummy key). The hash's waits for its turn count toward ctx's wait
-// meter, as its wait for a slot does: they are other hashes' computing.
+// meter, as its wait for a slot does: they are other hashes' computing;
+// the hash itself counts as one, with the rest of its time.
 func (h *Hasher) idKey(ctx context.Context, password string, salt []byte, p Params) []byte {
 	if h.turns == nil {
 		return h.blocks.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
 	}
+	asked := h.turns.now()
 	t := h.turns.take(tenantOf(ctx))
 	defer func() {
 		t.done()
 		addWait(ctx, t.waited)
+		addHash(ctx, h.turns.now().Sub(asked)-t.waited)
 	}()
 	return h.blocks.IDKeyYield([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen, t.yield)
 }

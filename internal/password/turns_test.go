@@ -183,4 +183,11 @@ func TestTurnWaitsAreWaited(t *testing.T) {
 	if w := Waited(ctx); w < 40*time.Millisecond {
 		t.Fatalf("Waited = %v after waiting 40 ms for a turn", w)
 	}
+	// One hash, which computed while the turns' clock stood still.
+	if n, took := Hashed(ctx); n != 1 || took != 0 {
+		t.Fatalf("Hashed = %d, %v; want 1 hash of 0 (the 40 ms were a wait)", n, took)
+	}
+	if n, _ := Hashed(t.Context()); n != 0 {
+		t.Fatalf("Hashed without a meter = %d", n)
+	}
 }

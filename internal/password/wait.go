@@ -9,8 +9,9 @@ import (
 type waitKey struct{}
 
 // waitMeter adds up how long one request's hashes waited for a slot and,
-// once in one, for their processor turns.
-type waitMeter struct{ ns atomic.Int64 }
+// once in one, for their processor turns; and how many argon2id hashes
+// the request computed, and for how long, waits left out.
+type waitMeter struct{ ns, hashes, hashing atomic.Int64 }
 
 // WithWaitMeter returns a context whose hashing calls add the time they wait
 // for a slot, and for processor turns between the segments of their hash,
@@ -34,5 +35,25 @@ func Waited(ctx context.Context) time.Duration {
 func addWait(ctx context.Context, d time.Duration) {
 	if m, ok := ctx.Value(waitKey{}).(*waitMeter); ok && d > 0 {
 		m.ns.Add(int64(d))
+	}
+}
+
+// Hashed returns how many argon2id hashes the calls made with ctx have
+// computed so far and how long they took, less their waits for a turn;
+// zero without WithWaitMeter. The login's equalizer counts a request's own
+// hash as one unit of dummy work, whatever it took.
+func Hashed(ctx context.Context) (n int, took time.Duration) {
+	if m, ok := ctx.Value(waitKey{}).(*waitMeter); ok {
+		return int(m.hashes.Load()), time.Duration(m.hashing.Load())
+	}
+	return 0, 0
+}
+
+// addHash counts a hash that took d, waits left out, on ctx's meter, if
+// it has one.
+func addHash(ctx context.Context, d time.Duration) {
+	if m, ok := ctx.Value(waitKey{}).(*waitMeter); ok {
+		m.hashes.Add(1)
+		m.hashing.Add(int64(max(d, 0)))
 	}
 }
