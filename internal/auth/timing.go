@@ -44,9 +44,10 @@ type equalizer struct {
 	// waited returns how long the request's hashes have waited for a slot
 	// or a processor turn (password.Waited): time that is not its work.
 	waited func(ctx context.Context) time.Duration
-	// hashed returns how many argon2id hashes the request has computed and
-	// how long they took, waits left out (password.Hashed).
-	hashed func(ctx context.Context) (int, time.Duration)
+	// hashed returns how much argon2id hashing the request has done, in
+	// hashes with the server's parameters, and how long it took, waits
+	// left out (password.Hashed).
+	hashed func(ctx context.Context) (float64, time.Duration)
 	// fastestDummy is the fastest dummy verification timed, in nanoseconds;
 	// unitOnce times the first two.
 	unitOnce     sync.Once
@@ -220,7 +221,8 @@ func (e *equalizer) spent(ctx context.Context, start, now time.Time) time.Durati
 // request that started at start up to measured: as many units as fit after
 // its work other than argon2id hashes (the store, a module), less one for
 // each argon2id hash it computed (the unknown user's dummy, the wrong
-// password's verification), however long that took. Counting the
+// password's verification; a hash with costlier parameters counts for
+// more), however long that took. Counting the
 // request's own hash by its time would let an unknown user and a wrong
 // password do a different number whenever their own hashes took a little
 // more or less than the unit (the fastest dummy timed), which is most of
@@ -228,7 +230,7 @@ func (e *equalizer) spent(ctx context.Context, start, now time.Time) time.Durati
 func (e *equalizer) dummies(ctx context.Context, start time.Time, measured, unit time.Duration) int {
 	hashes, hashing := e.hashed(ctx)
 	other := max(e.spent(ctx, start, e.now())-hashing, 0)
-	return min(int((measured-other)/unit)-hashes, maxDummyUnits)
+	return min(int(float64(measured-other)/float64(unit)-hashes), maxDummyUnits)
 }
 
 // target returns how long a rejection of the tenant that started at start

@@ -503,7 +503,8 @@ func TestEqualizerDummyWorkLeavesOutWaits(t *testing.T) {
 func TestEqualizerOwnHashIsOneUnit(t *testing.T) {
 	r := newRig(newTimingStore())
 	var own time.Duration
-	r.hashed = func(context.Context) (int, time.Duration) { return 1, own }
+	units := 1.0
+	r.hashed = func(context.Context) (float64, time.Duration) { return units, own }
 	for range minBinHits {
 		r.login("local", false, 50*time.Millisecond)
 	}
@@ -521,5 +522,12 @@ func TestEqualizerOwnHashIsOneUnit(t *testing.T) {
 		if r.dummies != want {
 			t.Errorf("%s (%v): %d dummy verifications, want %d", c.name, own, r.dummies, want)
 		}
+	}
+	// A wrong password of a user whose hash has older, costlier parameters
+	// (two units) does one fewer, or it would stand out by a unit.
+	units, own = 2, 2*testUnit
+	r.reject("local", false, other+own)
+	if r.dummies != want-1 {
+		t.Errorf("wrong password of a hash of two units: %d dummy verifications, want %d", r.dummies, want-1)
 	}
 }

@@ -185,9 +185,22 @@ func TestTurnWaitsAreWaited(t *testing.T) {
 	}
 	// One hash, which computed while the turns' clock stood still.
 	if n, took := Hashed(ctx); n != 1 || took != 0 {
-		t.Fatalf("Hashed = %d, %v; want 1 hash of 0 (the 40 ms were a wait)", n, took)
+		t.Fatalf("Hashed = %v, %v; want 1 hash of 0 (the 40 ms were a wait)", n, took)
 	}
 	if n, _ := Hashed(t.Context()); n != 0 {
-		t.Fatalf("Hashed without a meter = %d", n)
+		t.Fatalf("Hashed without a meter = %v", n)
+	}
+	// A hash with twice the memory and three times the passes is six.
+	enc, err := newFast(t, Config{Params: Params{Memory: 2 * fastParams.Memory, Iterations: 3 * fastParams.Iterations, Parallelism: 1, SaltLen: 16, KeyLen: 32}}).Hash(t.Context(), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.turns = newTurns(1)
+	ctx = WithWaitMeter(t.Context())
+	if _, _, err := h.Verify(ctx, enc, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := Hashed(ctx); n != 6 {
+		t.Fatalf("Hashed = %v after a hash of 6 units", n)
 	}
 }

@@ -9,9 +9,9 @@ import (
 type waitKey struct{}
 
 // waitMeter adds up how long one request's hashes waited for a slot and,
-// once in one, for their processor turns; and how many argon2id hashes
-// the request computed, and for how long, waits left out.
-type waitMeter struct{ ns, hashes, hashing atomic.Int64 }
+// once in one, for their processor turns; and how much argon2id hashing
+// the request did (see Hashed), and for how long, waits left out.
+type waitMeter struct{ ns, milliUnits, hashing atomic.Int64 }
 
 // WithWaitMeter returns a context whose hashing calls add the time they wait
 // for a slot, and for processor turns between the segments of their hash,
@@ -38,22 +38,24 @@ func addWait(ctx context.Context, d time.Duration) {
 	}
 }
 
-// Hashed returns how many argon2id hashes the calls made with ctx have
-// computed so far and how long they took, less their waits for a turn;
-// zero without WithWaitMeter. The login's equalizer counts a request's own
-// hash as one unit of dummy work, whatever it took.
-func Hashed(ctx context.Context) (n int, took time.Duration) {
+// Hashed returns how much argon2id hashing the calls made with ctx have
+// done so far, in hashes with the hasher's parameters (a hash with other
+// parameters counts by its memory times its passes), and how long it took,
+// less its waits for a turn; zero without WithWaitMeter. The login's
+// equalizer counts a request's own hashes as that many units of dummy
+// work, whatever they took.
+func Hashed(ctx context.Context) (units float64, took time.Duration) {
 	if m, ok := ctx.Value(waitKey{}).(*waitMeter); ok {
-		return int(m.hashes.Load()), time.Duration(m.hashing.Load())
+		return float64(m.milliUnits.Load()) / 1000, time.Duration(m.hashing.Load())
 	}
 	return 0, 0
 }
 
-// addHash counts a hash that took d, waits left out, on ctx's meter, if
-// it has one.
-func addHash(ctx context.Context, d time.Duration) {
+// addHash counts a hash of units that took d, waits left out, on ctx's
+// meter, if it has one.
+func addHash(ctx context.Context, units float64, d time.Duration) {
 	if m, ok := ctx.Value(waitKey{}).(*waitMeter); ok {
-		m.hashes.Add(1)
+		m.milliUnits.Add(int64(units*1000 + 0.5))
 		m.hashing.Add(int64(max(d, 0)))
 	}
 }
