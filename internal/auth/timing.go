@@ -41,6 +41,13 @@ type equalizer struct {
 	// there is no hasher); unit returns what it costs on an idle machine.
 	dummy func(ctx context.Context) error
 	unit  func() time.Duration
+	// waited returns how long the request's hashes have waited for a slot
+	// or a processor turn (password.Waited): time that is not its work.
+	waited func(ctx context.Context) time.Duration
+	// hashed returns how much argon2id hashing the request has done, in
+	// hashes with the server's parameters, and how long it took, waits
+	// left out (password.Hashed).
+	hashed func(ctx context.Context) (float64, time.Duration)
 	// fastestDummy is the fastest dummy verification timed, in nanoseconds;
 	// unitOnce times the first two.
 	unitOnce     sync.Once
@@ -101,6 +108,8 @@ func newEqualizer(store Store, log *slog.Logger, now func() time.Time, hasher *p
 		tenants: map[string]*timingWindow{},
 		dirty:   map[string]bool{},
 		unit:    func() time.Duration { return 0 },
+		waited:  password.Waited,
+		hashed:  password.Hashed,
 	}
 	if hasher != nil {
 		e.dummy = func(ctx context.Context) error { return hasher.VerifyDummy(ctx, "dummy password") }
@@ -180,14 +189,15 @@ func (e *equalizer) window(ctx context.Context, tenant string) *timingWindow {
 }
 
 // observe records the duration, from start to now, of a login that verified
-// a hash, less the time its hashes waited for a slot (password.Waited): a
-// burst that queues verifications must not raise every later rejection to
-// the queue's wait, and a padded rejection's dummy work queues for a slot
-// as a real verification does.
+// a hash, less the time its hashes waited for a slot or a processor turn
+// (spent): a burst that queues verifications, or another tenant's storm
+// whose hashes take turns with this one's, must not raise every later
+// rejection to the wait, and a padded rejection's dummy work queues for a
+// slot and its turns as a real verification does.
 func (e *equalizer) observe(ctx context.Context, tenant string, legacy bool, start time.Time) {
 	w := e.window(ctx, tenant)
 	now := e.now()
-	d := max(now.Sub(start)-password.Waited(ctx), 0)
+	d := e.spent(ctx, start, now)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if legacy {
@@ -196,6 +206,31 @@ func (e *equalizer) observe(ctx context.Context, tenant string, legacy bool, sta
 		w.local.add(d, now)
 	}
 	e.markDirty(tenant)
+}
+
+// spent is the work of the request that started at start, until now: its
+// duration less its hashes' waits for a slot or a turn. A verification
+// records it, and a rejection's dummy work is counted against it, so that
+// an unknown user and a wrong password do the same dummy work whatever
+// their own hash waited.
+func (e *equalizer) spent(ctx context.Context, start, now time.Time) time.Duration {
+	return max(now.Sub(start)-e.waited(ctx), 0)
+}
+
+// dummies returns how many dummy verifications pad a rejection of the
+// request that started at start up to measured: as many units as fit after
+// its work other than argon2id hashes (the store, a module), less one for
+// each argon2id hash it computed (the unknown user's dummy, the wrong
+// password's verification; a hash with costlier parameters counts for
+// more), however long that took. Counting the
+// request's own hash by its time would let an unknown user and a wrong
+// password do a different number whenever their own hashes took a little
+// more or less than the unit (the fastest dummy timed), which is most of
+// the time, and a difference of one is a whole verification's time.
+func (e *equalizer) dummies(ctx context.Context, start time.Time, measured, unit time.Duration) int {
+	hashes, hashing := e.hashed(ctx)
+	other := max(e.spent(ctx, start, e.now())-hashing, 0)
+	return min(int(float64(measured-other)/float64(unit)-hashes), maxDummyUnits)
 }
 
 // target returns how long a rejection of the tenant that started at start
@@ -226,12 +261,14 @@ func (e *equalizer) target(ctx context.Context, tenant string, legacy bool, star
 
 // pad delays a rejection until start+target, or until ctx ends: first with
 // as many dummy verifications as fit into the measured cost on an idle
-// machine, then with sleep. The count is fixed before the first one, so
-// that on a busy machine they take longer, as a real verification would.
+// machine after the request's own work (see dummies: its own hashes count
+// as one unit each, its waits for a slot or a turn not at all), then with
+// sleep. The count is fixed before the first one, so that on a busy machine
+// they take longer, as a real verification would.
 func (e *equalizer) pad(ctx context.Context, tenant string, legacy bool, start time.Time) {
 	pad, measured := e.target(ctx, tenant, legacy, start)
 	if unit := e.unit(); unit > 0 && e.dummy != nil {
-		n := min(int((measured-e.now().Sub(start))/unit), maxDummyUnits)
+		n := e.dummies(ctx, start, measured, unit)
 		for ; n > 0 && ctx.Err() == nil; n-- {
 			if err := e.dummy(ctx); err != nil {
 				break // no hash slot in time: the rest is sleep

@@ -453,3 +453,81 @@ func TestEqualizerReadErrorIsNotCached(t *testing.T) {
 		t.Fatalf("rejection after the store recovered: %v, want the stored 60 ms", got)
 	}
 }
+
+// TestEqualizerDummyWorkLeavesOutWaits: an unknown user and a wrong
+// password whose verification waited for a slot or processor turns (another
+// tenant's hashes computing) do the same dummy work: the count is taken
+// against the request's work, the measure its verification records, not
+// against its time with the waits. And a verification that waited records
+// its work, not its wait.
+func TestEqualizerDummyWorkLeavesOutWaits(t *testing.T) {
+	r := newRig(newTimingStore())
+	var waited time.Duration
+	r.waited = func(context.Context) time.Duration { return waited }
+	for range minBinHits {
+		r.login("local", false, 50*time.Millisecond)
+	}
+	// Unknown user: its own dummy verification, unit long, then padding.
+	r.reject("local", false, testUnit)
+	unknown := r.dummies
+	if want := int((binUpper(binOf(50*time.Millisecond)) - testUnit) / testUnit); unknown != want {
+		t.Fatalf("unknown user: %d dummy verifications, want %d", unknown, want)
+	}
+	// Wrong password: its verification computed for unit but waited 25 ms
+	// for turns.
+	waited = 25 * time.Millisecond
+	start := r.now
+	r.now = r.now.Add(testUnit + waited)
+	r.observe(context.Background(), "local", false, start)
+	r.dummies, r.slept = 0, 0
+	r.pad(context.Background(), "local", false, start)
+	if r.dummies != unknown {
+		t.Fatalf("wrong password whose verification waited %v: %d dummy verifications, the unknown user's %d", waited, r.dummies, unknown)
+	}
+	// Its sample is its work: a second such verification and a third make
+	// the unit's bin vouched for, never a bin of unit+wait.
+	w := r.window(context.Background(), "local")
+	if b := w.local[binOf(testUnit+waited)]; b != nil {
+		t.Fatalf("a verification that waited %v recorded %v with the wait", waited, b.Upper)
+	}
+	if b := w.local[binOf(testUnit)]; b == nil || b.Hits != 1 {
+		t.Fatalf("a verification of %v that waited recorded %+v in its work's bin, want one hit", testUnit, b)
+	}
+}
+
+// TestEqualizerOwnHashIsOneUnit: an unknown user whose dummy verification
+// took a little longer than the unit and a wrong password whose
+// verification took a little less do the same dummy work: a request's own
+// argon2id hash counts as one unit, not by its time (counted by time, the
+// two land on either side of a whole unit and differ by a verification).
+func TestEqualizerOwnHashIsOneUnit(t *testing.T) {
+	r := newRig(newTimingStore())
+	var own time.Duration
+	units := 1.0
+	r.hashed = func(context.Context) (float64, time.Duration) { return units, own }
+	for range minBinHits {
+		r.login("local", false, 50*time.Millisecond)
+	}
+	measured := binUpper(binOf(50 * time.Millisecond))
+	const other = 300 * time.Microsecond // the store's reads
+	// The own hash that leaves exactly four units of dummy work by time.
+	edge := measured - other - 4*testUnit
+	want := int((measured-other)/testUnit) - 1
+	for _, c := range []struct {
+		name string
+		own  time.Duration
+	}{{"unknown user, dummy a little slow", edge + 200*time.Microsecond}, {"wrong password, verification a little fast", edge - 200*time.Microsecond}} {
+		own = c.own
+		r.reject("local", false, other+own)
+		if r.dummies != want {
+			t.Errorf("%s (%v): %d dummy verifications, want %d", c.name, own, r.dummies, want)
+		}
+	}
+	// A wrong password of a user whose hash has older, costlier parameters
+	// (two units) does one fewer, or it would stand out by a unit.
+	units, own = 2, 2*testUnit
+	r.reject("local", false, other+own)
+	if r.dummies != want-1 {
+		t.Errorf("wrong password of a hash of two units: %d dummy verifications, want %d", r.dummies, want-1)
+	}
+}

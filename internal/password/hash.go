@@ -258,12 +258,26 @@ func (h *Hasher) VerifyDummy(ctx context.Context, password string) error {
 
 // idKey computes an argon2id key with the hasher's pooled block memory, on
 // one of the processor turns of ctx's tenant (none while NewHasher makes
-// the dummy key).
+// the dummy key). The hash's waits for its turn count toward ctx's wait
+// meter, as its wait for a slot does: they are other hashes' computing;
+// the hash itself counts as its units (see Hashed), with the rest of its
+// time.
 func (h *Hasher) idKey(ctx context.Context, password string, salt []byte, p Params) []byte {
 	if h.turns == nil {
 		return h.blocks.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
 	}
+	asked := h.turns.now()
 	t := h.turns.take(tenantOf(ctx))
-	defer t.done()
+	defer func() {
+		t.done()
+		addWait(ctx, t.waited)
+		addHash(ctx, h.units(p), h.turns.now().Sub(asked)-t.waited)
+	}()
 	return h.blocks.IDKeyYield([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen, t.yield)
+}
+
+// units is the work of a hash with parameters p in hashes with the
+// hasher's: argon2id fills and passes over Memory KiB Iterations times.
+func (h *Hasher) units(p Params) float64 {
+	return float64(p.Memory) * float64(p.Iterations) / (float64(h.params.Memory) * float64(h.params.Iterations))
 }

@@ -35,6 +35,11 @@ type turn struct {
 	tenant string
 	since  time.Time     // when it last got or kept the turn
 	ready  chan struct{} // while waiting: closed when given the turn
+	// waited adds up how long the hash has waited for its turn, from
+	// asking (or giving it up) until it was handed the turn again, and in
+	// runtime.Gosched at the boundaries where it kept it: the time that is
+	// not its own computing. Only the hash's goroutine touches it.
+	waited time.Duration
 }
 
 func newTurns(n int) *turns {
@@ -51,10 +56,12 @@ func (ts *turns) take(tenant string) *turn {
 		ts.mu.Unlock()
 		return t
 	}
+	asked := ts.now()
 	t.ready = make(chan struct{})
 	ts.waiting = append(ts.waiting, t)
 	ts.mu.Unlock()
 	<-t.ready
+	t.waited += t.since.Sub(asked)
 	return t
 }
 
@@ -74,11 +81,15 @@ func (t *turn) yield() {
 		ts.waiting = append([]*turn{t}, ts.waiting...)
 		ts.mu.Unlock()
 		<-t.ready
+		t.waited += t.since.Sub(now)
 		return
 	}
 	t.since = now
 	ts.mu.Unlock()
 	runtime.Gosched()
+	// The goroutines let run meanwhile (under a storm, every login's
+	// handling) are not the hash's computing either.
+	t.waited += ts.now().Sub(now)
 }
 
 // done gives t's turn back when its hash has finished.

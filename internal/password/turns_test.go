@@ -129,3 +129,78 @@ func TestHasherTurns(t *testing.T) {
 		t.Fatalf("%d turns free, %d waiting; want 2, 0", h.turns.free, len(h.turns.waiting))
 	}
 }
+
+// TestTurnWaitsAreWaited: a hash's waits for a processor turn — to get one
+// while another tenant's hash holds it, and to get it back after handing it
+// to a lighter tenant's at a segment boundary — add up in the turn, and a
+// hasher adds them to the request's wait meter, so that the login's
+// equalizer records what the hash computed, not what other hashes computed
+// in between.
+func TestTurnWaitsAreWaited(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(1e9, 0)}
+	ts := newTurns(1)
+	ts.now = clock.Now
+
+	a := ts.take("A")
+	if a.waited != 0 {
+		t.Fatalf("a hash that found a turn free waited %v", a.waited)
+	}
+	clock.advance(10 * time.Millisecond) // A has used 10 ms
+	var b *turn
+	bGot := async(func() { b = ts.take("B") })
+	waitTurns(t, ts, 1)
+	clock.advance(3 * time.Millisecond)
+	aBack := async(a.yield) // B is lighter: A hands its turn over
+	<-bGot
+	if b.waited != 3*time.Millisecond {
+		t.Fatalf("B waited %v for its turn, want 3 ms", b.waited)
+	}
+	waitTurns(t, ts, 1)
+	clock.advance(7 * time.Millisecond)
+	b.done()
+	<-aBack
+	if a.waited != 7*time.Millisecond {
+		t.Fatalf("A waited %v to get its turn back, want 7 ms", a.waited)
+	}
+	a.done()
+
+	// Through a hasher: a verification whose tenant waits 40 ms for the
+	// one turn adds the 40 ms to its request's meter.
+	h := newFast(t, Config{MaxConcurrent: 2, MaxWait: time.Minute})
+	h.turns = newTurns(1)
+	h.turns.now = clock.Now
+	other := h.turns.take("other")
+	ctx := WithWaitMeter(WithTenant(t.Context(), "A"))
+	verified := async(func() {
+		if err := h.VerifyDummy(ctx, "pw"); err != nil {
+			t.Error(err)
+		}
+	})
+	waitTurns(t, h.turns, 1)
+	clock.advance(40 * time.Millisecond)
+	other.done()
+	<-verified
+	if w := Waited(ctx); w < 40*time.Millisecond {
+		t.Fatalf("Waited = %v after waiting 40 ms for a turn", w)
+	}
+	// One hash, which computed while the turns' clock stood still.
+	if n, took := Hashed(ctx); n != 1 || took != 0 {
+		t.Fatalf("Hashed = %v, %v; want 1 hash of 0 (the 40 ms were a wait)", n, took)
+	}
+	if n, _ := Hashed(t.Context()); n != 0 {
+		t.Fatalf("Hashed without a meter = %v", n)
+	}
+	// A hash with twice the memory and three times the passes is six.
+	enc, err := newFast(t, Config{Params: Params{Memory: 2 * fastParams.Memory, Iterations: 3 * fastParams.Iterations, Parallelism: 1, SaltLen: 16, KeyLen: 32}}).Hash(t.Context(), "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.turns = newTurns(1)
+	ctx = WithWaitMeter(t.Context())
+	if _, _, err := h.Verify(ctx, enc, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := Hashed(ctx); n != 6 {
+		t.Fatalf("Hashed = %v after a hash of 6 units", n)
+	}
+}
