@@ -29,6 +29,7 @@ type pendingRequests struct {
 	byID      map[pendingKey]*pendingEntry
 	byCode    map[pendingKey]string // tenant and code hash → request id
 	lastSweep time.Time
+	limit     int // maxPending; tests lower it
 }
 
 type pendingKey struct{ tenant, id string }
@@ -41,7 +42,7 @@ type pendingEntry struct {
 }
 
 func newPendingRequests() *pendingRequests {
-	return &pendingRequests{byID: make(map[pendingKey]*pendingEntry), byCode: make(map[pendingKey]string), lastSweep: time.Now()}
+	return &pendingRequests{byID: make(map[pendingKey]*pendingEntry), byCode: make(map[pendingKey]string), lastSweep: time.Now(), limit: maxPending}
 }
 
 // cloneRecord returns a copy of r sharing nothing with it.
@@ -59,14 +60,14 @@ func cloneRecord(r *authRequestRecord) *authRequestRecord {
 func (p *pendingRequests) add(tenant string, rec *authRequestRecord, now time.Time) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if now.Sub(p.lastSweep) > pendingSweep || len(p.byID) >= maxPending {
+	if now.Sub(p.lastSweep) > pendingSweep || len(p.byID) >= p.limit {
 		p.sweepLocked(now)
 	}
 	k := pendingKey{tenant, rec.ID}
 	if _, ok := p.byID[k]; ok {
 		return fmt.Errorf("badgerstore: authorization request %q exists", rec.ID)
 	}
-	if len(p.byID) >= maxPending {
+	if len(p.byID) >= p.limit {
 		return fmt.Errorf("badgerstore: %d authorization requests pending: %w", len(p.byID), auth.ErrUnavailable)
 	}
 	p.byID[k] = &pendingEntry{rec: cloneRecord(rec)}
