@@ -44,11 +44,13 @@ type tenantHandler struct {
 func (h *tenantHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case pathAuthorize:
-		h.authorize(w, r)
+		// The library's storage calls read the client, tenant and user
+		// several times per request: once from the store is enough.
+		h.authorize(w, r.WithContext(auth.WithReadMemo(r.Context())))
 	case pathCallback:
 		h.callback(w, r)
 	case pathToken:
-		h.token(w, r)
+		h.token(w, r.WithContext(auth.WithReadMemo(r.Context())))
 	case pathLogout:
 		h.logout(w, r)
 	case pathLogout + "/confirm":
