@@ -21,6 +21,16 @@ func WithReadMemo(ctx context.Context) context.Context {
 	})
 }
 
+// SameReadMemo returns ctx with the read memo of from, or with a new one
+// when from has none: a request whose context changed hands keeps its
+// memo.
+func SameReadMemo(ctx, from context.Context) context.Context {
+	if m, _ := from.Value(readMemoKey{}).(*readMemo); m != nil {
+		return context.WithValue(ctx, readMemoKey{}, m)
+	}
+	return WithReadMemo(ctx)
+}
+
 type readMemoKey struct{}
 
 type readMemo struct {

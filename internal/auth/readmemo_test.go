@@ -32,6 +32,9 @@ func TestReadMemo(t *testing.T) {
 	if got, _ := e.svc.Tenant(memo, "acme"); got == nil || got.Name != "Acme" {
 		t.Fatalf("the memo's tenant: %+v, want the first read (Acme)", got)
 	}
+	if got, _ := e.svc.Tenant(auth.SameReadMemo(ctx, memo), "acme"); got == nil || got.Name != "Acme" {
+		t.Fatalf("the tenant through SameReadMemo: %+v, want the memo's (Acme)", got)
+	}
 	if got, _ := e.svc.Tenant(ctx, "acme"); got == nil || got.Name != "Renamed" {
 		t.Fatalf("the tenant without a memo: %+v, want Renamed", got)
 	}

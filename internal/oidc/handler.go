@@ -39,6 +39,8 @@ type tenantHandler struct {
 	op     *op.Provider
 	tenant string
 	issuer string
+	// reads holds the request's read memo (auth.WithReadMemo).
+	reads context.Context
 }
 
 func (h *tenantHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -46,11 +48,11 @@ func (h *tenantHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case pathAuthorize:
 		// The library's storage calls read the client, tenant and user
 		// several times per request: once from the store is enough.
-		h.authorize(w, r.WithContext(auth.WithReadMemo(r.Context())))
+		h.authorize(w, r.WithContext(auth.SameReadMemo(r.Context(), h.reads)))
 	case pathCallback:
 		h.callback(w, r)
 	case pathToken:
-		h.token(w, r.WithContext(auth.WithReadMemo(r.Context())))
+		h.token(w, r.WithContext(auth.SameReadMemo(r.Context(), h.reads)))
 	case pathLogout:
 		h.logout(w, r)
 	case pathLogout + "/confirm":
