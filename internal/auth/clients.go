@@ -288,7 +288,7 @@ func (s *Service) ListClients(ctx context.Context, tenant string) ([]*Client, er
 
 // Client returns one client. Returns CodeTenantNotFound and CodeNotFound.
 func (s *Service) Client(ctx context.Context, tenant, id string) (*Client, error) {
-	c, err := s.store.GetClient(ctx, tenant, id)
+	c, err := memoized(ctx, memoClients, [2]string{tenant, id}, func() (*Client, error) { return s.store.GetClient(ctx, tenant, id) })
 	if err != nil {
 		return nil, s.clientErr(ctx, tenant, err)
 	}

@@ -94,6 +94,7 @@ func (s *Service) IDTokenKeys(ctx context.Context, tenant string) ([]token.Key, 
 	if err != nil {
 		return nil, err
 	}
+	rememberTenant(ctx, t)
 	return idTokenKeys(t), nil
 }
 
@@ -189,7 +190,7 @@ func (s *Service) IssueClientTokens(ctx context.Context, g ClientGrant, withRefr
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.store.GetUser(ctx, t.ID, g.UserID)
+	u, err := s.storeUser(ctx, t.ID, g.UserID)
 	if errors.Is(err, ErrNotFound) {
 		return nil, errInvalidGrant("the user no longer exists")
 	} else if err != nil {

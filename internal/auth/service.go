@@ -182,7 +182,7 @@ func (s *Service) Issuer(tenant string) string {
 
 // Tenant returns a tenant. Returns CodeTenantNotFound.
 func (s *Service) Tenant(ctx context.Context, id string) (*Tenant, error) {
-	t, err := s.store.GetTenant(ctx, id)
+	t, err := memoized(ctx, memoTenants, id, func() (*Tenant, error) { return s.store.GetTenant(ctx, id) })
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(CodeTenantNotFound, "tenant %q does not exist", id)
 	}

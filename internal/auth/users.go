@@ -25,7 +25,7 @@ func (s *Service) GetUser(ctx context.Context, tenant, id string) (*User, error)
 	if _, err := s.Tenant(ctx, tenant); err != nil {
 		return nil, err
 	}
-	u, err := s.store.GetUser(ctx, tenant, id)
+	u, err := s.storeUser(ctx, tenant, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, Errorf(CodeNotFound, "user %q does not exist", id)
 	}

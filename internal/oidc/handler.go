@@ -39,16 +39,20 @@ type tenantHandler struct {
 	op     *op.Provider
 	tenant string
 	issuer string
+	// reads holds the request's read memo (auth.WithReadMemo).
+	reads context.Context
 }
 
 func (h *tenantHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case pathAuthorize:
-		h.authorize(w, r)
+		// The library's storage calls read the client, tenant and user
+		// several times per request: once from the store is enough.
+		h.authorize(w, r.WithContext(auth.SameReadMemo(r.Context(), h.reads)))
 	case pathCallback:
 		h.callback(w, r)
 	case pathToken:
-		h.token(w, r)
+		h.token(w, r.WithContext(auth.SameReadMemo(r.Context(), h.reads)))
 	case pathLogout:
 		h.logout(w, r)
 	case pathLogout + "/confirm":

@@ -142,15 +142,17 @@ func (p *Provider) provider(ctx context.Context, tenant string) (*op.Provider, e
 	return o, nil
 }
 
-// Handler returns the handler of the tenant's OpenID Provider paths; it
-// takes requests with their full path, /t/{tenant}/... Returns
-// CodeTenantNotFound.
+// Handler returns the handler of one request to the tenant's OpenID
+// Provider paths; it takes the request with its full path, /t/{tenant}/...
+// Returns CodeTenantNotFound.
 func (p *Provider) Handler(ctx context.Context, tenant string) (http.Handler, error) {
+	// The tenant read here is the request's first (see tenantHandler.reads).
+	ctx = auth.WithReadMemo(ctx)
 	o, err := p.provider(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
-	h := &tenantHandler{p: p, op: o, tenant: tenant, issuer: p.svc.Issuer(tenant)}
+	h := &tenantHandler{p: p, op: o, tenant: tenant, issuer: p.svc.Issuer(tenant), reads: ctx}
 	return http.StripPrefix("/t/"+tenant, h), nil
 }
 

@@ -1,6 +1,7 @@
 package badgerstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -54,35 +55,8 @@ func (r *authRequestRecord) authRequest(tenant string) *auth.AuthRequest {
 	}
 }
 
-// putAuthRequest writes r and its code index, both until r expires.
-func putAuthRequest(txn *badger.Txn, tenant string, r *authRequestRecord) error {
-	if err := setJSON(txn, key(tenant, kindAuthRequest, r.ID), r, r.ExpiresAt); err != nil {
-		return err
-	}
-	if len(r.CodeHash) == 0 {
-		return nil
-	}
-	return set(txn, key(tenant, kindAuthCode, string(r.CodeHash)), []byte(r.ID), r.ExpiresAt)
-}
-
-func getAuthRequest(txn *badger.Txn, tenant, id string, now time.Time) (*authRequestRecord, error) {
-	if !validID(tenant) || !validID(id) {
-		return nil, auth.ErrNotFound
-	}
-	var rec authRequestRecord
-	if err := getJSON(txn, key(tenant, kindAuthRequest, id), &rec); err != nil {
-		return nil, fmt.Errorf("authorization request: %w", err)
-	}
-	// Badger drops expired keys lazily, to the second; the request's own
-	// expiry is exact.
-	if !now.Before(rec.ExpiresAt) {
-		return nil, fmt.Errorf("authorization request expired: %w", auth.ErrNotFound)
-	}
-	return &rec, nil
-}
-
-// CreateAuthRequest stores a pending authorization request. Returns
-// auth.ErrNotFound for an unknown tenant.
+// CreateAuthRequest keeps a pending authorization request, in memory (see
+// pendingRequests). Returns auth.ErrNotFound for an unknown tenant.
 func (s *Store) CreateAuthRequest(ctx context.Context, r *auth.AuthRequest) error {
 	switch {
 	case !validID(r.ID):
@@ -93,29 +67,18 @@ func (s *Store) CreateAuthRequest(ctx context.Context, r *auth.AuthRequest) erro
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = time.Now().UTC()
 	}
-	rec := fromAuthRequest(r)
-	return s.update(ctx, func(txn *badger.Txn) error {
-		if err := requireTenant(txn, r.Tenant); err != nil {
-			return err
-		}
-		if ok, err := exists(txn, key(r.Tenant, kindAuthRequest, r.ID)); err != nil {
-			return err
-		} else if ok {
-			return fmt.Errorf("badgerstore: authorization request %q exists", r.ID)
-		}
-		return putAuthRequest(txn, r.Tenant, rec)
-	})
+	if err := s.view(ctx, func(txn *badger.Txn) error { return requireTenant(txn, r.Tenant) }); err != nil {
+		return err
+	}
+	return s.pending.add(r.Tenant, fromAuthRequest(r), time.Now())
 }
 
 // GetAuthRequest returns an authorization request. Returns auth.ErrNotFound.
 func (s *Store) GetAuthRequest(ctx context.Context, tenant, id string) (*auth.AuthRequest, error) {
 	var out *auth.AuthRequest
-	err := s.view(ctx, func(txn *badger.Txn) error {
-		rec, err := getAuthRequest(txn, tenant, id, time.Now())
-		if err == nil {
-			out = rec.authRequest(tenant)
-		}
-		return err
+	err := s.pending.with(ctx, tenant, id, func(e *pendingEntry) error {
+		out = cloneRecord(e.rec).authRequest(tenant)
+		return nil
 	})
 	return out, err
 }
@@ -123,46 +86,36 @@ func (s *Store) GetAuthRequest(ctx context.Context, tenant, id string) (*auth.Au
 // AuthRequestByCode returns the authorization request of a code hash.
 // Returns auth.ErrNotFound.
 func (s *Store) AuthRequestByCode(ctx context.Context, tenant string, codeHash []byte) (*auth.AuthRequest, error) {
+	id := s.pending.idOfCode(tenant, codeHash)
+	if len(codeHash) == 0 || id == "" {
+		return nil, fmt.Errorf("authorization code: %w", auth.ErrNotFound)
+	}
 	var out *auth.AuthRequest
-	err := s.view(ctx, func(txn *badger.Txn) error {
-		if !validID(tenant) || len(codeHash) == 0 {
-			return auth.ErrNotFound
+	err := s.pending.with(ctx, tenant, id, func(e *pendingEntry) error {
+		if !bytes.Equal(e.rec.CodeHash, codeHash) {
+			return fmt.Errorf("authorization code: %w", auth.ErrNotFound)
 		}
-		id, err := getString(txn, key(tenant, kindAuthCode, string(codeHash)))
-		if err != nil {
-			return fmt.Errorf("authorization code: %w", err)
-		}
-		rec, err := getAuthRequest(txn, tenant, id, time.Now())
-		if err == nil {
-			out = rec.authRequest(tenant)
-		}
-		return err
+		out = cloneRecord(e.rec).authRequest(tenant)
+		return nil
 	})
 	return out, err
 }
 
-// UpdateAuthRequest applies fn to the stored request atomically. Returns
+// UpdateAuthRequest applies fn to the request atomically. Returns
 // auth.ErrNotFound.
 func (s *Store) UpdateAuthRequest(ctx context.Context, tenant, id string, fn func(*auth.AuthRequest) error) (*auth.AuthRequest, error) {
 	var out *auth.AuthRequest
-	err := s.update(ctx, func(txn *badger.Txn) error {
-		old, err := getAuthRequest(txn, tenant, id, time.Now())
-		if err != nil {
-			return err
-		}
-		r := old.authRequest(tenant)
+	err := s.pending.with(ctx, tenant, id, func(e *pendingEntry) error {
+		old := e.rec
+		r := cloneRecord(old).authRequest(tenant)
 		if err := fn(r); err != nil {
 			return err
 		}
 		r.ID, r.Tenant, r.CreatedAt = old.ID, tenant, old.CreatedAt
-		if len(old.CodeHash) > 0 && string(old.CodeHash) != string(r.CodeHash) {
-			if err := txn.Delete(key(tenant, kindAuthCode, string(old.CodeHash))); err != nil {
-				return err
-			}
-		}
-		if err := putAuthRequest(txn, tenant, fromAuthRequest(r)); err != nil {
-			return err
-		}
+		s.pending.removeLocked(tenant, old)
+		e.rec = cloneRecord(fromAuthRequest(r))
+		s.pending.byID[pendingKey{tenant, id}] = e
+		s.pending.indexLocked(tenant, e.rec)
 		out = r
 		return nil
 	})
@@ -172,17 +125,9 @@ func (s *Store) UpdateAuthRequest(ctx context.Context, tenant, id string, fn fun
 // DeleteAuthRequest removes an authorization request and its code index.
 // Returns auth.ErrNotFound.
 func (s *Store) DeleteAuthRequest(ctx context.Context, tenant, id string) error {
-	return s.update(ctx, func(txn *badger.Txn) error {
-		rec, err := getAuthRequest(txn, tenant, id, time.Now())
-		if err != nil {
-			return err
-		}
-		if len(rec.CodeHash) > 0 {
-			if err := txn.Delete(key(tenant, kindAuthCode, string(rec.CodeHash))); err != nil {
-				return err
-			}
-		}
-		return txn.Delete(key(tenant, kindAuthRequest, id))
+	return s.pending.with(ctx, tenant, id, func(e *pendingEntry) error {
+		s.pending.removeLocked(tenant, e.rec)
+		return nil
 	})
 }
 

@@ -14,15 +14,13 @@ import (
 //
 //	oc␀{client id}                  client JSON
 //	oo␀{created_at:8}{client id}    (empty)                     creation order
-//	oa␀{request id}                 authorization request JSON  TTL: its ExpiresAt
-//	ok␀{code hash}                  request id                  TTL: its ExpiresAt
 //	ob␀{browser session id hash}    browser session JSON        TTL: its ExpiresAt
 const (
 	kindClient      = "oc"
 	kindClientOrder = "oo"
-	kindAuthRequest = "oa"
-	kindAuthCode    = "ok"
-	kindBrowser     = "ob"
+	// "oa" and "ok" held authorization requests and their codes before
+	// they moved to memory (pendingRequests); old ones expire by TTL.
+	kindBrowser = "ob"
 )
 
 type clientRecord struct {

@@ -27,7 +27,9 @@ func (s *Store) CreateSession(ctx context.Context, sess *auth.Session, refreshHa
 }
 
 // CreateCodeSession stores a session and marks the authorization request
-// whose code it is exchanged for used, in one transaction. Returns
+// whose code it is exchanged for used. The request is in memory: it is
+// claimed first, so that of two concurrent exchanges one waits and then
+// finds it used, and marked once the session's write is durable. Returns
 // auth.ErrCodeUsed when the request already has a session, auth.ErrNotFound
 // when it is unknown or expired.
 func (s *Store) CreateCodeSession(ctx context.Context, sess *auth.Session, refreshHash []byte, authRequestID string) error {
@@ -35,24 +37,17 @@ func (s *Store) CreateCodeSession(ctx context.Context, sess *auth.Session, refre
 	if err != nil {
 		return err
 	}
-	tenant := sess.Tenant
-	return s.update(ctx, func(txn *badger.Txn) error {
-		// Read first: a concurrent exchange of the same code writes the
-		// request too, so one of the two commits conflicts, runs again and
-		// finds it used.
-		ar, err := getAuthRequest(txn, tenant, authRequestID, time.Now())
-		if err != nil {
-			return err
-		}
-		if ar.SessionID != "" {
-			return auth.ErrCodeUsed
-		}
-		if err := putNewSession(txn, tenant, rec, refreshHash); err != nil {
-			return err
-		}
-		ar.SessionID = sess.ID
-		return putAuthRequest(txn, tenant, ar)
-	})
+	release, err := s.pending.claim(ctx, sess.Tenant, authRequestID)
+	if err != nil {
+		return err
+	}
+	err = s.update(ctx, func(txn *badger.Txn) error { return putNewSession(txn, sess.Tenant, rec, refreshHash) })
+	if err != nil {
+		release("")
+		return err
+	}
+	release(sess.ID)
+	return nil
 }
 
 // newSessionRecord checks a new session and returns its record, filling in

@@ -88,6 +88,9 @@ type Store struct {
 
 	stopGC chan struct{}
 	gcDone chan struct{}
+
+	// pending holds the authorization requests (see pendingRequests).
+	pending *pendingRequests
 }
 
 var _ auth.Store = (*Store)(nil)
@@ -146,6 +149,7 @@ func open(bo badger.Options, opts Options, logger *slog.Logger) (*Store, error) 
 		logger:      logger,
 		logCap:      opts.LogCap,
 		logAppended: make(map[string]int),
+		pending:     newPendingRequests(),
 		stopGC:      make(chan struct{}),
 		gcDone:      make(chan struct{}),
 	}

@@ -130,6 +130,7 @@ func (s *Store) DeleteTenant(ctx context.Context, id string) error {
 	if err := s.deleteTenantMailLocked(ctx, id); err != nil {
 		return fmt.Errorf("badgerstore: drop tenant %q's mail: %w", id, err)
 	}
+	s.pending.dropTenant(id)
 	s.logMu.Lock()
 	delete(s.logAppended, id)
 	s.logMu.Unlock()
