@@ -63,26 +63,24 @@ const svcWeight = 0.2
 // caller's tenant's share, then to the tenant with waiters within its share
 // that has held slots the least recently (usage, decayed; round robin
 // between equals) and in order of arrival within a tenant, so a tenant that
-// storms waits behind one that does not. A tenant alone may hold every
-// slot; while other tenants are active (waiting, holding a slot, or having
-// given one back within the last hold time, as a tenant between two logins
-// has), its share leaves one slot free for each of them, and it holds at
-// most half the slots (rounded up), so that a quiet tenant's login finds a
-// slot at once rather than waiting for a storming tenant's hash to finish
-// (see share). It measures how long a
-// slot is held (a moving average), so that with all slots busy it expects
-// a slot every hold time ÷ slots, and refuses at once a call that would not
-// get its slot within half the time to its deadline (Config.MaxWait, or
-// the context's deadline if sooner), the other half being headroom for the
-// estimate. Because the
-// expected wait of the k-th waiter of a tenant counts at most k turns of
-// every other tenant, and a tenant held to its share gets no more than its
-// share of slots every hold time, a tenant's queue is bounded by what its
-// share serves within the deadline and shrinks as other tenants queue,
-// while another tenant's expected wait does not grow with it; when a tenant
-// starts queueing, or the hold time grows, the waiters that can no longer
-// be served in time are told at once as well, rather than when their
-// deadline passes.
+// storms waits behind one that does not. A tenant alone may hold every slot;
+// while other tenants are active (waiting, holding a slot, or having given
+// one back within the last hold time, as a tenant between two logins has),
+// its share leaves one slot free for each of them, and it holds at most half
+// the slots (rounded up), so that a quiet tenant's login finds a slot at
+// once rather than waiting for a storming tenant's hash to finish (see
+// shareOf). It measures how long a slot is held (a moving average), so that
+// with all slots busy it expects a slot every hold time ÷ slots, and refuses
+// at once a call that would not get its slot within half the time to its
+// deadline (Config.MaxWait, or the context's deadline if sooner), the other
+// half being headroom for the estimate. Because the expected wait of the
+// k-th waiter of a tenant counts at most k turns of every other tenant, and
+// a tenant held to its share gets no more than its share of slots every hold
+// time, a tenant's queue is bounded by what its share serves within the
+// deadline and shrinks as other tenants queue, while another tenant's
+// expected wait does not grow with it; when a tenant starts queueing, or the
+// hold time grows, the waiters that can no longer be served in time are told
+// at once as well, rather than when their deadline passes.
 type queue struct {
 	slots   int
 	maxWait time.Duration
@@ -230,10 +228,9 @@ func (q *queue) deadline(ctx context.Context, now time.Time) time.Time {
 // refusesLocked reports whether a call of tenant id asking at now, after
 // ahead more of its tenant's, is refused at once: no slot is left free for
 // it within its tenant's share, and as its tenant's next waiter it is not
-// expected to get one within
-// half the time to its deadline. Only what is expected within half the
-// time left is admitted: the hold time grows as load grows, and a call
-// admitted and then refused has waited.
+// expected to get one within half the time to its deadline. Only what is
+// expected within half the time left is admitted: the hold time grows as
+// load grows, and a call admitted and then refused has waited.
 func (q *queue) refusesLocked(id string, ahead int, now, deadline time.Time) bool {
 	k := ahead + 1
 	f := q.tenants[id]
