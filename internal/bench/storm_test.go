@@ -90,3 +90,37 @@ func BenchmarkConcurrentLogins(b *testing.B) {
 		b.Logf("%s: %s (target %s: %s)", row.Name, row.Result, row.Target, row.Verdict)
 	}
 }
+
+// BenchmarkStormAndThroughput measures the local login vs raw argon2id row
+// and the login storm row in one run, on one server, as make bench does
+// (default hash parameters and budget):
+//
+//	go test -run '^$' -bench StormAndThroughput -benchtime 1x ./internal/bench/
+func BenchmarkStormAndThroughput(b *testing.B) {
+	ctx := context.Background()
+	s, err := startServer(ctx, b.TempDir(), password.DefaultParams, 2*goruntime.GOMAXPROCS(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.stop() })
+	if err := s.createTenant(ctx, quietTenant); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.register(ctx, quietTenant, localEmail, localPassword); err != nil {
+		b.Fatal(err)
+	}
+	bud := DefaultBudget()
+	for b.Loop() {
+		for _, m := range []func() (Row, error){
+			func() (Row, error) { return measureLoginVsRaw(ctx, s, bud.Rounds, bud.Window/2) },
+			func() (Row, error) { return measureStorm(ctx, s, bud.NoisyClients, 2, 2*bud.Window) },
+		} {
+			load, _ := LoadAverage()
+			row, err := m()
+			if err != nil {
+				b.Fatalf("row %q: %v", row.Name, err)
+			}
+			b.Logf("%s: %s (target %s: %s; load average before %v)", row.Name, row.Result, row.Target, row.Verdict, load)
+		}
+	}
+}

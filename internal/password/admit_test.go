@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 )
@@ -72,5 +73,56 @@ func TestAdmitIsTheQueuesRule(t *testing.T) {
 	stop()
 	if err := h.Admit(done, 0); !errors.Is(err, ErrBusy) || !errors.Is(err, context.Canceled) {
 		t.Fatalf("Admit with an ended context = %v, want ErrBusy and context.Canceled", err)
+	}
+}
+
+// TestAdmitCountsTheShare: with 4 slots and tenant B active, tenant A
+// holds its share of 2 and its queue drains at that share's rate, 2 hashes
+// of 5 minutes every 5 minutes: 12 waiters within half the hour's wait (the
+// 4 slots' rate would admit 24). B's answers do not depend on A's queue:
+// B's calls are admitted alike whether A has no waiter or 12.
+func TestAdmitCountsTheShare(t *testing.T) {
+	h := newFast(t, Config{MaxConcurrent: 4, MaxWait: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, b := WithTenant(ctx, "A"), WithTenant(ctx, "B")
+	setServiceTime(h, time.Hour)
+	release, err := h.Acquire(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release() // B is active for the hold time after
+	for range 2 {
+		release, err := h.Acquire(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer release()
+	}
+	setServiceTime(h, 5*time.Minute)
+	bAnswers := func() []bool {
+		var out []bool
+		for ahead := range 20 {
+			out = append(out, h.Admit(b, ahead) == nil)
+		}
+		return out
+	}
+	before := bAnswers()
+	granted, free, failed := make(chan string, 12), make(chan struct{}), make(chan error, 12)
+	defer close(free)
+	for i := range 12 {
+		if err := h.Admit(a, 0); err != nil {
+			t.Fatalf("Admit of A's waiter %d = %v, want nil (its share serves 12 in 30 minutes)", i+1, err)
+		}
+		queued(t, h, a, "A", fmt.Sprintf("A%d", i), i+1, granted, free, failed)
+	}
+	if err := h.Admit(a, 0); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Admit of A's 13th waiter = %v, want ErrBusy (2 slots serve 12 in 30 minutes)", err)
+	}
+	if after := bAnswers(); !slices.Equal(before, after) {
+		t.Fatalf("B's Admit answers for 0..19 ahead: %v with A's queue empty, %v with it full; want the same", before, after)
+	}
+	if !before[0] || before[19] {
+		t.Fatalf("B's Admit answers %v: want its first call admitted and not its 20th", before)
 	}
 }

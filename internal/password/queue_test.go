@@ -226,3 +226,138 @@ func TestQueueLeastUsedTenantFirst(t *testing.T) {
 		t.Fatalf("slots went to %v, want %v", order, want)
 	}
 }
+
+// forget makes the queue forget that tenant id gave a slot back lately, as
+// it does once a hold time has passed since.
+func forget(h *Hasher, id string) {
+	h.queue.mu.Lock()
+	delete(h.queue.freed, id)
+	h.queue.mu.Unlock()
+}
+
+// until polls cond until it holds.
+func until(cond func() bool) {
+	for !cond() {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestQueueShareLeavesSlotsForOthers: of 4 slots, tenant A alone may hold
+// all 4; once tenant B has logged in, A holds at most 2 and queues the rest,
+// so B's two calls get slots at once, without any of A's giving one back.
+// The slots B gives back stay free for it while it is active; once it is
+// not, A's next release lets A take every slot again.
+func TestQueueShareLeavesSlotsForOthers(t *testing.T) {
+	h := newFast(t, Config{MaxConcurrent: 4, MaxWait: time.Hour})
+	setServiceTime(h, time.Hour) // a tenant stays active long after a release
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, b := WithTenant(ctx, "A"), WithTenant(ctx, "B")
+
+	var alone []func()
+	for i := range 4 {
+		release, err := h.Acquire(a)
+		if err != nil {
+			t.Fatalf("A's call %d alone: %v", i+1, err)
+		}
+		alone = append(alone, release)
+	}
+	for _, release := range alone {
+		release()
+	}
+	release, err := h.Acquire(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	// Releases move the hold time; a minute keeps B active through the
+	// test and lets A's queue take its 4 calls.
+	setServiceTime(h, time.Minute)
+
+	granted, failed := make(chan string, 8), make(chan error, 8)
+	frees := map[string]chan struct{}{}
+	call := func(ctx context.Context, name string) {
+		free := make(chan struct{})
+		frees[name] = free
+		go func() {
+			release, err := h.Acquire(ctx)
+			if err != nil {
+				failed <- fmt.Errorf("%s: %w", name, err)
+				return
+			}
+			granted <- name
+			<-free
+			release()
+		}()
+	}
+	for i := range 6 {
+		call(a, fmt.Sprint("A", i))
+	}
+	until(func() bool { return h.InFlight()+h.QueueDepth() == 6 })
+	if f, q := h.InFlight(), h.QueueDepth(); f != 2 || q != 4 {
+		t.Fatalf("with B active, A's 6 calls hold %d slots and %d wait; want 2 and 4", f, q)
+	}
+	var holdersA []string
+	for range 2 {
+		holdersA = append(holdersA, <-granted)
+	}
+	for i := range 2 {
+		name := fmt.Sprint("B", i)
+		call(b, name)
+		for got := false; !got; {
+			select {
+			case g := <-granted:
+				if g != name {
+					t.Fatalf("%s got a slot while no one gave one back", g)
+				}
+				got = true
+			case err := <-failed:
+				t.Fatal(err)
+			default:
+				if q := h.QueueDepth(); q != 4 {
+					t.Fatalf("B's call %d queued behind A's (%d waiting), want a slot at once", i+1, q)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}
+	if f, q := h.InFlight(), h.QueueDepth(); f != 4 || q != 4 {
+		t.Fatalf("InFlight, QueueDepth = %d, %d; want 4, 4", f, q)
+	}
+	// B, active still, gives its slots back: they stay free for it, A's
+	// waiters being at their share.
+	close(frees["B0"])
+	until(func() bool { return h.InFlight() == 3 })
+	close(frees["B1"])
+	until(func() bool { return h.InFlight() == 2 })
+	if q := h.QueueDepth(); q != 4 {
+		t.Fatalf("QueueDepth = %d after B's releases, want A's 4 still waiting", q)
+	}
+	// Once B is no longer active, A's next release lets A's waiters take
+	// every slot: 3 of them at once.
+	forget(h, "B")
+	close(frees[holdersA[0]])
+	until(func() bool { return h.QueueDepth() == 1 })
+	if f := h.InFlight(); f != 4 {
+		t.Fatalf("InFlight = %d after A alone released one, want 4", f)
+	}
+	for range 3 {
+		select {
+		case g := <-granted:
+			if g[0] != 'A' {
+				t.Fatalf("%s got a slot, want A's waiters", g)
+			}
+			close(frees[g])
+		case err := <-failed:
+			t.Fatal(err)
+		}
+	}
+	close(frees[holdersA[1]])
+	select {
+	case g := <-granted:
+		close(frees[g])
+	case err := <-failed:
+		t.Fatal(err)
+	}
+	until(func() bool { return h.InFlight() == 0 && h.QueueDepth() == 0 })
+}
