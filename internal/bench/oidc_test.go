@@ -50,17 +50,7 @@ func oidcRows(t testing.TB, hash password.Params, b Budget) []Row {
 //	go test ./internal/bench/ -run '^$' -bench CodeRoundTripOnly -benchtime 1x -cpuprofile cpu.prof
 func BenchmarkCodeRoundTripOnly(b *testing.B) {
 	ctx := context.Background()
-	s, err := startServer(ctx, b.TempDir(), tinyHash, 2*goruntime.GOMAXPROCS(0))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = s.stop() })
-	if err := s.createTenant(ctx, quietTenant); err != nil {
-		b.Fatal(err)
-	}
-	if err := s.register(ctx, quietTenant, localEmail, localPassword); err != nil {
-		b.Fatal(err)
-	}
+	s := quietServer(b, tinyHash)
 	row, err := measureCodeRoundTrip(ctx, s, s.slots, 2, DefaultBudget().Window)
 	if err != nil {
 		b.Fatal(err)

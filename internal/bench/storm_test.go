@@ -70,17 +70,7 @@ func BenchmarkOverloadRows(b *testing.B) {
 //	go test -run '^$' -bench ConcurrentLogins -benchtime 1x -trace burst.trace ./internal/bench/
 func BenchmarkConcurrentLogins(b *testing.B) {
 	ctx := context.Background()
-	s, err := startServer(ctx, b.TempDir(), password.DefaultParams, 2*goruntime.GOMAXPROCS(0))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = s.stop() })
-	if err := s.createTenant(ctx, quietTenant); err != nil {
-		b.Fatal(err)
-	}
-	if err := s.register(ctx, quietTenant, localEmail, localPassword); err != nil {
-		b.Fatal(err)
-	}
+	s := quietServer(b, password.DefaultParams)
 	for b.Loop() {
 		row, err := measureConcurrent(ctx, s, DefaultBudget().Concurrent)
 		if err != nil {
@@ -98,17 +88,7 @@ func BenchmarkConcurrentLogins(b *testing.B) {
 //	go test -run '^$' -bench StormAndThroughput -benchtime 1x ./internal/bench/
 func BenchmarkStormAndThroughput(b *testing.B) {
 	ctx := context.Background()
-	s, err := startServer(ctx, b.TempDir(), password.DefaultParams, 2*goruntime.GOMAXPROCS(0))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = s.stop() })
-	if err := s.createTenant(ctx, quietTenant); err != nil {
-		b.Fatal(err)
-	}
-	if err := s.register(ctx, quietTenant, localEmail, localPassword); err != nil {
-		b.Fatal(err)
-	}
+	s := quietServer(b, password.DefaultParams)
 	bud := DefaultBudget()
 	for b.Loop() {
 		for _, m := range []func() (Row, error){
@@ -123,4 +103,23 @@ func BenchmarkStormAndThroughput(b *testing.B) {
 			b.Logf("%s: %s (target %s: %s; load average before %v)", row.Name, row.Result, row.Target, row.Verdict, load)
 		}
 	}
+}
+
+// quietServer starts a server with hash parameters p and 2 x GOMAXPROCS
+// hash slots, as make bench does, with the quiet tenant and its local user,
+// for a row run alone.
+func quietServer(b *testing.B, p password.Params) *benchServer {
+	ctx := context.Background()
+	s, err := startServer(ctx, b.TempDir(), p, 2*goruntime.GOMAXPROCS(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.stop() })
+	if err := s.createTenant(ctx, quietTenant); err != nil {
+		b.Fatal(err)
+	}
+	if err := s.register(ctx, quietTenant, localEmail, localPassword); err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
