@@ -1,32 +1,14 @@
 package auth_test
 
 import (
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
+	"github.com/wasmauth/wasmauth/internal/testclock"
 )
-
-// fakeClock is a clock the test moves.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 func TestRotateKeysKeepsOldKeysUntilTheirTokensExpire(t *testing.T) {
 	st, err := badgerstore.OpenInMemory()
@@ -34,7 +16,7 @@ func TestRotateKeysKeepsOldKeysUntilTheirTokensExpire(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	clock := &fakeClock{now: time.Now().UTC()}
+	clock := testclock.New(time.Now().UTC())
 	svc := auth.NewService(auth.Config{BaseURL: "http://auth.test"}, auth.Deps{
 		Store: st, Hasher: password.NewHasher(password.Config{Params: cheapHash}), Now: clock.Now,
 	})
@@ -61,13 +43,13 @@ func TestRotateKeysKeepsOldKeysUntilTheirTokensExpire(t *testing.T) {
 		}
 		return tn
 	}
-	clock.Add(time.Minute)
+	clock.Advance(time.Minute)
 	tn := rotate()
 	first := tn.SigningKeys[0].ID
 	if a, i := algs(tn); a != 2 || i != 3 {
 		t.Fatalf("after the first rotation: %d access and %d ID token keys", a, i)
 	}
-	clock.Add(30 * time.Minute)
+	clock.Advance(30 * time.Minute)
 	tn = rotate()
 	if a, i := algs(tn); a != 3 || i != 6 {
 		t.Fatalf("30 minutes later every key may still have live tokens: %d access, %d ID token keys", a, i)
@@ -75,7 +57,7 @@ func TestRotateKeysKeepsOldKeysUntilTheirTokensExpire(t *testing.T) {
 	if tn.SigningKeys[0].ID == first {
 		t.Fatal("the new access key does not sign first")
 	}
-	clock.Add(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	tn = rotate()
 	if a, i := algs(tn); a != 2 || i != 6 {
 		t.Fatalf("two hours later only the current and the just-replaced keys stay: %d access, %d ID token keys", a, i)

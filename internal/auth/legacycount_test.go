@@ -10,6 +10,7 @@ import (
 	"github.com/wasmauth/wasmauth/internal/auth/mock"
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/store/badgerstore"
+	"github.com/wasmauth/wasmauth/internal/testclock"
 )
 
 // countingModule is a module exporting count_users whose legacy table holds
@@ -56,7 +57,7 @@ func TestMigrationStatusReusesTheLegacyCount(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	mod := &countingModule{users: 100}
-	clock := &fakeClock{now: time.Now().UTC()}
+	clock := testclock.New(time.Now().UTC())
 	start := func() *auth.Service {
 		svc := auth.NewService(auth.Config{BaseURL: "http://auth.test"}, auth.Deps{
 			Store: st, Hasher: password.NewHasher(password.Config{Params: cheapHash}),
@@ -95,9 +96,9 @@ func TestMigrationStatusReusesTheLegacyCount(t *testing.T) {
 	status(100, 1) // the second read reuses the first's answer
 
 	mod.set(150)
-	clock.Add(auth.LegacyCountTTL - time.Second)
+	clock.Advance(auth.LegacyCountTTL - time.Second)
 	status(100, 1)
-	clock.Add(time.Second)
+	clock.Advance(time.Second)
 	status(150, 2) // expired
 
 	mod.set(160)

@@ -3,28 +3,11 @@ package fairshare
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/wasmauth/wasmauth/internal/testclock"
 )
-
-// clock is a manual clock for the tests.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // grant is a request in flight: its tenant, and its release once granted.
 type grant struct {
@@ -64,7 +47,7 @@ func waitQueued(t *testing.T, p *Pool, n int) {
 // the number of hostile requests queued before it.
 func TestLightTenantWaitsForOneSlot(t *testing.T) {
 	const hostile, budget = 40, 500 * time.Millisecond
-	clk := &clock{now: time.Unix(1e9, 0)}
+	clk := testclock.New(time.Unix(1e9, 0))
 	p := New(Config{Slots: 2, PerTenant: 1, Now: clk.Now})
 	pending := map[*grant]bool{}
 	add := func(tenant string) *grant {
@@ -101,7 +84,7 @@ func TestLightTenantWaitsForOneSlot(t *testing.T) {
 	release := func() {
 		h := holders[0]
 		holders = holders[1:]
-		clk.advance(budget / 2)
+		clk.Advance(budget / 2)
 		(<-h.release)()
 		add(h.tenant)
 	}
@@ -120,7 +103,7 @@ func TestLightTenantWaitsForOneSlot(t *testing.T) {
 			t.Fatalf("round %d: the freed slot went to %s, not to the light tenant", round, got.tenant)
 		}
 		waitQueued(t, p, hostile-1)
-		clk.advance(time.Millisecond)
+		clk.Advance(time.Millisecond)
 		(<-v.release)()
 		holders = append(holders, granted())
 	}

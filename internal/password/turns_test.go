@@ -4,25 +4,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wasmauth/wasmauth/internal/testclock"
 )
-
-// fakeClock is a manual clock.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // waitTurns waits until n hashes wait for a turn.
 func waitTurns(t *testing.T, ts *turns, n int) {
@@ -65,12 +49,12 @@ func returned(c <-chan struct{}) bool {
 // next hash; A's started hash then goes before A's hash not started; and a
 // hash does not hand its turn to its own tenant's.
 func TestTurnsLighterTenantFirst(t *testing.T) {
-	clock := &fakeClock{now: time.Unix(1e9, 0)}
+	clock := testclock.New(time.Unix(1e9, 0))
 	ts := newTurns(1)
 	ts.now = clock.Now
 
 	a1 := ts.take("A")
-	clock.advance(10 * time.Millisecond)
+	clock.Advance(10 * time.Millisecond)
 	var a2, b *turn
 	a2Got := async(func() { a2 = ts.take("A") })
 	waitTurns(t, ts, 1)
@@ -87,7 +71,7 @@ func TestTurnsLighterTenantFirst(t *testing.T) {
 	if returned(a2Got) || returned(a1Back) {
 		t.Fatal("A's hashes ran while B's had the turn")
 	}
-	clock.advance(time.Millisecond)
+	clock.Advance(time.Millisecond)
 	b.yield() // B has used less than A: it keeps its turn
 	if returned(a1Back) || returned(a2Got) {
 		t.Fatal("B's hash handed its turn to the tenant that used more")
@@ -137,7 +121,7 @@ func TestHasherTurns(t *testing.T) {
 // equalizer records what the hash computed, not what other hashes computed
 // in between.
 func TestTurnWaitsAreWaited(t *testing.T) {
-	clock := &fakeClock{now: time.Unix(1e9, 0)}
+	clock := testclock.New(time.Unix(1e9, 0))
 	ts := newTurns(1)
 	ts.now = clock.Now
 
@@ -145,18 +129,18 @@ func TestTurnWaitsAreWaited(t *testing.T) {
 	if a.waited != 0 {
 		t.Fatalf("a hash that found a turn free waited %v", a.waited)
 	}
-	clock.advance(10 * time.Millisecond) // A has used 10 ms
+	clock.Advance(10 * time.Millisecond) // A has used 10 ms
 	var b *turn
 	bGot := async(func() { b = ts.take("B") })
 	waitTurns(t, ts, 1)
-	clock.advance(3 * time.Millisecond)
+	clock.Advance(3 * time.Millisecond)
 	aBack := async(a.yield) // B is lighter: A hands its turn over
 	<-bGot
 	if b.waited != 3*time.Millisecond {
 		t.Fatalf("B waited %v for its turn, want 3 ms", b.waited)
 	}
 	waitTurns(t, ts, 1)
-	clock.advance(7 * time.Millisecond)
+	clock.Advance(7 * time.Millisecond)
 	b.done()
 	<-aBack
 	if a.waited != 7*time.Millisecond {
@@ -177,7 +161,7 @@ func TestTurnWaitsAreWaited(t *testing.T) {
 		}
 	})
 	waitTurns(t, h.turns, 1)
-	clock.advance(40 * time.Millisecond)
+	clock.Advance(40 * time.Millisecond)
 	other.done()
 	<-verified
 	if w := Waited(ctx); w < 40*time.Millisecond {
