@@ -11,7 +11,6 @@ import (
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/password"
 	"github.com/wasmauth/wasmauth/internal/store/pgstore"
-	"github.com/wasmauth/wasmauth/internal/testdb"
 	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
@@ -22,9 +21,7 @@ import (
 // holds the lease; after that it takes it over from the saved cursor and
 // finishes it, and every legacy user is stored once.
 func TestDrainTakeover(t *testing.T) {
-	dsn := testdb.ScratchPostgres(t, "wasmauth_drain", func(err error) {
-		testserver.NeedDatabase(t, "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 or set WASMAUTH_TEST_POSTGRES", err)
-	})
+	dsn := testserver.ScratchPostgres(t, "wasmauth_drain")
 	const users, page = 10, 2
 	db := newLegacyDB(legacyRows(users)...)
 	// Node 1 blocks on its third page until its call's context ends, which

@@ -8,16 +8,13 @@ import (
 	"testing"
 
 	"github.com/wasmauth/wasmauth/internal/server"
-	"github.com/wasmauth/wasmauth/internal/testdb"
 	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // scratchPostgres returns the URL of a new, empty PostgreSQL database.
 func scratchPostgres(t *testing.T) string {
 	t.Helper()
-	return testdb.ScratchPostgres(t, "wasmauth_cli", func(err error) {
-		testserver.NeedDatabase(t, "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 or set WASMAUTH_TEST_POSTGRES", err)
-	})
+	return testserver.ScratchPostgres(t, "wasmauth_cli")
 }
 
 // TestBackupRestorePostgres backs up a server on PostgreSQL with "wasmauth

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/wasmauth/wasmauth/internal/server"
-	"github.com/wasmauth/wasmauth/internal/testdb"
 	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
@@ -14,9 +13,7 @@ import (
 // console session signed in on one works on the other, its CSRF token
 // too, and signing out on the other ends it on both.
 func TestSessionOnAnyNode(t *testing.T) {
-	dsn := testdb.ScratchPostgres(t, "wasmauth_consoletest", func(err error) {
-		testserver.NeedDatabase(t, "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 or set WASMAUTH_TEST_POSTGRES", err)
-	})
+	dsn := testserver.ScratchPostgres(t, "wasmauth_consoletest")
 	a := testserver.Start(t, server.Config{Store: dsn})
 	b := testserver.Start(t, server.Config{Store: dsn})
 	key := a.CreateTenant("acme")

@@ -6,7 +6,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/wasmauth/wasmauth/internal/server"
-	"github.com/wasmauth/wasmauth/internal/testdb"
 	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
@@ -14,9 +13,7 @@ import (
 // PostgreSQL: a sign-in's code, single sign-on's code (the request stored
 // whole with it), and a code used twice, which revokes its first tokens.
 func TestCodeFlowOnPostgres(t *testing.T) {
-	dsn := testdb.ScratchPostgres(t, "wasmauth_oidctest", func(err error) {
-		testserver.NeedDatabase(t, "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 or set WASMAUTH_TEST_POSTGRES", err)
-	})
+	dsn := testserver.ScratchPostgres(t, "wasmauth_oidctest")
 	e := newEnvWith(t, server.Config{Store: dsn})
 	ctx := t.Context()
 	app := newRP(t, e, e.clientID, e.secret)

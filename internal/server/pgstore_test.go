@@ -21,9 +21,7 @@ import (
 // server, and an admin connection to the server it is on.
 func postgresStore(t *testing.T) (string, *pgx.Conn) {
 	t.Helper()
-	dsn := testdb.ScratchPostgres(t, "wasmauth_servertest", func(err error) {
-		testserver.NeedDatabase(t, "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 or set WASMAUTH_TEST_POSTGRES", err)
-	})
+	dsn := testserver.ScratchPostgres(t, "wasmauth_servertest")
 	admin, err := pgx.Connect(t.Context(), testdb.PostgresAdminDSN())
 	if err != nil {
 		t.Fatal(err)

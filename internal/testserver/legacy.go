@@ -161,3 +161,12 @@ func SeedPassword(username string) string {
 	}
 	panic(fmt.Sprintf("no seed user %q", username))
 }
+
+// ScratchPostgres creates an empty PostgreSQL database named prefix_<random>
+// for t and returns its URL, dropped when t ends; without a reachable
+// PostgreSQL the test skips, or fails under CI=true (NeedDatabase).
+func ScratchPostgres(t testing.TB, prefix string) string {
+	return testdb.ScratchPostgres(t, prefix, func(err error) {
+		NeedDatabase(t, "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 or set WASMAUTH_TEST_POSTGRES", err)
+	})
+}

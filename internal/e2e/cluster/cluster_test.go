@@ -16,7 +16,6 @@ import (
 
 	examples "github.com/wasmauth/wasmauth/examples-wasm"
 
-	"github.com/wasmauth/wasmauth/internal/testdb"
 	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
@@ -153,9 +152,7 @@ func startCluster(t *testing.T, n int) *cluster {
 	if testserver.RaceDetector {
 		t.Skip("a load test of three processes; skipped under the race detector")
 	}
-	dsn := testdb.ScratchPostgres(t, "wasmauth_cluster", func(err error) {
-		testserver.NeedDatabase(t, "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 or set WASMAUTH_TEST_POSTGRES", err)
-	})
+	dsn := testserver.ScratchPostgres(t, "wasmauth_cluster")
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)

@@ -15,16 +15,13 @@ import (
 	"github.com/wasmauth/wasmauth/internal/auth"
 	"github.com/wasmauth/wasmauth/internal/store/pgstore"
 	"github.com/wasmauth/wasmauth/internal/store/storetest"
-	"github.com/wasmauth/wasmauth/internal/testdb"
 	"github.com/wasmauth/wasmauth/internal/testserver"
 )
 
 // scratch returns the URL of a scratch database for this test run.
 func scratch(t testing.TB) string {
 	t.Helper()
-	return testdb.ScratchPostgres(t, "wasmauth_storetest", func(err error) {
-		testserver.NeedDatabase(t, "PostgreSQL", "start PostgreSQL on 127.0.0.1:5432 or set WASMAUTH_TEST_POSTGRES", err)
-	})
+	return testserver.ScratchPostgres(t, "wasmauth_storetest")
 }
 
 // schemas hands out fresh schemas in one scratch database: each store of
