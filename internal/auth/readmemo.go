@@ -59,20 +59,22 @@ func memoized[K comparable, V any](ctx context.Context, pick func(*readMemo) map
 	if err != nil {
 		return nil, err
 	}
+	keep(m, pick, k, v)
+	return v, nil
+}
+
+// keep puts a copy of v in the memo under k.
+func keep[K comparable, V any](m *readMemo, pick func(*readMemo) map[K]*V, k K, v *V) {
 	c := *v
 	m.mu.Lock()
 	pick(m)[k] = &c
 	m.mu.Unlock()
-	return v, nil
 }
 
 // rememberTenant replaces the memo's copy of t after the service wrote it.
 func rememberTenant(ctx context.Context, t *Tenant) {
 	if m, _ := ctx.Value(readMemoKey{}).(*readMemo); m != nil {
-		c := *t
-		m.mu.Lock()
-		m.tenants[t.ID] = &c
-		m.mu.Unlock()
+		keep(m, memoTenants, t.ID, t)
 	}
 }
 

@@ -18,22 +18,27 @@ func setServiceTime(h *Hasher, d time.Duration) {
 	h.queue.mu.Unlock()
 }
 
+// hold waits for a slot with ctx and, once it has one, sends name on
+// granted and holds the slot until told to let go on free. Its error, if it
+// got no slot, goes to failed.
+func hold(h *Hasher, ctx context.Context, name string, granted chan<- string, free <-chan struct{}, failed chan<- error) {
+	release, err := h.Acquire(ctx)
+	if err != nil {
+		failed <- fmt.Errorf("%s: %w", name, err)
+		return
+	}
+	granted <- name
+	<-free
+	release()
+}
+
 // queued starts a call of tenant that waits for a slot and, once it has one,
 // sends name on granted and holds the slot until told to let go on free. Its
 // error, if it got no slot, goes to failed. It returns once the call is
 // queued (QueueDepth reached want).
 func queued(t *testing.T, h *Hasher, ctx context.Context, tenant, name string, want int, granted chan<- string, free <-chan struct{}, failed chan<- error) {
 	t.Helper()
-	go func() {
-		release, err := h.Acquire(WithTenant(ctx, tenant))
-		if err != nil {
-			failed <- fmt.Errorf("%s: %w", name, err)
-			return
-		}
-		granted <- name
-		<-free
-		release()
-	}()
+	go hold(h, WithTenant(ctx, tenant), name, granted, free, failed)
 	for h.QueueDepth() != want {
 		time.Sleep(time.Millisecond)
 	}
@@ -279,16 +284,7 @@ func TestQueueShareLeavesSlotsForOthers(t *testing.T) {
 	call := func(ctx context.Context, name string) {
 		free := make(chan struct{})
 		frees[name] = free
-		go func() {
-			release, err := h.Acquire(ctx)
-			if err != nil {
-				failed <- fmt.Errorf("%s: %w", name, err)
-				return
-			}
-			granted <- name
-			<-free
-			release()
-		}()
+		go hold(h, ctx, name, granted, free, failed)
 	}
 	for i := range 6 {
 		call(a, fmt.Sprint("A", i))
